@@ -73,3 +73,19 @@ export interface FeedPrice {
   /** Fixed-point answer scaled by the feed's decimals. */
   answer: bigint;
 }
+
+/**
+ * A block: its header and the bodies it commits to. transactions are in block order (tx tree
+ * leaf order, header.txCount of them); prices sorted by feedId ascending (header.priceCount).
+ */
+export interface Block {
+  header: BlockHeader;
+  transactions: SignedTransaction[];
+  prices: FeedPrice[];
+}
+
+/** A block with the committee's certificate over its header. */
+export interface CertifiedBlock {
+  block: Block;
+  certificate: Certificate;
+}

@@ -23,6 +23,8 @@ export const MessageType = {
   TransactionRequest: 11,
   BlockRequest: 12,
   Evidence: 13,
+  BlockHeader: 14,
+  Certificate: 15,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

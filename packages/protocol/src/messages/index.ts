@@ -1,1 +1,12 @@
-export {};
+export { blockCodec, certifiedBlockCodec, readBlock, writeBlock } from './block.ts';
+export { blockHeaderCodec, readBlockHeader, writeBlockHeader } from './blockHeader.ts';
+export { certificateCodec, readCertificate, writeCertificate } from './certificate.ts';
+export { readHexBytes, readHexFixed, writeHexBytes, writeHexFixed } from './fields.ts';
+export {
+  type BlockRequest,
+  blockRequestCodec,
+  type TransactionRequest,
+  transactionRequestCodec,
+} from './requests.ts';
+export { readSignedTransaction, transactionCodec, writeSignedTransaction } from './transaction.ts';
+export { type TransactionBatch, transactionBatchCodec } from './transactionBatch.ts';
