@@ -1,0 +1,4 @@
+// @synod/contracts: Synod settlement contracts (typed artifacts for viem), deploy, local anvil.
+export * from './anvil.ts';
+export * from './artifacts.ts';
+export * from './deploy.ts';
