@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bls12381HarnessAbi, bls12381HarnessBytecode } from '../src/artifacts.ts';
 import { startTestChain, type TestChain } from './helpers/chain.ts';
 
-const VECTORS_DIRECTORY = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'vectors');
+const VECTORS_DIRECTORY = join(import.meta.dirname, '..', '..', '..', 'vectors');
 
 interface ExpandVectors {
   DST: string;

@@ -17,7 +17,7 @@ interface VectorFile {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/eip2335-keystores.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../vectors/eip2335-keystores.json', import.meta.url), 'utf8'),
 ) as VectorFile;
 
 function toHex(bytes: Uint8Array): string {
