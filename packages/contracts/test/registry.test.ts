@@ -1,4 +1,4 @@
-import type { BlockHeader } from '@synod/protocol';
+import { type BlockHeader, rotationMessage as protocolRotationMessage } from '@synod/protocol';
 import { bytesToHex, encodeAbiParameters, type Hex, keccak256, parseEventLogs, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bls12381HarnessAbi, bls12381HarnessBytecode, committeeRegistryAbi } from '../src/artifacts.ts';
@@ -15,8 +15,6 @@ import {
   makeCommittee,
   thresholdSign,
 } from './helpers/synod.ts';
-
-const COMMITTEE_TAG = keccak256(toHex('synod/committee/v1'));
 
 let chain: TestChain;
 let fixture: Fixture;
@@ -41,32 +39,17 @@ interface Rotation {
   groupPublicKey: Hex;
 }
 
-/** docs/contracts.md "Committee rotation": what the current committee signs. */
+/** docs/contracts.md "Committee rotation": what the current committee signs, as nodes compute it. */
 function rotationMessage(rotation: Rotation, compressedKey: Uint8Array): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: 'bytes32' },
-        { type: 'uint256' },
-        { type: 'address' },
-        { type: 'uint64' },
-        { type: 'uint64' },
-        { type: 'uint32' },
-        { type: 'uint32' },
-        { type: 'bytes' },
-      ],
-      [
-        COMMITTEE_TAG,
-        BigInt(chain.chain.id),
-        fixture.deployment.registry,
-        rotation.epoch,
-        rotation.activationHeight,
-        rotation.committeeSize,
-        rotation.threshold,
-        bytesToHex(compressedKey),
-      ],
-    ),
-  );
+  return protocolRotationMessage({
+    chainId: chain.chain.id,
+    registry: fixture.deployment.registry,
+    epoch: Number(rotation.epoch),
+    activationHeight: Number(rotation.activationHeight),
+    committeeSize: rotation.committeeSize,
+    threshold: rotation.threshold,
+    groupPublicKey: compressedKey,
+  });
 }
 
 function rotationTo(committee: Committee, epoch: bigint, activationHeight: bigint): Rotation {

@@ -10,6 +10,12 @@ export {
 } from './header.ts';
 export { keccak256Bytes, keccak256Into, keccak256PrefixedInto } from './keccak.ts';
 export {
+  type CommitteeRotation,
+  RotationError,
+  type RotationErrorCode,
+  rotationMessage,
+} from './rotation.ts';
+export {
   certificateMessage,
   VoteError,
   type VoteErrorCode,
