@@ -1,0 +1,10 @@
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  REDACTED_LOG_PATHS,
+  type Subsystem,
+  subsystemLogger,
+} from './logger.ts';

@@ -1,0 +1,76 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * Consensus and chain metrics: where the node is (height, round), what it finalized
+ * (`rate(synod_finalized_transactions_total[1m])` is finalized tx/s) and how long votes and
+ * commits take. The consensus driver sets them; optional at every call site. The highest
+ * finalized height is storage's `synod_storage_latest_height`.
+ */
+export function createConsensusMetrics(register: Registry) {
+  return {
+    /** Height consensus is working on. */
+    height: new Gauge({
+      name: 'synod_consensus_height',
+      help: 'Height the consensus driver is working on',
+      registers: [register],
+    }),
+    /** Round within that height (0 in the common case; higher means timeouts or a bad proposer). */
+    round: new Gauge({
+      name: 'synod_consensus_round',
+      help: 'Round of the current height',
+      registers: [register],
+    }),
+    finalizedBlocksTotal: new Counter({
+      name: 'synod_finalized_blocks_total',
+      help: 'Blocks finalized by this node',
+      registers: [register],
+    }),
+    /** Finalized transactions; tx/s is rate() of this. */
+    finalizedTransactionsTotal: new Counter({
+      name: 'synod_finalized_transactions_total',
+      help: 'Transactions in finalized blocks',
+      registers: [register],
+    }),
+    /**
+     * From entering a step of a round to sending our vote of that step (step = prevote|precommit):
+     * includes proposal validation and waiting for a polka. Buckets from 5 ms (LAN, instant
+     * proposal) to 30 s: the round timeouts grow with the round, so the upper buckets show rounds
+     * that escalated instead of lumping them into +Inf.
+     */
+    voteLatencySeconds: new Histogram<'step'>({
+      name: 'synod_consensus_vote_latency_seconds',
+      help: 'Time from entering a round step to sending our vote, by step',
+      labelNames: ['step'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 30],
+      registers: [register],
+    }),
+    /**
+     * From starting a height to committing its block (certificate assembled). One healthy round
+     * takes a few network delays plus the propose wait (~100 ms–1 s); buckets double up to 60 s
+     * so several escalated rounds remain distinguishable.
+     */
+    commitLatencySeconds: new Histogram({
+      name: 'synod_consensus_commit_latency_seconds',
+      help: 'Time from starting a height to committing its block',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 60],
+      registers: [register],
+    }),
+    /** Rounds needed per committed height (1 = decided in round 0). */
+    roundsPerHeight: new Histogram({
+      name: 'synod_consensus_rounds_per_height',
+      help: 'Rounds used to commit a height',
+      // Integer buckets: anything beyond 8 rounds is an outage, not a distribution to study.
+      buckets: [1, 2, 3, 4, 6, 8],
+      registers: [register],
+    }),
+    /** Round timeouts that fired, by step (propose|prevote|precommit). */
+    timeoutsTotal: new Counter<'step'>({
+      name: 'synod_consensus_timeouts_total',
+      help: 'Round timeouts that fired, by step',
+      labelNames: ['step'],
+      registers: [register],
+    }),
+  };
+}
+
+export type ConsensusMetrics = ReturnType<typeof createConsensusMetrics>;

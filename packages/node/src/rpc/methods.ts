@@ -1,0 +1,398 @@
+import { DecodeError, type Hex, parseHex, transactionCodec } from '@synod/protocol';
+import type { SynodRpcBackend } from './backend.ts';
+import { MAX_RAW_TRANSACTION_HEX_CHARS } from './constants.ts';
+import {
+  encodeBlock,
+  encodeCommittee,
+  encodeInclusion,
+  encodePrice,
+  encodeStatus,
+  encodeTransactionStatus,
+  RESULT_SCHEMAS,
+  type RpcBlock,
+  type RpcCommittee,
+  type RpcPrice,
+  type RpcStatus,
+  type RpcTransactionStatus,
+  ref,
+} from './encoding.ts';
+import { type ApplicationErrorName, MEMPOOL_ERRORS, RpcError, TRANSACTION_ERRORS } from './errors.ts';
+import { buildOpenRpcDocument, type OpenRpcDocument } from './openrpc.ts';
+import {
+  boolean,
+  hexBytes,
+  integer,
+  type JsonSchema,
+  oneOf,
+  type ParamSchema,
+  stringEnum,
+} from './schema.ts';
+import { type SocketSubscriptions, SUBSCRIPTION_TOPICS } from './subscriptions.ts';
+
+/**
+ * The typed registry of RPC methods. Each entry declares its params (parser + JSON Schema), its
+ * result schema, the application errors it may return, and its handler; the dispatcher and the
+ * OpenRPC document are both derived from it. `RPC_METHODS` is typed by `RpcMethodName`, so a
+ * method named in the API without an entry (or an entry without a name) does not compile.
+ */
+
+/** What a handler gets besides its params. */
+export interface MethodContext {
+  backend: SynodRpcBackend;
+  /** Aborts when the call times out or the connection goes away. */
+  signal: AbortSignal;
+  /** The WebSocket's subscriptions; undefined over HTTP. */
+  subscriptions: SocketSubscriptions | undefined;
+  /** Runs `callback` once the response carrying this call has been written. */
+  afterResponse(callback: () => void): void;
+}
+
+/** One parameter, by position and by name. */
+export interface ParamSpec<Name extends string, T, Required extends boolean> {
+  readonly name: Name;
+  readonly required: Required;
+  readonly schema: ParamSchema<T>;
+}
+type AnyParamSpec = ParamSpec<string, unknown, boolean>;
+
+export function requiredParam<const Name extends string, T>(
+  name: Name,
+  schema: ParamSchema<T>,
+): ParamSpec<Name, T, true> {
+  return { name, required: true, schema };
+}
+
+/** An optional param: absent, or JSON null, means "not given". */
+export function optionalParam<const Name extends string, T>(
+  name: Name,
+  schema: ParamSchema<T>,
+): ParamSpec<Name, T, false> {
+  return { name, required: false, schema };
+}
+
+/** The object a handler receives: each param by name, optional ones possibly undefined. */
+export type ParamsOf<P extends readonly AnyParamSpec[]> = {
+  [S in P[number] as S['name']]: S extends ParamSpec<string, infer T, true>
+    ? T
+    : S extends ParamSpec<string, infer T, false>
+      ? T | undefined
+      : never;
+};
+
+export interface MethodSpec<P extends readonly AnyParamSpec[], R> {
+  readonly summary: string;
+  readonly description: string;
+  readonly params: P;
+  readonly result: { readonly name: string; readonly schema: JsonSchema };
+  /** Application errors (beyond the JSON-RPC ones every method can return). */
+  readonly errors: readonly ApplicationErrorName[];
+  handler(params: ParamsOf<P>, context: MethodContext): Promise<R>;
+}
+
+/** A registry entry with its param types erased (what the dispatcher and OpenRPC see). */
+export interface RpcMethod {
+  readonly summary: string;
+  readonly description: string;
+  readonly params: readonly AnyParamSpec[];
+  readonly result: { readonly name: string; readonly schema: JsonSchema };
+  readonly errors: readonly ApplicationErrorName[];
+  /** Validates raw JSON params (array by position or object by name), then runs the handler. */
+  call(rawParams: unknown, context: MethodContext): Promise<unknown>;
+}
+
+export function defineMethod<const P extends readonly AnyParamSpec[], R>(spec: MethodSpec<P, R>): RpcMethod {
+  return {
+    summary: spec.summary,
+    description: spec.description,
+    params: spec.params,
+    result: spec.result,
+    errors: spec.errors,
+    call: (rawParams, context) => spec.handler(parseParams(spec.params, rawParams) as ParamsOf<P>, context),
+  };
+}
+
+/**
+ * Strict params: by position (an array) or by name (an object). Too many positions, an unknown
+ * name, a missing required param or a wrong type is INVALID_PARAMS naming the param.
+ */
+export function parseParams(specs: readonly AnyParamSpec[], raw: unknown): Record<string, unknown> {
+  const parsed: Record<string, unknown> = {};
+  const take = (spec: AnyParamSpec, value: unknown): void => {
+    if (value === undefined || (value === null && !spec.required)) {
+      if (spec.required) {
+        throw new RpcError('INVALID_PARAMS', `missing required param ${spec.name}`, { param: spec.name });
+      }
+      return;
+    }
+    parsed[spec.name] = spec.schema.parse(value, spec.name);
+  };
+  if (raw === undefined || Array.isArray(raw)) {
+    const values: unknown[] = raw ?? [];
+    if (values.length > specs.length) {
+      throw new RpcError(
+        'INVALID_PARAMS',
+        `expected at most ${specs.length} params, got ${values.length}; unexpected param at position ${specs.length}`,
+        { param: specs.length },
+      );
+    }
+    specs.forEach((spec, position) => {
+      take(spec, values[position]);
+    });
+    return parsed;
+  }
+  if (typeof raw === 'object' && raw !== null) {
+    const byName = raw as Record<string, unknown>;
+    for (const name of Object.keys(byName)) {
+      if (!specs.some((spec) => spec.name === name)) {
+        throw new RpcError('INVALID_PARAMS', `unknown param ${name}`, { param: name });
+      }
+    }
+    for (const spec of specs) take(spec, Object.hasOwn(byName, spec.name) ? byName[spec.name] : undefined);
+    return parsed;
+  }
+  // The dispatcher refuses non-structured params as INVALID_REQUEST before getting here.
+  throw new RpcError('INVALID_PARAMS', 'params must be an array or an object');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Param types
+
+const hash32 = (title: string, description: string) => hexBytes({ title, description, bytes: 32 });
+
+const rawTransaction = hexBytes({
+  title: 'RawTransaction',
+  description:
+    'A signed transaction in the @synod/protocol wire encoding (transactionCodec.encode), as 0x-hex.',
+  maxChars: MAX_RAW_TRANSACTION_HEX_CHARS,
+});
+
+const includeTransactions = optionalParam(
+  'includeTransactions',
+  boolean({ title: 'IncludeTransactions', description: 'Also return full transactions (default false).' }),
+);
+
+const nullable = (schema: JsonSchema): JsonSchema => ({ oneOf: [schema, { type: 'null' }] });
+
+const TRANSACTION_REJECTIONS = [
+  ...(Object.keys(TRANSACTION_ERRORS) as ApplicationErrorName[]),
+  ...(Object.keys(MEMPOOL_ERRORS) as ApplicationErrorName[]),
+];
+
+function decodeTransaction(raw: Hex) {
+  const bytes = parseHex(raw);
+  // The param schema guarantees even-length hex; assert it so a schema change cannot slip by.
+  if (bytes === undefined) throw new Error('assertion failed: rawTransaction passed the hex schema');
+  try {
+    return transactionCodec.decode(bytes);
+  } catch (error) {
+    if (error instanceof DecodeError) {
+      throw new RpcError('MALFORMED', error.message, { decodeCode: error.code }, { cause: error });
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry
+
+export type RpcMethodName =
+  | 'synod_sendTransaction'
+  | 'synod_getTransactionStatus'
+  | 'synod_getBlock'
+  | 'synod_getBlockByHeight'
+  | 'synod_getCommittee'
+  | 'synod_getPrice'
+  | 'synod_status'
+  | 'synod_subscribe'
+  | 'synod_unsubscribe'
+  | 'rpc.discover';
+
+export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
+  synod_sendTransaction: defineMethod({
+    summary: 'Submits a signed transaction to the mempool.',
+    description:
+      'Decodes, verifies (network, expiry, signature) and admits the transaction; returns its txId (the EIP-712 digest). A rejection is an application error whose data.code says why.',
+    params: [requiredParam('transaction', rawTransaction)],
+    result: { name: 'txId', schema: ref('Hash') },
+    errors: [...TRANSACTION_REJECTIONS, 'UNAVAILABLE'],
+    async handler({ transaction }, { backend, signal }): Promise<Hex> {
+      return backend.sendTransaction(decodeTransaction(transaction), { signal });
+    },
+  }),
+
+  synod_getTransactionStatus: defineMethod({
+    summary: "A transaction's status: unknown, pending, or finalized with its proof.",
+    description:
+      'Finalized transactions come with the block height, leaf index, header, certificate and the Merkle proof against header.txRoot: everything the SettlementInbox needs to verify inclusion.',
+    params: [requiredParam('txId', hash32('TxId', 'The transaction id (EIP-712 digest).'))],
+    result: { name: 'status', schema: ref('TransactionStatus') },
+    errors: ['UNAVAILABLE'],
+    async handler({ txId }, { backend, signal }): Promise<RpcTransactionStatus> {
+      return encodeTransactionStatus(await backend.getTransactionStatus(txId, { signal }));
+    },
+  }),
+
+  synod_getBlock: defineMethod({
+    summary: 'A finalized block by header hash, or null.',
+    description:
+      'Transactions are listed by txId; pass includeTransactions = true for the full transactions.',
+    params: [
+      requiredParam('blockHash', hash32('BlockHash', 'Header hash of the block.')),
+      includeTransactions,
+    ],
+    result: { name: 'block', schema: nullable(ref('Block')) },
+    errors: ['UNAVAILABLE'],
+    async handler({ blockHash, includeTransactions }, { backend, signal }): Promise<RpcBlock | null> {
+      const block = await backend.getBlock(blockHash, { signal });
+      return block === undefined ? null : encodeBlock(block, includeTransactions ?? false);
+    },
+  }),
+
+  synod_getBlockByHeight: defineMethod({
+    summary: 'A finalized block by height ("latest" = the highest finalized), or null.',
+    description:
+      'Transactions are listed by txId; pass includeTransactions = true for the full transactions.',
+    params: [
+      requiredParam(
+        'height',
+        oneOf(
+          { title: 'BlockHeight', description: 'A height (≥ 1) or "latest".' },
+          integer({ title: 'Height', description: 'Block height, 1 is the first block.', minimum: 1 }),
+          stringEnum({ title: 'Latest', description: 'The highest finalized block.', values: ['latest'] }),
+        ),
+      ),
+      includeTransactions,
+    ],
+    result: { name: 'block', schema: nullable(ref('Block')) },
+    errors: ['UNAVAILABLE'],
+    async handler({ height, includeTransactions }, { backend, signal }): Promise<RpcBlock | null> {
+      const block = await backend.getBlock(height, { signal });
+      return block === undefined ? null : encodeBlock(block, includeTransactions ?? false);
+    },
+  }),
+
+  synod_getCommittee: defineMethod({
+    summary: 'The committee of an epoch (default: the current one), or null.',
+    description: 'Group public key, threshold and the share public keys that certificates verify against.',
+    params: [
+      optionalParam('epoch', integer({ title: 'Epoch', description: 'Committee epoch.', minimum: 0 })),
+    ],
+    result: { name: 'committee', schema: nullable(ref('Committee')) },
+    errors: ['UNAVAILABLE'],
+    async handler({ epoch }, { backend, signal }): Promise<RpcCommittee | null> {
+      const committee = await backend.getCommittee(epoch, { signal });
+      return committee === undefined ? null : encodeCommittee(committee);
+    },
+  }),
+
+  synod_getPrice: defineMethod({
+    summary: 'The latest finalized price of a feed, or null.',
+    description:
+      'The answer is a decimal string scaled by the feed decimals, with the height that finalized it.',
+    params: [requiredParam('feedId', hash32('FeedId', 'bytes32 feed id, e.g. keccak256("ETH/USD").'))],
+    result: { name: 'price', schema: nullable(ref('Price')) },
+    errors: ['UNAVAILABLE'],
+    async handler({ feedId }, { backend, signal }): Promise<RpcPrice | null> {
+      const price = await backend.getPrice(feedId, { signal });
+      return price === undefined ? null : encodePrice(price);
+    },
+  }),
+
+  synod_status: defineMethod({
+    summary: "The node's network, heights, peers and mempool.",
+    description: 'Cheap; suitable for health checks.',
+    params: [],
+    result: { name: 'status', schema: ref('Status') },
+    errors: ['UNAVAILABLE'],
+    async handler(_params, { backend, signal }): Promise<RpcStatus> {
+      return encodeStatus(await backend.status({ signal }));
+    },
+  }),
+
+  synod_subscribe: defineMethod({
+    summary:
+      'Subscribes to newBlocks, transactionFinality (txId) or prices (feedId optional). WebSocket only.',
+    description:
+      'Returns a subscription id. Notifications arrive as {"jsonrpc":"2.0","method":"synod_subscription","params":{"subscription":id,"result":…}}, never before the subscribe response. Results: newBlocks → BlockSummary; transactionFinality → TransactionInclusion, once, after which the subscription ends (at once if already final); prices → Price.',
+    params: [
+      requiredParam(
+        'topic',
+        stringEnum({ title: 'Topic', description: 'What to subscribe to.', values: SUBSCRIPTION_TOPICS }),
+      ),
+      optionalParam(
+        'filter',
+        hash32('Filter', 'transactionFinality: the txId (required). prices: a feedId (absent = every feed).'),
+      ),
+    ],
+    result: { name: 'subscriptionId', schema: { type: 'string', pattern: '^0x[0-9a-f]{32}$' } },
+    errors: ['SUBSCRIPTIONS_UNSUPPORTED', 'TOO_MANY_SUBSCRIPTIONS'],
+    async handler({ topic, filter }, { backend, signal, subscriptions, afterResponse }): Promise<string> {
+      if (subscriptions === undefined) throw new RpcError('SUBSCRIPTIONS_UNSUPPORTED');
+      if (topic === 'transactionFinality' && filter === undefined) {
+        throw new RpcError(
+          'INVALID_PARAMS',
+          'missing required param filter (the txId) for transactionFinality',
+          {
+            param: 'filter',
+          },
+        );
+      }
+      if (topic === 'newBlocks' && filter !== undefined) {
+        throw new RpcError('INVALID_PARAMS', 'newBlocks takes no filter', { param: 'filter' });
+      }
+      const subscription = subscriptions.subscribe(topic, filter);
+      afterResponse(() => subscriptions.activate(subscription));
+      if (topic === 'transactionFinality') {
+        // It may have finalized before we subscribed: look once, after indexing, so no event is lost.
+        try {
+          const status = await backend.getTransactionStatus(filter!, { signal });
+          if (status.status === 'finalized') subscriptions.deliver(subscription, encodeInclusion(status));
+        } catch (error) {
+          subscriptions.unsubscribe(subscription.id);
+          throw error;
+        }
+      }
+      return subscription.id;
+    },
+  }),
+
+  synod_unsubscribe: defineMethod({
+    summary: 'Ends a subscription of this WebSocket; true if it existed.',
+    description: 'A one-shot transactionFinality subscription that already delivered is gone: false.',
+    params: [
+      requiredParam(
+        'subscriptionId',
+        hexBytes({ title: 'SubscriptionId', description: 'Id returned by synod_subscribe.', bytes: 16 }),
+      ),
+    ],
+    result: { name: 'removed', schema: { type: 'boolean' } },
+    errors: ['SUBSCRIPTIONS_UNSUPPORTED'],
+    async handler({ subscriptionId }, { subscriptions }): Promise<boolean> {
+      if (subscriptions === undefined) throw new RpcError('SUBSCRIPTIONS_UNSUPPORTED');
+      return subscriptions.unsubscribe(subscriptionId);
+    },
+  }),
+
+  'rpc.discover': defineMethod({
+    summary: 'This API as an OpenRPC document.',
+    description: 'The same document as docs/openrpc.json.',
+    params: [],
+    result: { name: 'openrpcDocument', schema: { $ref: 'https://meta.open-rpc.org/' } },
+    errors: [],
+    async handler(): Promise<OpenRpcDocument> {
+      return openRpcDocument();
+    },
+  }),
+};
+
+export function isRpcMethodName(name: string): name is RpcMethodName {
+  return Object.hasOwn(RPC_METHODS, name);
+}
+
+let cachedDocument: OpenRpcDocument | undefined;
+
+/** The OpenRPC document of RPC_METHODS (built once). */
+export function openRpcDocument(): OpenRpcDocument {
+  cachedDocument ??= buildOpenRpcDocument(RPC_METHODS, RESULT_SCHEMAS);
+  return cachedDocument;
+}

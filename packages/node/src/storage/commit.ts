@@ -1,0 +1,194 @@
+import {
+  blockHeaderCodec,
+  type CertifiedBlock,
+  certificateCodec,
+  certifiedBlockCodec,
+  type Hex,
+  headerHash,
+  merkleRoot,
+  type NetworkDomain,
+  priceLeaf,
+  transactionId,
+  transactionLeaf,
+} from '@synod/protocol';
+import {
+  STORAGE_MAX_EVIDENCE_BYTES,
+  STORAGE_MAX_EVIDENCE_PER_HEIGHT,
+  STORAGE_MAX_EXTENSION_BYTES,
+  STORAGE_MAX_EXTENSIONS_PER_HEIGHT,
+} from './constants.ts';
+import { StorageError } from './errors.ts';
+import {
+  encodeLeaves,
+  encodeTxLocation,
+  encodeU64,
+  evidenceKey,
+  extensionKey,
+  hashIndexKey,
+  heightKey,
+  metaKey,
+  Table,
+  txIndexKey,
+} from './keys.ts';
+
+/** One validator's signed vote extension for a committed block, as encoded bytes. */
+export interface StoredExtension {
+  validatorIndex: number;
+  bytes: Uint8Array;
+}
+
+/** Evidence against `validatorIndex` for (height, round, kind), as encoded bytes (e.g. EvidenceCodec). */
+export interface EvidenceRecord {
+  height: number;
+  round: number;
+  kind: number;
+  validatorIndex: number;
+  bytes: Uint8Array;
+}
+
+export interface CommitBlockOptions {
+  /** The ≥ 2f+1 extensions of this block's commit (the input of the next height's content). */
+  extensions?: readonly StoredExtension[];
+  /** Evidence found while deciding this block. */
+  evidence?: readonly EvidenceRecord[];
+}
+
+export interface PutOperation {
+  type: 'put';
+  key: Uint8Array;
+  value: Uint8Array;
+}
+export interface DelOperation {
+  type: 'del';
+  key: Uint8Array;
+}
+export type BatchOperation = PutOperation | DelOperation;
+
+/** The header hash of height 0: the parent of block 1. */
+export const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`;
+
+export interface PreparedCommit {
+  operations: BatchOperation[];
+  headerHash: Hex;
+  txIds: Hex[];
+}
+
+/**
+ * Checks a certified block against the chain and its own header, and returns every write of its
+ * commit, to be applied as one batch. Everything that can fail (hashing, encoding, bounds) runs
+ * here, before the batch exists, so a refused commit writes nothing. The certificate is not
+ * verified: catch-up sync and consensus do that before committing.
+ */
+export function prepareCommit(
+  certified: CertifiedBlock,
+  domain: NetworkDomain,
+  parent: { height: number; hash: Hex },
+  options: CommitBlockOptions,
+): PreparedCommit {
+  const { header, transactions, prices } = certified.block;
+  const height = header.height;
+  if (header.networkId !== domain.networkId) {
+    throw new StorageError(
+      'INVALID_BLOCK',
+      `block of network ${header.networkId}, store of ${domain.networkId}`,
+    );
+  }
+  if (height !== parent.height + 1) {
+    throw new StorageError('NOT_NEXT_BLOCK', `block ${height} after latest ${parent.height}`);
+  }
+  if (header.parentHash.toLowerCase() !== parent.hash) {
+    throw new StorageError(
+      'NOT_NEXT_BLOCK',
+      `block ${height} parent ${header.parentHash}, latest is ${parent.hash}`,
+    );
+  }
+  if (header.txCount !== transactions.length || header.priceCount !== prices.length) {
+    throw new StorageError('INVALID_BLOCK', `block ${height} counts differ from its header`);
+  }
+
+  let txIds: Hex[];
+  let leaves: Hex[];
+  let priceRoot: Hex;
+  try {
+    txIds = transactions.map((tx) => transactionId(tx, domain));
+    leaves = transactions.map((tx, i) => transactionLeaf(tx, txIds[i]!));
+    priceRoot = merkleRoot(prices.map(priceLeaf));
+  } catch (error) {
+    throw new StorageError('INVALID_BLOCK', `block ${height}: ${(error as Error).message}`, { cause: error });
+  }
+  if (new Set(txIds).size !== txIds.length) {
+    throw new StorageError('INVALID_BLOCK', `block ${height} lists a transaction twice`);
+  }
+  if (merkleRoot(leaves) !== header.txRoot.toLowerCase()) {
+    throw new StorageError('INVALID_BLOCK', `block ${height} transactions do not match txRoot`);
+  }
+  if (priceRoot !== header.priceRoot.toLowerCase()) {
+    throw new StorageError('INVALID_BLOCK', `block ${height} prices do not match priceRoot`);
+  }
+
+  const hash = headerHash(header, domain);
+  const operations: BatchOperation[] = [
+    { type: 'put', key: heightKey(Table.Block, height), value: certifiedBlockCodec.encode(certified) },
+    { type: 'put', key: heightKey(Table.Header, height), value: blockHeaderCodec.encode(header) },
+    {
+      type: 'put',
+      key: heightKey(Table.Certificate, height),
+      value: certificateCodec.encode(certified.certificate),
+    },
+    { type: 'put', key: heightKey(Table.TxLeaves, height), value: encodeLeaves(leaves) },
+    { type: 'put', key: hashIndexKey(hash), value: encodeU64(height) },
+  ];
+  txIds.forEach((txId, index) => {
+    operations.push({ type: 'put', key: txIndexKey(txId), value: encodeTxLocation(height, index) });
+  });
+  operations.push(...extensionOperations(height, options.extensions ?? []));
+  operations.push(...evidenceOperations(options.evidence ?? []));
+  operations.push({ type: 'put', key: metaKey('latestHeight'), value: encodeU64(height) });
+  return { operations, headerHash: hash, txIds };
+}
+
+function extensionOperations(height: number, extensions: readonly StoredExtension[]): PutOperation[] {
+  if (extensions.length > STORAGE_MAX_EXTENSIONS_PER_HEIGHT) {
+    throw new StorageError(
+      'TOO_LARGE',
+      `${extensions.length} extensions exceed ${STORAGE_MAX_EXTENSIONS_PER_HEIGHT}`,
+    );
+  }
+  const validators = new Set<number>();
+  return extensions.map(({ validatorIndex, bytes }) => {
+    if (bytes.length > STORAGE_MAX_EXTENSION_BYTES) {
+      throw new StorageError(
+        'TOO_LARGE',
+        `extension of ${bytes.length} bytes exceeds ${STORAGE_MAX_EXTENSION_BYTES}`,
+      );
+    }
+    if (validators.has(validatorIndex)) {
+      throw new StorageError('INVALID_BLOCK', `two extensions of validator ${validatorIndex} at ${height}`);
+    }
+    validators.add(validatorIndex);
+    return { type: 'put', key: extensionKey(height, validatorIndex), value: bytes };
+  });
+}
+
+/** Puts of evidence records (also used by putEvidence outside a commit). */
+export function evidenceOperations(records: readonly EvidenceRecord[]): PutOperation[] {
+  if (records.length > STORAGE_MAX_EVIDENCE_PER_HEIGHT) {
+    throw new StorageError(
+      'TOO_LARGE',
+      `${records.length} evidence records exceed ${STORAGE_MAX_EVIDENCE_PER_HEIGHT}`,
+    );
+  }
+  return records.map((record) => {
+    if (record.bytes.length > STORAGE_MAX_EVIDENCE_BYTES) {
+      throw new StorageError(
+        'TOO_LARGE',
+        `evidence of ${record.bytes.length} bytes exceeds ${STORAGE_MAX_EVIDENCE_BYTES}`,
+      );
+    }
+    return {
+      type: 'put',
+      key: evidenceKey(record.height, record.round, record.kind, record.validatorIndex),
+      value: record.bytes,
+    };
+  });
+}

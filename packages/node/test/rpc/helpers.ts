@@ -1,0 +1,308 @@
+import { request } from 'node:http';
+import type { Block, Certificate, Hex } from '@synod/protocol';
+import { WebSocket } from 'ws';
+import type {
+  FinalizedBlock,
+  FinalizedPrice,
+  NodeStatus,
+  SynodRpcBackend,
+  TransactionInclusion,
+  TransactionStatus,
+} from '../../src/rpc/backend.ts';
+import {
+  createRpcServer,
+  type RpcServer,
+  type RpcServerAddress,
+  type RpcServerOptions,
+} from '../../src/rpc/server.ts';
+
+/** A 32-byte hex filled with one byte value: readable ids in tests. */
+export const hash = (byte: number): Hex => `0x${byte.toString(16).padStart(2, '0').repeat(32)}`;
+
+export const STATUS: NodeStatus = {
+  version: '0.1.0',
+  networkId: 7,
+  chainId: 31337,
+  inbox: '0x00000000000000000000000000000000000000aa',
+  epoch: 0,
+  finalizedHeight: 3,
+  finalizedHash: hash(3),
+  consensusHeight: 4,
+  consensusRound: 0,
+  syncing: false,
+  peers: 3,
+  mempoolTransactions: 0,
+  mempoolBytes: 0,
+};
+
+export const CERTIFICATE: Certificate = { round: 0, signature: new Uint8Array(96).fill(9) };
+
+export function makeBlock(height: number): FinalizedBlock {
+  const block: Block = {
+    header: {
+      version: 1,
+      networkId: 7,
+      epoch: 0,
+      height,
+      parentHash: hash(height - 1),
+      timestampMs: 1_700_000_000_000 + height,
+      txRoot: hash(0xa0),
+      txCount: 0,
+      priceRoot: hash(0xb0),
+      priceCount: 1,
+      historyRoot: hash(0xc0),
+      proposerIndex: height % 4,
+    },
+    transactions: [],
+    prices: [{ feedId: hash(0xfe), answer: 2_500_000_000_000_000_000_000n }],
+  };
+  return { hash: hash(height), block, certificate: CERTIFICATE, transactionIds: [] };
+}
+
+export function makeInclusion(txId: Hex, height = 5): TransactionInclusion {
+  const { block } = makeBlock(height);
+  return {
+    height,
+    index: 0,
+    blockHash: hash(height),
+    header: block.header,
+    certificate: CERTIFICATE,
+    proof: [txId],
+  };
+}
+
+type Listener<A extends unknown[]> = (...args: A) => void;
+
+/** An event source that records its listeners, so tests can emit and check unsubscription. */
+class Emitter<A extends unknown[]> {
+  readonly listeners = new Set<Listener<A>>();
+  on = (listener: Listener<A>) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+  emit(...args: A): void {
+    for (const listener of this.listeners) listener(...args);
+  }
+}
+
+/**
+ * A SynodRpcBackend stub: methods answer from fields a test may override; the event sources
+ * are emitters the test fires.
+ */
+export class StubBackend implements SynodRpcBackend {
+  readonly blocks = new Emitter<[FinalizedBlock]>();
+  readonly finalized = new Emitter<[Hex, TransactionInclusion]>();
+  readonly prices = new Emitter<[FinalizedPrice]>();
+  readonly calls: string[] = [];
+  transactionStatuses = new Map<Hex, TransactionStatus>();
+
+  sendTransaction: SynodRpcBackend['sendTransaction'] = async () => {
+    this.calls.push('sendTransaction');
+    return hash(0x77);
+  };
+  getTransactionStatus: SynodRpcBackend['getTransactionStatus'] = async (txId) => {
+    this.calls.push('getTransactionStatus');
+    return this.transactionStatuses.get(txId) ?? { status: 'unknown' };
+  };
+  getBlock: SynodRpcBackend['getBlock'] = async (ref) => {
+    this.calls.push('getBlock');
+    if (ref === 'latest') return makeBlock(STATUS.finalizedHeight);
+    if (typeof ref === 'number') return ref <= STATUS.finalizedHeight ? makeBlock(ref) : undefined;
+    for (let height = 1; height <= STATUS.finalizedHeight; height++)
+      if (hash(height) === ref) return makeBlock(height);
+    return undefined;
+  };
+  getCommittee: SynodRpcBackend['getCommittee'] = async (epoch) =>
+    epoch === undefined || epoch === 0
+      ? {
+          epoch: 0,
+          threshold: 3,
+          groupPublicKey: new Uint8Array(48).fill(1),
+          members: [{ index: 0, blsPublicKey: new Uint8Array(48).fill(2), peerId: '12D3KooWtest' }],
+        }
+      : undefined;
+  getPrice: SynodRpcBackend['getPrice'] = async (feedId) =>
+    feedId === hash(0xfe)
+      ? { feedId, answer: 123_456_789_000_000_000_000n, height: 3, timestampMs: 1 }
+      : undefined;
+  status: SynodRpcBackend['status'] = async () => {
+    this.calls.push('status');
+    return STATUS;
+  };
+  onBlock = this.blocks.on;
+  onTransactionFinalized = this.finalized.on;
+  onPrice = this.prices.on;
+}
+
+export interface TestServer {
+  server: RpcServer;
+  address: RpcServerAddress;
+  backend: SynodRpcBackend;
+}
+
+export async function startServer(
+  options: Partial<RpcServerOptions> & { backend: SynodRpcBackend },
+): Promise<TestServer> {
+  const server = createRpcServer({ host: '127.0.0.1', port: 0, ...options });
+  const address = await server.start();
+  return { server, address, backend: options.backend };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The parsed body (undefined when empty). */
+  body: unknown;
+}
+
+/**
+ * POSTs `body` with node:http and no keep-alive agent (so a stopped server leaves no client
+ * socket behind). `chunked` streams it without Content-Length.
+ */
+export function post(
+  url: string,
+  body: string | Buffer,
+  options: { contentType?: string; chunked?: boolean; method?: string; path?: string } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(options.path ?? '/', url);
+    const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/json' };
+    if (!options.chunked) headers['Content-Length'] = String(Buffer.byteLength(body));
+    const req = request(target, { method: options.method ?? 'POST', agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown;
+        try {
+          parsed = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
+      });
+    });
+    // The server may answer (413) and close while we are still writing: that is the point.
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+    });
+    if (options.chunked) {
+      const buffer = Buffer.from(body);
+      const chunkBytes = 64 * 1024;
+      for (let at = 0; at < buffer.length; at += chunkBytes) req.write(buffer.subarray(at, at + chunkBytes));
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+export function get(url: string, path: string): Promise<HttpResult> {
+  return post(url, '', { method: 'GET', path });
+}
+
+let nextId = 1;
+
+/** One JSON-RPC call over HTTP; returns the response object. */
+export async function call(url: string, method: string, params?: unknown): Promise<Record<string, unknown>> {
+  const request: Record<string, unknown> = { jsonrpc: '2.0', id: nextId++, method };
+  if (params !== undefined) request.params = params;
+  const result = await post(url, JSON.stringify(request));
+  return result.body as Record<string, unknown>;
+}
+
+/** A WebSocket client that queues every message it receives. */
+export class TestSocket {
+  readonly ws: WebSocket;
+  readonly messages: Record<string, unknown>[] = [];
+  readonly #waiters: (() => void)[] = [];
+  #nextId = 1;
+  closeCode: number | undefined;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(String(data)) as Record<string, unknown>);
+      for (const waiter of this.#waiters.splice(0)) waiter();
+    });
+    ws.on('close', (code) => {
+      this.closeCode = code;
+      for (const waiter of this.#waiters.splice(0)) waiter();
+    });
+  }
+
+  static open(url: string): Promise<TestSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const socket = new TestSocket(ws);
+      ws.once('open', () => resolve(socket));
+      ws.once('error', reject);
+    });
+  }
+
+  send(payload: unknown): void {
+    this.ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  }
+
+  /** Sends a request and resolves to the response with its id. */
+  async call(method: string, params?: unknown): Promise<Record<string, unknown>> {
+    const id = this.#nextId++;
+    this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+    return this.next((message) => message.id === id);
+  }
+
+  /** Resolves to (and removes) the first queued message matching `predicate`, waiting up to 5 s. */
+  async next(predicate: (message: Record<string, unknown>) => boolean, timeoutMs = 5_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.messages.findIndex(predicate);
+      if (index >= 0) return this.messages.splice(index, 1)[0]!;
+      if (this.closeCode !== undefined) throw new Error(`socket closed (${this.closeCode}) while waiting`);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error('timed out waiting for a websocket message');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Notifications of a subscription received so far (removed from the queue). */
+  notifications(subscription: string): unknown[] {
+    const results: unknown[] = [];
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const message = this.messages[i]!;
+      const params = message.params as { subscription?: string; result?: unknown } | undefined;
+      if (message.method === 'synod_subscription' && params?.subscription === subscription) {
+        results.unshift(params.result);
+        this.messages.splice(i, 1);
+      }
+    }
+    return results;
+  }
+
+  waitClosed(timeoutMs = 5_000): Promise<number> {
+    if (this.closeCode !== undefined) return Promise.resolve(this.closeCode);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      this.ws.once('close', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  }
+
+  close(): Promise<number> {
+    this.ws.close();
+    return this.waitClosed();
+  }
+}
+
+/** Lets pending I/O callbacks run. */
+export const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
