@@ -1,0 +1,36 @@
+// The pure consensus core (Tendermint, arXiv:1807.04938) and the fair block content function.
+// docs/consensus.md is the spec. The canary switch (faults.ts) is deliberately not exported.
+export { type BlsConsensusCryptoParameters, createBlsConsensusCrypto } from './blsCrypto.ts';
+export {
+  applyBlock,
+  type BlockContent,
+  ChainState,
+  type ContentContext,
+  type ContentVerdict,
+  checkProposalContent,
+  committedBlockContent,
+  type DeriveResult,
+  deriveBlockContent,
+  faultTolerance,
+  isWellFormedExtension,
+} from './content.ts';
+export {
+  type ConsensusState,
+  type CreateConsensusParameters,
+  createConsensusState,
+  MAX_FUTURE_HEIGHT_MESSAGES,
+  MAX_REBROADCAST_ROUNDS,
+  MAX_RETAINED_COMMITS,
+  MAX_TRACKED_ROUNDS_AHEAD,
+  NIL_BLOCK_ID,
+  proposerIndex,
+  step,
+  timeoutDurationMs,
+} from './core.ts';
+export {
+  type FairTimestamp,
+  fairTimestamps,
+  type OrderedTransaction,
+  orderTransactions,
+} from './fairOrder.ts';
+export type * from './types.ts';

@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { keccak256, toBytes } from 'viem';
+import { runCanaries } from './canaries.ts';
+import { runSeed } from './runner.ts';
+import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviour } from './scenario.ts';
+import { type SweepSummary, summarize } from './sweep.ts';
+
+/**
+ * `pnpm sim --seeds N [--from S] [--nodes n] [--byzantine list] [--json]` and
+ * `pnpm sim --canaries [--json]`. With --json the last line of stdout is one JSON object.
+ * A failing seed prints the command that replays it; exit code 1 on any violation.
+ */
+
+const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--json] [--verbose]
+       pnpm sim --canaries [--max-seeds N] [--json]`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
+    options: {
+      seeds: { type: 'string', default: '100' },
+      from: { type: 'string', default: '0' },
+      nodes: { type: 'string', default: '4' },
+      byzantine: { type: 'string' },
+      crypto: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      canaries: { type: 'boolean', default: false },
+      'max-seeds': { type: 'string', default: '2000' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const startedMs = performance.now();
+
+  if (values.canaries) {
+    const results = await runCanaries({
+      maxSeeds: parsePositive(values['max-seeds'], 'max-seeds'),
+      onResult: values.json
+        ? undefined
+        : (result) =>
+            console.log(
+              `${result.name}: ${result.detected ? `detected at seed ${result.seed}` : 'NOT detected'}`,
+            ),
+    });
+    const seconds = round((performance.now() - startedMs) / 1000);
+    if (values.json) console.log(JSON.stringify({ canaries: results, seconds }));
+    return results.every((result) => result.detected) ? 0 : 1;
+  }
+
+  const seeds = parsePositive(values.seeds, 'seeds');
+  const from = Number.parseInt(values.from, 10);
+  const nodes = parsePositive(values.nodes, 'nodes');
+  const byzantine = values.byzantine === undefined ? undefined : parseBehaviours(values.byzantine);
+  const crypto = values.crypto === undefined ? undefined : values.crypto === 'bls' ? 'bls' : 'fake';
+  const summary: SweepSummary = summarize([]);
+  const digests: string[] = [];
+  let failed = false;
+  for (let seed = from; seed < from + seeds; seed++) {
+    const result = await runSeed(seed, { validatorCount: nodes, byzantine, crypto });
+    summary.add(result);
+    digests.push(result.eventDigest);
+    const violations = [
+      ...result.safetyViolations,
+      ...result.fairnessViolations,
+      ...result.censorshipViolations,
+      ...result.priceBoundViolations,
+      ...result.livenessFailures,
+    ];
+    if (violations.length > 0) {
+      failed = true;
+      const replay = `pnpm sim --seeds 1 --from ${seed} --nodes ${nodes}${values.byzantine ? ` --byzantine ${values.byzantine}` : ''}${values.crypto ? ` --crypto ${values.crypto}` : ''} --verbose`;
+      console.log(`FAIL seed ${seed} (${violations.length} violations). Replay: ${replay}`);
+      for (const violation of violations.slice(0, values.verbose ? 50 : 5)) console.log(`  ${violation}`);
+    } else if (values.verbose) {
+      console.log(
+        `seed ${seed}: ok, ${result.heightsFinalized} heights, ${result.eventCount} events, byzantine ${JSON.stringify(result.scenario.byzantine)}, crypto ${result.scenario.crypto}, digest ${result.eventDigest}`,
+      );
+    }
+  }
+  const seconds = round((performance.now() - startedMs) / 1000);
+  const output = {
+    runs: summary.runs,
+    heightsFinalized: summary.heightsFinalized,
+    safetyViolations: summary.safetyViolations,
+    fairnessViolations: summary.fairnessViolations,
+    censorshipViolations: summary.censorshipViolations,
+    priceBoundViolations: summary.priceBoundViolations,
+    livenessFailures: summary.livenessFailures,
+    eventDigest: keccak256(toBytes(digests.join(''))),
+    seconds,
+  };
+  if (values.json) console.log(JSON.stringify(output));
+  else {
+    console.log(
+      `${output.runs} runs, ${output.heightsFinalized} heights finalized, violations: safety ${output.safetyViolations}, fairness ${output.fairnessViolations}, censorship ${output.censorshipViolations}, price ${output.priceBoundViolations}, liveness ${output.livenessFailures}; digest ${output.eventDigest}; ${seconds} s`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
+function parsePositive(value: string, name: string): number {
+  const parsed = Number.parseInt(value, 10);
+  if (!Number.isSafeInteger(parsed) || parsed < 1)
+    throw new Error(`--${name} must be a positive integer\n${USAGE}`);
+  return parsed;
+}
+
+function parseBehaviours(list: string): ByzantineBehaviour[] {
+  const names = list.split(',').filter((name) => name.length > 0);
+  for (const name of names) {
+    if (!(BYZANTINE_BEHAVIOURS as readonly string[]).includes(name)) {
+      throw new Error(`unknown byzantine behaviour "${name}"\n${USAGE}`);
+    }
+  }
+  return names as ByzantineBehaviour[];
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+process.exitCode = await main();

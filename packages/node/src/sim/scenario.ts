@@ -1,0 +1,156 @@
+import type { TimeoutConfig } from '../consensus/types.ts';
+import { Random } from './random.ts';
+import { POOL_NONCES_PER_SENDER, POOL_SENDERS } from './workload.ts';
+
+/** Byzantine actors, named for what they do (docs/consensus.md "Simulator"). */
+export const BYZANTINE_BEHAVIOURS = [
+  'equivocator',
+  'conflictingProposer',
+  'silent',
+  'censor',
+  'frontRunner',
+  'priceManipulator',
+  'invalidSigner',
+  'twins',
+] as const;
+export type ByzantineBehaviour = (typeof BYZANTINE_BEHAVIOURS)[number];
+
+/** Timeouts of every simulated node: base + 100 ms per round, capped at 1.2 s. */
+export const SIM_TIMEOUTS: TimeoutConfig = {
+  proposeBaseMs: 300,
+  prevoteBaseMs: 200,
+  precommitBaseMs: 200,
+  perRoundIncrementMs: 100,
+  maxMs: 1200,
+};
+
+/** One run in this many uses real threshold BLS instead of the fast stand-in. */
+export const REAL_BLS_EVERY_RUNS = 20;
+
+export interface Scenario {
+  seed: number;
+  validatorCount: number;
+  f: number;
+  byzantine: { validatorIndex: number; behaviour: ByzantineBehaviour }[];
+  crypto: 'fake' | 'bls';
+  latencyMs: number;
+  jitterMs: number;
+  lossRate: number;
+  duplicateRate: number;
+  /** Per validator clock offset (ms); honest skews lie in [0, maxSkewMs]. */
+  clockSkewMs: number[];
+  partitions: { startMs: number; endMs: number; groups: number[][] }[];
+  crashes: { validatorIndex: number; atMs: number; restartMs: number }[];
+  /** When each transaction (sender, nonce) is submitted, in submission order. */
+  submissions: { senderIndex: number; nonce: number; atMs: number }[];
+  /** Faults stop here: partitions heal, crashed nodes restart, no more loss or duplication. */
+  safetyPhaseMs: number;
+  /** Max one-way delay after the heal (latency + jitter). */
+  maxDelayMs: number;
+  /** Every honest node must finalize new heights within this long after the heal. */
+  livenessBoundMs: number;
+}
+
+export interface ScenarioOptions {
+  validatorCount?: number;
+  /** Byzantine behaviours to use (at most f); undefined draws 0..f of them per seed. */
+  byzantine?: ByzantineBehaviour[];
+  /** Force the crypto mode (otherwise real BLS in one run of REAL_BLS_EVERY_RUNS). */
+  crypto?: 'fake' | 'bls';
+}
+
+/**
+ * The liveness bound of docs/consensus.md, for the synchronous phase after the heal (one-way
+ * delay ≤ δ): rounds align within one round (L55), the next f+1 rounds contain an honest
+ * proposer, each round lasts at most the three capped timeouts plus 4δ, and the second new
+ * height repeats that from round 0. Catch-up of a lagging node costs one more round trip.
+ */
+export function livenessBoundMs(f: number, maxDelayMs: number, timeouts: TimeoutConfig): number {
+  const roundMaxMs = 3 * timeouts.maxMs + 4 * maxDelayMs;
+  const firstHeightMs = (f + 2) * roundMaxMs;
+  const secondHeightMs = (f + 1) * roundMaxMs;
+  return firstHeightMs + secondHeightMs + 4 * maxDelayMs;
+}
+
+export function generateScenario(seed: number, options: ScenarioOptions = {}): Scenario {
+  const random = new Random(seed);
+  const validatorCount = options.validatorCount ?? 4;
+  const f = Math.floor((validatorCount - 1) / 3);
+
+  let behaviours: ByzantineBehaviour[];
+  if (options.byzantine !== undefined) {
+    behaviours = options.byzantine.slice(0, f);
+  } else {
+    const count = random.int(0, f);
+    behaviours = Array.from({ length: count }, () => random.pick(BYZANTINE_BEHAVIOURS));
+  }
+  const byzantineIndices = random
+    .shuffle(Array.from({ length: validatorCount }, (_, i) => i))
+    .slice(0, behaviours.length);
+  const byzantine = behaviours.map((behaviour, i) => ({ validatorIndex: byzantineIndices[i]!, behaviour }));
+  const honest = Array.from({ length: validatorCount }, (_, i) => i).filter(
+    (i) => !byzantineIndices.includes(i),
+  );
+
+  const latencyMs = random.int(2, 40);
+  const jitterMs = random.int(0, 60);
+  const maxSkewMs = random.int(0, 40);
+  const safetyPhaseMs = random.int(2500, 5000);
+
+  const partitions: Scenario['partitions'] = [];
+  if (random.chance(0.4)) {
+    const startMs = random.int(0, safetyPhaseMs - 500);
+    const shuffled = random.shuffle(Array.from({ length: validatorCount }, (_, i) => i));
+    const cut = random.int(1, validatorCount - 1);
+    partitions.push({
+      startMs,
+      endMs: Math.min(safetyPhaseMs, startMs + random.int(200, 2000)),
+      groups: [shuffled.slice(0, cut), shuffled.slice(cut)],
+    });
+  }
+
+  const crashes: Scenario['crashes'] = [];
+  if (random.chance(0.4) && honest.length > 0) {
+    const atMs = random.int(100, safetyPhaseMs - 200);
+    crashes.push({
+      validatorIndex: random.pick(honest),
+      atMs,
+      restartMs: Math.min(safetyPhaseMs, atMs + random.int(50, 1500)),
+    });
+  }
+
+  // A handful of senders, each submitting its nonces in order, spread over the safety phase.
+  const senderCount = random.int(3, 10);
+  const senders = random.shuffle(Array.from({ length: POOL_SENDERS }, (_, i) => i)).slice(0, senderCount);
+  const submissions: Scenario['submissions'] = [];
+  for (const senderIndex of senders) {
+    let atMs = random.int(0, safetyPhaseMs - 400);
+    const count = random.int(1, POOL_NONCES_PER_SENDER);
+    for (let nonce = 0; nonce < count; nonce++) {
+      submissions.push({ senderIndex, nonce, atMs });
+      // Mostly spaced out, sometimes a burst of consecutive nonces at once.
+      atMs += random.chance(0.3) ? 0 : random.int(20, 600);
+    }
+  }
+  submissions.sort((a, b) => a.atMs - b.atMs || a.senderIndex - b.senderIndex || a.nonce - b.nonce);
+
+  const maxDelayMs = latencyMs + jitterMs;
+  return {
+    seed,
+    validatorCount,
+    f,
+    byzantine,
+    crypto: options.crypto ?? (seed % REAL_BLS_EVERY_RUNS === REAL_BLS_EVERY_RUNS - 1 ? 'bls' : 'fake'),
+    latencyMs,
+    jitterMs,
+    lossRate: random.chance(0.5) ? random.int(0, 15) / 100 : 0,
+    duplicateRate: random.int(0, 5) / 100,
+    clockSkewMs: Array.from({ length: validatorCount }, () => random.int(0, maxSkewMs)),
+    partitions,
+    crashes,
+    submissions,
+    safetyPhaseMs,
+    maxDelayMs,
+    livenessBoundMs: livenessBoundMs(f, maxDelayMs, SIM_TIMEOUTS),
+  };
+}
