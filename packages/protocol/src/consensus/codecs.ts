@@ -3,7 +3,8 @@ import { parseHex, toLowerHex } from '../codec/hex.ts';
 import type { Reader, Writer } from '../codec/primitives.ts';
 import { MAX_BLOCK_PRICES, MAX_BLOCK_TXS } from '../constants.ts';
 import { assert, DecodeError } from '../errors.ts';
-import type { BlockHeader, FeedPrice, Hex } from '../types.ts';
+import { readBlockHeader, writeBlockHeader } from '../messages/blockHeader.ts';
+import type { FeedPrice, Hex } from '../types.ts';
 import { VoteKind } from '../types.ts';
 import {
   CONSENSUS_SIGNATURE_BYTES,
@@ -44,40 +45,6 @@ function readHash(reader: Reader, field: string): Hex {
   return toLowerHex(reader.fixed(32, field));
 }
 
-// --- header (fixed width, field order of docs/protocol.md "Block header") ---
-
-export function writeBlockHeaderFields(writer: Writer, header: BlockHeader): void {
-  writer.u16(header.version).u53(header.networkId).u53(header.epoch).u53(header.height);
-  writeHash(writer, header.parentHash);
-  writer.u53(header.timestampMs);
-  writeHash(writer, header.txRoot);
-  writer.u32(header.txCount);
-  writeHash(writer, header.priceRoot);
-  writer.u32(header.priceCount);
-  writeHash(writer, header.historyRoot);
-  writer.u32(header.proposerIndex);
-}
-
-export function readBlockHeaderFields(reader: Reader): BlockHeader {
-  return {
-    version: reader.u16('header.version'),
-    networkId: reader.u53('header.networkId'),
-    epoch: reader.u53('header.epoch'),
-    height: reader.u53('header.height'),
-    parentHash: readHash(reader, 'header.parentHash'),
-    timestampMs: reader.u53('header.timestampMs'),
-    txRoot: readHash(reader, 'header.txRoot'),
-    txCount: reader.u32('header.txCount'),
-    priceRoot: readHash(reader, 'header.priceRoot'),
-    priceCount: reader.u32('header.priceCount'),
-    historyRoot: readHash(reader, 'header.historyRoot'),
-    proposerIndex: reader.u32('header.proposerIndex'),
-  };
-}
-
-// --- vote extension ---
-
-/** The extension's fields without its signature: also the body of extensionMessage. */
 export function writeVoteExtensionFields(writer: Writer, extension: VoteExtension): void {
   writer.u53(extension.networkId).u53(extension.height).u32(extension.round);
   writeHash(writer, extension.blockId);
@@ -189,7 +156,7 @@ export function writeUnsignedProposalFields(writer: Writer, proposal: UnsignedPr
     .u32(proposal.round)
     .u32(proposal.validRound + 1);
   writer.u32(proposal.proposerIndex);
-  writeBlockHeaderFields(writer, proposal.header);
+  writeBlockHeader(writer, proposal.header);
   writer.list(proposal.transactionIds, MAX_BLOCK_TXS, (w, txId) => writeHash(w, txId));
   writer.list(proposal.prices, MAX_BLOCK_PRICES, (w, price) => {
     writeHash(w, price.feedId);
@@ -209,7 +176,7 @@ function readProposalFields(reader: Reader): Proposal {
   const validRound = reader.u32('proposal.validRound') - 1;
   if (validRound >= round) throw new DecodeError('INVALID_VALUE', 'proposal.validRound must be below round');
   const proposerIndex = reader.u32('proposal.proposerIndex');
-  const header = readBlockHeaderFields(reader);
+  const header = readBlockHeader(reader);
   const transactionIds = reader.list(MAX_BLOCK_TXS, 'proposal.transactionIds', (r) => readHash(r, 'txId'));
   const prices = reader.list(MAX_BLOCK_PRICES, 'proposal.prices', (r) => ({
     feedId: readHash(r, 'prices.feedId'),
