@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { decryptShareKeystore, encryptShareKeystore, toLowerHex } from '@synod/protocol';
+import { GenesisError, parseGenesis } from '../../config/genesis.ts';
+import { buildCommittee, formatCommittee } from '../../dkg/committee.ts';
+import { runDkgSession } from '../../dkg/session.ts';
+import { KeyFileError } from '../../keys/errors.ts';
+import { fileExists, readSecretFile, writeFileAtomic, writeSecretFile } from '../../keys/files.ts';
+import { dataDirLayout } from '../../keys/layout.ts';
+import { loadNodeKeys } from '../../keys/nodeKeys.ts';
+import { readKeystorePassword } from '../../keys/password.ts';
+import { createLogger } from '../../logging/index.ts';
+import { CONFIG_FLAG, DATA_DIR_FLAG, PASSWORD_FILE_FLAG, resolveConfig } from '../common.ts';
+import { type Command, ExitCode } from '../types.ts';
+
+/** Largest genesis file read: 256 participants with a few addresses each stay far below. */
+const MAX_GENESIS_FILE_BYTES = 1024 * 1024;
+
+export const dkgCommand: Command = {
+  name: 'dkg',
+  summary:
+    'Run the distributed key generation with the genesis participants; write the share keystore and committee.json.',
+  description: [
+    'Joins the DKG of the genesis file with the other participants over libp2p (listening on p2p.listenAddresses, dialing the genesis multiaddrs). Every participant runs this command; it waits up to dkg.peerWaitTimeoutMs for the others, then runs the three phases (deal, response, justification), each ending when every message is in or at its dkg.*TimeoutMs.',
+    'On success it writes the BLS share, encrypted (EIP-2335, scrypt), to keys/bls-share.keystore.json (0600) and the committee (group public key, share public keys) to committee.json, and prints the group public key. Every honest participant writes a byte-identical committee.json: compare its sha256 with the others.',
+    'The password is read before the DKG starts (from --password-file or SYNOD_KEYSTORE_PASSWORD), so a missing password cannot waste a session. Refuses to run if a share keystore or committee.json exists, unless --force. Exit code 1 with the reason if the DKG fails; 130 if interrupted (nothing is written).',
+  ].join('\n\n'),
+  flags: [
+    DATA_DIR_FLAG,
+    CONFIG_FLAG,
+    {
+      name: 'genesis',
+      type: 'string',
+      placeholder: '<file>',
+      description: 'Genesis file (default network.genesisFile, relative to the config file).',
+    },
+    PASSWORD_FILE_FLAG,
+    { name: 'force', type: 'boolean', description: 'Replace an existing share keystore and committee.json.' },
+  ],
+  readsConfig: true,
+  examples: [
+    'synod dkg --data-dir /var/lib/synod --genesis genesis.json --password-file /run/secrets/synod-password',
+  ],
+  async run(context) {
+    const { io, flags } = context;
+    const { config, dataDir } = await resolveConfig(context);
+    const layout = dataDirLayout(dataDir);
+    const logger = createLogger({
+      level: config.log.level,
+      name: config.node.name,
+      destination: { write: (line: string) => io.stderr(line) },
+    });
+
+    const genesisPath =
+      typeof flags.genesis === 'string'
+        ? isAbsolute(flags.genesis)
+          ? flags.genesis
+          : resolve(io.cwd, flags.genesis)
+        : config.network.genesisFile;
+    const genesisText = await readFile(genesisPath).catch((cause: NodeJS.ErrnoException) => {
+      throw new GenesisError(
+        'INVALID_JSON',
+        '',
+        `cannot read ${genesisPath}: ${cause.code ?? cause.message}`,
+      );
+    });
+    if (genesisText.length > MAX_GENESIS_FILE_BYTES)
+      throw new GenesisError('INVALID_JSON', '', `${genesisPath} is too large`);
+    const genesis = parseGenesis(genesisText.toString('utf8'));
+    if (config.network.networkId !== null && config.network.networkId !== genesis.networkId) {
+      throw new GenesisError(
+        'INVALID_FIELD',
+        'networkId',
+        `${genesis.networkId} differs from network.networkId ${config.network.networkId} in the config`,
+      );
+    }
+    if (config.network.chainId !== null && config.network.chainId !== genesis.chainId) {
+      throw new GenesisError(
+        'INVALID_FIELD',
+        'chainId',
+        `${genesis.chainId} differs from network.chainId ${config.network.chainId} in the config`,
+      );
+    }
+
+    const force = flags.force === true;
+    for (const path of [layout.blsShareKeystore, layout.committee]) {
+      if (!force && (await fileExists(path))) {
+        throw new KeyFileError(
+          'KEYS_EXIST',
+          `${path} exists: this node already has a share. Refusing to run a new DKG over it (--force would replace it)`,
+          {
+            path,
+          },
+        );
+      }
+    }
+    const password = await readKeystorePassword({
+      passwordFile: flags['password-file'] as string | undefined,
+      env: io.env,
+    });
+    const keys = await loadNodeKeys(layout);
+
+    const { result, index, sessionId } = await runDkgSession({
+      genesis,
+      keys,
+      config,
+      logger,
+      signal: io.signal,
+    });
+
+    const description = `synod network ${genesis.networkId} epoch ${genesis.epoch} share ${result.shareIndex} of ${genesis.participants.length}`;
+    const keystore = await encryptShareKeystore(result.shareSecretKey, password, {
+      pubkey: result.sharePublicKey,
+      path: '',
+      description,
+    });
+    await writeSecretFile(layout.blsShareKeystore, keystore, { overwrite: force });
+    // Read back what is on disk: the share exists nowhere else.
+    const stored = await readSecretFile(layout.blsShareKeystore, 'the share keystore');
+    const decrypted = await decryptShareKeystore(stored.toString('utf8'), password);
+    if (toLowerHex(decrypted) !== toLowerHex(result.shareSecretKey)) {
+      throw new Error('assertion failed: the stored keystore does not decrypt to the share');
+    }
+    const committee = buildCommittee(genesis, result, sessionId);
+    await writeFileAtomic(layout.committee, formatCommittee(committee), { mode: 0o644, overwrite: force });
+
+    io.stdout(
+      [
+        `DKG finished: participant ${index}, share index ${result.shareIndex}`,
+        `  group public key    ${committee.groupPublicKey}`,
+        `  share public key    ${toLowerHex(result.sharePublicKey)}`,
+        `  qualified dealers   ${result.qualified.join(', ')}`,
+        ...(result.excluded.length > 0
+          ? [
+              `  excluded dealers    ${result.excluded.map((entry) => `${entry.dealerIndex} (${entry.reason})`).join(', ')}`,
+            ]
+          : []),
+        `Wrote ${layout.blsShareKeystore} (encrypted) and ${layout.committee}.`,
+        'Back up both now; compare committee.json (sha256) with the other validators.',
+        '',
+      ].join('\n'),
+    );
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,384 @@
+import { LOG_LEVELS } from '../logging/index.ts';
+import {
+  MEMPOOL_MAX_BYTES,
+  MEMPOOL_MAX_PER_SENDER,
+  MEMPOOL_MAX_REMEMBERED_SENDERS,
+  MEMPOOL_MAX_TRANSACTIONS,
+} from '../mempool/constants.ts';
+import {
+  DIAL_TIMEOUT_MS,
+  MAX_PEERS,
+  RECONNECT_MAX_DELAY_MS,
+  RECONNECT_MIN_DELAY_MS,
+} from '../p2p/constants.ts';
+import {
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_HTTP_CONNECTIONS,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
+  DEFAULT_MAX_WEBSOCKET_CONNECTIONS,
+  DEFAULT_RATE_LIMIT_BURST,
+  DEFAULT_RATE_LIMIT_PER_SECOND,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '../rpc/constants.ts';
+import {
+  boolean,
+  type CheckResult,
+  type ConfigField,
+  checkAddress,
+  checkHost,
+  checkHttpUrl,
+  checkMultiaddr,
+  checkPeerMultiaddr,
+  describeValue,
+  type FieldValue,
+  integer,
+  json,
+  nullable,
+  oneOf,
+  path,
+  string,
+  stringList,
+} from './fields.ts';
+
+/**
+ * The node's configuration schema: every key with its type, default and meaning. This object is
+ * the single source of truth: loading, env/flag names, `synod <cmd> --help` and the reference in
+ * docs/operations.md are all derived from it (a test fails when the docs drift).
+ *
+ * Defaults that another subsystem owns (p2p, RPC, mempool limits) are imported from that
+ * subsystem's constants, where the reason for each value is written.
+ */
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** Timeouts and intervals: 1 ms up to one day, which catches seconds given as milliseconds' opposite. */
+const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+/** Bound on list-valued keys (listen addresses, bootstrap peers): a typo cannot make the node dial thousands. */
+const MAX_LIST_ENTRIES = 256;
+/** Bound on configured price feeds; each adds work to every block. */
+const MAX_FEEDS = 256;
+
+const port = (defaultPort: number, description: string) =>
+  integer({ min: 1, max: 65_535, default: defaultPort, description });
+
+const durationMs = (defaultMs: number, description: string) =>
+  integer({ min: 1, max: MAX_DURATION_MS, default: defaultMs, description });
+
+const count = (defaultCount: number, description: string, max = MAX_SAFE) =>
+  integer({ min: 1, max, default: defaultCount, description });
+
+/** One entry of `oracle.feeds`: what consensus must know about a feed (price sources come later). */
+export interface FeedEntry {
+  /** bytes32 feed id, lowercase 0x-hex (e.g. keccak256("ETH/USD")). */
+  readonly feedId: string;
+  readonly decimals: number;
+  readonly deviationBoundBps?: number;
+  readonly confirmationHeights?: number;
+  readonly maxAgeMs?: number;
+  readonly heartbeatMs?: number;
+  readonly pushDeviationBps?: number;
+}
+
+const FEED_OPTIONAL_INTEGER_KEYS = [
+  'deviationBoundBps',
+  'confirmationHeights',
+  'maxAgeMs',
+  'heartbeatMs',
+  'pushDeviationBps',
+] as const;
+
+function checkFeeds(value: unknown): CheckResult<readonly FeedEntry[]> {
+  const failAt = (subKey: string, reason: string, got: unknown): CheckResult<never> => ({
+    ok: false,
+    reason: `${reason}, got ${describeValue(got)}`,
+    subKey,
+  });
+  if (!Array.isArray(value)) return failAt('', 'must be a list of feed objects', value);
+  if (value.length > MAX_FEEDS) return failAt('', `must have at most ${MAX_FEEDS} feeds`, value.length);
+  const feeds: FeedEntry[] = [];
+  const seen = new Set<string>();
+  for (const [i, item] of value.entries()) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      return failAt(`[${i}]`, 'must be an object {feedId, decimals, …}', item);
+    }
+    const record = item as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (
+        key !== 'feedId' &&
+        key !== 'decimals' &&
+        !(FEED_OPTIONAL_INTEGER_KEYS as readonly string[]).includes(key)
+      ) {
+        return failAt(`[${i}].${key}`, 'unknown key', record[key]);
+      }
+    }
+    const { feedId, decimals } = record;
+    if (typeof feedId !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(feedId)) {
+      return failAt(`[${i}].feedId`, 'must be a 0x-prefixed 32-byte hex id', feedId);
+    }
+    if (seen.has(feedId.toLowerCase())) return failAt(`[${i}].feedId`, 'duplicate feed id', feedId);
+    seen.add(feedId.toLowerCase());
+    if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 36) {
+      return failAt(`[${i}].decimals`, 'must be an integer 0..36', decimals);
+    }
+    const feed: Record<string, unknown> = { feedId: feedId.toLowerCase(), decimals };
+    for (const key of FEED_OPTIONAL_INTEGER_KEYS) {
+      const option = record[key];
+      if (option === undefined) continue;
+      if (typeof option !== 'number' || !Number.isSafeInteger(option) || option < 0) {
+        return failAt(`[${i}].${key}`, 'must be a non-negative integer', option);
+      }
+      feed[key] = option;
+    }
+    feeds.push(feed as unknown as FeedEntry);
+  }
+  return { ok: true, value: feeds };
+}
+
+export const CONFIG_SCHEMA = {
+  network: {
+    genesisFile: path({
+      default: 'genesis.json',
+      description:
+        'Genesis file (JSON): network id, chain id, epoch, threshold, DKG nonce and participants. `synod dkg` reads it; the committee it produces goes to <dataDir>/committee.json.',
+    }),
+    networkId: nullable(
+      integer({ min: 0, max: MAX_SAFE, default: 0, description: '' }),
+      'Expected network id. When set, a genesis or committee with another network id is refused: a guard against pointing a validator at the wrong network.',
+    ),
+    chainId: nullable(
+      integer({ min: 1, max: MAX_SAFE, default: 1, description: '' }),
+      'Expected L1 chain id, checked against the genesis like networkId.',
+    ),
+    inboxAddress: nullable(
+      string({ default: '', description: '', validate: checkAddress, type: 'address' }),
+      'SettlementInbox contract on L1. Headers bind it (and the chain id), so `synod start` needs it; unset until the contracts are deployed.',
+    ),
+  },
+  node: {
+    dataDir: path({
+      default: '.',
+      description:
+        'Data directory: keys/, committee.json, chain data. In the config file a relative path is relative to the file, so a data dir holding its own config.json can be moved as a whole.',
+    }),
+    name: string({
+      default: 'synod',
+      description: 'Name of this node in every log line (e.g. the operator and validator index).',
+    }),
+  },
+  p2p: {
+    listenAddresses: stringList({
+      default: ['/ip4/0.0.0.0/tcp/9000'],
+      description: 'libp2p TCP listen multiaddrs. Port 9000 must be reachable by the other validators.',
+      itemType: 'multiaddr',
+      validate: checkMultiaddr,
+      maxItems: MAX_LIST_ENTRIES,
+    }),
+    announceAddresses: stringList({
+      default: [],
+      description: 'Multiaddrs to advertise instead of the listen addresses (behind NAT or a load balancer).',
+      itemType: 'multiaddr',
+      validate: checkMultiaddr,
+      maxItems: MAX_LIST_ENTRIES,
+    }),
+    bootstrapPeers: stringList({
+      default: [],
+      description:
+        'Peers dialed at start and redialed with backoff forever, as multiaddrs ending in /p2p/<peerId>. The committee members from the genesis file are added to these.',
+      itemType: 'multiaddr',
+      validate: checkPeerMultiaddr,
+      maxItems: MAX_LIST_ENTRIES,
+    }),
+    maxPeers: count(MAX_PEERS, 'Connection cap: the committee plus a few sync clients.', 10_000),
+    dialTimeoutMs: durationMs(DIAL_TIMEOUT_MS, 'Timeout of one dial (TCP + noise + yamux handshake).'),
+    reconnectMinDelayMs: durationMs(
+      RECONNECT_MIN_DELAY_MS,
+      'First redial delay after a bootstrap peer drops.',
+    ),
+    reconnectMaxDelayMs: durationMs(
+      RECONNECT_MAX_DELAY_MS,
+      'Redial delay ceiling (exponential backoff with jitter up to this); must be ≥ reconnectMinDelayMs.',
+    ),
+  },
+  rpc: {
+    enabled: boolean({ default: true, description: 'Serve JSON-RPC 2.0 over HTTP and WebSocket.' }),
+    host: string({
+      default: '127.0.0.1',
+      description:
+        'Interface the RPC listens on. Loopback by default: exposing the RPC (0.0.0.0) is a deliberate choice.',
+      validate: checkHost,
+      type: 'host',
+    }),
+    port: port(
+      8645,
+      'RPC port, HTTP and WebSocket on one port. 8645 rather than 8545, which a local L1 (anvil) uses.',
+    ),
+    maxBodyBytes: count(
+      DEFAULT_MAX_BODY_BYTES,
+      'Largest HTTP body / WebSocket message (413 / close 1009 past it).',
+    ),
+    maxBatchSize: count(DEFAULT_MAX_BATCH_SIZE, 'Most calls in one JSON-RPC batch.', 10_000),
+    rateLimitPerSecond: count(DEFAULT_RATE_LIMIT_PER_SECOND, 'Sustained calls per second per client IP.'),
+    rateLimitBurst: count(
+      DEFAULT_RATE_LIMIT_BURST,
+      'Calls a client IP may make at once before the rate applies.',
+    ),
+    maxSubscriptionsPerSocket: count(DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET, 'Subscriptions per WebSocket.'),
+    maxWebSocketConnections: count(
+      DEFAULT_MAX_WEBSOCKET_CONNECTIONS,
+      'Open WebSocket connections (503 past it).',
+    ),
+    maxHttpConnections: count(DEFAULT_MAX_HTTP_CONNECTIONS, 'Open HTTP connections, keep-alive included.'),
+    requestTimeoutMs: durationMs(
+      DEFAULT_REQUEST_TIMEOUT_MS,
+      'Deadline of one call, and of receiving one request.',
+    ),
+  },
+  metrics: {
+    enabled: boolean({
+      default: true,
+      description: 'Serve Prometheus metrics at http://<host>:<port>/metrics.',
+    }),
+    host: string({
+      default: '127.0.0.1',
+      description: 'Interface of the metrics endpoint; metrics reveal load and peers, keep it private.',
+      validate: checkHost,
+      type: 'host',
+    }),
+    port: port(9464, 'Metrics port (9464: the usual Prometheus exporter port).'),
+  },
+  consensus: {
+    timeoutProposeBaseMs: durationMs(
+      1000,
+      'Propose timeout of round 0: how long to wait for the proposal before prevoting nil.',
+    ),
+    timeoutPrevoteBaseMs: durationMs(500, 'Prevote timeout of round 0 (after 2f+1 prevotes of any kind).'),
+    timeoutPrecommitBaseMs: durationMs(
+      500,
+      'Precommit timeout of round 0 (after 2f+1 precommits of any kind).',
+    ),
+    timeoutPerRoundIncrementMs: integer({
+      min: 0,
+      max: MAX_DURATION_MS,
+      default: 500,
+      description:
+        'Added to every timeout per round, so timeouts eventually exceed the unknown network delay (Tendermint paper §4).',
+    }),
+    timeoutMaxMs: durationMs(
+      10_000,
+      'Cap on any timeout, which bounds the time to recover from a bad round; must be ≥ every base timeout.',
+    ),
+  },
+  mempool: {
+    maxTransactions: count(MEMPOOL_MAX_TRANSACTIONS, 'Pending transactions held at once.'),
+    maxBytes: count(MEMPOOL_MAX_BYTES, 'Encoded bytes of pending transactions.'),
+    maxPerSender: count(
+      MEMPOOL_MAX_PER_SENDER,
+      'Pending transactions of one sender; also how far ahead of its next nonce a sender may be.',
+    ),
+    maxRememberedSenders: count(
+      MEMPOOL_MAX_REMEMBERED_SENDERS,
+      'Senders whose next nonce is remembered (oldest forgotten first).',
+    ),
+  },
+  oracle: {
+    feeds: json<readonly FeedEntry[]>({
+      type: 'feed[]',
+      default: [],
+      description:
+        'Price feeds: [{ "feedId": "0x…32 bytes", "decimals": 8, "deviationBoundBps"?, "confirmationHeights"?, "maxAgeMs"?, "heartbeatMs"?, "pushDeviationBps"? }]. Every validator must configure the same list. Sources per feed come with the oracle adapters.',
+      check: checkFeeds,
+    }),
+  },
+  l1: {
+    rpcUrl: nullable(
+      string({ default: '', description: '', validate: checkHttpUrl, type: 'url' }),
+      'JSON-RPC URL of the L1 (settlement chain) node used to post certified headers.',
+    ),
+    postingIntervalMs: durationMs(
+      12_000,
+      'How often certified headers are batched to L1 (one Ethereum slot).',
+    ),
+  },
+  log: {
+    level: oneOf({
+      values: LOG_LEVELS,
+      default: 'info',
+      description: 'Log level of the JSON logs (pino); "silent" turns them off.',
+    }),
+  },
+  dkg: {
+    dealTimeoutMs: durationMs(
+      30_000,
+      "Deal phase of `synod dkg`. A phase also ends as soon as every participant's message for it is held, so this only matters when someone is missing.",
+    ),
+    responseTimeoutMs: durationMs(15_000, 'Response (complaint) phase of `synod dkg`.'),
+    justificationTimeoutMs: durationMs(
+      15_000,
+      'Justification phase of `synod dkg` (only when someone complained).',
+    ),
+    peerWaitTimeoutMs: durationMs(
+      600_000,
+      'How long `synod dkg` waits for every other participant to join the DKG topic before dealing. Validators start at different times; past this it starts with those present if they reach the threshold, and fails otherwise.',
+    ),
+    lingerMs: integer({
+      min: 0,
+      max: MAX_DURATION_MS,
+      default: 5_000,
+      description:
+        'How long `synod dkg` stays connected after it finishes, so its last messages reach peers that are slightly behind.',
+    }),
+  },
+} as const satisfies Record<string, Record<string, ConfigField<unknown>>>;
+
+export type ConfigSchema = typeof CONFIG_SCHEMA;
+export type ConfigSectionName = keyof ConfigSchema & string;
+
+/** The node's configuration, as `loadConfig` returns it: every key present, checked and frozen. */
+export type SynodConfig = {
+  readonly [S in keyof ConfigSchema]: {
+    readonly [K in keyof ConfigSchema[S]]: FieldValue<ConfigSchema[S][K]>;
+  };
+};
+
+/** One schema key with its dotted name and env variable name. */
+export interface ConfigKey {
+  readonly section: string;
+  readonly name: string;
+  /** `rpc.port` */
+  readonly key: string;
+  /** `SYNOD_RPC_PORT` */
+  readonly envName: string;
+  readonly field: ConfigField<unknown>;
+}
+
+/** Environment variables are `SYNOD_` + section + key, camelCase turned to SCREAMING_SNAKE_CASE. */
+export function envNameOf(section: string, name: string): string {
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  return `SYNOD_${section.toUpperCase()}_${snake}`;
+}
+
+/** Every key of the schema, in schema order. */
+export const CONFIG_KEYS: readonly ConfigKey[] = Object.entries(CONFIG_SCHEMA).flatMap(([section, fields]) =>
+  Object.entries(fields).map(([name, field]) => ({
+    section,
+    name,
+    key: `${section}.${name}`,
+    envName: envNameOf(section, name),
+    field: field as ConfigField<unknown>,
+  })),
+);
+
+/** Section descriptions, for docs and help. */
+export const CONFIG_SECTIONS: Readonly<Record<ConfigSectionName, string>> = {
+  network: 'Which network this node belongs to.',
+  node: 'Where the node keeps its data.',
+  p2p: 'libp2p networking between validators.',
+  rpc: 'JSON-RPC server for apps and `synod status`.',
+  metrics: 'Prometheus endpoint.',
+  consensus: 'Tendermint timeouts.',
+  mempool: 'Bounds of the transaction pool.',
+  oracle: 'Price feeds.',
+  l1: 'Posting certified headers to the settlement chain.',
+  log: 'JSON logs.',
+  dkg: 'The distributed key generation run by `synod dkg`.',
+};

@@ -1,0 +1,21 @@
+/** Why `synod dkg` did not produce a share. One class, a bounded `code`, a message for the operator. */
+export type DkgSessionErrorCode =
+  /** Our DKG keys are not in the genesis file (wrong data dir or genesis). */
+  | 'NOT_A_PARTICIPANT'
+  /** Our DKG keys are in the genesis, but under another peer id than our libp2p identity. */
+  | 'IDENTITY_MISMATCH'
+  /** Too few participants joined within dkg.peerWaitTimeoutMs to reach the threshold. */
+  | 'PEERS_UNREACHABLE'
+  /** The protocol ended without a key (fewer than t dealers qualified). */
+  | 'FAILED'
+  /** Stopped by a signal or the caller. */
+  | 'ABORTED';
+
+export class DkgSessionError extends Error {
+  override readonly name = 'DkgSessionError';
+  readonly code: DkgSessionErrorCode;
+  constructor(code: DkgSessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

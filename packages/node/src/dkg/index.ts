@@ -1,0 +1,36 @@
+/**
+ * `synod dkg`: the Joint-Feldman DKG of @synod/protocol run over the p2p layer with real timers,
+ * and the committee.json it produces. docs/operations.md "Running the DKG".
+ */
+export {
+  buildCommittee,
+  COMMITTEE_VERSION,
+  CommitteeError,
+  type CommitteeJson,
+  type CommitteeMemberJson,
+  formatCommittee,
+  parseCommittee,
+} from './committee.ts';
+export {
+  DkgDriver,
+  type DkgDriverComponents,
+  type DkgDriverInit,
+  type DkgPhaseTimeouts,
+  type DkgTimers,
+  isPhaseComplete,
+  MAX_BUFFERED_DKG_MESSAGES,
+} from './driver.ts';
+export { DkgSessionError, type DkgSessionErrorCode } from './errors.ts';
+export {
+  type DkgSessionResult,
+  findParticipantIndex,
+  type RunDkgSessionParameters,
+  runDkgSession,
+} from './session.ts';
+export {
+  dkgGossipTopics,
+  dkgMessageCodec,
+  dkgMessageSender,
+  dkgTopicName,
+  validateDkgMessage,
+} from './topic.ts';

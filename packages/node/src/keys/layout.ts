@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+
+/**
+ * Where everything lives in a data directory (docs/operations.md "Data directory"):
+ *
+ * ```
+ * <dataDir>/config.json                 node config (synod init)
+ * <dataDir>/keys/                       0700
+ *   p2p.key                             libp2p Ed25519 identity, protobuf (0600)
+ *   ethereum.key                        secp256k1 account for L1 submissions, 0x-hex (0600)
+ *   dkg.seed                            seed of the DKG long-term keys, 0x-hex (0600)
+ *   bls-share.keystore.json             EIP-2335 keystore of the BLS share (synod dkg, 0600)
+ * <dataDir>/committee.json              committee from the DKG (synod dkg)
+ * <dataDir>/chain/                      chain data (LevelDB); can be resynced from peers
+ * ```
+ */
+export interface DataDirLayout {
+  readonly dataDir: string;
+  readonly config: string;
+  readonly keysDir: string;
+  readonly p2pKey: string;
+  readonly ethereumKey: string;
+  readonly dkgSeed: string;
+  readonly blsShareKeystore: string;
+  readonly committee: string;
+  readonly chainDir: string;
+}
+
+export function dataDirLayout(dataDir: string): DataDirLayout {
+  const keysDir = join(dataDir, 'keys');
+  return {
+    dataDir,
+    config: join(dataDir, 'config.json'),
+    keysDir,
+    p2pKey: join(keysDir, 'p2p.key'),
+    ethereumKey: join(keysDir, 'ethereum.key'),
+    dkgSeed: join(keysDir, 'dkg.seed'),
+    blsShareKeystore: join(keysDir, 'bls-share.keystore.json'),
+    committee: join(dataDir, 'committee.json'),
+    chainDir: join(dataDir, 'chain'),
+  };
+}
