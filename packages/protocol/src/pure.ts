@@ -1,0 +1,33 @@
+/**
+ * `@synod/protocol/pure`: the part of the protocol that runs anywhere JavaScript does, browsers
+ * included. It depends only on viem and @noble/hashes: no native addons (blst,
+ * libsecp256k1), no WebAssembly (mcl), no node:* modules. Signature *recovery* and BLS live in
+ * the main entry; a browser client verifies BLS with @noble/curves instead (see @synod/sdk).
+ * The SDK's test/bundle.test.ts walks this entry's import graph to keep it that way.
+ */
+export * from './codec/index.ts';
+export * from './constants.ts';
+export * from './errors.ts';
+export * from './hashing/index.ts';
+export * from './merkle/index.ts';
+export * from './messages/index.ts';
+export { TransactionError, type TransactionErrorCode } from './tx/errors.ts';
+export { type ParsedTransaction, parseTransaction } from './tx/fields.ts';
+export {
+  normalizeTransactionSignature,
+  type ParsedTransactionSignature,
+  parseTransactionSignature,
+} from './tx/signature.ts';
+export {
+  EIP712_DOMAIN_NAME,
+  EIP712_DOMAIN_VERSION,
+  TRANSACTION_TYPE_STRING,
+  TRANSACTION_TYPEHASH,
+  TRANSACTION_TYPES,
+  type TransactionTypedData,
+  transactionDomainSeparator,
+  transactionId,
+  transactionIdBytes,
+  transactionTypedData,
+} from './tx/typedData.ts';
+export * from './types.ts';

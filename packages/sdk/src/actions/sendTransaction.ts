@@ -1,0 +1,194 @@
+import { type Account, type Address, type Hex, recoverTypedDataAddress } from 'viem';
+import type { Client } from '../clients/createClient.ts';
+import { DEFAULT_VALID_FOR_SECONDS } from '../constants.ts';
+import { RpcRequestError } from '../errors/rpc.ts';
+import { AccountNotSignableError, InvalidTransactionError } from '../errors/transaction.ts';
+import type { TimeoutError, TransportError } from '../errors/transport.ts';
+import { VerificationError } from '../errors/verification.ts';
+import {
+  normalizeTransactionSignature,
+  parseTransaction,
+  type SignedTransaction,
+  type Transaction,
+  toLowerHex,
+  transactionCodec,
+  transactionId,
+  transactionTypedData,
+} from '../internal/protocol.ts';
+
+/** What signs for a JSON-RPC account: a viem WalletClient has this method. */
+export interface TypedDataWallet {
+  signTypedData(
+    parameters: { account: Account | Address } & ReturnType<typeof transactionTypedData>,
+  ): Promise<Hex>;
+}
+
+export interface SendTransactionParameters {
+  /**
+   * Who signs: a viem local account (privateKeyToAccount, mnemonicToAccount…) or any object with
+   * `address` and `signTypedData`; or a JSON-RPC account (an address, or `{ type: 'json-rpc' }`)
+   * together with `wallet`.
+   */
+  account: Account | Address;
+  /** Signs for a JSON-RPC account (e.g. a WalletClient over window.ethereum). */
+  wallet?: TypedDataWallet | undefined;
+  /** bytes32 application id, e.g. keccak256(toHex('my-exchange')). */
+  namespace: Hex;
+  /** Application bytes (an order), at most MAX_TX_PAYLOAD_BYTES (4096). */
+  payload: Hex;
+  /** The sender's nonce; filled from the client's nonceManager when omitted. */
+  nonce?: bigint | undefined;
+  /** Unix seconds after which the transaction may not be included; default now + 60 s. */
+  validUntil?: bigint | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface SendTransactionReturnType {
+  /** The EIP-712 digest, computed locally and checked against the node's answer. */
+  txId: Hex;
+  /**
+   * The signed transaction. waitForFinality and proveTransactionOnL1 take it to rebuild the Merkle
+   * leaf without downloading the block, so unlike viem this returns more than the id.
+   */
+  transaction: SignedTransaction;
+}
+
+export type SendTransactionErrorType =
+  | InvalidTransactionError
+  | AccountNotSignableError
+  | RpcRequestError
+  | TransportError
+  | TimeoutError
+  | VerificationError;
+
+/**
+ * Signs a transaction (EIP-712, domain bound to the client's network, chain id and inbox) and
+ * submits it to the node's mempool. Fills the nonce from the client's nonceManager and
+ * validUntil (now + 60 s) when omitted; normalises the signature to low s and checks it recovers
+ * the sender before sending. Returns once the node admitted it (not finalized: see
+ * waitForFinality). Resubmitting the same signed transaction is safe: the node answers its txId.
+ *
+ * RPC method: `synod_sendTransaction`.
+ *
+ * @example
+ * ```ts
+ * import { privateKeyToAccount } from 'viem/accounts';
+ * const account = privateKeyToAccount(process.env.KEY as Hex);
+ * const { txId, transaction } = await sendTransaction(client, {
+ *   account,
+ *   namespace: keccak256(toHex('my-exchange')),
+ *   payload: encodeOrder({ side: 'buy', size: 1n }),
+ * });
+ * ```
+ */
+export async function sendTransaction(
+  client: Client,
+  parameters: SendTransactionParameters,
+): Promise<SendTransactionReturnType> {
+  const account: Account =
+    typeof parameters.account === 'string'
+      ? { address: parameters.account, type: 'json-rpc' }
+      : parameters.account;
+  const sender = account.address.toLowerCase() as Address;
+  const { networkId } = client.network;
+  const autoNonce = parameters.nonce === undefined;
+  const nonce = parameters.nonce ?? (await client.nonceManager.consume({ address: sender, networkId }));
+  const releaseNonce = () => {
+    if (autoNonce) client.nonceManager.release({ address: sender, networkId, nonce });
+  };
+  let signed: SignedTransaction;
+  try {
+    signed = await sign(client, parameters, account, {
+      networkId,
+      namespace: parameters.namespace,
+      sender,
+      nonce,
+      payload: parameters.payload,
+      validUntil: parameters.validUntil ?? BigInt(Math.floor(Date.now() / 1000) + DEFAULT_VALID_FOR_SECONDS),
+    });
+  } catch (error) {
+    releaseNonce();
+    throw error;
+  }
+  const txId = transactionId(signed, client.network);
+  let answered: Hex;
+  try {
+    answered = await client.request(
+      { method: 'synod_sendTransaction', params: [toLowerHex(transactionCodec.encode(signed))] },
+      { signal: parameters.signal },
+    );
+  } catch (error) {
+    // A definite rejection frees the nonce; after a network failure or a timeout the node may
+    // hold the transaction, so the nonce stays used.
+    if (
+      error instanceof RpcRequestError &&
+      !['NONCE_USED', 'DUPLICATE_NONCE'].includes(error.dataCode ?? '')
+    ) {
+      releaseNonce();
+    }
+    throw error;
+  }
+  if (typeof answered !== 'string' || answered.toLowerCase() !== txId) {
+    throw new VerificationError(
+      'TRANSACTION_MISMATCH',
+      `the node answered txId ${String(answered)}, expected ${txId}`,
+    );
+  }
+  return { txId, transaction: signed };
+}
+
+async function sign(
+  client: Client,
+  parameters: SendTransactionParameters,
+  account: Account,
+  transaction: Transaction,
+): Promise<SignedTransaction> {
+  let canonical: Transaction;
+  try {
+    const parsed = parseTransaction(transaction);
+    canonical = {
+      networkId: parsed.networkId,
+      namespace: toLowerHex(parsed.namespace),
+      sender: toLowerHex(parsed.sender),
+      nonce: parsed.nonce,
+      payload: toLowerHex(parsed.payload),
+      validUntil: parsed.validUntil,
+    };
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    throw new InvalidTransactionError(
+      typeof code === 'string' ? code : 'MALFORMED',
+      (cause as Error).message,
+      {
+        cause,
+      },
+    );
+  }
+  const typedData = transactionTypedData(canonical, client.network);
+  let rawSignature: Hex;
+  if (account.type === 'json-rpc') {
+    if (parameters.wallet === undefined) throw new AccountNotSignableError(account.address);
+    rawSignature = await parameters.wallet.signTypedData({ account, ...typedData });
+  } else if (typeof account.signTypedData === 'function') {
+    rawSignature = await account.signTypedData(typedData);
+  } else {
+    throw new AccountNotSignableError((account as { address: string }).address);
+  }
+  const signature = normalizeTransactionSignature(rawSignature);
+  // Catch a wallet that signed with another key (or another domain) here, not as a node rejection.
+  let signer: Address;
+  try {
+    signer = await recoverTypedDataAddress({ ...typedData, signature });
+  } catch (cause) {
+    throw new InvalidTransactionError('BAD_SIGNATURE', 'the wallet returned an unusable signature', {
+      cause,
+    });
+  }
+  if (signer.toLowerCase() !== canonical.sender) {
+    throw new InvalidTransactionError(
+      'SIGNER_MISMATCH',
+      `the wallet's signature recovers ${signer}, not the sender ${canonical.sender}`,
+    );
+  }
+  return { ...canonical, signature };
+}

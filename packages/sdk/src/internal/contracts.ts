@@ -1,0 +1,9 @@
+/** The SDK's bridge to @synod/contracts: only its browser-safe `./abi` entry (ABIs, multiproof builder). */
+export {
+  aggregatorV3InterfaceAbi,
+  buildMultiproof,
+  committeeRegistryAbi,
+  priceFeedsAbi,
+  settlementInboxAbi,
+  synodPriceFeedAdapterAbi,
+} from '@synod/contracts/abi';

@@ -1,0 +1,84 @@
+import type { Address, Hex } from 'viem';
+import type { BlockHeader, FeedPrice, NetworkDomain, SignedTransaction } from '../internal/protocol.ts';
+import type { RpcStatus } from './rpc.ts';
+
+export type { BlockHeader, FeedPrice, NetworkDomain, SignedTransaction };
+
+/** The committee's threshold signature over a header (96-byte compressed G2 point as hex). */
+export interface Certificate {
+  round: number;
+  signature: Hex;
+}
+
+/** What identifies and certifies a block (the newBlocks notification). */
+export interface BlockSummary {
+  /** headerHash(header, network). */
+  hash: Hex;
+  header: BlockHeader;
+  certificate: Certificate;
+}
+
+/** A transaction as finalized in a block, with its id. */
+export interface FinalizedTransaction extends SignedTransaction {
+  txId: Hex;
+}
+
+/** A finalized block. `transactions` only when asked for with includeTransactions. */
+export interface Block extends BlockSummary {
+  transactionIds: Hex[];
+  transactions?: FinalizedTransaction[] | undefined;
+  /** Finalized prices, sorted by feedId ascending (the price tree's leaf order). */
+  prices: FeedPrice[];
+}
+
+/** Where a finalized transaction is and what proves it. */
+export interface TransactionInclusion {
+  height: number;
+  /** Leaf index in the block's transaction tree. */
+  index: number;
+  blockHash: Hex;
+  header: BlockHeader;
+  certificate: Certificate;
+  /** Sibling hashes from the leaf up to header.txRoot. */
+  proof: Hex[];
+}
+
+export type TransactionStatus =
+  | { status: 'unknown' }
+  | { status: 'pending' /** When the node first saw it, unix ms. */; firstSeenMs: number }
+  | ({ status: 'finalized' } & TransactionInclusion);
+
+/** A feed's latest finalized price. */
+export interface Price {
+  feedId: Hex;
+  /** Fixed-point answer scaled by the feed's decimals. */
+  answer: bigint;
+  height: number;
+  /** The finalizing block's time, unix ms. */
+  timestampMs: number;
+}
+
+export interface CommitteeMember {
+  index: number;
+  blsPublicKey: Hex;
+  peerId: string | undefined;
+  address: Address | undefined;
+}
+
+export interface Committee {
+  epoch: number;
+  /** Signatures a certificate needs (2f+1). */
+  threshold: number;
+  /** 48-byte compressed G1 group public key. */
+  groupPublicKey: Hex;
+  members: CommitteeMember[];
+}
+
+/** A group key the app trusts for an epoch (from its config or from the L1 CommitteeRegistry). */
+export interface TrustedCommittee {
+  epoch: number;
+  groupPublicKey: Hex;
+}
+
+/** synod_status: heights, peers and mempool of the node (JSON-safe as it is). */
+export type NodeStatus = RpcStatus;

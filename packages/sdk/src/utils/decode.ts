@@ -1,0 +1,187 @@
+import type { Hex } from 'viem';
+import { VerificationError } from '../errors/verification.ts';
+import type {
+  RpcBlock,
+  RpcBlockSummary,
+  RpcCertificate,
+  RpcCommittee,
+  RpcHeader,
+  RpcInclusion,
+  RpcPrice,
+  RpcTransaction,
+  RpcTransactionStatus,
+} from '../types/rpc.ts';
+import type {
+  Block,
+  BlockHeader,
+  BlockSummary,
+  Certificate,
+  Committee,
+  FinalizedTransaction,
+  Price,
+  TransactionInclusion,
+  TransactionStatus,
+} from '../types/synod.ts';
+
+/**
+ * RPC JSON → SDK values, checking every field's shape: a node's answer is input, and what does
+ * not have the documented shape is a VerificationError('MALFORMED_RESPONSE'), never a crash deep
+ * inside hashing. Bounds of numbers are the protocol's (< 2^53); hex is lowercased.
+ */
+
+const HEX = /^0x([0-9a-fA-F]{2})*$/;
+
+function malformed(what: string): never {
+  throw new VerificationError('MALFORMED_RESPONSE', `${what} is not of the documented shape`);
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) malformed(what);
+  return value as Record<string, unknown>;
+}
+
+function uint(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) malformed(what);
+  return value;
+}
+
+function hex(value: unknown, what: string, bytes?: number): Hex {
+  if (typeof value !== 'string' || !HEX.test(value)) malformed(what);
+  if (bytes !== undefined && value.length !== 2 + 2 * bytes) malformed(what);
+  return value.toLowerCase() as Hex;
+}
+
+function decimal(value: unknown, what: string): bigint {
+  if (typeof value !== 'string' || !/^-?(0|[1-9][0-9]*)$/.test(value)) malformed(what);
+  return BigInt(value);
+}
+
+function array<T>(value: unknown, what: string, item: (value: unknown, what: string) => T): T[] {
+  if (!Array.isArray(value)) malformed(what);
+  return value.map((entry, i) => item(entry, `${what}[${i}]`));
+}
+
+export function decodeHeader(value: unknown): BlockHeader {
+  const header = object(value, 'header') as Partial<Record<keyof RpcHeader, unknown>>;
+  return {
+    version: uint(header.version, 'header.version'),
+    networkId: uint(header.networkId, 'header.networkId'),
+    epoch: uint(header.epoch, 'header.epoch'),
+    height: uint(header.height, 'header.height'),
+    parentHash: hex(header.parentHash, 'header.parentHash', 32),
+    timestampMs: uint(header.timestampMs, 'header.timestampMs'),
+    txRoot: hex(header.txRoot, 'header.txRoot', 32),
+    txCount: uint(header.txCount, 'header.txCount'),
+    priceRoot: hex(header.priceRoot, 'header.priceRoot', 32),
+    priceCount: uint(header.priceCount, 'header.priceCount'),
+    historyRoot: hex(header.historyRoot, 'header.historyRoot', 32),
+    proposerIndex: uint(header.proposerIndex, 'header.proposerIndex'),
+  };
+}
+
+export function decodeCertificate(value: unknown): Certificate {
+  const certificate = object(value, 'certificate') as Partial<Record<keyof RpcCertificate, unknown>>;
+  return {
+    round: uint(certificate.round, 'certificate.round'),
+    signature: hex(certificate.signature, 'certificate.signature', 96),
+  };
+}
+
+export function decodeBlockSummary(value: unknown): BlockSummary {
+  const summary = object(value, 'block') as Partial<Record<keyof RpcBlockSummary, unknown>>;
+  return {
+    hash: hex(summary.hash, 'block.hash', 32),
+    header: decodeHeader(summary.header),
+    certificate: decodeCertificate(summary.certificate),
+  };
+}
+
+function decodeTransaction(value: unknown, what: string): FinalizedTransaction {
+  const tx = object(value, what) as Partial<Record<keyof RpcTransaction, unknown>>;
+  return {
+    txId: hex(tx.txId, `${what}.txId`, 32),
+    networkId: uint(tx.networkId, `${what}.networkId`),
+    namespace: hex(tx.namespace, `${what}.namespace`, 32),
+    sender: hex(tx.sender, `${what}.sender`, 20),
+    nonce: decimal(tx.nonce, `${what}.nonce`),
+    payload: hex(tx.payload, `${what}.payload`),
+    validUntil: decimal(tx.validUntil, `${what}.validUntil`),
+    signature: hex(tx.signature, `${what}.signature`, 65),
+  };
+}
+
+export function decodeBlock(value: unknown): Block {
+  const block = object(value, 'block') as Partial<Record<keyof RpcBlock, unknown>>;
+  return {
+    ...decodeBlockSummary(block),
+    transactionIds: array(block.transactionIds, 'block.transactionIds', (id, what) => hex(id, what, 32)),
+    transactions:
+      block.transactions === undefined
+        ? undefined
+        : array(block.transactions, 'block.transactions', decodeTransaction),
+    prices: array(block.prices, 'block.prices', (price, what) => {
+      const entry = object(price, what);
+      return {
+        feedId: hex(entry.feedId, `${what}.feedId`, 32),
+        answer: decimal(entry.answer, `${what}.answer`),
+      };
+    }),
+  };
+}
+
+export function decodeInclusion(value: unknown): TransactionInclusion {
+  const inclusion = object(value, 'inclusion') as Partial<Record<keyof RpcInclusion, unknown>>;
+  return {
+    height: uint(inclusion.height, 'inclusion.height'),
+    index: uint(inclusion.index, 'inclusion.index'),
+    blockHash: hex(inclusion.blockHash, 'inclusion.blockHash', 32),
+    header: decodeHeader(inclusion.header),
+    certificate: decodeCertificate(inclusion.certificate),
+    proof: array(inclusion.proof, 'inclusion.proof', (sibling, what) => hex(sibling, what, 32)),
+  };
+}
+
+export function decodeTransactionStatus(value: unknown): TransactionStatus {
+  const status = object(value, 'status') as { status?: unknown } & Record<string, unknown>;
+  switch (status.status as RpcTransactionStatus['status']) {
+    case 'unknown':
+      return { status: 'unknown' };
+    case 'pending':
+      return { status: 'pending', firstSeenMs: uint(status.firstSeenMs, 'status.firstSeenMs') };
+    case 'finalized':
+      return { status: 'finalized', ...decodeInclusion(status) };
+    default:
+      return malformed('status.status');
+  }
+}
+
+export function decodePrice(value: unknown): Price {
+  const price = object(value, 'price') as Partial<Record<keyof RpcPrice, unknown>>;
+  return {
+    feedId: hex(price.feedId, 'price.feedId', 32),
+    answer: decimal(price.answer, 'price.answer'),
+    height: uint(price.height, 'price.height'),
+    timestampMs: uint(price.timestampMs, 'price.timestampMs'),
+  };
+}
+
+export function decodeCommittee(value: unknown): Committee {
+  const committee = object(value, 'committee') as Partial<Record<keyof RpcCommittee, unknown>>;
+  return {
+    epoch: uint(committee.epoch, 'committee.epoch'),
+    threshold: uint(committee.threshold, 'committee.threshold'),
+    groupPublicKey: hex(committee.groupPublicKey, 'committee.groupPublicKey', 48),
+    members: array(committee.members, 'committee.members', (member, what) => {
+      const entry = object(member, what);
+      return {
+        index: uint(entry.index, `${what}.index`),
+        blsPublicKey: hex(entry.blsPublicKey, `${what}.blsPublicKey`, 48),
+        peerId: typeof entry.peerId === 'string' ? entry.peerId : undefined,
+        address:
+          entry.address === null || entry.address === undefined
+            ? undefined
+            : hex(entry.address, `${what}.address`, 20),
+      };
+    }),
+  };
+}

@@ -1,0 +1,82 @@
+import type { Address } from 'viem';
+
+/**
+ * Nonces of auto-filled transactions. The RPC has no per-sender nonce query yet (and
+ * synod_status has no per-sender state), so the default manager counts locally: the first
+ * transaction of an address uses `source(address)` (0 by default: a fresh key), each next one
+ * the previous + 1. Concurrent sends get distinct, increasing nonces in call order; the node
+ * accepts them out of order within its nonce window.
+ *
+ * After a restart an app must tell the manager where it stands: pass `nonce` explicitly, call
+ * `set`, or give a `source` (e.g. the app's own store). Once the node exposes a next-nonce
+ * query, it becomes the default source.
+ */
+export interface NonceManager {
+  /** The nonce the next transaction of `address` uses; every call returns a new one. */
+  consume(parameters: { address: Address; networkId: number }): Promise<bigint>;
+  /**
+   * The transaction with `nonce` was rejected before admission: the nonce is free again. Only the
+   * most recently consumed nonce can be given back; an earlier one leaves a gap the app must fill
+   * (the error carries the nonce).
+   */
+  release(parameters: { address: Address; networkId: number; nonce: bigint }): void;
+  /** Sets the next nonce of `address` (e.g. after a NonceUsedError, or from the app's store). */
+  set(parameters: { address: Address; networkId: number; nonce: bigint }): void;
+}
+
+export interface CreateNonceManagerParameters {
+  /** The first nonce of an address this manager has not seen. Default: 0n. */
+  source?: (parameters: { address: Address; networkId: number }) => Promise<bigint> | bigint;
+}
+
+/**
+ * Senders whose next nonce one manager keeps. A trading app signs with a handful of keys; the
+ * bound keeps a manager shared by a server's many users from growing without limit (the oldest
+ * entry is forgotten first, and is re-read from `source` if used again).
+ */
+const MAX_TRACKED_SENDERS = 10_000;
+
+/**
+ * An in-memory NonceManager.
+ *
+ * @example
+ * ```ts
+ * const nonceManager = createNonceManager({ source: ({ address }) => store.nextNonce(address) });
+ * const client = createSynodClient({ transport: http(url), network, nonceManager });
+ * ```
+ */
+export function createNonceManager(parameters: CreateNonceManagerParameters = {}): NonceManager {
+  const source = parameters.source ?? (() => 0n);
+  const next = new Map<string, Promise<bigint>>();
+  const keyOf = (address: Address, networkId: number) => `${networkId}:${address.toLowerCase()}`;
+  return {
+    consume({ address, networkId }) {
+      const key = keyOf(address, networkId);
+      const nonce = next.get(key) ?? Promise.resolve().then(() => source({ address, networkId }));
+      // Chained promises: concurrent callers each get the next value, in call order.
+      const following = nonce.then((value) => value + 1n);
+      next.delete(key);
+      next.set(key, following);
+      // A failed source read is not remembered: the next call asks the source again.
+      following.catch(() => {
+        if (next.get(key) === following) next.delete(key);
+      });
+      if (next.size > MAX_TRACKED_SENDERS) next.delete(next.keys().next().value as string);
+      return nonce;
+    },
+    release({ address, networkId, nonce }) {
+      const key = keyOf(address, networkId);
+      const current = next.get(key);
+      if (current === undefined) return;
+      next.set(
+        key,
+        current.then((value) => (value === nonce + 1n ? nonce : value)),
+      );
+    },
+    set({ address, networkId, nonce }) {
+      const key = keyOf(address, networkId);
+      next.delete(key);
+      next.set(key, Promise.resolve(nonce));
+    },
+  };
+}

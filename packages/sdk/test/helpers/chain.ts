@@ -1,0 +1,308 @@
+import {
+  type Block,
+  type BlockHeader,
+  type Certificate,
+  certificateMessage,
+  type FeedPrice,
+  type Hex,
+  HistoryAccumulator,
+  headerHash,
+  insecureTrustedDealer,
+  merkleProof,
+  merkleRoot,
+  type NetworkDomain,
+  partialSign,
+  priceLeaf,
+  recoverGroupSignature,
+  type SignedTransaction,
+  type TrustedDealing,
+  transactionLeaf,
+  verifyTransaction,
+} from '@synod/protocol';
+import { hexToBytes } from 'viem';
+import {
+  type CommitteeInfo,
+  type FinalizedBlock,
+  type FinalizedPrice,
+  type NodeStatus,
+  RpcBackendError,
+  type SynodRpcBackend,
+  type TransactionInclusion,
+  type TransactionStatus,
+} from './node.ts';
+
+/** The node's MEMPOOL_MAX_NONCE_AHEAD: how far past a sender's next nonce a transaction may be. */
+const MAX_NONCE_AHEAD = 64n;
+
+type Listener<A extends unknown[]> = (...args: A) => void;
+
+class Emitter<A extends unknown[]> {
+  readonly listeners = new Set<Listener<A>>();
+  on = (listener: Listener<A>) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+  emit(...args: A): void {
+    for (const listener of this.listeners) listener(...args);
+  }
+}
+
+/** How a byzantine node lies about finality (named for its behaviour). */
+export interface Forgery {
+  /** Certificates signed by another committee's key: the forger's own threshold key. */
+  certificate?: boolean;
+  /** Merkle proofs with a flipped sibling. */
+  proof?: boolean;
+}
+
+export interface TestChainOptions {
+  domain: NetworkDomain;
+  /** Seed of the committee's (insecure, test-only) dealt key. */
+  seed?: number;
+  validators?: number;
+  threshold?: number;
+}
+
+/**
+ * A tiny real chain behind the node's SynodRpcBackend interface: a mempool with the node's nonce
+ * rules, blocks whose txRoot/priceRoot/historyRoot are real Merkle roots, and certificates that
+ * are real threshold BLS signatures of a committee dealt with insecureTrustedDealer. Blocks are
+ * made on demand (`produceBlock`) so tests control time. `forge` turns it into a lying node.
+ */
+export class TestChain implements SynodRpcBackend {
+  readonly domain: NetworkDomain;
+  readonly committee: TrustedDealing;
+  readonly threshold: number;
+  /** What a lying node does; empty = honest. */
+  forge: Forgery = {};
+  /** Thrown by the next sendTransaction calls (tests of error mapping), one per call. */
+  readonly sendErrors: Error[] = [];
+  /** Every RPC call the backend served, by name. */
+  readonly calls: string[] = [];
+
+  readonly #blocks: FinalizedBlock[] = [];
+  readonly #byHash = new Map<Hex, FinalizedBlock>();
+  readonly #inclusions = new Map<Hex, TransactionInclusion>();
+  readonly #pending: { transaction: SignedTransaction; txId: Hex; firstSeenMs: number }[] = [];
+  readonly #nextNonce = new Map<string, bigint>();
+  readonly #history = new HistoryAccumulator();
+  readonly #prices = new Map<Hex, bigint>();
+  readonly #forger: TrustedDealing;
+  readonly #blockEvents = new Emitter<[FinalizedBlock]>();
+  readonly #finalityEvents = new Emitter<[Hex, TransactionInclusion]>();
+  readonly #priceEvents = new Emitter<[FinalizedPrice]>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: TestChainOptions) {
+    this.domain = options.domain;
+    const validators = options.validators ?? 4;
+    this.threshold = options.threshold ?? 3;
+    this.committee = insecureTrustedDealer(
+      validators,
+      this.threshold,
+      new Uint8Array(32).fill(options.seed ?? 1),
+    );
+    this.#forger = insecureTrustedDealer(validators, this.threshold, new Uint8Array(32).fill(0xee));
+  }
+
+  get height(): number {
+    return this.#blocks.length;
+  }
+
+  /** Sets a feed's price for the next blocks. */
+  setPrice(feedId: Hex, answer: bigint): void {
+    this.#prices.set(feedId.toLowerCase() as Hex, answer);
+  }
+
+  /** Finalizes a block of every pending transaction and the current prices. */
+  produceBlock(): FinalizedBlock {
+    const height = this.#blocks.length + 1;
+    const included = this.#pending.splice(0);
+    const transactions = included.map((entry) => entry.transaction);
+    const transactionIds = included.map((entry) => entry.txId);
+    const leaves = included.map((entry) => transactionLeaf(entry.transaction, entry.txId));
+    const prices: FeedPrice[] = [...this.#prices.entries()]
+      .map(([feedId, answer]) => ({ feedId, answer }))
+      .sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
+    const parent = this.#blocks.at(-1);
+    const header: BlockHeader = {
+      version: 1,
+      networkId: this.domain.networkId,
+      epoch: 0,
+      height,
+      parentHash: parent?.hash ?? `0x${'00'.repeat(32)}`,
+      timestampMs: Date.now(),
+      txRoot: merkleRoot(leaves),
+      txCount: leaves.length,
+      priceRoot: merkleRoot(prices.map(priceLeaf)),
+      priceCount: prices.length,
+      historyRoot: this.#history.root(),
+      proposerIndex: height % this.committee.shares.length,
+    };
+    const hash = headerHash(header, this.domain);
+    const certificate = this.#certify(this.committee, header, 0);
+    const block: Block = { header, transactions, prices };
+    const finalized: FinalizedBlock = { hash, block, certificate, transactionIds };
+    this.#blocks.push(finalized);
+    this.#byHash.set(hash, finalized);
+    this.#history.append(hash);
+    for (const [index, entry] of included.entries()) {
+      const key = entry.transaction.sender.toLowerCase();
+      const next = this.#nextNonce.get(key) ?? 0n;
+      if (entry.transaction.nonce >= next) this.#nextNonce.set(key, entry.transaction.nonce + 1n);
+      this.#inclusions.set(entry.txId, {
+        height,
+        index,
+        blockHash: hash,
+        header,
+        certificate,
+        proof: merkleProof(leaves, index),
+      });
+    }
+    this.#blockEvents.emit(finalized);
+    for (const entry of included)
+      this.#finalityEvents.emit(entry.txId, this.#present(this.#inclusions.get(entry.txId)!));
+    for (const price of prices) {
+      this.#priceEvents.emit({ ...price, height, timestampMs: header.timestampMs });
+    }
+    return finalized;
+  }
+
+  /** Produces a block every `intervalMs` until stopAutoBlocks. */
+  startAutoBlocks(intervalMs: number): void {
+    this.stopAutoBlocks();
+    this.#timer = setInterval(() => this.produceBlock(), intervalMs);
+  }
+
+  stopAutoBlocks(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #certify(dealing: TrustedDealing, header: BlockHeader, round: number): Certificate {
+    const message = hexToBytes(certificateMessage(header, this.domain, round));
+    const partials = dealing.shares
+      .slice(0, this.threshold)
+      .map((share) => ({ index: share.index, signature: partialSign(share.secretKey, message) }));
+    return { round, signature: recoverGroupSignature(partials, this.threshold) };
+  }
+
+  /** What the (possibly lying) node shows of an inclusion. */
+  #present(inclusion: TransactionInclusion): TransactionInclusion {
+    let presented = inclusion;
+    if (this.forge.certificate === true) {
+      presented = { ...presented, certificate: this.#certify(this.#forger, inclusion.header, 0) };
+    }
+    if (this.forge.proof === true) {
+      const proof = [...presented.proof];
+      const first = proof[0] ?? (`0x${'00'.repeat(32)}` as Hex);
+      proof[0] = `0x${(BigInt(first) ^ 1n).toString(16).padStart(64, '0')}` as Hex;
+      presented = { ...presented, proof };
+    }
+    return presented;
+  }
+
+  // SynodRpcBackend ----------------------------------------------------------------------------
+
+  sendTransaction: SynodRpcBackend['sendTransaction'] = async (transaction) => {
+    this.calls.push('sendTransaction');
+    const injected = this.sendErrors.shift();
+    if (injected !== undefined) throw injected;
+    const txId = verifyTransaction(transaction, this.domain, { nowSeconds: Math.floor(Date.now() / 1000) });
+    if (this.#inclusions.has(txId) || this.#pending.some((entry) => entry.txId === txId)) return txId;
+    const sender = transaction.sender.toLowerCase();
+    const next = this.#nextNonce.get(sender) ?? 0n;
+    if (transaction.nonce < next)
+      throw new RpcBackendError('NONCE_USED', `nonce ${transaction.nonce} < ${next}`);
+    if (
+      this.#pending.some(
+        (entry) => entry.transaction.sender === sender && entry.transaction.nonce === transaction.nonce,
+      )
+    ) {
+      throw new RpcBackendError('DUPLICATE_NONCE', `nonce ${transaction.nonce} is pending`);
+    }
+    if (transaction.nonce > next + MAX_NONCE_AHEAD) {
+      throw new RpcBackendError(
+        'NONCE_TOO_FAR_AHEAD',
+        `nonce ${transaction.nonce} > ${next} + ${MAX_NONCE_AHEAD}`,
+      );
+    }
+    this.#pending.push({ transaction, txId, firstSeenMs: Date.now() });
+    return txId;
+  };
+
+  getTransactionStatus: SynodRpcBackend['getTransactionStatus'] = async (
+    txId,
+  ): Promise<TransactionStatus> => {
+    this.calls.push('getTransactionStatus');
+    const inclusion = this.#inclusions.get(txId);
+    if (inclusion !== undefined) return { status: 'finalized', ...this.#present(inclusion) };
+    const pending = this.#pending.find((entry) => entry.txId === txId);
+    return pending === undefined
+      ? { status: 'unknown' }
+      : { status: 'pending', firstSeenMs: pending.firstSeenMs };
+  };
+
+  getBlock: SynodRpcBackend['getBlock'] = async (ref) => {
+    this.calls.push('getBlock');
+    if (ref === 'latest') return this.#blocks.at(-1);
+    if (typeof ref === 'number') return this.#blocks[ref - 1];
+    return this.#byHash.get(ref);
+  };
+
+  getCommittee: SynodRpcBackend['getCommittee'] = async (epoch): Promise<CommitteeInfo | undefined> => {
+    this.calls.push('getCommittee');
+    if (epoch !== undefined && epoch !== 0) return undefined;
+    return {
+      epoch: 0,
+      threshold: this.threshold,
+      groupPublicKey: this.committee.groupPublicKey,
+      members: this.committee.shares.map((share) => ({
+        index: share.index - 1,
+        blsPublicKey: share.publicKey,
+      })),
+    };
+  };
+
+  getPrice: SynodRpcBackend['getPrice'] = async (feedId) => {
+    this.calls.push('getPrice');
+    for (let i = this.#blocks.length - 1; i >= 0; i--) {
+      const finalized = this.#blocks[i]!;
+      const price = finalized.block.prices.find((entry) => entry.feedId === feedId);
+      if (price !== undefined) {
+        return {
+          ...price,
+          height: finalized.block.header.height,
+          timestampMs: finalized.block.header.timestampMs,
+        };
+      }
+    }
+    return undefined;
+  };
+
+  status: SynodRpcBackend['status'] = async (): Promise<NodeStatus> => {
+    this.calls.push('status');
+    return {
+      version: 'test',
+      networkId: this.domain.networkId,
+      chainId: this.domain.chainId,
+      inbox: this.domain.inbox,
+      epoch: 0,
+      finalizedHeight: this.#blocks.length,
+      finalizedHash: this.#blocks.at(-1)?.hash ?? null,
+      consensusHeight: this.#blocks.length + 1,
+      consensusRound: 0,
+      syncing: false,
+      peers: 3,
+      mempoolTransactions: this.#pending.length,
+      mempoolBytes: 0,
+    };
+  };
+
+  onBlock: SynodRpcBackend['onBlock'] = (listener) => this.#blockEvents.on(listener);
+  onTransactionFinalized: SynodRpcBackend['onTransactionFinalized'] = (listener) =>
+    this.#finalityEvents.on(listener);
+  onPrice: SynodRpcBackend['onPrice'] = (listener) => this.#priceEvents.on(listener);
+}

@@ -1,0 +1,21 @@
+/**
+ * The node's RPC server, imported by path: @synod/node has no package index yet (its runtime is
+ * being assembled). When it does, this becomes `from '@synod/node'`.
+ */
+
+export type {
+  BackendCallOptions,
+  CommitteeInfo,
+  FinalizedBlock,
+  FinalizedPrice,
+  NodeStatus,
+  SynodRpcBackend,
+  TransactionInclusion,
+  TransactionStatus,
+} from '../../../node/src/rpc/index.ts';
+export {
+  createRpcServer,
+  RpcBackendError,
+  type RpcServer,
+  type RpcServerLimits,
+} from '../../../node/src/rpc/index.ts';
