@@ -50,3 +50,64 @@ export const DEFAULT_HEARTBEAT_MS = 3_600_000;
 
 /** L1 push deviation threshold: 0.5%, as Chainlink's ETH/USD on mainnet. */
 export const DEFAULT_PUSH_DEVIATION_BPS = 50;
+
+// ─── Sources (issue #6): what one validator does to observe a feed. Local policy, not consensus:
+// validators may tune these without a network upgrade. See docs/oracle.md ("Sources").
+
+/** Sources per feed. Bounds the requests of one poll and the status list of one feed. */
+export const MAX_SOURCES_PER_FEED = 16;
+
+/**
+ * Per-request timeout: 2 s. A poll runs about once a block (1 s); a venue that needs longer than
+ * two blocks to answer a ticker request is degraded, and the other sources carry the median.
+ */
+export const DEFAULT_SOURCE_TIMEOUT_MS = 2_000;
+
+/** Longest timeout a source may configure: past this a price is too old to vote with anyway. */
+export const MAX_SOURCE_TIMEOUT_MS = 60_000;
+
+/**
+ * Response body cap: 16 KiB. One pair's ticker is under 1 KiB on every supported venue (Kraken's,
+ * the largest, is about 400 bytes); a larger body is an error page or an attack, never a price.
+ */
+export const DEFAULT_SOURCE_MAX_BODY_BYTES = 16 * 1024;
+
+/** Largest body cap a source may configure: 1 MiB, far above any single-pair ticker. */
+export const MAX_SOURCE_BODY_BYTES = 1024 * 1024;
+
+/**
+ * A source price older than 10 s is stale: ten blocks. The vote extension carries this height's
+ * view of the market; an older price would let a frozen venue hold the median back.
+ */
+export const DEFAULT_SOURCE_MAX_AGE_MS = 10_000;
+
+/**
+ * A venue timestamp more than 5 s ahead of our clock is refused: NTP keeps honest clocks far
+ * closer, and a future timestamp would otherwise stay "fresh" for longer than the max age.
+ */
+export const MAX_SOURCE_CLOCK_SKEW_MS = 5_000;
+
+/**
+ * First backoff after a failure: 2 s (two polls), doubling per consecutive failure up to
+ * DEFAULT_SOURCE_BACKOFF_MAX_MS. Short enough that a blip costs two blocks, long enough not to
+ * hammer a venue that is rate-limiting us.
+ */
+export const DEFAULT_SOURCE_BACKOFF_BASE_MS = 2_000;
+
+/** Backoff cap: 1 min. A venue that is down for hours is still retried every minute. */
+export const DEFAULT_SOURCE_BACKOFF_MAX_MS = 60_000;
+
+/**
+ * Price sanity bound: at most 15 integer digits (below 10^15 units of the quote currency). No
+ * traded asset comes close; a larger number is a unit or parsing error on the venue's side.
+ */
+export const MAX_SOURCE_PRICE_INTEGER_DIGITS = 15;
+
+/** Longest decimal string a price may be. Bounds the parsing work of a hostile response. */
+export const MAX_SOURCE_PRICE_CHARS = 64;
+
+/** Observer poll interval: 1 s, one block, so each vote extension carries a fresh median. */
+export const DEFAULT_OBSERVE_INTERVAL_MS = 1_000;
+
+/** A feed is observed when at least this many healthy sources answer fresh prices. */
+export const DEFAULT_MIN_SOURCES = 1;
