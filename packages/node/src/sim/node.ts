@@ -3,20 +3,19 @@ import {
   type Hex,
   headerHash,
   type InclusionEntry,
-  MAX_INCLUSION_LIST_ENTRIES,
   type Proposal,
   type SignedTransaction,
   type SignedVoteExtension,
   type Vote,
   VoteKind,
 } from '@synod/protocol';
+import { contentOfCommit, inclusionListForExtension } from '../consensus/commitContent.ts';
 import {
   applyBlock,
   type BlockContent,
   ChainState,
   type ContentContext,
   checkProposalContent,
-  committedBlockContent,
   deriveBlockContent,
   isWellFormedExtension,
 } from '../consensus/content.ts';
@@ -270,9 +269,7 @@ export class SimNode {
   }
 
   private onCommit(commit: CommitRecord): void {
-    const content =
-      this.contents.get(commit.blockId) ?? committedBlockContent(this.contentContext(), commit.proposal);
-    this.contents.clear();
+    const content = contentOfCommit(this.contentContext(), this.contents, commit);
     applyBlock(this.chain, content);
     this.storage.lastCommit = commit;
     for (const { txId } of content.transactions) this.mempool.delete(txId);
@@ -304,12 +301,9 @@ export class SimNode {
   // --- what this node signs ---
 
   private inclusionList(): InclusionEntry[] {
-    let entries = [...this.mempool].map(([txId, entry]) => ({ txId, firstSeenMs: entry.firstSeenMs }));
-    if (entries.length > MAX_INCLUSION_LIST_ENTRIES) {
-      entries.sort((a, b) => a.firstSeenMs - b.firstSeenMs || (a.txId < b.txId ? -1 : 1));
-      entries = entries.slice(0, MAX_INCLUSION_LIST_ENTRIES);
-    }
-    return entries.sort((a, b) => (a.txId < b.txId ? -1 : 1));
+    return inclusionListForExtension(
+      [...this.mempool].map(([txId, entry]) => ({ txId, firstSeenMs: entry.firstSeenMs })),
+    );
   }
 
   private extendVote(height: number): ExtensionPayload {

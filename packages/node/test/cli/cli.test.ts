@@ -150,13 +150,13 @@ describe('synod keys', () => {
 });
 
 describe('synod start', () => {
-  test('validates the config, then says the runtime is not assembled yet (exit 1)', async () => {
+  test('validates the config, then refuses to start a node that has no committee yet (exit 1)', async () => {
     const dataDir = join(dir, 'v1');
     await synod(['init', '--data-dir', dataDir]);
     const { code, stdout, stderr } = await synod(['start', '--data-dir', dataDir]);
     expect(code).toBe(1);
     expect(stdout).toContain('Configuration is valid');
-    expect(stderr).toContain('not assembled yet');
+    expect(stderr).toContain('run `synod dkg` first');
   });
 
   test('an invalid config from any source stops it with exit 78 naming the key', async () => {

@@ -1,0 +1,24 @@
+/** Bounds and defaults of the consensus driver. */
+
+/**
+ * One attempt to fetch missing transaction bodies from peers. Content checks wait for it while
+ * the propose timeout runs (1 s by default), so it must be well below that: a body that is not
+ * back in time makes the proposal invalid for us (prevote nil), as docs/consensus.md says.
+ */
+export const DRIVER_FETCH_TIMEOUT_MS = 800;
+
+/**
+ * Attempts to fetch the bodies of a block that is already decided (by certificate) before the
+ * driver gives up and stops: 2f+1 validators hold them, so failing this often means we are cut
+ * off, and a restart resyncs the block with its bodies.
+ */
+export const DRIVER_MAX_COMMIT_FETCH_ATTEMPTS = 20;
+
+/** Bodies kept outside the mempool (fetched for proposals, or from synced blocks), oldest evicted. */
+export const DRIVER_MAX_FETCHED_BODIES = 16_384;
+
+/** Cached signature checks of such bodies (a recovery costs ~50 µs; a proposal is checked by everyone). */
+export const DRIVER_MAX_VERIFIED_TRANSACTIONS = 65_536;
+
+/** How long catch-up waits for the core to commit one certified block it was handed. */
+export const SYNCED_BLOCK_COMMIT_TIMEOUT_MS = 10_000;

@@ -1,0 +1,732 @@
+import type { FeedState } from '@synod/oracle';
+import {
+  type Address,
+  EvidenceCodec,
+  type Hex,
+  headerHash,
+  MAX_INCLUSION_LIST_ENTRIES,
+  MAX_TX_REQUEST_IDS,
+  type Proposal,
+  recoverTransactionSender,
+  type SignedTransaction,
+  type CertifiedBlock as StoredCertifiedBlock,
+  transactionId,
+  type Vote,
+  VoteCodec,
+  VoteExtensionCodec,
+  VoteKind,
+} from '@synod/protocol';
+import type { Logger } from 'pino';
+import { contentOfCommit, inclusionListForExtension } from '../consensus/commitContent.ts';
+import {
+  applyBlock,
+  type BlockContent,
+  ChainState,
+  type ContentContext,
+  checkProposalContent,
+  deriveBlockContent,
+  isWellFormedExtension,
+} from '../consensus/content.ts';
+import { type ConsensusState, createConsensusState, step } from '../consensus/core.ts';
+import type {
+  CommitRecord,
+  ConsensusConfig,
+  ConsensusInput,
+  ConsensusOutput,
+  ExtensionPayload,
+  SafetyRecord,
+} from '../consensus/types.ts';
+import type { LoggedVote } from '../storage/store.ts';
+import {
+  DRIVER_FETCH_TIMEOUT_MS,
+  DRIVER_MAX_COMMIT_FETCH_ATTEMPTS,
+  DRIVER_MAX_FETCHED_BODIES,
+  DRIVER_MAX_VERIFIED_TRANSACTIONS,
+  SYNCED_BLOCK_COMMIT_TIMEOUT_MS,
+} from './constants.ts';
+import { decodePersistedState, encodePersistedState, type FeedStateSnapshot } from './persistence.ts';
+import type {
+  CommittedBlock,
+  ConsensusDriverComponents,
+  ConsensusDriverInit,
+  DriverTimers,
+} from './types.ts';
+
+/**
+ * The consensus driver (docs/consensus.md "Driver interface"): runs the pure core with real
+ * timers, disk and network. Inputs are processed one at a time, in arrival order; the outputs of
+ * each are carried out in order, and every `persist` is awaited (fsync) before any later output,
+ * so a vote or proposal never leaves the process before the record that covers it is on disk.
+ * `buildBlock` and `checkContent` are answered at once when every body is at hand, otherwise
+ * after fetching the missing ones from peers (a body that cannot be fetched makes the content
+ * invalid: the core prevotes nil).
+ *
+ * On start it rebuilds the chain state from the stored blocks and restores the core from the
+ * persisted safety record, cross-checked against the vote log: a restarted validator resumes its
+ * round and step and never signs a second, different vote for a (height, round, step).
+ */
+export class ConsensusDriver {
+  readonly chain = new ChainState();
+  readonly #init: ConsensusDriverInit;
+  readonly #components: ConsensusDriverComponents;
+  readonly #timers: DriverTimers;
+  readonly #nowMs: () => number;
+  readonly #logger: Logger | undefined;
+  #core: ConsensusState | undefined;
+  readonly #queue: ConsensusInput[] = [];
+  #draining = false;
+  #idle: Promise<void> = Promise.resolve();
+  #resolveIdle: (() => void) | undefined;
+  #stopped = false;
+  readonly #timerHandles = new Set<unknown>();
+  /** Contents this node validated or built at the current height, by block id. */
+  readonly #contents = new Map<Hex, BlockContent>();
+  /** Bodies not in the mempool: fetched from peers, from synced blocks, or recently finalized; oldest first. */
+  readonly #bodies = new Map<Hex, SignedTransaction>();
+  /** Signature checks of bodies outside the mempool, `txId/signature` → authentic. */
+  readonly #verified = new Map<string, boolean>();
+  /** (round, kind) of own votes of the current height already in the vote log. */
+  #loggedVotes = new Set<string>();
+  #lastRecord: SafetyRecord | null = null;
+  #feedSnapshots: FeedStateSnapshot[] = [];
+  readonly #commitListeners = new Set<(block: CommittedBlock) => void>();
+  readonly #heightWaiters = new Map<number, (() => void)[]>();
+  #heightStartedMs = 0;
+  #roundStartedMs = 0;
+  #roundKey = '';
+
+  constructor(init: ConsensusDriverInit, components: ConsensusDriverComponents) {
+    this.#init = init;
+    this.#components = components;
+    this.#timers = components.timers ?? {
+      setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    this.#nowMs = components.nowMs ?? Date.now;
+    this.#logger = components.logger;
+  }
+
+  /** Height consensus is working on (latest finalized + 1). */
+  get height(): number {
+    return this.#core?.height ?? this.chain.height + 1;
+  }
+
+  get round(): number {
+    return this.#core?.round ?? 0;
+  }
+
+  get started(): boolean {
+    return this.#core !== undefined && !this.#stopped;
+  }
+
+  /** Calls `listener` after each block is stored and applied, in height order. */
+  onCommit(listener: (block: CommittedBlock) => void): () => void {
+    this.#commitListeners.add(listener);
+    return () => this.#commitListeners.delete(listener);
+  }
+
+  /** Restores from disk and starts the core (L10). */
+  async start(): Promise<void> {
+    const { store } = this.#components;
+    await this.#restoreChain();
+    const bytes = await store.loadConsensusState();
+    const persisted = bytes === undefined ? { record: null, feedSnapshots: [] } : decodePersistedState(bytes);
+    this.#feedSnapshots = persisted.feedSnapshots;
+    const snapshot = persisted.feedSnapshots.find((entry) => entry.height === this.chain.height);
+    if (snapshot !== undefined) this.chain.feedStates = snapshot.states;
+    else if (this.#init.feeds.length > 0 && this.chain.height > 0) {
+      this.#logger?.warn(
+        { height: this.chain.height },
+        'no oracle breaker state for the stored tip; starting from empty feed states',
+      );
+    }
+    const height = this.chain.height + 1;
+    let record = persisted.record;
+    if (record !== null && record.height > height) {
+      // The record is written after the block it follows is stored; a record ahead of the store
+      // means the chain data was replaced or damaged. Signing without it could contradict it.
+      throw new Error(
+        `assertion failed: safety record at height ${record.height} but the store ends at ${this.chain.height}; restore the chain data (or resync into a copy) before restarting`,
+      );
+    }
+    if (record !== null && record.height < height) record = null;
+    await this.#checkVoteLog(height, record);
+    this.#lastRecord = record;
+    const lastCommit = await this.#loadLastCommit();
+    this.#core = createConsensusState({
+      config: this.#consensusConfig(),
+      height,
+      lastCommit,
+      persisted: record,
+    });
+    this.#heightStartedMs = performance.now();
+    this.#logger?.info(
+      {
+        height,
+        round: record?.round ?? 0,
+        step: record?.step ?? 'propose',
+        ownVotes: record?.ownVotes.length ?? 0,
+      },
+      record === null ? 'consensus starting' : 'consensus resuming from the safety record',
+    );
+    this.#enqueue({ type: 'start' });
+  }
+
+  /** Stops timers and input processing; waits for the output being carried out. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const handle of this.#timerHandles) this.#timers.clearTimeout(handle);
+    this.#timerHandles.clear();
+    this.#queue.length = 0;
+    await this.#idle;
+    for (const waiters of this.#heightWaiters.values()) for (const wake of waiters) wake();
+    this.#heightWaiters.clear();
+  }
+
+  /** A proposal or vote from gossip (already signature-checked by the topic validator). */
+  receive(message: { type: 'proposal'; proposal: Proposal } | { type: 'vote'; vote: Vote }): void {
+    this.#enqueue({ type: 'message', from: -1, message });
+  }
+
+  /**
+   * A certified block fetched by catch-up sync, for the height consensus is at. Its bodies are
+   * kept for the commit; the core decides it by its certificate (L49 by proof). Resolves true
+   * once it is stored, false if consensus is elsewhere or the certificate did not convince it.
+   */
+  async applyCertifiedBlock(certified: StoredCertifiedBlock): Promise<boolean> {
+    const { header } = certified.block;
+    if (this.#core === undefined || this.#stopped || header.height !== this.#core.height) return false;
+    const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#init.domain));
+    for (const [i, tx] of certified.block.transactions.entries()) this.#rememberBody(transactionIds[i]!, tx);
+    const proposal = reconstructProposal(certified, transactionIds, []);
+    const committed = this.#waitForHeight(header.height + 1, SYNCED_BLOCK_COMMIT_TIMEOUT_MS);
+    this.#enqueue({
+      type: 'message',
+      from: -1,
+      message: {
+        type: 'certifiedBlock',
+        block: { proposal, certificate: certified.certificate, extensions: [] },
+      },
+    });
+    await committed;
+    return this.chain.height >= header.height;
+  }
+
+  /** A body this node holds for `txId`: pending, fetched, or from a synced block. */
+  body(txId: Hex): SignedTransaction | undefined {
+    return this.#components.mempool.get(txId)?.transaction ?? this.#bodies.get(txId);
+  }
+
+  // --- input processing ---------------------------------------------------------------------
+
+  #enqueue(input: ConsensusInput): void {
+    if (this.#stopped) return;
+    this.#queue.push(input);
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#idle = new Promise((resolve) => {
+      this.#resolveIdle = resolve;
+    });
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (let input = this.#queue.shift(); input !== undefined; input = this.#queue.shift()) {
+        if (this.#stopped) break;
+        if (input.type === 'timeout' && input.timeout.kind !== 'rebroadcast') {
+          const core = this.#core!;
+          if (input.timeout.height === core.height && input.timeout.round === core.round)
+            this.#components.metrics?.timeoutsTotal.inc({ step: input.timeout.kind });
+        }
+        const { outputs } = step(this.#core!, input);
+        for (const output of outputs) {
+          if (this.#stopped) break;
+          await this.#carryOut(output);
+        }
+        this.#afterStep();
+      }
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#draining = false;
+      this.#resolveIdle?.();
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#stopped) return;
+    this.#logger?.fatal({ err: error }, 'consensus driver failed; stopping');
+    void this.stop();
+    this.#components.onFatal?.(error);
+  }
+
+  #afterStep(): void {
+    const core = this.#core!;
+    const metrics = this.#components.metrics;
+    metrics?.height.set(core.height);
+    metrics?.round.set(core.round);
+    const key = `${core.height}/${core.round}`;
+    if (key !== this.#roundKey) {
+      this.#roundKey = key;
+      this.#roundStartedMs = performance.now();
+    }
+  }
+
+  async #carryOut(output: ConsensusOutput): Promise<void> {
+    switch (output.type) {
+      case 'persist':
+        await this.#persist(output.record);
+        return;
+      case 'broadcast': {
+        const { message } = output;
+        // Certified blocks reach lagging peers through catch-up sync (fetchBlocksProtocol).
+        if (message.type === 'certifiedBlock') return;
+        if (message.type === 'vote') {
+          const step = message.vote.kind === VoteKind.Prevote ? 'prevote' : 'precommit';
+          this.#components.metrics?.voteLatencySeconds.observe(
+            { step },
+            (performance.now() - this.#roundStartedMs) / 1000,
+          );
+        }
+        this.#components.network.publish(message).catch((error: unknown) => {
+          this.#logger?.warn({ err: error, type: message.type }, 'publishing a consensus message failed');
+        });
+        return;
+      }
+      case 'send':
+        // Only catch-up replies use `send`; sync serves them by request instead.
+        return;
+      case 'scheduleTimeout': {
+        const handle = this.#timers.setTimeout(() => {
+          this.#timerHandles.delete(handle);
+          this.#enqueue({ type: 'timeout', timeout: output.timeout });
+        }, output.durationMs);
+        this.#timerHandles.add(handle);
+        return;
+      }
+      case 'buildBlock':
+        this.#buildBlock(output);
+        return;
+      case 'checkContent':
+        this.#checkContent(output);
+        return;
+      case 'commit':
+        await this.#commit(output.commit);
+        return;
+      case 'evidence': {
+        const { first } = output.evidence;
+        this.#logger?.warn(
+          { validator: first.validatorIndex, height: first.height, round: first.round, kind: first.kind },
+          'equivocation evidence',
+        );
+        await this.#components.store
+          .putEvidence([
+            {
+              height: first.height,
+              round: first.round,
+              kind: first.kind,
+              validatorIndex: first.validatorIndex,
+              bytes: EvidenceCodec.encode(output.evidence),
+            },
+          ])
+          .catch((error: unknown) => this.#logger?.warn({ err: error }, 'evidence not stored'));
+        return;
+      }
+    }
+  }
+
+  // --- persistence --------------------------------------------------------------------------
+
+  async #persist(record: SafetyRecord): Promise<void> {
+    const votes: LoggedVote[] = [];
+    const logged = new Set(this.#loggedVotes);
+    for (const vote of record.ownVotes) {
+      const key = `${vote.height}/${vote.round}/${vote.kind}`;
+      if (logged.has(key)) continue;
+      logged.add(key);
+      votes.push({ height: vote.height, round: vote.round, kind: vote.kind, bytes: VoteCodec.encode(vote) });
+    }
+    // Throws CONFLICTING_VOTE if a different vote is logged for one of them: the last line of
+    // defence, which stops the driver rather than let the vote out.
+    await this.#components.store.persistConsensusState(
+      encodePersistedState({ record, feedSnapshots: this.#feedSnapshots }),
+      { votes },
+    );
+    this.#loggedVotes = logged;
+    this.#lastRecord = record;
+  }
+
+  async #checkVoteLog(height: number, record: SafetyRecord | null): Promise<void> {
+    const logged = await this.#components.store.votesAt(height);
+    const recorded = new Map(
+      (record?.ownVotes ?? []).map((vote) => [`${vote.height}/${vote.round}/${vote.kind}`, vote]),
+    );
+    this.#loggedVotes = new Set();
+    for (const entry of logged) {
+      const key = `${entry.height}/${entry.round}/${entry.kind}`;
+      const vote = recorded.get(key);
+      // Both are written in one batch, so they agree; a logged vote missing from the record
+      // would restore a node that could sign it again differently.
+      if (vote === undefined || !equalBytes(VoteCodec.encode(vote), entry.bytes)) {
+        throw new Error(`assertion failed: logged vote ${key} is not in the safety record`);
+      }
+      this.#loggedVotes.add(key);
+    }
+  }
+
+  async #restoreChain(): Promise<void> {
+    const { store } = this.#components;
+    const { domain } = this.#init;
+    const latest = store.latestHeight();
+    for (let height = 1; height <= latest; height++) {
+      const certified = await store.getBlock(height);
+      const header = certified?.block.header ?? (await store.getHeader(height));
+      if (header === undefined) throw new Error(`assertion failed: no header at stored height ${height}`);
+      if (certified === undefined) {
+        this.#logger?.warn({ height }, 'block body pruned: sender nonces before it are not restored');
+      }
+      if (header.parentHash !== this.chain.lastBlockId) {
+        throw new Error(`assertion failed: stored block ${height} does not extend block ${height - 1}`);
+      }
+      for (const tx of certified?.block.transactions ?? []) {
+        const sender = tx.sender.toLowerCase() as Address;
+        if (tx.nonce + 1n > this.chain.nextNonce(sender)) this.chain.nextNonces.set(sender, tx.nonce + 1n);
+      }
+      const hash = headerHash(header, domain);
+      this.chain.history.append(hash);
+      this.chain.height = height;
+      this.chain.lastBlockId = hash;
+      this.chain.lastHeader = header;
+    }
+  }
+
+  async #loadLastCommit(): Promise<CommitRecord | null> {
+    const { store } = this.#components;
+    const height = this.chain.height;
+    if (height === 0) return null;
+    const certified = await store.getBlock(height);
+    if (certified === undefined) return null;
+    const extensions = (await store.getExtensions(height))
+      .map((stored) => VoteExtensionCodec.decode(stored.bytes))
+      .sort((a, b) => a.validatorIndex - b.validatorIndex);
+    const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#init.domain));
+    return {
+      height,
+      blockId: this.chain.lastBlockId,
+      proposal: reconstructProposal(certified, transactionIds, []),
+      certificate: certified.certificate,
+      extensions,
+    };
+  }
+
+  // --- content ------------------------------------------------------------------------------
+
+  #consensusConfig(): ConsensusConfig {
+    const { init } = { init: this.#init };
+    return {
+      validatorIndex: init.validatorIndex,
+      validatorCount: init.validatorCount,
+      networkId: init.domain.networkId,
+      timeouts: init.timeouts,
+      crypto: this.#components.crypto,
+      application: {
+        blockId: (header) => headerHash(header, init.domain),
+        extendVote: (height) => this.#extendVote(height),
+        isWellFormedExtension: (extension) => isWellFormedExtension(init.feeds, extension),
+      },
+    };
+  }
+
+  #extendVote(height: number): ExtensionPayload {
+    const feedIds = new Set(this.#init.feeds.map((feed) => feed.feedId));
+    const prices = [...(this.#components.priceObserver?.observe(height) ?? [])]
+      .filter((observation) => feedIds.has(observation.feedId))
+      .sort((a, b) => (a.feedId < b.feedId ? -1 : a.feedId > b.feedId ? 1 : 0))
+      .filter((observation, i, all) => i === 0 || all[i - 1]!.feedId !== observation.feedId);
+    return {
+      timestampMs: this.#nowMs(),
+      inclusionList: inclusionListForExtension(
+        this.#components.mempool.inclusionList(MAX_INCLUSION_LIST_ENTRIES),
+      ),
+      prices,
+    };
+  }
+
+  #contentContext(): ContentContext {
+    const init = this.#init;
+    return {
+      domain: init.domain,
+      epoch: init.epoch,
+      validatorCount: init.validatorCount,
+      feeds: init.feeds,
+      genesisTimestampMs: init.genesisTimestampMs,
+      chain: this.chain,
+      body: (txId) => this.body(txId),
+      isAuthentic: (tx, txId) => this.#isAuthentic(tx, txId),
+      verifyExtension: (extension) => this.#components.crypto.verifyExtension(extension),
+    };
+  }
+
+  #isAuthentic(tx: SignedTransaction, txId: Hex): boolean {
+    // Admitted to the mempool = verified once already.
+    if (this.#components.mempool.get(txId)?.transaction === tx) return true;
+    const key = `${txId}/${tx.signature}`;
+    let known = this.#verified.get(key);
+    if (known === undefined) {
+      try {
+        known =
+          tx.networkId === this.#init.domain.networkId &&
+          recoverTransactionSender(tx, this.#init.domain) === tx.sender.toLowerCase() &&
+          transactionId(tx, this.#init.domain) === txId;
+      } catch {
+        known = false;
+      }
+      this.#remember(this.#verified, key, known);
+    }
+    return known;
+  }
+
+  #remember(cache: Map<string, boolean>, key: string, value: boolean): void {
+    if (!cache.has(key) && cache.size >= DRIVER_MAX_VERIFIED_TRANSACTIONS)
+      cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
+  }
+
+  #rememberBody(txId: Hex, tx: SignedTransaction, finalized = false): void {
+    if ((!finalized && this.#components.mempool.has(txId)) || this.#bodies.has(txId)) return;
+    if (this.#bodies.size >= DRIVER_MAX_FETCHED_BODIES)
+      this.#bodies.delete(this.#bodies.keys().next().value!);
+    this.#bodies.set(txId, tx);
+  }
+
+  /** Fetches the bodies of `txIds` not held here; returns those still missing. */
+  async #fetchBodies(txIds: readonly Hex[]): Promise<Hex[]> {
+    const wanted = [...new Set(txIds.filter((txId) => this.body(txId) === undefined))];
+    for (let i = 0; i < wanted.length; i += MAX_TX_REQUEST_IDS) {
+      const chunk = wanted.slice(i, i + MAX_TX_REQUEST_IDS);
+      const requested = new Set(chunk);
+      try {
+        const found = await this.#components.network.fetchTransactions(
+          chunk,
+          AbortSignal.timeout(this.#init.fetchTimeoutMs ?? DRIVER_FETCH_TIMEOUT_MS),
+        );
+        for (const tx of found) {
+          const txId = transactionId(tx, this.#init.domain);
+          if (requested.has(txId)) this.#rememberBody(txId, tx);
+        }
+      } catch (error) {
+        this.#logger?.debug({ err: error, count: chunk.length }, 'fetching transaction bodies failed');
+      }
+    }
+    return wanted.filter((txId) => this.body(txId) === undefined);
+  }
+
+  /** getValue() (L18): the fair content over the previous commit's extensions. */
+  #buildBlock(output: Extract<ConsensusOutput, { type: 'buildBlock' }>): void {
+    const answer = (block: ReturnType<typeof toProposedBlock> | null) =>
+      this.#enqueue({ type: 'blockBuilt', height: output.height, round: output.round, block });
+    const derive = () =>
+      deriveBlockContent(this.#contentContext(), output.parentExtensions, this.#init.validatorIndex);
+    const first = derive();
+    if (first.ok) {
+      this.#contents.set(first.content.blockId, first.content);
+      answer(toProposedBlock(first.content));
+      return;
+    }
+    if (first.reason !== 'missing-bodies') {
+      answer(null);
+      return;
+    }
+    void this.#fetchBodies(first.missing).then(() => {
+      if (this.chain.height + 1 !== output.height) return;
+      const second = derive();
+      if (second.ok) this.#contents.set(second.content.blockId, second.content);
+      answer(second.ok ? toProposedBlock(second.content) : null);
+    });
+  }
+
+  /** valid(v): the proposal is exactly the fair-content function's output. */
+  #checkContent(output: Extract<ConsensusOutput, { type: 'checkContent' }>): void {
+    const { proposal, blockId, height } = output;
+    const answer = (valid: boolean, reason?: string) => {
+      if (!valid) this.#logger?.info({ height, round: proposal.round, reason }, 'proposal content invalid');
+      this.#enqueue({ type: 'contentChecked', height, blockId, proposal, valid });
+    };
+    const check = () => {
+      const verdict = checkProposalContent(this.#contentContext(), proposal);
+      if (verdict.valid) this.#contents.set(blockId, verdict.content);
+      return verdict;
+    };
+    const missingNamed = proposal.transactionIds.filter((txId) => this.body(txId) === undefined);
+    if (missingNamed.length === 0) {
+      const verdict = check();
+      if (verdict.valid || verdict.reason !== 'missing-bodies') {
+        answer(verdict.valid, verdict.valid ? undefined : verdict.reason);
+        return;
+      }
+    }
+    void (async () => {
+      await this.#fetchBodies(missingNamed);
+      if (this.chain.height + 1 !== height) return;
+      let verdict = check();
+      if (!verdict.valid && verdict.reason === 'missing-bodies') {
+        // Candidates the proposal left out (it may be censoring them): their bodies decide too.
+        const derived = deriveBlockContent(
+          this.#contentContext(),
+          proposal.extensions,
+          proposal.header.proposerIndex,
+        );
+        if (!derived.ok && derived.reason === 'missing-bodies') {
+          await this.#fetchBodies(derived.missing);
+          if (this.chain.height + 1 !== height) return;
+          verdict = check();
+        }
+      }
+      answer(verdict.valid, verdict.valid ? undefined : verdict.reason);
+    })().catch((error: unknown) => this.#fail(error));
+  }
+
+  // --- commit -------------------------------------------------------------------------------
+
+  async #commit(commit: CommitRecord): Promise<void> {
+    const { store, mempool, metrics } = this.#components;
+    const { proposal } = commit;
+    // A block decided by certificate may name bodies we never received: fetch them first.
+    let missing = proposal.transactionIds.filter((txId) => this.body(txId) === undefined);
+    for (let attempt = 0; missing.length > 0 && attempt < DRIVER_MAX_COMMIT_FETCH_ATTEMPTS; attempt++) {
+      missing = await this.#fetchBodies(missing);
+    }
+    if (missing.length > 0) {
+      throw new Error(
+        `cannot commit block ${commit.height}: ${missing.length} transaction bodies unavailable from peers`,
+      );
+    }
+    const content = contentOfCommit(this.#contentContext(), this.#contents, commit);
+    if (content.transactions.length !== proposal.header.txCount) {
+      throw new Error(
+        `assertion failed: block ${commit.height} content has ${content.transactions.length} of ${proposal.header.txCount} transactions`,
+      );
+    }
+    const certified: StoredCertifiedBlock = {
+      block: {
+        header: proposal.header,
+        transactions: content.transactions.map((entry) => entry.tx),
+        prices: proposal.prices,
+      },
+      certificate: commit.certificate,
+    };
+    await store.commitBlock(certified, {
+      extensions: commit.extensions.map((extension) => ({
+        validatorIndex: extension.validatorIndex,
+        bytes: VoteExtensionCodec.encode(extension),
+      })),
+    });
+    applyBlock(this.chain, content);
+    if (this.#init.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
+    mempool.markFinalized(
+      content.transactions.map(({ tx, txId }) => ({ sender: tx.sender, nonce: tx.nonce, txId })),
+    );
+    // Finalized bodies stay at hand: the extensions of this very commit list them (they were
+    // pending when signed), and the next height's content function must see them to drop them.
+    for (const { txId, tx } of content.transactions) {
+      this.#rememberBody(txId, tx, true);
+      this.#remember(this.#verified, `${txId}/${tx.signature}`, true); // it was checked to get here
+    }
+    this.#loggedVotes = new Set();
+    const nowMs = performance.now();
+    metrics?.finalizedBlocksTotal.inc();
+    metrics?.finalizedTransactionsTotal.inc(content.transactions.length);
+    metrics?.commitLatencySeconds.observe((nowMs - this.#heightStartedMs) / 1000);
+    metrics?.roundsPerHeight.observe(commit.certificate.round + 1);
+    this.#heightStartedMs = nowMs;
+    this.#logger?.debug(
+      { height: commit.height, round: commit.certificate.round, txs: content.transactions.length },
+      'block committed',
+    );
+    const block: CommittedBlock = {
+      height: commit.height,
+      hash: commit.blockId,
+      certified,
+      transactionIds: content.transactions.map((entry) => entry.txId),
+      content,
+      committedAtMs: this.#nowMs(),
+    };
+    for (const listener of this.#commitListeners) {
+      try {
+        listener(block);
+      } catch (error) {
+        this.#logger?.error({ err: error }, 'commit listener failed');
+      }
+    }
+    const waiters = this.#heightWaiters.get(commit.height + 1);
+    this.#heightWaiters.delete(commit.height + 1);
+    for (const wake of waiters ?? []) wake();
+  }
+
+  /** Keeps the breaker state of the last two heights in the persisted state (see persistence.ts). */
+  async #persistFeedStates(height: number, states: Map<Hex, FeedState>): Promise<void> {
+    this.#feedSnapshots = [
+      ...this.#feedSnapshots.filter((entry) => entry.height === height - 1),
+      { height, states },
+    ];
+    await this.#components.store.persistConsensusState(
+      encodePersistedState({ record: this.#lastRecord, feedSnapshots: this.#feedSnapshots }),
+    );
+  }
+
+  #waitForHeight(height: number, timeoutMs: number): Promise<void> {
+    if (this.height >= height) return Promise.resolve();
+    return new Promise((resolve) => {
+      const handle = setTimeout(resolve, timeoutMs);
+      const wake = () => {
+        clearTimeout(handle);
+        resolve();
+      };
+      const list = this.#heightWaiters.get(height) ?? [];
+      list.push(wake);
+      this.#heightWaiters.set(height, list);
+    });
+  }
+}
+
+function toProposedBlock(content: BlockContent) {
+  return {
+    header: content.header,
+    transactionIds: content.transactions.map((entry) => entry.txId),
+    prices: content.prices,
+    extensions: content.extensions,
+  };
+}
+
+/**
+ * A Proposal for a stored or fetched certified block. The proposer's signature and the
+ * extensions its content came from are not kept with blocks: what decides it is the certificate,
+ * which the core checks (L49 by proof); the zero signature is never verified.
+ */
+export function reconstructProposal(
+  certified: StoredCertifiedBlock,
+  transactionIds: Hex[],
+  extensions: Proposal['extensions'],
+): Proposal {
+  const { header } = certified.block;
+  return {
+    networkId: header.networkId,
+    height: header.height,
+    round: certified.certificate.round,
+    validRound: -1,
+    proposerIndex: header.proposerIndex,
+    header,
+    transactionIds,
+    prices: certified.block.prices,
+    validRoundCertificate: null,
+    extensions,
+    signature: new Uint8Array(96),
+  };
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,80 @@
+import type { FeedConfig } from '@synod/oracle';
+import type {
+  CertifiedBlock,
+  Hex,
+  NetworkDomain,
+  PriceObservation,
+  SignedTransaction,
+} from '@synod/protocol';
+import type { Logger } from 'pino';
+import type { BlockContent } from '../consensus/content.ts';
+import type { ConsensusCrypto, ConsensusMessage, TimeoutConfig } from '../consensus/types.ts';
+import type { Mempool } from '../mempool/mempool.ts';
+import type { ConsensusMetrics } from '../metrics/consensus.ts';
+import type { Store } from '../storage/store.ts';
+
+/** What the driver needs from the network (the node wires it to gossip and request/response). */
+export interface DriverNetwork {
+  /** Publishes our proposal or vote by gossip. Called only after its safety record is on disk. */
+  publish(message: ConsensusMessage): Promise<void>;
+  /** Asks peers for these transaction bodies; resolves with whichever were found (any subset). */
+  fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]>;
+}
+
+/** Timers, injectable so tests drive time (default: the global setTimeout). */
+export interface DriverTimers {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * The hook of the oracle (issue #6): this validator's observations for the extension of a
+ * precommit at `height`, one per configured feed at most. Read synchronously at signing time,
+ * so an implementation returns its latest cached observations and never does I/O here.
+ */
+export interface PriceObserver {
+  observe(height: number): readonly PriceObservation[];
+}
+
+export interface ConsensusDriverInit {
+  validatorIndex: number;
+  validatorCount: number;
+  domain: NetworkDomain;
+  epoch: number;
+  feeds: readonly FeedConfig[];
+  /** Block time of height 1; must be equal at every validator (the node uses 0). */
+  genesisTimestampMs: number;
+  timeouts: TimeoutConfig;
+  /** How long one attempt to fetch missing transaction bodies may take (default DRIVER_FETCH_TIMEOUT_MS). */
+  fetchTimeoutMs?: number;
+}
+
+export interface ConsensusDriverComponents {
+  crypto: ConsensusCrypto;
+  store: Store;
+  mempool: Mempool;
+  network: DriverNetwork;
+  timers?: DriverTimers;
+  /** Wall clock, unix ms: extension timestamps. Default Date.now. */
+  nowMs?: () => number;
+  metrics?: ConsensusMetrics | undefined;
+  logger?: Logger | undefined;
+  priceObserver?: PriceObserver | undefined;
+  /**
+   * Called when the driver cannot go on (a storage failure, or an assertion: a bug). The driver
+   * has stopped; the node should stop too (a restart resumes from disk).
+   */
+  onFatal?: (error: unknown) => void;
+}
+
+/** A block the driver has stored and applied, for RPC events and metrics. */
+export interface CommittedBlock {
+  height: number;
+  /** headerHash of the header: the block id. */
+  hash: Hex;
+  certified: CertifiedBlock;
+  transactionIds: Hex[];
+  content: BlockContent;
+  /** Unix ms when this node stored it. */
+  committedAtMs: number;
+}

@@ -1,0 +1,204 @@
+import type { FeedConfig } from '@synod/oracle';
+import {
+  type NetworkDomain,
+  type SignedTransaction,
+  type TransactionBatch,
+  transactionBatchCodec,
+  type Vote,
+  VoteKind,
+} from '@synod/protocol';
+import type { Logger } from 'pino';
+import { isWellFormedExtension } from '../consensus/content.ts';
+import { NIL_BLOCK_ID, proposerIndex } from '../consensus/core.ts';
+import type { ConsensusCrypto } from '../consensus/types.ts';
+import type { ConsensusDriver } from '../driver/driver.ts';
+import { MempoolError, type MempoolErrorCode, mempoolErrorVerdict } from '../mempool/errors.ts';
+import type { Mempool } from '../mempool/mempool.ts';
+import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../p2p/constants.ts';
+import { type GossipValidationCode, GossipValidationError } from '../p2p/errors.ts';
+import type { SynodGossipValidators } from '../p2p/synod.ts';
+import type { CatchUpSync } from '../sync/sync.ts';
+import { TX_BATCH_MAX_COUNT, TX_BATCH_MAX_PENDING, TX_BATCH_WINDOW_MS } from './constants.ts';
+
+/**
+ * Gossip validation of the Synod topics (docs/decisions.md "Gossip validation"): REJECT what no
+ * honest node would relay (bad signatures, malformed content, wrong network, unknown signer),
+ * IGNORE what is valid but unwanted (duplicates, stale or far-future heights, a full pool).
+ */
+export interface GossipValidationContext {
+  domain: NetworkDomain;
+  validatorCount: number;
+  feeds: readonly FeedConfig[];
+  crypto: ConsensusCrypto;
+  mempool: Mempool;
+  driver: () => ConsensusDriver;
+  sync: () => CatchUpSync;
+  nowMs: () => number;
+}
+
+function reject(code: GossipValidationCode, message?: string): never {
+  throw new GossipValidationError('REJECT', code, message);
+}
+function ignore(code: GossipValidationCode, message?: string): never {
+  throw new GossipValidationError('IGNORE', code, message);
+}
+
+/** The gossip code of a mempool refusal. */
+function gossipCodeOf(code: MempoolErrorCode): GossipValidationCode {
+  switch (code) {
+    case 'BAD_SIGNATURE':
+    case 'HIGH_S':
+    case 'SIGNER_MISMATCH':
+      return 'BAD_SIGNATURE';
+    case 'WRONG_NETWORK':
+      return 'WRONG_NETWORK';
+    case 'MALFORMED':
+      return 'INVALID_CONTENT';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'OVERSIZED';
+    case 'NONCE_USED':
+    case 'DUPLICATE_NONCE':
+    case 'EXPIRED':
+      return 'STALE_HEIGHT';
+    case 'NONCE_TOO_FAR_AHEAD':
+    case 'SENDER_FULL':
+    case 'MEMPOOL_FULL':
+      return 'OVERLOADED';
+  }
+}
+
+export function createGossipValidators(context: GossipValidationContext): SynodGossipValidators {
+  const { domain, validatorCount, crypto, mempool } = context;
+
+  const checkVote = (vote: Vote): void => {
+    if (vote.networkId !== domain.networkId) reject('WRONG_NETWORK');
+    if (vote.validatorIndex < 0 || vote.validatorIndex >= validatorCount) reject('UNKNOWN_SIGNER');
+    if (vote.kind !== VoteKind.Prevote && vote.kind !== VoteKind.Precommit) reject('INVALID_CONTENT');
+    const wantsExtension = vote.kind === VoteKind.Precommit && vote.blockId !== NIL_BLOCK_ID;
+    if (wantsExtension !== (vote.extension !== null)) reject('INVALID_CONTENT', 'extension presence');
+    if (!crypto.verifyVote(vote.validatorIndex, vote, vote.signature)) reject('BAD_SIGNATURE');
+    const extension = vote.extension;
+    if (extension !== null) {
+      if (
+        extension.networkId !== vote.networkId ||
+        extension.height !== vote.height ||
+        extension.round !== vote.round ||
+        extension.blockId !== vote.blockId ||
+        extension.validatorIndex !== vote.validatorIndex ||
+        !isWellFormedExtension(context.feeds, extension)
+      ) {
+        reject('INVALID_CONTENT', 'extension');
+      }
+      if (!crypto.verifyExtension(extension)) reject('BAD_SIGNATURE', 'extension');
+    }
+  };
+
+  return {
+    transactions(batch, _from) {
+      const nowMs = context.nowMs();
+      let added = 0;
+      let rejected: MempoolErrorCode | undefined;
+      let ignored: MempoolErrorCode | undefined;
+      for (const tx of batch.transactions) {
+        try {
+          if (!mempool.add(tx, { nowMs }).duplicate) added += 1;
+        } catch (error) {
+          if (!(error instanceof MempoolError)) throw error;
+          if (mempoolErrorVerdict(error.code) === 'REJECT') rejected ??= error.code;
+          else ignored ??= error.code;
+        }
+      }
+      // One transaction no honest node would relay makes the whole batch the sender's fault
+      // (the good ones in it were admitted all the same).
+      if (rejected !== undefined) reject(gossipCodeOf(rejected));
+      if (added === 0) ignore(ignored === undefined ? 'DUPLICATE' : gossipCodeOf(ignored));
+    },
+    votes(vote, from) {
+      const height = context.driver().height;
+      // Votes of the previous height still count (late precommits add extensions).
+      if (vote.height < height - 1) ignore('STALE_HEIGHT');
+      checkVote(vote);
+      context.sync().noteHeight(from.toString(), vote.height);
+      if (vote.height > height + 1) ignore('FUTURE_HEIGHT');
+    },
+    proposals(proposal, from) {
+      const height = context.driver().height;
+      if (proposal.networkId !== domain.networkId || proposal.header.networkId !== domain.networkId)
+        reject('WRONG_NETWORK');
+      if (proposal.proposerIndex < 0 || proposal.proposerIndex >= validatorCount) reject('UNKNOWN_SIGNER');
+      if (proposal.height < height) ignore('STALE_HEIGHT');
+      if (proposal.proposerIndex !== proposerIndex(validatorCount, proposal.height, proposal.round))
+        reject('INVALID_CONTENT', 'not the proposer of this round');
+      if (!crypto.verifyProposal(proposal)) reject('BAD_SIGNATURE');
+      context.sync().noteHeight(from.toString(), proposal.height);
+      if (proposal.height > height + 1) ignore('FUTURE_HEIGHT');
+    },
+  };
+}
+
+/**
+ * Transaction dissemination in micro-batches (DESIGN.md "Dissemination"): transactions admitted
+ * over RPC are collected for TX_BATCH_WINDOW_MS or up to TX_BATCH_MAX_COUNT, then published as
+ * TransactionBatch messages, each split to fit the topic cap.
+ */
+export class TransactionBatcher {
+  readonly #publish: (batch: TransactionBatch) => Promise<void>;
+  readonly #logger: Logger | undefined;
+  #pending: SignedTransaction[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(publish: (batch: TransactionBatch) => Promise<void>, logger?: Logger) {
+    this.#publish = publish;
+    this.#logger = logger;
+  }
+
+  add(tx: SignedTransaction): void {
+    this.#pending.push(tx);
+    if (this.#pending.length >= TX_BATCH_MAX_COUNT || this.#pending.length >= TX_BATCH_MAX_PENDING) {
+      this.flush();
+      return;
+    }
+    this.#timer ??= setTimeout(() => this.flush(), TX_BATCH_WINDOW_MS);
+  }
+
+  /** Publishes everything pending now. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const batch of splitToFit(pending)) {
+      this.#publish(batch).catch((error: unknown) =>
+        this.#logger?.warn(
+          { err: error, count: batch.transactions.length },
+          'publishing a transaction batch failed',
+        ),
+      );
+    }
+  }
+
+  stop(): void {
+    this.flush();
+  }
+}
+
+/** Splits transactions into batches whose encoding fits the transactions topic cap. */
+export function splitToFit(transactions: readonly SignedTransaction[]): TransactionBatch[] {
+  const batches: TransactionBatch[] = [];
+  const split = (slice: readonly SignedTransaction[]): void => {
+    if (slice.length === 0) return;
+    const batch = { transactions: [...slice] };
+    if (
+      slice.length <= TX_BATCH_MAX_COUNT &&
+      (slice.length === 1 || transactionBatchCodec.encode(batch).length <= GOSSIP_MAX_TRANSACTIONS_BYTES)
+    ) {
+      batches.push(batch);
+      return;
+    }
+    const middle = Math.ceil(slice.length / 2);
+    split(slice.slice(0, middle));
+    split(slice.slice(middle));
+  };
+  split(transactions);
+  return batches;
+}

@@ -1,0 +1,13 @@
+// The node assembly: `startNode(config, deps)` wires keys, store, mempool, p2p, consensus driver,
+// catch-up sync, RPC and metrics. `synod start` calls it.
+export { createNodeBackend, NODE_VERSION, type NodeBackendParts } from './backend.ts';
+export * from './constants.ts';
+export {
+  createGossipValidators,
+  type GossipValidationContext,
+  splitToFit,
+  TransactionBatcher,
+} from './gossip.ts';
+export { loadValidatorIdentity, type ValidatorIdentity } from './identity.ts';
+export { type AssemblyMetrics, createAssemblyMetrics } from './metrics.ts';
+export { type StartNodeDependencies, type SynodNode, startNode } from './node.ts';

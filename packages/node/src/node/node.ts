@@ -1,0 +1,474 @@
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createFeedConfig } from '@synod/oracle';
+import {
+  type Address,
+  type Hex,
+  MAX_BLOCK_REQUEST_COUNT,
+  type NetworkDomain,
+  type SignedTransaction,
+  transactionId,
+} from '@synod/protocol';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConfigError } from '../config/errors.ts';
+import type { SynodConfig } from '../config/schema.ts';
+import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
+import type { ConsensusMessage } from '../consensus/types.ts';
+import { ConsensusDriver } from '../driver/driver.ts';
+import type { PriceObserver } from '../driver/types.ts';
+import { dataDirLayout } from '../keys/layout.ts';
+import { readKeystorePassword } from '../keys/password.ts';
+import { createLogger, subsystemLogger } from '../logging/index.ts';
+import { Mempool } from '../mempool/mempool.ts';
+import { createNodeMetrics, createNodeRegistry, type NodeMetrics } from '../metrics/node.ts';
+import { createMetricsServer, type MetricsServer } from '../metrics/server.ts';
+import { createP2pNode, type P2pNode } from '../p2p/node.ts';
+import {
+  fetchBlocksProtocol,
+  fetchTransactionsProtocol,
+  type SynodGossipMessages,
+  synodGossipTopics,
+} from '../p2p/synod.ts';
+import { createRpcServer, type RpcServer, type RpcServerAddress } from '../rpc/server.ts';
+import { openStore, type Store } from '../storage/store.ts';
+import { CatchUpSync } from '../sync/sync.ts';
+import { createNodeBackend } from './backend.ts';
+import {
+  GENESIS_TIMESTAMP_MS,
+  HOUSEKEEPING_INTERVAL_MS,
+  MAX_SCORED_PEERS,
+  VERIFICATION_CACHE_ENTRIES,
+} from './constants.ts';
+import { createGossipValidators, TransactionBatcher } from './gossip.ts';
+import { loadValidatorIdentity } from './identity.ts';
+import { createAssemblyMetrics } from './metrics.ts';
+
+export interface StartNodeDependencies {
+  /** Default: a pino logger at config.log.level on stdout. */
+  logger?: Logger;
+  /** Default: a fresh registry labelled with the node name, with process metrics. */
+  register?: Registry;
+  /** The keystore password; default read from `passwordFile` or SYNOD_KEYSTORE_PASSWORD in `env`. */
+  password?: string;
+  passwordFile?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The oracle hook (issue #6): observations for vote extensions. Without it, extensions carry no prices. */
+  priceObserver?: PriceObserver;
+  /** Called when the node stopped itself after a fatal error (the CLI exits non-zero). */
+  onFatal?: (error: unknown) => void;
+}
+
+/** A running node. */
+export interface SynodNode {
+  readonly peerId: string;
+  readonly validatorIndex: number;
+  readonly domain: NetworkDomain;
+  /** p2p addresses with /p2p/<peerId>. */
+  readonly multiaddrs: string[];
+  readonly rpc: RpcServerAddress | undefined;
+  readonly metricsUrl: string | undefined;
+  readonly driver: ConsensusDriver;
+  readonly store: Store;
+  readonly mempool: Mempool;
+  readonly p2p: P2pNode<SynodGossipMessages>;
+  readonly sync: CatchUpSync;
+  readonly metrics: NodeMetrics;
+  readonly register: Registry;
+  /** Graceful stop: RPC, gossip batches, sync, consensus, p2p, metrics, store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** `/p2p/<peerId>` appended unless the address already ends with it. */
+function withPeerId(address: string, peerId: string): string {
+  const hasPeerId = multiaddr(address)
+    .getComponents()
+    .some((component) => component.name === 'p2p');
+  return hasPeerId ? address : `${address}/p2p/${peerId}`;
+}
+
+function configError(key: string, reason: string): ConfigError {
+  return new ConfigError([{ code: 'INVALID_VALUE', key, reason }]);
+}
+
+/**
+ * Starts a validator node from its configuration and data dir: keys, committee and share
+ * (from `synod init` and `synod dkg`), the store, mempool, p2p with validated gossip, the
+ * consensus driver, catch-up sync, JSON-RPC and metrics. `synod start` calls it and stops it on
+ * SIGINT/SIGTERM.
+ *
+ * @example
+ * ```ts
+ * const node = await startNode(config, { password });
+ * console.log(node.rpc?.url, node.multiaddrs);
+ * process.on('SIGTERM', () => node.stop());
+ * ```
+ */
+export async function startNode(
+  config: SynodConfig,
+  dependencies: StartNodeDependencies = {},
+): Promise<SynodNode> {
+  const logger = dependencies.logger ?? createLogger({ level: config.log.level, name: config.node.name });
+  const layout = dataDirLayout(config.node.dataDir);
+  const password = async () =>
+    dependencies.password ??
+    (await readKeystorePassword({
+      passwordFile: dependencies.passwordFile,
+      env: dependencies.env ?? process.env,
+    }));
+  const identity = await loadValidatorIdentity(layout, password);
+  const { committee, validatorIndex } = identity;
+
+  if (config.network.inboxAddress === null) {
+    throw configError(
+      'network.inboxAddress',
+      'must be set: block headers bind the settlement inbox (deploy the contracts, or use any fixed address for a network without L1)',
+    );
+  }
+  if (config.network.networkId !== null && config.network.networkId !== committee.networkId) {
+    throw configError(
+      'network.networkId',
+      `${config.network.networkId} differs from committee.json's ${committee.networkId}`,
+    );
+  }
+  if (config.network.chainId !== null && config.network.chainId !== committee.chainId) {
+    throw configError(
+      'network.chainId',
+      `${config.network.chainId} differs from committee.json's ${committee.chainId}`,
+    );
+  }
+  const domain: NetworkDomain = {
+    networkId: committee.networkId,
+    chainId: committee.chainId,
+    inbox: config.network.inboxAddress.toLowerCase() as Address,
+  };
+  const feeds = config.oracle.feeds.map((feed) => createFeedConfig({ ...feed, feedId: feed.feedId as Hex }));
+  const validatorCount = committee.members.length;
+
+  const register = dependencies.register ?? createNodeRegistry({ labels: { node: config.node.name } });
+  const metrics = createNodeMetrics(register);
+  const assemblyMetrics = createAssemblyMetrics(register);
+  const nowMs = () => Date.now();
+
+  const store = await openStore(layout.chainDir, { domain, metrics: metrics.storage });
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    // Late-bound: the gossip validators and the mempool need the driver, which needs the network.
+    let driver: ConsensusDriver | undefined;
+    let sync: CatchUpSync | undefined;
+    const mempool = new Mempool({
+      domain,
+      limits: {
+        maxTransactions: config.mempool.maxTransactions,
+        maxBytes: config.mempool.maxBytes,
+        maxPerSender: config.mempool.maxPerSender,
+        maxNonceAhead: BigInt(config.mempool.maxPerSender),
+        maxRememberedSenders: config.mempool.maxRememberedSenders,
+      },
+      nextNonceOf: (sender) => driver?.chain.nextNonce(sender) ?? 0n,
+      metrics: metrics.mempool,
+    });
+    const crypto = createBlsConsensusCrypto({
+      validatorIndex,
+      shareSecretKey: identity.shareSecretKey,
+      sharePublicKeys: identity.sharePublicKeys,
+      groupPublicKey: identity.groupPublicKey,
+      verificationCache: new BoundedCache(VERIFICATION_CACHE_ENTRIES),
+    });
+
+    const topics = synodGossipTopics(
+      createGossipValidators({
+        domain,
+        validatorCount,
+        feeds,
+        crypto,
+        mempool,
+        driver: () => driver!,
+        sync: () => sync!,
+        nowMs,
+      }),
+    );
+    const bootstrapPeers = [
+      ...config.p2p.bootstrapPeers,
+      ...committee.members
+        .filter((member) => member.peerId !== identity.peerId)
+        .flatMap((member) => member.multiaddrs.map((address) => withPeerId(address, member.peerId))),
+    ];
+    const p2p = createP2pNode<SynodGossipMessages>(
+      {
+        privateKey: identity.p2pPrivateKey,
+        topics,
+        listenAddresses: config.p2p.listenAddresses,
+        announceAddresses: config.p2p.announceAddresses.length > 0 ? config.p2p.announceAddresses : undefined,
+        bootstrapPeers,
+        maxPeers: config.p2p.maxPeers,
+        dialTimeoutMs: config.p2p.dialTimeoutMs,
+        reconnectMinDelayMs: config.p2p.reconnectMinDelayMs,
+        reconnectMaxDelayMs: config.p2p.reconnectMaxDelayMs,
+      },
+      { metrics: metrics.p2p, logger: subsystemLogger(logger, 'p2p') },
+    );
+
+    const consensusLogger = subsystemLogger(logger, 'consensus');
+    let fatal = false;
+    driver = new ConsensusDriver(
+      {
+        validatorIndex,
+        validatorCount,
+        domain,
+        epoch: committee.epoch,
+        feeds,
+        genesisTimestampMs: GENESIS_TIMESTAMP_MS,
+        timeouts: {
+          proposeBaseMs: config.consensus.timeoutProposeBaseMs,
+          prevoteBaseMs: config.consensus.timeoutPrevoteBaseMs,
+          precommitBaseMs: config.consensus.timeoutPrecommitBaseMs,
+          perRoundIncrementMs: config.consensus.timeoutPerRoundIncrementMs,
+          maxMs: config.consensus.timeoutMaxMs,
+        },
+      },
+      {
+        crypto,
+        store,
+        mempool,
+        network: {
+          publish: async (message: ConsensusMessage) => {
+            if (!p2p.isStarted()) return;
+            if (message.type === 'proposal') await p2p.publish('proposals', message.proposal);
+            else if (message.type === 'vote') await p2p.publish('votes', message.vote);
+          },
+          fetchTransactions: (txIds, signal) => fetchTransactions(p2p, domain, txIds, signal),
+        },
+        nowMs,
+        metrics: metrics.consensus,
+        logger: consensusLogger,
+        priceObserver: dependencies.priceObserver,
+        onFatal: (error) => {
+          fatal = true;
+          dependencies.onFatal?.(error);
+        },
+      },
+    );
+    const driverRef = driver;
+    sync = new CatchUpSync({
+      driver,
+      crypto,
+      domain,
+      logger: subsystemLogger(logger, 'sync'),
+      network: {
+        async requestBlocks(peer, fromHeight, count, signal) {
+          const blocks = await p2p.reqResp.request(
+            peerIdFromString(peer),
+            fetchBlocksProtocol,
+            { fromHeight, count: Math.min(count, MAX_BLOCK_REQUEST_COUNT) },
+            { signal },
+          );
+          return blocks;
+        },
+      },
+      onSynced: (blocks) => assemblyMetrics.syncedBlocksTotal.inc(blocks),
+    });
+    const syncRef = sync;
+
+    await p2p.reqResp.handle(fetchTransactionsProtocol, async (request) => {
+      const transactions: SignedTransaction[] = [];
+      for (const txId of request.txIds) {
+        const body = driverRef.body(txId) ?? (await store.getTransactionWithProof(txId))?.transaction;
+        if (body !== undefined) transactions.push(body);
+      }
+      return [{ transactions }];
+    });
+    await p2p.reqResp.handle(fetchBlocksProtocol, async (request) => {
+      const last = Math.min(store.latestHeight(), request.fromHeight + request.count - 1);
+      const blocks = [];
+      for (let height = request.fromHeight; height <= last; height++) {
+        const block = await store.getBlock(height);
+        if (block === undefined) break;
+        blocks.push(block);
+      }
+      return blocks;
+    });
+    const batcher = new TransactionBatcher(
+      async (batch) => {
+        if (p2p.isStarted()) await p2p.publish('transactions', batch);
+      },
+      subsystemLogger(logger, 'p2p'),
+    );
+    p2p.subscribeAll({
+      // Admitted to the mempool by the validator already.
+      transactions: () => {},
+      proposals: (proposal) => driverRef.receive({ type: 'proposal', proposal }),
+      votes: (vote) => driverRef.receive({ type: 'vote', vote }),
+    });
+
+    await p2p.start();
+    cleanups.unshift(() => p2p.stop());
+    await driver.start();
+    cleanups.unshift(() => driverRef.stop());
+    sync.start();
+    cleanups.unshift(() => syncRef.stop());
+    cleanups.unshift(() => batcher.stop());
+
+    const backend = createNodeBackend({
+      domain,
+      committee,
+      store,
+      mempool,
+      driver,
+      sync,
+      peerCount: () => (p2p.isStarted() ? p2p.connectedPeers().length : 0),
+      disseminate: (tx) => batcher.add(tx),
+      nowMs,
+    });
+    let rpc: RpcServer | undefined;
+    let rpcAddress: RpcServerAddress | undefined;
+    if (config.rpc.enabled) {
+      rpc = createRpcServer({
+        backend,
+        host: config.rpc.host,
+        port: config.rpc.port,
+        limits: {
+          maxBodyBytes: config.rpc.maxBodyBytes,
+          maxWebSocketMessageBytes: config.rpc.maxBodyBytes,
+          maxBatchSize: config.rpc.maxBatchSize,
+          rateLimitPerSecond: config.rpc.rateLimitPerSecond,
+          rateLimitBurst: config.rpc.rateLimitBurst,
+          maxSubscriptionsPerSocket: config.rpc.maxSubscriptionsPerSocket,
+          maxWebSocketConnections: config.rpc.maxWebSocketConnections,
+          maxHttpConnections: config.rpc.maxHttpConnections,
+          requestTimeoutMs: config.rpc.requestTimeoutMs,
+        },
+        metrics: metrics.rpc,
+        logger,
+      });
+      rpcAddress = await rpc.start();
+      const started = rpc;
+      cleanups.unshift(() => started.stop());
+    }
+    let metricsServer: MetricsServer | undefined;
+    let metricsUrl: string | undefined;
+    if (config.metrics.enabled) {
+      metricsServer = createMetricsServer({
+        register,
+        host: config.metrics.host,
+        port: config.metrics.port,
+        logger,
+      });
+      metricsUrl = (await metricsServer.start()).url;
+      const started = metricsServer;
+      cleanups.push(() => started.stop());
+    }
+
+    const scoredPeers = new Set<string>();
+    const housekeeping = setInterval(() => {
+      mempool.prune(nowMs());
+      assemblyMetrics.syncing.set(syncRef.syncing ? 1 : 0);
+      if (!p2p.isStarted()) return;
+      for (const peer of p2p.connectedPeers()) {
+        const id = peer.toString();
+        if (!scoredPeers.has(id) && scoredPeers.size >= MAX_SCORED_PEERS) {
+          const oldest = scoredPeers.values().next().value!;
+          scoredPeers.delete(oldest);
+          assemblyMetrics.peerScore.remove({ peer: oldest });
+        }
+        scoredPeers.add(id);
+      }
+      for (const id of scoredPeers) assemblyMetrics.peerScore.set({ peer: id }, p2p.peerScore(id));
+    }, HOUSEKEEPING_INTERVAL_MS);
+    housekeeping.unref();
+    cleanups.unshift(() => clearInterval(housekeeping));
+
+    logger.info(
+      {
+        validatorIndex,
+        peerId: identity.peerId,
+        height: driver.height,
+        rpc: rpcAddress?.url,
+        metrics: metricsUrl,
+        addresses: p2p.getMultiaddrs().map(String),
+      },
+      'node started',
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        logger.info({ fatal }, 'node stopping');
+        for (const cleanup of cleanups) {
+          try {
+            await cleanup();
+          } catch (error) {
+            logger.warn({ err: error }, 'error while stopping');
+          }
+        }
+        logger.info('node stopped');
+      })();
+      return stopping;
+    };
+    return {
+      peerId: identity.peerId,
+      validatorIndex,
+      domain,
+      multiaddrs: p2p.getMultiaddrs().map(String),
+      rpc: rpcAddress,
+      metricsUrl,
+      driver,
+      store,
+      mempool,
+      p2p,
+      sync,
+      metrics,
+      register,
+      stop,
+    };
+  } catch (error) {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
+    throw error;
+  }
+}
+
+/** Asks connected peers, one after another, for the bodies not found yet. */
+async function fetchTransactions(
+  p2p: P2pNode<SynodGossipMessages>,
+  domain: NetworkDomain,
+  txIds: readonly Hex[],
+  signal: AbortSignal,
+): Promise<SignedTransaction[]> {
+  if (!p2p.isStarted()) return [];
+  const found: SignedTransaction[] = [];
+  let wanted = [...txIds];
+  const peers = p2p.connectedPeers();
+  // Start at a random peer so that every node does not ask the same one first.
+  const offset = Math.floor(Math.random() * Math.max(1, peers.length));
+  for (let i = 0; i < peers.length && wanted.length > 0 && !signal.aborted; i++) {
+    const peer = peers[(offset + i) % peers.length]!;
+    try {
+      const [batch] = await p2p.reqResp.request(
+        peer,
+        fetchTransactionsProtocol,
+        { txIds: wanted },
+        { signal },
+      );
+      if (batch === undefined) continue;
+      found.push(...batch.transactions);
+      const got = new Set(batch.transactions.map((tx) => transactionId(tx, domain)));
+      wanted = wanted.filter((txId) => !got.has(txId));
+    } catch {
+      // Next peer.
+    }
+  }
+  return found;
+}
+
+/** A Map that forgets its oldest entry past `capacity` (the verification memo must stay bounded). */
+class BoundedCache<K, V> extends Map<K, V> {
+  readonly #capacity: number;
+  constructor(capacity: number) {
+    super();
+    this.#capacity = capacity;
+  }
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.#capacity) this.delete(this.keys().next().value as K);
+    return super.set(key, value);
+  }
+}

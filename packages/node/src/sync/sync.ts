@@ -1,0 +1,214 @@
+import {
+  type CertifiedBlock,
+  headerHash,
+  MAX_BLOCK_REQUEST_COUNT,
+  type NetworkDomain,
+  VoteKind,
+} from '@synod/protocol';
+import type { Logger } from 'pino';
+import type { ConsensusCrypto } from '../consensus/types.ts';
+import type { ConsensusDriver } from '../driver/driver.ts';
+import {
+  SYNC_GRACE_MS,
+  SYNC_INTERVAL_MS,
+  SYNC_MAX_TRACKED_PEERS,
+  SYNC_PEER_HINT_TTL_MS,
+  SYNC_REQUEST_TIMEOUT_MS,
+} from './constants.ts';
+
+/**
+ * Catch-up sync (docs/consensus.md "Deviations" 1, issue #5 §6). A node learns that it is behind
+ * from the heights of the consensus messages its peers gossip (a validator voting at height H
+ * has finalized H − 1). When a peer is past our height — by more than one block at once, or by
+ * one for longer than SYNC_GRACE_MS (normal consensus gets there first) — it fetches the
+ * certified blocks it misses with `/synod/1/req/blocks`, MAX_BLOCK_REQUEST_COUNT at a time, and
+ * checks each before using it:
+ *
+ * - header chaining: parentHash is our tip's hash, historyRoot our accumulator's root, network;
+ * - the certificate: the group signature over voteMessage(precommit, h, round, headerHash);
+ *
+ * then hands it to the consensus driver, which decides it by certificate (L49 by proof) and
+ * stores it like any other block. When no peer is ahead any more, the node is in consensus at
+ * the tip. Only certificates are trusted, never the peer that served the block.
+ */
+
+export interface SyncNetwork {
+  /** Certified blocks fromHeight, fromHeight+1, … (at most `count`) from `peer`. */
+  requestBlocks(
+    peer: string,
+    fromHeight: number,
+    count: number,
+    signal: AbortSignal,
+  ): Promise<CertifiedBlock[]>;
+}
+
+export interface CatchUpSyncComponents {
+  driver: ConsensusDriver;
+  crypto: ConsensusCrypto;
+  domain: NetworkDomain;
+  network: SyncNetwork;
+  logger?: Logger | undefined;
+  /** Monotonic ms clock (default performance.now). */
+  nowMs?: () => number;
+  /** Called with the number of blocks applied by each sync run (metrics). */
+  onSynced?: (blocks: number) => void;
+}
+
+export type BlockCheck =
+  | 'ok'
+  | 'wrong-height'
+  | 'wrong-network'
+  | 'wrong-parent'
+  | 'wrong-history'
+  | 'bad-certificate';
+
+export class CatchUpSync {
+  readonly #components: CatchUpSyncComponents;
+  readonly #nowMs: () => number;
+  /** peerId → the consensus height it was last seen at, and when. */
+  readonly #peerHeights = new Map<string, { height: number; atMs: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #syncing = false;
+  #stopped = false;
+  #lastHeight = 0;
+  #lastProgressMs = 0;
+
+  constructor(components: CatchUpSyncComponents) {
+    this.#components = components;
+    this.#nowMs = components.nowMs ?? (() => performance.now());
+  }
+
+  /** True while fetching and applying blocks. */
+  get syncing(): boolean {
+    return this.#syncing;
+  }
+
+  /** The highest height a peer has finalized, as far as we know (0 if none). */
+  get bestPeerFinalizedHeight(): number {
+    let best = 0;
+    const now = this.#nowMs();
+    for (const entry of this.#peerHeights.values()) {
+      if (now - entry.atMs <= SYNC_PEER_HINT_TTL_MS) best = Math.max(best, entry.height - 1);
+    }
+    return best;
+  }
+
+  /** `peer` sent a consensus message of `height` (already signature-checked): it finalized height − 1. */
+  noteHeight(peer: string, height: number): void {
+    const known = this.#peerHeights.get(peer);
+    if (known === undefined && this.#peerHeights.size >= SYNC_MAX_TRACKED_PEERS) return;
+    if (known !== undefined && known.height > height && this.#nowMs() - known.atMs < SYNC_PEER_HINT_TTL_MS)
+      return;
+    this.#peerHeights.set(peer, { height, atMs: this.#nowMs() });
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#lastHeight = this.#components.driver.height;
+    this.#lastProgressMs = this.#nowMs();
+    this.#timer = setInterval(() => this.#tick(), SYNC_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /** Checks one fetched block against our tip (everything but the certificate). */
+  checkBlock(certified: CertifiedBlock): BlockCheck {
+    const { driver, domain, crypto } = this.#components;
+    const { header } = certified.block;
+    if (header.height !== driver.chain.height + 1) return 'wrong-height';
+    if (header.networkId !== domain.networkId) return 'wrong-network';
+    if (header.parentHash !== driver.chain.lastBlockId) return 'wrong-parent';
+    if (header.historyRoot !== driver.chain.history.root()) return 'wrong-history';
+    const certified_ = crypto.verifyVoteCertificate(
+      {
+        kind: VoteKind.Precommit,
+        networkId: domain.networkId,
+        height: header.height,
+        round: certified.certificate.round,
+        blockId: headerHash(header, domain),
+      },
+      certified.certificate.signature,
+    );
+    return certified_ ? 'ok' : 'bad-certificate';
+  }
+
+  #tick(): void {
+    if (this.#stopped || this.#running !== undefined) return;
+    const { driver } = this.#components;
+    const now = this.#nowMs();
+    if (driver.height !== this.#lastHeight) {
+      this.#lastHeight = driver.height;
+      this.#lastProgressMs = now;
+    }
+    const target = this.bestPeerFinalizedHeight;
+    if (target < driver.height) return;
+    const farBehind = target > driver.height;
+    if (!farBehind && now - this.#lastProgressMs < SYNC_GRACE_MS) return;
+    this.#running = this.#sync(target).finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async #sync(target: number): Promise<void> {
+    const { driver, network, logger } = this.#components;
+    this.#syncing = true;
+    const startHeight = driver.height;
+    logger?.info({ from: startHeight, target }, 'catching up from peers');
+    try {
+      while (!this.#stopped && driver.height <= target) {
+        const from = driver.height;
+        const count = Math.min(MAX_BLOCK_REQUEST_COUNT, target - from + 1);
+        const progressed = await this.#fetchRange(from, count, network);
+        if (!progressed) break;
+      }
+    } finally {
+      this.#syncing = false;
+      const applied = driver.height - startHeight;
+      this.#components.onSynced?.(applied);
+      logger?.info({ applied, height: driver.height }, 'catch-up finished');
+      this.#lastProgressMs = this.#nowMs();
+    }
+  }
+
+  /** Tries peers ahead of `from`, best first, until one serves blocks that apply. */
+  async #fetchRange(from: number, count: number, network: SyncNetwork): Promise<boolean> {
+    const { driver, logger } = this.#components;
+    const peers = [...this.#peerHeights]
+      .filter(([, entry]) => entry.height - 1 >= from)
+      .sort((a, b) => b[1].height - a[1].height)
+      .map(([peer]) => peer);
+    for (const peer of peers) {
+      if (this.#stopped) return false;
+      let blocks: CertifiedBlock[];
+      try {
+        blocks = await network.requestBlocks(peer, from, count, AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS));
+      } catch (error) {
+        logger?.debug({ peer, from, err: error }, 'block request failed');
+        continue;
+      }
+      let applied = 0;
+      for (const block of blocks) {
+        if (block.block.header.height < driver.height) continue; // consensus got there meanwhile
+        const check = this.checkBlock(block);
+        if (check !== 'ok') {
+          logger?.warn(
+            { peer, height: block.block.header.height, check },
+            'peer served a block that does not check',
+          );
+          break;
+        }
+        if (!(await driver.applyCertifiedBlock(block))) break;
+        applied += 1;
+      }
+      if (applied > 0 || driver.height > from) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,130 @@
+import {
+  type NetworkDomain,
+  type SignedTransaction,
+  signTransaction,
+  transactionBatchCodec,
+} from '@synod/protocol';
+import { keccak256, toBytes } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, test } from 'vitest';
+import type { ConsensusCrypto } from '../../src/consensus/types.ts';
+import type { ConsensusDriver } from '../../src/driver/driver.ts';
+import { decodePersistedState, encodePersistedState } from '../../src/driver/persistence.ts';
+import { Mempool } from '../../src/mempool/mempool.ts';
+import { createGossipValidators, splitToFit } from '../../src/node/gossip.ts';
+import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../../src/p2p/constants.ts';
+import { GossipValidationError } from '../../src/p2p/errors.ts';
+import type { CatchUpSync } from '../../src/sync/sync.ts';
+
+const DOMAIN: NetworkDomain = {
+  networkId: 9,
+  chainId: 31_337,
+  inbox: '0x00000000000000000000000000000000000051a0',
+};
+const account = privateKeyToAccount(keccak256(toBytes('synod/test/gossip')));
+
+async function tx(nonce: bigint, payloadBytes = 1): Promise<SignedTransaction> {
+  return signTransaction(
+    account,
+    {
+      networkId: DOMAIN.networkId,
+      namespace: keccak256(toBytes('app')),
+      sender: account.address,
+      nonce,
+      payload: `0x${'ab'.repeat(payloadBytes)}`,
+      validUntil: BigInt(Math.floor(Date.now() / 1000) + 600),
+    },
+    DOMAIN,
+  );
+}
+
+function verdictOf(run: () => unknown): string {
+  try {
+    run();
+    return 'ACCEPT';
+  } catch (error) {
+    if (error instanceof GossipValidationError) return `${error.verdict} ${error.code}`;
+    throw error;
+  }
+}
+
+describe('transaction gossip validation', () => {
+  const mempool = new Mempool({ domain: DOMAIN });
+  const validators = createGossipValidators({
+    domain: DOMAIN,
+    validatorCount: 4,
+    feeds: [],
+    crypto: {} as ConsensusCrypto,
+    mempool,
+    driver: () => ({ height: 1 }) as ConsensusDriver,
+    sync: () => ({ noteHeight: () => {} }) as unknown as CatchUpSync,
+    nowMs: () => Date.now(),
+  });
+  const from = {} as Parameters<typeof validators.transactions>[1];
+
+  test('admits new transactions, IGNOREs duplicates, REJECTs a bad signature', async () => {
+    const good = await tx(0n);
+    expect(verdictOf(() => validators.transactions({ transactions: [good] }, from))).toBe('ACCEPT');
+    expect(mempool.size).toBe(1);
+    expect(verdictOf(() => validators.transactions({ transactions: [good] }, from))).toBe('IGNORE DUPLICATE');
+    const other = await tx(1n);
+    const forged = { ...other, signature: `0x${'11'.repeat(64)}1b` as const };
+    expect(verdictOf(() => validators.transactions({ transactions: [forged] }, from))).toBe(
+      'REJECT BAD_SIGNATURE',
+    );
+    const wrongNetwork = { ...other, networkId: 10 };
+    expect(verdictOf(() => validators.transactions({ transactions: [wrongNetwork] }, from))).toMatch(
+      /^REJECT /,
+    );
+  });
+});
+
+describe('micro-batches', () => {
+  test('are split to fit the transactions topic cap', async () => {
+    const big = await Promise.all(Array.from({ length: 80 }, (_, i) => tx(BigInt(i), 4 * 1024)));
+    const batches = splitToFit(big);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flatMap((batch) => batch.transactions)).toEqual(big);
+    for (const batch of batches)
+      expect(transactionBatchCodec.encode(batch).length).toBeLessThanOrEqual(GOSSIP_MAX_TRANSACTIONS_BYTES);
+  });
+});
+
+describe('persisted driver state', () => {
+  test('round-trips the safety record and the oracle breaker snapshots', () => {
+    const state = {
+      record: {
+        height: 5,
+        round: 2,
+        step: 'prevote' as const,
+        lockedRound: -1,
+        lockedProposal: null,
+        validRound: -1,
+        validProposal: null,
+        ownVotes: [
+          {
+            kind: 1 as const,
+            networkId: 9,
+            height: 5,
+            round: 2,
+            blockId: `0x${'00'.repeat(32)}` as const,
+            validatorIndex: 1,
+            signature: new Uint8Array(96).fill(3),
+            extension: null,
+          },
+        ],
+        ownProposals: [],
+      },
+      feedSnapshots: [
+        {
+          height: 4,
+          states: new Map([
+            [`0x${'aa'.repeat(32)}` as const, { stale: false, lastFinalized: { answer: 123n } } as never],
+          ]),
+        },
+      ],
+    };
+    const decoded = decodePersistedState(encodePersistedState(state));
+    expect(decoded).toEqual(state);
+  });
+});
