@@ -1,6 +1,7 @@
 // @synod/protocol: pure protocol code. No network, disk, clock or hidden randomness.
 export * from './bls/index.ts';
 export * from './codec/index.ts';
+export * from './committee.ts';
 export * from './consensus/index.ts';
 export * from './constants.ts';
 export * from './dkg/index.ts';

@@ -6,6 +6,7 @@
  * The SDK's test/bundle.test.ts walks this entry's import graph to keep it that way.
  */
 export * from './codec/index.ts';
+export * from './committee.ts';
 export * from './constants.ts';
 export * from './errors.ts';
 export * from './hashing/index.ts';

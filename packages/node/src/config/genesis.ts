@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import {
+  committeeSize,
   DKG_ENCRYPTION_KEY_BYTES,
   DKG_NONCE_BYTES,
   DKG_SIGNING_KEY_BYTES,
@@ -95,9 +96,9 @@ export interface Genesis {
   readonly participants: readonly GenesisParticipant[];
 }
 
-/** The quorum the consensus core uses for n validators: 2f+1 with f = ⌊(n−1)/3⌋. */
+/** The BLS threshold of a committee of n: its consensus quorum n − f (see committeeSize). */
 export function quorumThreshold(n: number): number {
-  return 2 * Math.floor((n - 1) / 3) + 1;
+  return committeeSize(n).quorum;
 }
 
 const TOP_FIELDS = ['version', 'networkId', 'chainId', 'epoch', 'threshold', 'dkgNonce', 'participants'];
@@ -253,7 +254,7 @@ export function parseGenesis(text: string): Genesis {
     throw new GenesisError(
       'INVALID_THRESHOLD',
       'threshold',
-      `must be the quorum 2f+1 = ${expected} for ${participants.length} participants (the consensus quorum), got ${threshold}`,
+      `must be the quorum n − f = ${expected} for ${participants.length} participants (the consensus quorum), got ${threshold}`,
     );
   }
   return { networkId, chainId, epoch, threshold, dkgNonce, participants };

@@ -1,5 +1,6 @@
 import {
   type Certificate,
+  committeeSize,
   type Evidence,
   type Hex,
   type Proposal,
@@ -73,7 +74,7 @@ type ContentStatus = 'pending' | 'valid' | 'invalid';
 export interface ConsensusState {
   readonly config: ConsensusConfig;
   readonly faults: CanaryFaults;
-  /** n, f and the quorum 2f+1 (2f with the quorumMinusOne canary). */
+  /** n, f and the quorum n − f (one less with the quorumMinusOne canary); see committeeSize. */
   readonly n: number;
   readonly f: number;
   readonly quorum: number;
@@ -118,13 +119,13 @@ export function createConsensusState(parameters: CreateConsensusParameters): Con
   const n = config.validatorCount;
   assert(Number.isSafeInteger(n) && n >= 1, `validatorCount ${n}`);
   assert(config.validatorIndex >= 0 && config.validatorIndex < n, 'validatorIndex out of range');
-  const f = Math.floor((n - 1) / 3);
+  const { f, quorum } = committeeSize(n);
   const state: ConsensusState = {
     config,
     faults,
     n,
     f,
-    quorum: faults.quorumMinusOne ? 2 * f : 2 * f + 1,
+    quorum: faults.quorumMinusOne ? quorum - 1 : quorum,
     height: parameters.height,
     round: 0,
     step: 'propose',

@@ -1,4 +1,5 @@
 import type { Hex } from '@synod/protocol';
+import { committeeSize } from '@synod/protocol';
 import type { RecordedCommit, RecordedExtension, Recorder } from './recorder.ts';
 import type { Scenario } from './scenario.ts';
 import { isAuthenticTransaction, type TransactionPool } from './workload.ts';
@@ -55,7 +56,7 @@ export function checkRun(input: CheckInput): CheckResult {
   // enough precommits that the byzantine validators' own signatures complete a certificate.
   // L1 accepts any valid certificate, so this is agreement as the settlement layer sees it.
   const byzantineCount = scenario.byzantine.length;
-  const quorum = 2 * scenario.f + 1;
+  const { quorum } = committeeSize(scenario.validatorCount);
   const precommitCounts = new Map<string, number>();
   for (const [key, blockId] of recorder.honestVotes) {
     const [, height, round, kind] = key.split('/');

@@ -5,6 +5,7 @@ import type {
   VoteBody,
   VoteExtension,
 } from '@synod/protocol';
+import { committeeSize } from '@synod/protocol';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 import { fingerprint } from './random.ts';
 
@@ -25,10 +26,9 @@ export interface FakeCommittee {
 }
 
 export function createFakeCommittee(validatorCount: number, seed: number): FakeCommittee {
-  const f = Math.floor((validatorCount - 1) / 3);
   return {
     validatorCount,
-    threshold: 2 * f + 1,
+    threshold: committeeSize(validatorCount).quorum,
     validatorKeys: Array.from({ length: validatorCount }, (_, i) => fingerprint(`share/${seed}/${i}`)),
     groupKey: fingerprint(`group/${seed}`),
   };

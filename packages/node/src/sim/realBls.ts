@@ -1,4 +1,4 @@
-import { insecureTrustedDealer } from '@synod/protocol';
+import { committeeSize, insecureTrustedDealer } from '@synod/protocol';
 import { keccak256, toBytes } from 'viem';
 import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
 import type { SimCommittee } from './runner.ts';
@@ -10,10 +10,9 @@ const MAX_VERIFICATION_CACHE_ENTRIES = 200_000;
 
 /** A committee with real threshold BLS keys from the test-only trusted dealer, seeded by the run. */
 export async function createRealBlsCommittee(validatorCount: number, seed: number): Promise<SimCommittee> {
-  const f = Math.floor((validatorCount - 1) / 3);
   const dealing = insecureTrustedDealer(
     validatorCount,
-    2 * f + 1,
+    committeeSize(validatorCount).quorum,
     keccak256(toBytes(`synod/sim/dkg/${seed}`), 'bytes'),
   );
   if (verificationCache.size > MAX_VERIFICATION_CACHE_ENTRIES) verificationCache.clear();

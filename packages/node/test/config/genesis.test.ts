@@ -59,8 +59,9 @@ describe('genesis file', () => {
     expect(genesisHash(parseGenesis(shouted))).toBe(genesisHash(genesis));
   });
 
-  test('quorumThreshold is 2f+1 with f = ⌊(n−1)/3⌋', () => {
+  test('quorumThreshold is the consensus quorum n − f: 2f+1 for n = 3f+1, more otherwise', () => {
     expect([1, 4, 7, 10].map(quorumThreshold)).toEqual([1, 3, 5, 7]);
+    expect([5, 6, 8].map(quorumThreshold)).toEqual([4, 5, 6]);
   });
 
   test('each defect is reported with its code and field', async () => {
@@ -113,6 +114,6 @@ describe('genesis file', () => {
     expect(variant((g) => (g.dkgNonce = '0x00'))).toMatchObject({ field: 'dkgNonce' });
     expect(variant((g) => (g.version = 2))).toMatchObject({ field: 'version' });
     const message = variant((g) => (g.threshold = 2)).message;
-    expect(message).toContain('genesis threshold: must be the quorum 2f+1 = 3');
+    expect(message).toContain('genesis threshold: must be the quorum n − f = 3');
   });
 });
