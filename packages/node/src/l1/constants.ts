@@ -1,0 +1,78 @@
+/**
+ * Defaults and bounds of the L1 submitter (docs/operations.md "L1 settlement"). Options of
+ * createL1Submitter override the defaults; the bounds are fixed.
+ */
+
+/**
+ * Heights waiting to be posted, at most. Any posted header proves every earlier one through its
+ * historyRoot, and feeds only move forward on L1, so when the cap is hit the oldest entries are
+ * dropped: the newest needed height is always kept and nothing becomes unprovable. 1,024 entries
+ * at one entry per posting interval is hours of L1 outage, in a few hundred KiB.
+ */
+export const L1_MAX_BACKLOG_HEIGHTS = 1024;
+
+/**
+ * Heights a (re)starting submitter reads from the store above the inbox's latestHeight. Older
+ * heights never need posting (a later header covers them), so a node far ahead of L1 starts
+ * from the most recent ones instead of reading its whole chain.
+ */
+export const L1_RESUME_SCAN_MAX_HEIGHTS = 4096;
+
+/**
+ * Stored inbox heights proveOnL1 probes (one headerHashes call each) looking for the nearest
+ * posted header at or above a transaction's height; past this it anchors on latestHeight, which
+ * is always stored. With posting every k heights the nearest one is within k.
+ */
+export const L1_PROOF_ANCHOR_SCAN_MAX_HEIGHTS = 64;
+
+/**
+ * Header hashes read to build one history proof. The proof needs every header hash below the
+ * anchor; this bounds the work (a store that keeps the accumulator's inner nodes would not need it).
+ */
+export const L1_PROOF_MAX_HISTORY_HEADERS = 1_000_000;
+
+/** Default loop period: how often the submitter reads the inbox and acts (one Ethereum slot). */
+export const L1_DEFAULT_TICK_INTERVAL_MS = 12_000;
+
+/** Default heights between posted headers when no price forces one sooner. */
+export const L1_DEFAULT_POST_EVERY_HEADERS = 16;
+
+/**
+ * Default wait per step of rotation distance before a validator posts a header its predecessor
+ * should have landed: two slots for inclusion plus one for our own read of the inbox.
+ */
+export const L1_DEFAULT_TAKEOVER_TIMEOUT_MS = 36_000;
+
+/** Default time a transaction may stay unmined before it is replaced with higher fees. */
+export const L1_DEFAULT_FEE_BUMP_AFTER_MS = 36_000;
+
+/**
+ * Fee bump of a replacement: +12.5 % on maxFeePerGas and maxPriorityFeePerGas (geth's txpool
+ * requires +10 % on both; 12.5 % matches one EIP-1559 base fee step, so a bumped transaction
+ * keeps up with a base fee rising at the maximum rate).
+ */
+export const L1_FEE_BUMP_NUMERATOR = 1125n;
+export const L1_FEE_BUMP_DENOMINATOR = 1000n;
+
+/** Gas limit = estimate × 6/5: the estimate is exact for these contracts, the margin covers a cold/warm slot change between estimate and inclusion. */
+export const L1_GAS_LIMIT_NUMERATOR = 6n;
+export const L1_GAS_LIMIT_DENOMINATOR = 5n;
+
+/**
+ * Gas limit when the node cannot estimate (it estimates against a pending block holding another
+ * validator's submission of the same height): measured 236,170 for submitHeader and 354,520
+ * with 16 prices (docs/contracts.md "Gas"), i.e. about 7,400 per price; these leave > 50 % margin.
+ */
+export const L1_FALLBACK_GAS_BASE = 400_000n;
+export const L1_FALLBACK_GAS_PER_PRICE = 20_000n;
+
+/** Gas of the 0-value self-transfer that replaces a submission made stale while it waited. */
+export const L1_CANCEL_GAS = 21_000n;
+
+/** First delay after a failed round with L1 (RPC down, send refused), doubled per failure. */
+export const L1_DEFAULT_RETRY_MIN_DELAY_MS = 1_000;
+/** Ceiling of the retry delay: L1 back after an outage is noticed within this. */
+export const L1_DEFAULT_RETRY_MAX_DELAY_MS = 60_000;
+
+/** Transaction hashes remembered per nonce (original + replacements), checked for a receipt. */
+export const L1_MAX_HASHES_PER_NONCE = 32;

@@ -1,0 +1,43 @@
+// L1 settlement: posts certified headers and prices to the settlement contracts, with rotation,
+// takeover, fee bumps and a bounded backlog; proves finalized transactions on L1.
+export { inboxCallAbi, priceFeedsCallAbi } from './abis.ts';
+export { Backlog, type BacklogEntry } from './backlog.ts';
+export { certificateArgs, type HeaderArgs, headerArgs, priceUpdateArgs } from './calls.ts';
+export * from './constants.ts';
+export {
+  isStaleHeightRevert,
+  L1_ERROR_CODES,
+  type L1ErrorCode,
+  L1ProofError,
+  type L1ProofErrorCode,
+  L1SubmitError,
+  l1ErrorCode,
+  revertErrorName,
+} from './errors.ts';
+export { createL1Metrics, type L1Metrics } from './metrics.ts';
+export {
+  type L1ProofSource,
+  type L1TransactionProof,
+  type ProveOnL1Parameters,
+  proveOnL1,
+  type TransactionLeafArgs,
+} from './prove.ts';
+export { designatedSubmitter, rotationDistance } from './rotation.ts';
+export {
+  type HeightPlan,
+  type PostReason,
+  type PriceLeafUpdate,
+  planHeight,
+  pricesToPush,
+} from './schedule.ts';
+export {
+  type CreateL1SubmitterParameters,
+  createL1Submitter,
+  type L1BlockSource,
+  type L1CallKind,
+  type L1FeePolicy,
+  type L1PendingTransactionStatus,
+  type L1Submitter,
+  type L1SubmitterStatus,
+  type L1SubmitterTimers,
+} from './submitter.ts';
