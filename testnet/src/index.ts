@@ -1,1 +1,13 @@
-export {};
+// @synod/testnet: the one-command local network (`pnpm testnet`) as a library, for the network
+// benchmark and the end-to-end tests, which drive the same runner with their own options.
+export * from './args.ts';
+export * from './config.ts';
+export * from './follower.ts';
+export * from './layout.ts';
+export * from './load.ts';
+export * from './network.ts';
+export * from './ports.ts';
+export * from './processes.ts';
+export * from './runner.ts';
+export * from './setup.ts';
+export * from './summary.ts';

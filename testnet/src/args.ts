@@ -1,0 +1,156 @@
+import { parseArgs } from 'node:util';
+import { MAX_BASE_PORT, MAX_NODES } from './ports.ts';
+
+/** Byzantine strategies by their command-line name (issue #9), each a simulator behaviour of the node. */
+export const BYZANTINE_STRATEGIES = {
+  equivocate: 'equivocator',
+  censor: 'censor',
+  'front-run': 'frontRunner',
+  'manipulate-prices': 'priceManipulator',
+} as const;
+export type ByzantineStrategy = keyof typeof BYZANTINE_STRATEGIES;
+
+export const DEFAULT_NODES = 4;
+/** anvil listens here; everything else is an offset from it (ports.ts). */
+export const DEFAULT_BASE_PORT = 20_000;
+/** A load above this is a typo, not a benchmark: the load generator pre-signs R × duration transactions. */
+export const MAX_LOAD_TPS = 100_000;
+/** One day: longer runs are interactive ones without --duration. */
+export const MAX_DURATION_S = 86_400;
+
+export interface TestnetOptions {
+  nodes: number;
+  reset: boolean;
+  basePort: number;
+  /** Seconds to run, then stop (drain first with --load); undefined = until Ctrl-C. */
+  durationS: number | undefined;
+  json: boolean;
+  /** Byzantine nodes (the last K indices) and their strategy; 0 and undefined when honest. */
+  byzantine: number;
+  strategy: ByzantineStrategy | undefined;
+  /** Transactions per second of the built-in load generator; 0 = no load. */
+  loadTps: number;
+}
+
+export type ParsedCommandLine = { kind: 'help' } | { kind: 'run'; options: TestnetOptions };
+
+/** A bad command line: main prints it with the usage and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `Usage: pnpm testnet [options]
+
+Starts a local Synod network: anvil (L1), the settlement contracts, a DKG among the nodes,
+N \`synod start\` processes and the price simulator. Data and logs go to .testnet/ at the
+repository root. Ctrl-C stops every process.
+
+Options:
+  --nodes N             validators (default ${DEFAULT_NODES}, at most ${MAX_NODES})
+  --reset               delete .testnet/ first (new keys, new DKG, new chain)
+  --base-port P         anvil on P, price simulator on P+1, node i: p2p P+100+i,
+                        RPC P+200+i, metrics P+300+i (default ${DEFAULT_BASE_PORT})
+  --duration S          stop after S seconds (default: run until Ctrl-C)
+  --json                headless: run --duration S, drain, print one JSON summary line,
+                        exit 0 only if healthy
+  --load R              R transactions per second from the built-in load generator
+  --byzantine K         the last K nodes run a byzantine strategy (needs --strategy)
+  --strategy S          equivocate | censor | front-run | manipulate-prices
+  -h, --help            this text
+`;
+
+function integerOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function numberOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) {
+    throw new UsageError(`--${name} must be a number in ${min}..${max}, got "${text}"`);
+  }
+  return value;
+}
+
+/** The byzantine validators a committee of n tolerates: f = ⌊(n−1)/3⌋. */
+export function toleratedFaults(nodes: number): number {
+  return Math.floor((nodes - 1) / 3);
+}
+
+/** Parses `pnpm testnet` arguments. Throws UsageError on anything unknown or out of range. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        nodes: { type: 'string' },
+        reset: { type: 'boolean' },
+        'base-port': { type: 'string' },
+        duration: { type: 'string' },
+        json: { type: 'boolean' },
+        byzantine: { type: 'string' },
+        strategy: { type: 'string' },
+        load: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help === true) return { kind: 'help' };
+
+  const nodes =
+    values.nodes === undefined ? DEFAULT_NODES : integerOption('nodes', values.nodes as string, 1, MAX_NODES);
+  const basePort =
+    values['base-port'] === undefined
+      ? DEFAULT_BASE_PORT
+      : integerOption('base-port', values['base-port'] as string, 1024, MAX_BASE_PORT);
+  const durationS =
+    values.duration === undefined
+      ? undefined
+      : numberOption('duration', values.duration as string, 1, MAX_DURATION_S);
+  const loadTps =
+    values.load === undefined ? 0 : numberOption('load', values.load as string, 0, MAX_LOAD_TPS);
+  const json = values.json === true;
+  if (json && durationS === undefined) {
+    throw new UsageError('--json runs headless and needs --duration S');
+  }
+
+  const byzantine =
+    values.byzantine === undefined ? 0 : integerOption('byzantine', values.byzantine as string, 0, MAX_NODES);
+  const strategyText = values.strategy as string | undefined;
+  if (strategyText !== undefined && !Object.hasOwn(BYZANTINE_STRATEGIES, strategyText)) {
+    throw new UsageError(
+      `--strategy must be one of ${Object.keys(BYZANTINE_STRATEGIES).join(', ')}, got "${strategyText}"`,
+    );
+  }
+  const strategy = strategyText as ByzantineStrategy | undefined;
+  if (byzantine > 0 && strategy === undefined) throw new UsageError('--byzantine K needs --strategy S');
+  if (byzantine === 0 && strategy !== undefined)
+    throw new UsageError('--strategy needs --byzantine K (K ≥ 1)');
+  const f = toleratedFaults(nodes);
+  if (byzantine > f) {
+    throw new UsageError(
+      `--byzantine ${byzantine}: ${nodes} nodes tolerate at most f = ⌊(n−1)/3⌋ = ${f} byzantine nodes${f === 0 ? ' (use --nodes 4 or more)' : ''}`,
+    );
+  }
+  return {
+    kind: 'run',
+    options: {
+      nodes,
+      reset: values.reset === true,
+      basePort,
+      durationS,
+      json,
+      byzantine,
+      strategy,
+      loadTps,
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { type Address, type Hex, keccak256, toHex } from 'viem';
+import { createGenesisJson, type GenesisJson, type GenesisParticipantJson } from './node-api.ts';
+import type { NodePorts, PortPlan } from './ports.ts';
+
+/**
+ * What the runner writes for the nodes: the genesis, the arguments of `synod init`, and each
+ * node's config.json once the contracts are deployed. Pure: no I/O, so tests check it directly.
+ */
+
+/** Synod network id of local testnets: any fixed value works; 1337 says "local". */
+export const TESTNET_NETWORK_ID = 1337;
+/** anvil's default chain id. */
+export const ANVIL_CHAIN_ID = 31_337;
+/** Adapters answer latestRoundData for an hour after a price; a testnet left idle fails closed after that. */
+export const FEED_MAX_AGE_SECONDS = 3_600n;
+/** Decimals of every testnet feed: the simulator's (SIMULATOR_DECIMALS) and Chainlink's USD feeds'. */
+export const FEED_DECIMALS = 8;
+/**
+ * RPC rate limit of testnet nodes, per client IP: every client is 127.0.0.1 here (load generator,
+ * status line, SDK), so the production default (100/s) would throttle the load generator itself.
+ */
+export const TESTNET_RPC_RATE_LIMIT_PER_SECOND = 1_000_000;
+/**
+ * DKG linger on loopback: peers are a millisecond away, and the 5 s production default delays
+ * writing the keystore, so it is start-up time. 500 ms still covers a peer descheduled by a busy
+ * 2-core machine (measured: the last DKG message arrives within ~50 ms).
+ */
+export const TESTNET_DKG_LINGER_MS = 500;
+/** A DKG peer that is not there within 60 s will not come: the runner starts all of them together. */
+export const TESTNET_DKG_PEER_WAIT_TIMEOUT_MS = 60_000;
+
+/**
+ * Headers go to L1 every 2 s rather than every 12 s (one mainnet slot): anvil mines at once, and a
+ * developer trying the L1 side should not wait.
+ */
+export const TESTNET_L1_POSTING_INTERVAL_MS = 2_000;
+
+export interface TestnetFeed {
+  /** `ETH/USD`: the simulator pair and the feed name (feedId = keccak256 of it). */
+  pair: string;
+  /** Where the simulator's random walk starts. */
+  initialPrice: string;
+}
+
+export const TESTNET_FEEDS: readonly TestnetFeed[] = [
+  { pair: 'ETH/USD', initialPrice: '3000.00' },
+  { pair: 'BTC/USD', initialPrice: '60000.00' },
+];
+
+export function feedIdOf(pair: string): Hex {
+  return keccak256(toHex(pair));
+}
+
+export function nodeName(index: number): string {
+  return `node-${index}`;
+}
+
+export function p2pListenAddress(ports: NodePorts): string {
+  return `/ip4/127.0.0.1/tcp/${ports.p2p}`;
+}
+
+/** `--<section>.<key> value` flags of `synod init` for node `index`: its ports and name. */
+export function initArguments(index: number, ports: NodePorts): string[] {
+  return [
+    '--node.name',
+    nodeName(index),
+    '--p2p.listenAddresses',
+    p2pListenAddress(ports),
+    '--rpc.port',
+    String(ports.rpc),
+    '--metrics.port',
+    String(ports.metrics),
+  ];
+}
+
+/** Config flags of `synod dkg` on a testnet (the DKG runs once, all nodes at the same moment). */
+export function dkgArguments(): string[] {
+  return [
+    '--dkg.lingerMs',
+    String(TESTNET_DKG_LINGER_MS),
+    '--dkg.peerWaitTimeoutMs',
+    String(TESTNET_DKG_PEER_WAIT_TIMEOUT_MS),
+  ];
+}
+
+/** The genesis of a testnet from each node's `synod init --json` participant entry, in node order. */
+export function buildGenesis(parameters: {
+  networkId: number;
+  chainId: number;
+  dkgNonce: Uint8Array;
+  participants: readonly Omit<GenesisParticipantJson, 'index'>[];
+}): GenesisJson {
+  return createGenesisJson(parameters);
+}
+
+export interface FeedSourceEntry {
+  id: string;
+  kind: 'coinbase' | 'kraken' | 'binance';
+  baseUrl: string;
+  symbol: string;
+}
+
+/** The three simulated venues of one pair, with the simulator's default symbols. */
+export function simulatorSources(pair: string, simulatorUrl: string): FeedSourceEntry[] {
+  const [base, quote] = pair.split('/') as [string, string];
+  return [
+    { id: 'coinbase', kind: 'coinbase', baseUrl: `${simulatorUrl}/coinbase`, symbol: `${base}-${quote}` },
+    { id: 'kraken', kind: 'kraken', baseUrl: `${simulatorUrl}/kraken`, symbol: `${base}${quote}` },
+    { id: 'binance', kind: 'binance', baseUrl: `${simulatorUrl}/binance`, symbol: `${base}${quote}` },
+  ];
+}
+
+/**
+ * `oracle.feeds` of every node. With `withSources`, each feed also names its price sources (the
+ * simulator's venues) in the oracle's FeedSourceConfigInit shape; the runner only adds them once
+ * the node's config accepts them (it checks with the node's own loadConfig).
+ */
+export function feedEntries(simulatorUrl: string, withSources: boolean): Record<string, unknown>[] {
+  return TESTNET_FEEDS.map((feed) => ({
+    feedId: feedIdOf(feed.pair),
+    decimals: FEED_DECIMALS,
+    ...(withSources ? { pair: feed.pair, sources: simulatorSources(feed.pair, simulatorUrl) } : {}),
+  }));
+}
+
+export interface NodeConfigParameters {
+  index: number;
+  plan: PortPlan;
+  networkId: number;
+  chainId: number;
+  inbox: Address;
+  l1RpcUrl: string;
+  /** Every node's p2p address with /p2p/<peerId>, in node order (the node's own is left out). */
+  peerAddresses: readonly string[];
+  simulatorUrl: string;
+  feedSources: boolean;
+}
+
+/** The full config.json of node `index` (replacing the one `synod init` wrote). */
+export function nodeConfig(parameters: NodeConfigParameters): Record<string, Record<string, unknown>> {
+  const ports = parameters.plan.nodes[parameters.index];
+  if (ports === undefined) throw new RangeError(`no node ${parameters.index} in the port plan`);
+  return {
+    network: {
+      genesisFile: 'genesis.json',
+      networkId: parameters.networkId,
+      chainId: parameters.chainId,
+      inboxAddress: parameters.inbox,
+    },
+    node: { name: nodeName(parameters.index) },
+    p2p: {
+      listenAddresses: [p2pListenAddress(ports)],
+      bootstrapPeers: parameters.peerAddresses.filter((_, i) => i !== parameters.index),
+    },
+    rpc: {
+      host: '127.0.0.1',
+      port: ports.rpc,
+      rateLimitPerSecond: TESTNET_RPC_RATE_LIMIT_PER_SECOND,
+      rateLimitBurst: TESTNET_RPC_RATE_LIMIT_PER_SECOND,
+    },
+    metrics: { host: '127.0.0.1', port: ports.metrics },
+    oracle: { feeds: feedEntries(parameters.simulatorUrl, parameters.feedSources) },
+    l1: { rpcUrl: parameters.l1RpcUrl, postingIntervalMs: TESTNET_L1_POSTING_INTERVAL_MS },
+    log: { level: 'info' },
+  };
+}

@@ -1,0 +1,219 @@
+import {
+  type NetworkDomain,
+  normalizeTransactionSignature,
+  type SignedTransaction,
+  toLowerHex,
+  transactionCodec,
+  transactionId,
+} from '@synod/protocol';
+import { type Address, type Hex, keccak256, toHex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount, sign } from 'viem/accounts';
+import type { NodeRpc } from './rpc.ts';
+
+/**
+ * The built-in load generator: R transactions per second from many senders, signed before the
+ * run starts (so signing speed never limits the rate), submitted over JSON-RPC round-robin to
+ * the honest nodes. A transaction handed only to a byzantine node may be dropped by it, which no
+ * protocol can prevent; clients of a real network submit to honest nodes or to several.
+ */
+
+/** Namespace of load-generator transactions: one app id, recognisable in blocks. */
+export const LOAD_NAMESPACE: Hex = keccak256(toHex('synod/testnet/load'));
+/** At least this many senders, so per-sender nonce ordering does not serialise the load. */
+export const MIN_LOAD_SENDERS = 8;
+/** At most this many: each sender's next nonce is state every node keeps. */
+export const MAX_LOAD_SENDERS = 1_024;
+/** Transactions stay valid this long after the run's planned end (drain included). */
+const VALIDITY_MARGIN_S = 300;
+/** The generator wakes this often and sends what is due: fine-grained enough for latency, coarse enough to batch. */
+export const LOAD_TICK_MS = 10;
+/** Payload of each transaction: 32 bytes, an order-sized message. */
+const PAYLOAD_BYTES = 32;
+
+export interface PreparedTransaction {
+  txId: string;
+  /** transactionCodec encoding, 0x-hex: the synod_sendTransaction parameter. */
+  encoded: Hex;
+}
+
+/** Senders for a rate: enough that each sends a few per second at most. */
+export function senderCount(ratePerSecond: number): number {
+  return Math.min(MAX_LOAD_SENDERS, Math.max(MIN_LOAD_SENDERS, Math.ceil(ratePerSecond)));
+}
+
+/**
+ * Signs transactions from fresh random senders (nonce 0 upwards), interleaved across senders so
+ * consecutive submissions come from different accounts. Fresh senders each run mean a reused
+ * testnet never sees a stale nonce. `next` can be called again for more (an open-ended run).
+ */
+export class TransactionFactory {
+  readonly #domain: NetworkDomain;
+  readonly #validUntilS: bigint;
+  readonly #keys: Hex[];
+  readonly #addresses: Address[];
+  readonly #nonces: bigint[];
+  #count = 0;
+
+  constructor(parameters: { senders: number; domain: NetworkDomain; validUntilS: bigint }) {
+    this.#domain = parameters.domain;
+    this.#validUntilS = parameters.validUntilS;
+    this.#keys = Array.from({ length: parameters.senders }, () => generatePrivateKey());
+    this.#addresses = this.#keys.map((key) => privateKeyToAccount(key).address.toLowerCase() as Address);
+    this.#nonces = this.#keys.map(() => 0n);
+  }
+
+  async next(count: number): Promise<PreparedTransaction[]> {
+    const prepared: PreparedTransaction[] = [];
+    for (let i = 0; i < count; i++, this.#count++) {
+      const s = this.#count % this.#keys.length;
+      const payload = new Uint8Array(PAYLOAD_BYTES);
+      new DataView(payload.buffer).setUint32(0, this.#count);
+      const unsigned = {
+        networkId: this.#domain.networkId,
+        namespace: LOAD_NAMESPACE,
+        sender: this.#addresses[s]!,
+        nonce: this.#nonces[s]!,
+        payload: toLowerHex(payload),
+        validUntil: this.#validUntilS,
+      };
+      this.#nonces[s] = this.#nonces[s]! + 1n;
+      const txId = transactionId(unsigned, this.#domain);
+      // The txId is the EIP-712 digest: signing it directly is signTypedData without re-hashing.
+      const signature = normalizeTransactionSignature(
+        await sign({ hash: txId as Hex, privateKey: this.#keys[s]!, to: 'hex' }),
+      );
+      const signed: SignedTransaction = { ...unsigned, signature };
+      prepared.push({ txId, encoded: toLowerHex(transactionCodec.encode(signed)) as Hex });
+    }
+    return prepared;
+  }
+}
+
+export interface Submission {
+  sentAtMs: number;
+  /** The node answered the txId (admitted to its mempool). */
+  acknowledged: boolean;
+  error?: string;
+}
+
+export interface LoadGeneratorOptions {
+  /** Signed ahead of time; `append` adds more while the load runs. */
+  transactions: readonly PreparedTransaction[];
+  ratePerSecond: number;
+  /** The honest nodes' RPCs, in round-robin order. */
+  targets: readonly NodeRpc[];
+  nowMs?: () => number;
+}
+
+/** Sends the prepared transactions at the rate, round-robin, one JSON-RPC batch per node per tick. */
+export class LoadGenerator {
+  readonly submissions = new Map<string, Submission>();
+  readonly #options: LoadGeneratorOptions;
+  readonly #transactions: PreparedTransaction[];
+  readonly #nowMs: () => number;
+  #next = 0;
+  #startedAtMs = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  rejected = 0;
+  lastError: string | undefined;
+
+  constructor(options: LoadGeneratorOptions) {
+    if (options.targets.length === 0) throw new Error('the load generator needs at least one node');
+    this.#options = options;
+    this.#transactions = [...options.transactions];
+    this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  get sent(): number {
+    return this.#next;
+  }
+
+  start(): void {
+    this.#startedAtMs = this.#nowMs();
+    this.#timer = setInterval(() => this.tick(), LOAD_TICK_MS);
+  }
+
+  /** Sends what is due by now. */
+  tick(): void {
+    const elapsedS = (this.#nowMs() - this.#startedAtMs) / 1000;
+    const due = Math.min(this.#transactions.length, Math.floor(elapsedS * this.#options.ratePerSecond));
+    if (due <= this.#next) return;
+    const { targets } = this.#options;
+    const perTarget: PreparedTransaction[][] = targets.map(() => []);
+    for (; this.#next < due; this.#next++) {
+      perTarget[this.#next % targets.length]!.push(this.#transactions[this.#next]!);
+    }
+    for (const [i, batch] of perTarget.entries()) {
+      if (batch.length > 0) this.#send(targets[i]!, batch);
+    }
+  }
+
+  #send(target: NodeRpc, batch: PreparedTransaction[]): void {
+    const sentAtMs = this.#nowMs();
+    for (const tx of batch) this.submissions.set(tx.txId, { sentAtMs, acknowledged: false });
+    const request = target
+      .sendRawTransactions(batch.map((tx) => tx.encoded))
+      .then((answers) => {
+        for (const [i, answer] of answers.entries()) {
+          const submission = this.submissions.get(batch[i]!.txId)!;
+          if (answer.ok && answer.result.toLowerCase() === batch[i]!.txId) submission.acknowledged = true;
+          else {
+            this.rejected++;
+            submission.error = answer.ok ? `answered txId ${answer.result}` : answer.error.message;
+            this.lastError = submission.error;
+          }
+        }
+      })
+      .catch((error: unknown) => {
+        this.rejected += batch.length;
+        this.lastError = (error as Error).message;
+        for (const tx of batch) this.submissions.get(tx.txId)!.error = this.lastError;
+      })
+      .finally(() => this.#inFlight.delete(request));
+    this.#inFlight.add(request);
+  }
+
+  /** More signed transactions for an open-ended run. */
+  append(transactions: readonly PreparedTransaction[]): void {
+    for (const transaction of transactions) this.#transactions.push(transaction);
+  }
+
+  /** Prepared transactions not sent yet. */
+  get remaining(): number {
+    return this.#transactions.length - this.#next;
+  }
+
+  /** True once every prepared transaction has been sent. */
+  get finished(): boolean {
+    return this.#next >= this.#transactions.length;
+  }
+
+  /**
+   * Sends what is left when it is less than a second's worth (the rounding of rate × duration), so
+   * a run of R tx/s for S s submits R × S transactions.
+   */
+  flushTail(): void {
+    if (this.remaining > 0 && this.remaining <= this.#options.ratePerSecond) {
+      this.#startedAtMs = Number.NEGATIVE_INFINITY;
+      this.tick();
+    }
+  }
+
+  /** Stops sending and waits for the answers of what was sent. */
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await Promise.all([...this.#inFlight]);
+  }
+
+  acknowledgedCount(): number {
+    let count = 0;
+    for (const submission of this.submissions.values()) if (submission.acknowledged) count++;
+    return count;
+  }
+}
+
+/** validUntil for a run of `durationS` starting now. */
+export function loadValidUntil(durationS: number, nowMs: number = Date.now()): bigint {
+  return BigInt(Math.floor(nowMs / 1000) + Math.ceil(durationS) + VALIDITY_MARGIN_S);
+}

@@ -1,0 +1,201 @@
+import type { FollowedBlock } from './follower.ts';
+import type { Submission } from './load.ts';
+import type { NodeRpc } from './rpc.ts';
+
+/**
+ * The one JSON line of `pnpm testnet --json` (issue #9 §2) and what makes a run healthy. The
+ * computation is pure (submissions, followed blocks, each node's block hashes in, summary out), so
+ * tests feed it made-up node answers.
+ */
+
+export interface TestnetSummary {
+  nodes: number;
+  byzantine: number;
+  durationS: number;
+  /** Heights finalized during the run (from its start to the end of the drain). */
+  heightsFinalized: number;
+  /** Load-generator transactions sent. */
+  txSubmitted: number;
+  /** Of those, distinct transactions finalized. */
+  txFinalized: number;
+  /** Acknowledged by an RPC (txId answered) but not finalized after the drain. */
+  txLost: number;
+  /** Finalized transactions that appear more than once in the chain (each extra copy counts). */
+  txDuplicated: number;
+  /** txFinalized over the time from the first submission to the last finalization. */
+  tpsFinalized: number;
+  /** Submission to finality as observed by the runner (WebSocket notification of the block). */
+  latencyMsP50: number | null;
+  latencyMsP99: number | null;
+  headersPostedL1: number;
+  pricesPostedL1: number;
+  /** Heights at which two nodes answer different block hashes. */
+  safetyViolations: number;
+}
+
+/** The key order of the JSON line, as issue #9 lists it. */
+export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
+  'nodes',
+  'byzantine',
+  'durationS',
+  'heightsFinalized',
+  'txSubmitted',
+  'txFinalized',
+  'txLost',
+  'txDuplicated',
+  'tpsFinalized',
+  'latencyMsP50',
+  'latencyMsP99',
+  'headersPostedL1',
+  'pricesPostedL1',
+  'safetyViolations',
+];
+
+/** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export interface SafetyReport {
+  /** Heights compared (every node that has the height answered for it). */
+  heightsCompared: number;
+  violations: number;
+  /** The first few conflicting heights, for the error message. */
+  examples: string[];
+}
+
+/** Conflicting heights reported in the error message: enough to debug, not a flood. */
+const MAX_SAFETY_EXAMPLES = 5;
+
+/**
+ * Compares every node's block hash at each height: `hashes[node][i]` is node's hash at
+ * `fromHeight + i` (null when it does not have that height). Two different hashes at one height is
+ * one safety violation.
+ */
+export function compareBlockHashes(
+  fromHeight: number,
+  hashes: readonly (readonly (string | null)[])[],
+): SafetyReport {
+  const length = Math.max(0, ...hashes.map((list) => list.length));
+  let violations = 0;
+  let compared = 0;
+  const examples: string[] = [];
+  for (let i = 0; i < length; i++) {
+    const seen = new Map<string, number[]>();
+    hashes.forEach((list, node) => {
+      const hash = list[i];
+      if (hash === null || hash === undefined) return;
+      seen.set(hash, [...(seen.get(hash) ?? []), node]);
+    });
+    if (seen.size === 0) continue;
+    compared++;
+    if (seen.size > 1) {
+      violations++;
+      if (examples.length < MAX_SAFETY_EXAMPLES) {
+        examples.push(
+          `height ${fromHeight + i}: ${[...seen.entries()].map(([hash, nodes]) => `${hash.slice(0, 10)}… on node ${nodes.join(',')}`).join(' vs ')}`,
+        );
+      }
+    }
+  }
+  return { heightsCompared: compared, violations, examples };
+}
+
+/** Asks every node for its blocks `fromHeight..toHeight` (batched) and compares their hashes. */
+export async function checkSafety(
+  nodes: readonly NodeRpc[],
+  fromHeight: number,
+  toHeight: number,
+): Promise<SafetyReport> {
+  const heights: number[] = [];
+  for (let h = Math.max(1, fromHeight); h <= toHeight; h++) heights.push(h);
+  const hashes = await Promise.all(
+    nodes.map(async (node) => {
+      try {
+        const blocks = await node.blocksByHeight(heights);
+        return blocks.map((block) => block?.hash ?? null);
+      } catch {
+        return heights.map(() => null); // an unreachable node cannot contradict anyone
+      }
+    }),
+  );
+  return compareBlockHashes(Math.max(1, fromHeight), hashes);
+}
+
+export interface SummaryInput {
+  nodes: number;
+  byzantine: number;
+  durationS: number;
+  /** Finalized height when the measured run started and after the drain. */
+  startHeight: number;
+  endHeight: number;
+  submissions: ReadonlyMap<string, Submission>;
+  /** Blocks above startHeight as the runner followed them. */
+  blocks: readonly FollowedBlock[];
+  headersPostedL1: number;
+  pricesPostedL1: number;
+  safety: SafetyReport;
+}
+
+export function computeSummary(input: SummaryInput): TestnetSummary {
+  const finalizedAtMs = new Map<string, number>();
+  let txDuplicated = 0;
+  for (const block of input.blocks) {
+    for (const txId of block.transactionIds) {
+      if (!input.submissions.has(txId)) continue;
+      if (finalizedAtMs.has(txId)) txDuplicated++;
+      else finalizedAtMs.set(txId, block.observedAtMs);
+    }
+  }
+  let txLost = 0;
+  let firstSentMs = Number.POSITIVE_INFINITY;
+  let lastFinalMs = Number.NEGATIVE_INFINITY;
+  const latencies: number[] = [];
+  for (const [txId, submission] of input.submissions) {
+    firstSentMs = Math.min(firstSentMs, submission.sentAtMs);
+    const finalMs = finalizedAtMs.get(txId);
+    if (finalMs === undefined) {
+      if (submission.acknowledged) txLost++;
+      continue;
+    }
+    lastFinalMs = Math.max(lastFinalMs, finalMs);
+    latencies.push(Math.max(0, finalMs - submission.sentAtMs));
+  }
+  const windowS = (lastFinalMs - firstSentMs) / 1000;
+  const tpsFinalized = latencies.length > 0 && windowS > 0 ? latencies.length / windowS : 0;
+  return {
+    nodes: input.nodes,
+    byzantine: input.byzantine,
+    durationS: input.durationS,
+    heightsFinalized: Math.max(0, input.endHeight - input.startHeight),
+    txSubmitted: input.submissions.size,
+    txFinalized: latencies.length,
+    txLost,
+    txDuplicated,
+    tpsFinalized: Math.round(tpsFinalized * 10) / 10,
+    latencyMsP50: percentile(latencies, 50),
+    latencyMsP99: percentile(latencies, 99),
+    headersPostedL1: input.headersPostedL1,
+    pricesPostedL1: input.pricesPostedL1,
+    safetyViolations: input.safety.violations,
+  };
+}
+
+/** Why a run is unhealthy; empty when healthy (exit 0). */
+export function healthProblems(summary: TestnetSummary): string[] {
+  const problems: string[] = [];
+  if (summary.heightsFinalized <= 0) problems.push('no height was finalized');
+  if (summary.txLost > 0) problems.push(`${summary.txLost} acknowledged transactions were not finalized`);
+  if (summary.txDuplicated > 0) problems.push(`${summary.txDuplicated} transactions were finalized twice`);
+  if (summary.safetyViolations > 0)
+    problems.push(`${summary.safetyViolations} heights with conflicting blocks`);
+  return problems;
+}
+
+/** The JSON line, keys in the issue's order. */
+export function formatSummary(summary: TestnetSummary): string {
+  return JSON.stringify(Object.fromEntries(SUMMARY_KEYS.map((key) => [key, summary[key]])));
+}

@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import type { Address } from 'viem';
+import { BYZANTINE_STRATEGIES, type ByzantineStrategy } from './args.ts';
+import { dkgArguments, initArguments } from './config.ts';
+import { SYNOD_CLI } from './layout.ts';
+import type { GenesisParticipantJson } from './node-api.ts';
+import type { NodePorts } from './ports.ts';
+import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
+
+/**
+ * The runner drives the nodes through the `synod` CLI, exactly as an operator would
+ * (docs/operations.md): `init --json`, `dkg`, `start`. Each runs as `process.execPath
+ * packages/node/src/cli/main.ts …` (Node 24 under pnpm).
+ */
+
+/**
+ * The environment of every `synod` child: ours without SYNOD_* variables, so that a developer's
+ * own overrides (SYNOD_RPC_PORT…) cannot silently move a testnet node off its planned port.
+ */
+export function childEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('SYNOD_')));
+}
+
+export class SynodCommandError extends Error {
+  override readonly name = 'SynodCommandError';
+  readonly logPath: string;
+  constructor(message: string, logPath: string) {
+    super(`${message}; see ${logPath}`);
+    this.logPath = logPath;
+  }
+}
+
+async function expectSuccess(child: ManagedProcess, what: string): Promise<string> {
+  const exit = await child.exited;
+  if (exit.code !== 0) {
+    throw new SynodCommandError(`${what} failed (${exit.signal ?? `exit code ${exit.code}`})`, child.logPath);
+  }
+  return child.stdout();
+}
+
+/** What `synod init --json` prints that the runner uses. */
+export interface InitResult {
+  peerId: string;
+  ethereumAddress: Address;
+  genesisParticipant: Omit<GenesisParticipantJson, 'index'>;
+}
+
+export async function synodInit(
+  supervisor: ProcessSupervisor,
+  parameters: { index: number; dataDir: string; ports: NodePorts; logPath: string },
+): Promise<InitResult> {
+  const child = supervisor.spawn(
+    `init node-${parameters.index}`,
+    process.execPath,
+    [
+      SYNOD_CLI,
+      'init',
+      '--data-dir',
+      parameters.dataDir,
+      '--json',
+      ...initArguments(parameters.index, parameters.ports),
+    ],
+    { logPath: parameters.logPath, env: childEnvironment(), captureStdout: true },
+  );
+  const stdout = await expectSuccess(child, `synod init of node-${parameters.index}`);
+  const parsed = JSON.parse(stdout) as InitResult;
+  return {
+    peerId: parsed.peerId,
+    ethereumAddress: parsed.ethereumAddress,
+    genesisParticipant: parsed.genesisParticipant,
+  };
+}
+
+/** Starts `synod dkg` for one node; await `synodDkgResult` on it. All nodes must run it together. */
+export function spawnSynodDkg(
+  supervisor: ProcessSupervisor,
+  parameters: { index: number; dataDir: string; genesisPath: string; passwordFile: string; logPath: string },
+): ManagedProcess {
+  return supervisor.spawn(
+    `dkg node-${parameters.index}`,
+    process.execPath,
+    [
+      SYNOD_CLI,
+      'dkg',
+      '--data-dir',
+      parameters.dataDir,
+      '--genesis',
+      parameters.genesisPath,
+      '--password-file',
+      parameters.passwordFile,
+      ...dkgArguments(),
+    ],
+    { logPath: parameters.logPath, env: childEnvironment(), captureStdout: true },
+  );
+}
+
+/** Waits for `synod dkg` to succeed; its output is the data dir's committee.json and share keystore. */
+export async function awaitSynodDkg(child: ManagedProcess, index: number): Promise<void> {
+  await expectSuccess(child, `synod dkg of node-${index}`);
+}
+
+/** The flag that puts a node in a byzantine mode; `synod start --help` lists it once the node has one. */
+export const BYZANTINE_FLAG = '--byzantine';
+
+/**
+ * Whether `synod start` has a (test-only) byzantine mode, read from its --help. The node decides
+ * what each behaviour does (its simulator's actors: equivocator, censor, frontRunner,
+ * priceManipulator); the runner only picks which nodes run it.
+ */
+export function synodSupportsByzantine(): boolean {
+  const help = spawnSync(process.execPath, [SYNOD_CLI, 'start', '--help'], {
+    env: childEnvironment(),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return help.status === 0 && help.stdout.includes(BYZANTINE_FLAG);
+}
+
+export function spawnSynodStart(
+  supervisor: ProcessSupervisor,
+  parameters: {
+    index: number;
+    dataDir: string;
+    passwordFile: string;
+    logPath: string;
+    strategy?: ByzantineStrategy | undefined;
+  },
+): ManagedProcess {
+  const byzantine =
+    parameters.strategy === undefined ? [] : [BYZANTINE_FLAG, BYZANTINE_STRATEGIES[parameters.strategy]];
+  return supervisor.spawn(
+    `node-${parameters.index}`,
+    process.execPath,
+    [
+      SYNOD_CLI,
+      'start',
+      '--data-dir',
+      parameters.dataDir,
+      '--password-file',
+      parameters.passwordFile,
+      ...byzantine,
+    ],
+    { logPath: parameters.logPath, env: childEnvironment() },
+  );
+}

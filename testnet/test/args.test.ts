@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_BASE_PORT, DEFAULT_NODES, parseCommandLine, UsageError } from '../src/args.ts';
+
+function options(argv: string[]) {
+  const parsed = parseCommandLine(argv);
+  if (parsed.kind !== 'run') throw new Error('expected run options');
+  return parsed.options;
+}
+
+describe('parseCommandLine', () => {
+  test('defaults to an interactive 4-node testnet without load', () => {
+    expect(options([])).toEqual({
+      nodes: DEFAULT_NODES,
+      reset: false,
+      basePort: DEFAULT_BASE_PORT,
+      durationS: undefined,
+      json: false,
+      byzantine: 0,
+      strategy: undefined,
+      loadTps: 0,
+    });
+  });
+
+  test('reads every flag', () => {
+    expect(
+      options([
+        '--nodes',
+        '7',
+        '--reset',
+        '--base-port',
+        '30000',
+        '--duration',
+        '20',
+        '--json',
+        '--load',
+        '12.5',
+        '--byzantine',
+        '2',
+        '--strategy',
+        'front-run',
+      ]),
+    ).toEqual({
+      nodes: 7,
+      reset: true,
+      basePort: 30000,
+      durationS: 20,
+      json: true,
+      byzantine: 2,
+      strategy: 'front-run',
+      loadTps: 12.5,
+    });
+  });
+
+  test('--help and -h ask for the usage', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  test.each([
+    [['--bogus'], /Unknown option/],
+    [['extra'], /positional/],
+    [['--nodes', '0'], /--nodes must be an integer in 1\.\.100/],
+    [['--nodes', '4.5'], /--nodes/],
+    [['--base-port', '80'], /--base-port/],
+    [['--duration', '-3'], /--duration|argument/],
+    [['--load', 'fast'], /--load/],
+    [['--json'], /needs --duration/],
+    [['--byzantine', '1'], /needs --strategy/],
+    [['--strategy', 'censor'], /needs --byzantine/],
+    [
+      ['--byzantine', '1', '--strategy', 'bribe'],
+      /must be one of equivocate, censor, front-run, manipulate-prices/,
+    ],
+    [['--byzantine', '2', '--strategy', 'censor'], /4 nodes tolerate at most f = .* = 1/],
+    [['--nodes', '3', '--byzantine', '1', '--strategy', 'censor'], /use --nodes 4 or more/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
+  test('accepts f byzantine nodes of a larger committee', () => {
+    expect(options(['--nodes', '7', '--byzantine', '2', '--strategy', 'equivocate']).byzantine).toBe(2);
+  });
+});

@@ -1,0 +1,195 @@
+import { describe, expect, test } from 'vitest';
+import type { FollowedBlock } from '../src/follower.ts';
+import type { Submission } from '../src/load.ts';
+import type { NodeRpc, RpcBlock } from '../src/rpc.ts';
+import {
+  checkSafety,
+  compareBlockHashes,
+  computeSummary,
+  formatSummary,
+  healthProblems,
+  percentile,
+  SUMMARY_KEYS,
+} from '../src/summary.ts';
+
+function block(height: number, transactionIds: string[], observedAtMs: number): FollowedBlock {
+  return { height, hash: `0x${height}`, transactionIds, prices: [], observedAtMs };
+}
+
+/** A node answering blocks from a height → hash table (stubbed interface, no network). */
+function stubNode(hashes: Record<number, string>, options: { unreachable?: boolean } = {}): NodeRpc {
+  return {
+    url: 'stub',
+    status: async () => {
+      throw new Error('not used');
+    },
+    blockByHeight: async () => null,
+    async blocksByHeight(heights) {
+      if (options.unreachable === true) throw new Error('ECONNREFUSED');
+      return heights.map((height): RpcBlock | null =>
+        hashes[height] === undefined
+          ? null
+          : { hash: hashes[height], header: { height }, transactionIds: [], prices: [] },
+      );
+    },
+    sendRawTransactions: async () => [],
+  };
+}
+
+const noConflicts = { heightsCompared: 3, violations: 0, examples: [] };
+
+function summarize(submissions: Map<string, Submission>, blocks: FollowedBlock[]) {
+  return computeSummary({
+    nodes: 4,
+    byzantine: 1,
+    durationS: 20,
+    startHeight: 10,
+    endHeight: 13,
+    submissions,
+    blocks,
+    headersPostedL1: 2,
+    pricesPostedL1: 4,
+    safety: noConflicts,
+  });
+}
+
+describe('computeSummary', () => {
+  test('a clean run: everything acknowledged is finalized once', () => {
+    const submissions = new Map<string, Submission>([
+      ['0xa', { sentAtMs: 1_000, acknowledged: true }],
+      ['0xb', { sentAtMs: 1_100, acknowledged: true }],
+      ['0xc', { sentAtMs: 1_200, acknowledged: true }],
+    ]);
+    const summary = summarize(submissions, [
+      block(11, ['0xa', '0xother'], 1_050),
+      block(12, ['0xb'], 1_300),
+      block(13, ['0xc'], 2_000),
+    ]);
+    expect(summary).toEqual({
+      nodes: 4,
+      byzantine: 1,
+      durationS: 20,
+      heightsFinalized: 3,
+      txSubmitted: 3,
+      txFinalized: 3,
+      txLost: 0,
+      txDuplicated: 0,
+      tpsFinalized: 3, // 3 transactions from 1.000 s to 2.000 s
+      latencyMsP50: 200,
+      latencyMsP99: 800,
+      headersPostedL1: 2,
+      pricesPostedL1: 4,
+      safetyViolations: 0,
+    });
+    expect(healthProblems(summary)).toEqual([]);
+  });
+
+  test('txLost counts acknowledged transactions that never finalized, not refused ones', () => {
+    const submissions = new Map<string, Submission>([
+      ['0xa', { sentAtMs: 0, acknowledged: true }],
+      ['0xlost', { sentAtMs: 0, acknowledged: true }],
+      ['0xrefused', { sentAtMs: 0, acknowledged: false, error: 'NONCE_TOO_LOW' }],
+    ]);
+    const summary = summarize(submissions, [block(11, ['0xa'], 10)]);
+    expect(summary.txSubmitted).toBe(3);
+    expect(summary.txFinalized).toBe(1);
+    expect(summary.txLost).toBe(1);
+    expect(healthProblems(summary)).toEqual(['1 acknowledged transactions were not finalized']);
+  });
+
+  test('txDuplicated counts every extra copy in the chain', () => {
+    const submissions = new Map<string, Submission>([['0xa', { sentAtMs: 0, acknowledged: true }]]);
+    const summary = summarize(submissions, [
+      block(11, ['0xa'], 10),
+      block(12, ['0xa'], 20),
+      block(13, ['0xa', '0xa'], 30),
+    ]);
+    expect(summary.txFinalized).toBe(1);
+    expect(summary.txDuplicated).toBe(3);
+    expect(summary.latencyMsP50).toBe(10); // the first inclusion is the finality
+    expect(healthProblems(summary)).toContain('3 transactions were finalized twice');
+  });
+
+  test('a run without load or blocks is unhealthy only for the missing heights', () => {
+    const summary = computeSummary({
+      nodes: 4,
+      byzantine: 0,
+      durationS: 5,
+      startHeight: 7,
+      endHeight: 7,
+      submissions: new Map(),
+      blocks: [],
+      headersPostedL1: 0,
+      pricesPostedL1: 0,
+      safety: { heightsCompared: 0, violations: 0, examples: [] },
+    });
+    expect(summary).toMatchObject({
+      txSubmitted: 0,
+      tpsFinalized: 0,
+      latencyMsP50: null,
+      latencyMsP99: null,
+    });
+    expect(healthProblems(summary)).toEqual(['no height was finalized']);
+  });
+
+  test("prints one JSON line with exactly the issue's keys, in its order", () => {
+    const line = formatSummary(summarize(new Map(), [block(11, [], 0)]));
+    expect(line).not.toContain('\n');
+    expect(Object.keys(JSON.parse(line))).toEqual([...SUMMARY_KEYS]);
+    expect(SUMMARY_KEYS).toEqual([
+      'nodes',
+      'byzantine',
+      'durationS',
+      'heightsFinalized',
+      'txSubmitted',
+      'txFinalized',
+      'txLost',
+      'txDuplicated',
+      'tpsFinalized',
+      'latencyMsP50',
+      'latencyMsP99',
+      'headersPostedL1',
+      'pricesPostedL1',
+      'safetyViolations',
+    ]);
+  });
+});
+
+describe('safety', () => {
+  test('two hashes at one height is one violation; a missing block is not', () => {
+    const report = compareBlockHashes(5, [
+      ['0x1', '0x2', '0x3'],
+      ['0x1', '0xX', null],
+      ['0x1', '0x2'],
+    ]);
+    expect(report.heightsCompared).toBe(3);
+    expect(report.violations).toBe(1);
+    expect(report.examples[0]).toMatch(/^height 6: 0x2… on node 0,2 vs 0xX… on node 1$/);
+  });
+
+  test('checkSafety asks every node for the range and compares', async () => {
+    const honest = { 1: '0xa', 2: '0xb', 3: '0xc' };
+    const forked = { 1: '0xa', 2: '0xb', 3: '0xFORK' };
+    const report = await checkSafety(
+      [stubNode(honest), stubNode(honest), stubNode(forked), stubNode({}, { unreachable: true })],
+      1,
+      3,
+    );
+    expect(report).toMatchObject({ heightsCompared: 3, violations: 1 });
+  });
+
+  test('agreeing nodes, one lagging behind, have no violation', async () => {
+    const report = await checkSafety([stubNode({ 1: '0xa', 2: '0xb' }), stubNode({ 1: '0xa' })], 1, 2);
+    expect(report).toEqual({ heightsCompared: 2, violations: 0, examples: [] });
+  });
+});
+
+describe('percentile', () => {
+  test('nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i); // 100 … 1, unsorted on purpose
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNull();
+  });
+});
