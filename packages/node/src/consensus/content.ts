@@ -333,7 +333,40 @@ export function committedBlockContent(context: ContentContext, proposal: Proposa
     blockId: headerHash(proposal.header, context.domain),
     transactions,
     prices: proposal.prices,
-    feedStates: context.chain.feedStates,
+    feedStates: certifiedFeedStates(context, proposal) ?? context.chain.feedStates,
     extensions: proposal.extensions,
   };
+}
+
+/**
+ * The oracle state after a certified block whose full content cannot be recomputed here (a
+ * synced block: the bodies of candidates it left out are not at hand), from the extensions its
+ * content derives from, which must reproduce the block's time and prices exactly. Null when
+ * they do not (or are not there: a block served without them).
+ */
+function certifiedFeedStates(context: ContentContext, proposal: Proposal): Map<Hex, FeedState> | null {
+  const { chain } = context;
+  const { header, extensions } = proposal;
+  const f = faultTolerance(context.validatorCount);
+  if (header.height !== chain.height + 1 || header.height === 1) return null;
+  if (extensions.length < 2 * f + 1 || !extensionsAreAcceptable(context, extensions, true)) return null;
+  const medianMs = Number(lowerMedian(extensions.map((extension) => BigInt(extension.timestampMs))));
+  const timestampMs = Math.max((chain.lastHeader?.timestampMs ?? -1) + 1, medianMs);
+  if (timestampMs !== header.timestampMs) return null;
+  if (context.feeds.length === 0) return proposal.prices.length === 0 ? chain.feedStates : null;
+  const aggregated = aggregatePrices({
+    feeds: context.feeds,
+    state: chain.feedStates,
+    observationsByValidator: extensions.map((extension) => extension.prices),
+    f,
+    height: header.height,
+    timestampMs,
+  });
+  const samePrices =
+    aggregated.prices.length === proposal.prices.length &&
+    aggregated.prices.every(
+      (price, i) =>
+        price.feedId === proposal.prices[i]!.feedId && price.answer === proposal.prices[i]!.answer,
+    );
+  return samePrices ? aggregated.state : null;
 }

@@ -17,6 +17,11 @@ export interface CanaryFaults {
   skipExtensionSignature?: boolean;
   /** On restart, forget the persisted safety record instead of replaying it. */
   forgetPersistedVotes?: boolean;
+  /**
+   * Driver-level (the simulator's node honours it): do not persist the bodies of the
+   * transactions this node lists in its extensions, so a restart loses them with the mempool.
+   */
+  forgetListedBodies?: boolean;
 }
 
 export type CanaryName = keyof CanaryFaults;

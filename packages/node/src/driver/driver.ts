@@ -9,7 +9,9 @@ import {
   type Proposal,
   recoverTransactionSender,
   type SignedTransaction,
+  type SignedVoteExtension,
   type CertifiedBlock as StoredCertifiedBlock,
+  transactionCodec,
   transactionId,
   type Vote,
   VoteCodec,
@@ -36,7 +38,7 @@ import type {
   ExtensionPayload,
   SafetyRecord,
 } from '../consensus/types.ts';
-import type { LoggedVote } from '../storage/store.ts';
+import type { ListedBody, LoggedVote } from '../storage/store.ts';
 import {
   DRIVER_FETCH_TIMEOUT_MS,
   DRIVER_MAX_COMMIT_FETCH_ATTEMPTS,
@@ -83,6 +85,16 @@ export class ConsensusDriver {
   readonly #contents = new Map<Hex, BlockContent>();
   /** Bodies not in the mempool: fetched from peers, from synced blocks, or recently finalized; oldest first. */
   readonly #bodies = new Map<Hex, SignedTransaction>();
+  /**
+   * Bodies this node listed in extensions it signed at heights ≥ the chain tip, as persisted with
+   * the safety record (store table ListedBody): the next height's content needs them, and after
+   * a restart the mempool is gone. By txId, with the highest height it was listed at.
+   */
+  readonly #listedBodies = new Map<Hex, { height: number; tx: SignedTransaction }>();
+  /** `height/txId` of listed bodies on disk. */
+  #persistedListed = new Set<string>();
+  /** Bodies of extensions signed since the last persist, written with the record that covers them. */
+  #unpersistedListed = new Map<string, { height: number; txId: Hex; tx: SignedTransaction }>();
   /** Signature checks of bodies outside the mempool, `txId/signature` → authentic. */
   readonly #verified = new Map<string, boolean>();
   /** (round, kind) of own votes of the current height already in the vote log. */
@@ -151,6 +163,7 @@ export class ConsensusDriver {
     }
     if (record !== null && record.height < height) record = null;
     await this.#checkVoteLog(height, record);
+    await this.#restoreListedBodies();
     this.#lastRecord = record;
     const lastCommit = await this.#loadLastCommit();
     this.#core = createConsensusState({
@@ -193,34 +206,51 @@ export class ConsensusDriver {
    * kept for the commit; the core decides it by its certificate (L49 by proof). Resolves true
    * once it is stored, false if consensus is elsewhere or the certificate did not convince it.
    */
-  async applyCertifiedBlock(certified: StoredCertifiedBlock): Promise<boolean> {
+  async applyCertifiedBlock(
+    certified: StoredCertifiedBlock,
+    extensions: SyncedExtensions = { content: [], commit: [] },
+  ): Promise<boolean> {
     const { header } = certified.block;
     if (this.#core === undefined || this.#stopped || header.height !== this.#core.height) return false;
     const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#init.domain));
     for (const [i, tx] of certified.block.transactions.entries()) this.#rememberBody(transactionIds[i]!, tx);
-    const proposal = reconstructProposal(certified, transactionIds, []);
+    // The content extensions let the commit rebuild the block's content state (the oracle
+    // breaker); the commit extensions are the next height's content input (what a proposer
+    // needs). The core checks both again (signatures, binding) before it uses them.
+    const proposal = reconstructProposal(certified, transactionIds, [...extensions.content]);
     const committed = this.#waitForHeight(header.height + 1, SYNCED_BLOCK_COMMIT_TIMEOUT_MS);
     this.#enqueue({
       type: 'message',
       from: -1,
       message: {
         type: 'certifiedBlock',
-        block: { proposal, certificate: certified.certificate, extensions: [] },
+        block: { proposal, certificate: certified.certificate, extensions: [...extensions.commit] },
       },
     });
     await committed;
     return this.chain.height >= header.height;
   }
 
-  /** A body this node holds for `txId`: pending, fetched, or from a synced block. */
+  /** A body this node holds for `txId`: pending, fetched, from a synced block, or listed by us. */
   body(txId: Hex): SignedTransaction | undefined {
-    return this.#components.mempool.get(txId)?.transaction ?? this.#bodies.get(txId);
+    return (
+      this.#components.mempool.get(txId)?.transaction ??
+      this.#bodies.get(txId) ??
+      this.#listedBodies.get(txId)?.tx
+    );
+  }
+
+  /** Validators of the committee (n). */
+  get validatorCount(): number {
+    return this.#init.validatorCount;
   }
 
   // --- input processing ---------------------------------------------------------------------
 
   #enqueue(input: ConsensusInput): void {
-    if (this.#stopped) return;
+    // Gossip can arrive while start() still restores the chain: there is no core to give it to
+    // yet, and peers re-send what matters (rebroadcast), so it is dropped, never a crash.
+    if (this.#stopped || this.#core === undefined) return;
     this.#queue.push(input);
     if (this.#draining) return;
     this.#draining = true;
@@ -347,14 +377,53 @@ export class ConsensusDriver {
       logged.add(key);
       votes.push({ height: vote.height, round: vote.round, kind: vote.kind, bytes: VoteCodec.encode(vote) });
     }
+    // The bodies our new extensions list go to disk with the votes that carry them: a signed
+    // inclusion list promises the next height's content function that the bodies exist.
+    const listed = [...this.#unpersistedListed.values()];
+    const listedBodies: ListedBody[] = listed.map(({ height, txId, tx }) => ({
+      height,
+      txId,
+      bytes: transactionCodec.encode(tx),
+    }));
     // Throws CONFLICTING_VOTE if a different vote is logged for one of them: the last line of
     // defence, which stops the driver rather than let the vote out.
     await this.#components.store.persistConsensusState(
       encodePersistedState({ record, feedSnapshots: this.#feedSnapshots }),
-      { votes },
+      { votes, listedBodies },
     );
+    for (const { height, txId, tx } of listed) {
+      this.#persistedListed.add(`${height}/${txId}`);
+      this.#unpersistedListed.delete(`${height}/${txId}`);
+      const known = this.#listedBodies.get(txId);
+      if (known === undefined || known.height < height) this.#listedBodies.set(txId, { height, tx });
+    }
     this.#loggedVotes = logged;
     this.#lastRecord = record;
+  }
+
+  /** Reloads the bodies listed at the tip and above (they back the extensions the next heights use). */
+  async #restoreListedBodies(): Promise<void> {
+    const { store } = this.#components;
+    this.#listedBodies.clear();
+    this.#persistedListed = new Set();
+    this.#unpersistedListed.clear();
+    for (const entry of await store.listedBodies(this.chain.height)) {
+      const tx = transactionCodec.decode(entry.bytes);
+      this.#persistedListed.add(`${entry.height}/${entry.txId}`);
+      const known = this.#listedBodies.get(entry.txId);
+      if (known === undefined || known.height < entry.height)
+        this.#listedBodies.set(entry.txId, { height: entry.height, tx });
+    }
+  }
+
+  /** Forgets listed bodies below `height` (the store deleted them in the commit of `height`). */
+  #dropListedBodiesBelow(height: number): void {
+    for (const [txId, entry] of this.#listedBodies)
+      if (entry.height < height) this.#listedBodies.delete(txId);
+    for (const key of this.#persistedListed)
+      if (Number(key.slice(0, key.indexOf('/'))) < height) this.#persistedListed.delete(key);
+    for (const [key, entry] of this.#unpersistedListed)
+      if (entry.height < height) this.#unpersistedListed.delete(key);
   }
 
   async #checkVoteLog(height: number, record: SafetyRecord | null): Promise<void> {
@@ -392,6 +461,9 @@ export class ConsensusDriver {
       for (const tx of certified?.block.transactions ?? []) {
         const sender = tx.sender.toLowerCase() as Address;
         if (tx.nonce + 1n > this.chain.nextNonce(sender)) this.chain.nextNonces.set(sender, tx.nonce + 1n);
+        // The tip's commit extensions list the tip's own transactions (pending when signed): the
+        // next height's content must see their bodies to drop them, as after a live commit.
+        if (height === latest) this.#rememberBody(transactionId(tx, domain), tx, true);
       }
       const hash = headerHash(header, domain);
       this.chain.history.append(hash);
@@ -444,13 +516,18 @@ export class ConsensusDriver {
       .filter((observation) => feedIds.has(observation.feedId))
       .sort((a, b) => (a.feedId < b.feedId ? -1 : a.feedId > b.feedId ? 1 : 0))
       .filter((observation, i, all) => i === 0 || all[i - 1]!.feedId !== observation.feedId);
-    return {
-      timestampMs: this.#nowMs(),
-      inclusionList: inclusionListForExtension(
-        this.#components.mempool.inclusionList(MAX_INCLUSION_LIST_ENTRIES),
-      ),
-      prices,
-    };
+    const inclusionList = inclusionListForExtension(
+      this.#components.mempool.inclusionList(MAX_INCLUSION_LIST_ENTRIES),
+    );
+    // Read now, while the mempool holds them: they are persisted with the vote (see #persist).
+    for (const { txId } of inclusionList) {
+      const key = `${height}/${txId}`;
+      if (this.#persistedListed.has(key) || this.#unpersistedListed.has(key)) continue;
+      const tx = this.body(txId);
+      if (tx === undefined) throw new Error(`assertion failed: listed ${txId} without its body`);
+      this.#unpersistedListed.set(key, { height, txId, tx });
+    }
+    return { timestampMs: this.#nowMs(), inclusionList, prices };
   }
 
   #contentContext(): ContentContext {
@@ -502,6 +579,7 @@ export class ConsensusDriver {
 
   /** Fetches the bodies of `txIds` not held here; returns those still missing. */
   async #fetchBodies(txIds: readonly Hex[]): Promise<Hex[]> {
+    await this.#loadFinalizedBodies(txIds);
     const wanted = [...new Set(txIds.filter((txId) => this.body(txId) === undefined))];
     for (let i = 0; i < wanted.length; i += MAX_TX_REQUEST_IDS) {
       const chunk = wanted.slice(i, i + MAX_TX_REQUEST_IDS);
@@ -520,6 +598,20 @@ export class ConsensusDriver {
       }
     }
     return wanted.filter((txId) => this.body(txId) === undefined);
+  }
+
+  /** Bodies of `txIds` that are final in our own store (a candidate the chain already holds). */
+  async #loadFinalizedBodies(txIds: readonly Hex[]): Promise<void> {
+    const { store } = this.#components;
+    const blocks = new Map<number, StoredCertifiedBlock | undefined>();
+    for (const txId of txIds) {
+      if (this.body(txId) !== undefined) continue;
+      const location = await store.getTransactionLocation(txId);
+      if (location === undefined) continue;
+      if (!blocks.has(location.height)) blocks.set(location.height, await store.getBlock(location.height));
+      const tx = blocks.get(location.height)?.block.transactions[location.index];
+      if (tx !== undefined) this.#rememberBody(txId, tx, true);
+    }
   }
 
   /** getValue() (L18): the fair content over the previous commit's extensions. */
@@ -616,12 +708,16 @@ export class ConsensusDriver {
       },
       certificate: commit.certificate,
     };
-    await store.commitBlock(certified, {
-      extensions: commit.extensions.map((extension) => ({
+    const stored = (extensions: readonly SignedVoteExtension[]) =>
+      extensions.map((extension) => ({
         validatorIndex: extension.validatorIndex,
         bytes: VoteExtensionCodec.encode(extension),
-      })),
+      }));
+    await store.commitBlock(certified, {
+      extensions: stored(commit.extensions),
+      contentExtensions: stored(proposal.extensions),
     });
+    this.#dropListedBodiesBelow(commit.height);
     applyBlock(this.chain, content);
     if (this.#init.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
     mempool.markFinalized(
@@ -688,6 +784,14 @@ export class ConsensusDriver {
       this.#heightWaiters.set(height, list);
     });
   }
+}
+
+/** Extensions served with a synced block (catch-up), already checked by the sync. */
+export interface SyncedExtensions {
+  /** What the block's content derives from: its proposal's extensions (commit of height − 1). */
+  content: readonly SignedVoteExtension[];
+  /** The block's own commit extensions: the next height's content input. */
+  commit: readonly SignedVoteExtension[];
 }
 
 function toProposedBlock(content: BlockContent) {

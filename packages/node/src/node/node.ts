@@ -4,7 +4,6 @@ import { createFeedConfig } from '@synod/oracle';
 import {
   type Address,
   type Hex,
-  MAX_BLOCK_REQUEST_COUNT,
   type NetworkDomain,
   type SignedTransaction,
   transactionId,
@@ -26,12 +25,14 @@ import { createMetricsServer, type MetricsServer } from '../metrics/server.ts';
 import { createP2pNode, type P2pNode } from '../p2p/node.ts';
 import {
   fetchBlocksProtocol,
+  fetchSyncedBlocksProtocol,
   fetchTransactionsProtocol,
   type SynodGossipMessages,
   synodGossipTopics,
 } from '../p2p/synod.ts';
 import { createRpcServer, type RpcServer, type RpcServerAddress } from '../rpc/server.ts';
 import { openStore, type Store } from '../storage/store.ts';
+import { requestSyncedBlocks, serveSyncedBlocks } from '../sync/serve.ts';
 import { CatchUpSync } from '../sync/sync.ts';
 import { createNodeBackend } from './backend.ts';
 import {
@@ -256,15 +257,8 @@ export async function startNode(
       domain,
       logger: subsystemLogger(logger, 'sync'),
       network: {
-        async requestBlocks(peer, fromHeight, count, signal) {
-          const blocks = await p2p.reqResp.request(
-            peerIdFromString(peer),
-            fetchBlocksProtocol,
-            { fromHeight, count: Math.min(count, MAX_BLOCK_REQUEST_COUNT) },
-            { signal },
-          );
-          return blocks;
-        },
+        requestBlocks: (peer, fromHeight, count, signal) =>
+          requestSyncedBlocks(p2p.reqResp, peerIdFromString(peer), fromHeight, count, signal),
       },
       onSynced: (blocks) => assemblyMetrics.syncedBlocksTotal.inc(blocks),
     });
@@ -288,6 +282,7 @@ export async function startNode(
       }
       return blocks;
     });
+    await p2p.reqResp.handle(fetchSyncedBlocksProtocol, (request) => serveSyncedBlocks(store, request));
     const batcher = new TransactionBatcher(
       async (batch) => {
         if (p2p.isStarted()) await p2p.publish('transactions', batch);

@@ -6,6 +6,8 @@ import {
   MAX_BLOCK_REQUEST_COUNT,
   type Proposal,
   ProposalCodec,
+  type SyncedBlock,
+  syncedBlockCodec,
   type TransactionBatch,
   type TransactionRequest,
   transactionBatchCodec,
@@ -92,5 +94,21 @@ export const fetchBlocksProtocol = defineReqRespProtocol<BlockRequest, Certified
   maxResponseChunkBytes: certifiedBlockCodec.maxBytes,
   maxResponseChunks: MAX_BLOCK_REQUEST_COUNT,
   // 32 full blocks do not cross a slow link in 10 s; catch-up tolerates the wait.
+  timeoutMs: 60_000,
+});
+
+/**
+ * `/synod/1/req/blocks-with-extensions`: catch-up as `blocks`, each chunk a SyncedBlock: the
+ * certified block with the extensions its content derives from and those of its own commit, so
+ * that a synced node rebuilds the content state (oracle breaker) and can propose at the next
+ * height. A new protocol id rather than a change of `blocks`, whose strict codecs old peers
+ * would reject: a requester falls back to `blocks` when a peer does not support this one.
+ */
+export const fetchSyncedBlocksProtocol = defineReqRespProtocol<BlockRequest, SyncedBlock>({
+  name: 'blocks-with-extensions',
+  requestCodec: blockRequestCodec,
+  responseCodec: syncedBlockCodec,
+  maxResponseChunkBytes: syncedBlockCodec.maxBytes,
+  maxResponseChunks: MAX_BLOCK_REQUEST_COUNT,
   timeoutMs: 60_000,
 });

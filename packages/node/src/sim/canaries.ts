@@ -16,6 +16,10 @@ export const CANARIES: readonly { name: string; faults: CanaryFaults }[] = [
   },
   { name: 'extension accepted without a valid signature', faults: { skipExtensionSignature: true } },
   { name: 'restart without replaying persisted votes', faults: { forgetPersistedVotes: true } },
+  {
+    name: 'listed transaction bodies not persisted (lost with the mempool on restart)',
+    faults: { forgetListedBodies: true },
+  },
 ];
 
 export interface CanaryResult {

@@ -195,6 +195,10 @@ export function checkRun(input: CheckInput): CheckResult {
     const placeB = finalized.get(b);
     if (placeB === undefined) continue;
     const earliestB = earliestHonestSeen(b);
+    // b final, yet no honest node holds a receipt time for it: every one that had it lost it in
+    // a restart (a whole-committee restart; b was final from the lists signed before it). The
+    // premise compares receipt times; with none left for b there is nothing to compare.
+    if (!Number.isFinite(earliestB)) continue;
     const deltaMs = deltaMsFor(placeB.height - 1);
     for (const a of submittedIds) {
       if (a === b) continue;

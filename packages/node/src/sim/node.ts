@@ -19,7 +19,13 @@ import {
   deriveBlockContent,
   isWellFormedExtension,
 } from '../consensus/content.ts';
-import { type ConsensusState, createConsensusState, NIL_BLOCK_ID, step } from '../consensus/core.ts';
+import {
+  type ConsensusState,
+  createConsensusState,
+  MAX_RETAINED_COMMITS,
+  NIL_BLOCK_ID,
+  step,
+} from '../consensus/core.ts';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type {
   CommitRecord,
@@ -55,8 +61,13 @@ export interface SimWorld {
   readonly market: Market;
   readonly pool: TransactionPool;
   readonly random: Random;
-  /** Bodies of every transaction submitted in the run: a node fetches a missing body from peers. */
+  /** Bodies of every transaction submitted in the run (what clients send; nodes receive them by gossip). */
   readonly submitted: Map<Hex, SignedTransaction>;
+  /**
+   * A missing body fetched from the peers that are up and honest (a byzantine peer may withhold
+   * it): whatever they hold in their mempool, have listed (durably), or have finalized.
+   */
+  fetchBody(requester: SimNode, txId: Hex): SignedTransaction | undefined;
   send(from: SimNode, to: number, message: ConsensusMessage): void;
   schedule(node: SimNode, delayMs: number, input: ConsensusInput): void;
   /** Whether `validatorIndex` is byzantine (checkers and actors need it; honest code never asks). */
@@ -68,6 +79,12 @@ export interface SimWorld {
 interface Storage {
   record: SafetyRecord | null;
   lastCommit: CommitRecord | null;
+  /** Bodies listed in own signed extensions, written with the record (driver: store table ListedBody). */
+  listedBodies: Map<Hex, { height: number; tx: SignedTransaction }>;
+  /** Bodies of finalized transactions (the stored blocks). */
+  finalized: Map<Hex, SignedTransaction>;
+  /** The latest MAX_RETAINED_COMMITS commits (the stored blocks a node serves to lagging peers). */
+  commits: Map<number, CommitRecord>;
 }
 
 const blockIds = new WeakMap<BlockHeader, Hex>();
@@ -102,8 +119,16 @@ export class SimNode {
   incarnation = 0;
   core: ConsensusState;
   readonly chain = new ChainState();
-  private readonly storage: Storage = { record: null, lastCommit: null };
+  private readonly storage: Storage = {
+    record: null,
+    lastCommit: null,
+    listedBodies: new Map(),
+    finalized: new Map(),
+    commits: new Map(),
+  };
   private mempool = new Map<Hex, { tx: SignedTransaction; firstSeenMs: number }>();
+  /** Bodies of extensions signed since the last persist (written by the persist that covers them). */
+  private unpersistedListed: { height: number; txId: Hex; tx: SignedTransaction }[] = [];
   private readonly contents = new Map<Hex, BlockContent>();
   private readonly random: Random;
 
@@ -147,12 +172,16 @@ export class SimNode {
       // Honest nodes run the broken variant under a canary; byzantine actors never need it.
       [CANARY_FAULTS]: this.honest ? this.faults : {},
     };
-    return createConsensusState({
+    const core = createConsensusState({
       config,
       height: this.chain.height + 1,
       lastCommit: this.storage.lastCommit,
       persisted: this.storage.record,
     });
+    // A restarted node still serves catch-up from its stored blocks (the node's block sync does
+    // that from disk): without this a peer lagging at the restart would have no one to ask.
+    for (const [height, commit] of this.storage.commits) core.recentCommits.set(height, commit);
+    return core;
   }
 
   contentContext(): ContentContext {
@@ -163,10 +192,19 @@ export class SimNode {
       feeds: SIM_FEEDS,
       genesisTimestampMs: SIM_EPOCH_MS,
       chain: this.chain,
-      body: (txId) => this.mempool.get(txId)?.tx ?? this.world.submitted.get(txId),
+      body: (txId) => this.heldBody(txId) ?? this.world.fetchBody(this, txId),
       isAuthentic: isAuthenticTransaction,
       verifyExtension: (extension) => this.crypto.verifyExtension(extension),
     };
+  }
+
+  /** A body this node holds: pending, listed by it (durable), or finalized. */
+  heldBody(txId: Hex): SignedTransaction | undefined {
+    return (
+      this.mempool.get(txId)?.tx ??
+      this.storage.listedBodies.get(txId)?.tx ??
+      this.storage.finalized.get(txId)
+    );
   }
 
   private application(): ConsensusApplication {
@@ -190,6 +228,7 @@ export class SimNode {
     this.incarnation += 1;
     this.world.recorder.recordCrash(this.validatorIndex, this.mempool.keys());
     this.mempool = new Map();
+    this.unpersistedListed = [];
     this.world.recorder.note(`${this.world.nowMs} crash v${this.validatorIndex}`);
   }
 
@@ -226,6 +265,15 @@ export class SimNode {
     switch (output.type) {
       case 'persist':
         this.storage.record = output.record;
+        // The bodies our new extensions list, with the record that covers them (driver #persist).
+        if (!(this.honest && this.faults.forgetListedBodies === true)) {
+          for (const { height, txId, tx } of this.unpersistedListed) {
+            const known = this.storage.listedBodies.get(txId);
+            if (known === undefined || known.height < height)
+              this.storage.listedBodies.set(txId, { height, tx });
+          }
+        }
+        this.unpersistedListed = [];
         return;
       case 'broadcast':
         this.broadcast(output.message);
@@ -272,6 +320,12 @@ export class SimNode {
     const content = contentOfCommit(this.contentContext(), this.contents, commit);
     applyBlock(this.chain, content);
     this.storage.lastCommit = commit;
+    this.storage.commits.set(commit.height, commit);
+    this.storage.commits.delete(commit.height - MAX_RETAINED_COMMITS);
+    for (const { txId, tx } of content.transactions) this.storage.finalized.set(txId, tx);
+    for (const [txId, entry] of this.storage.listedBodies) {
+      if (entry.height < commit.height) this.storage.listedBodies.delete(txId);
+    }
     for (const { txId } of content.transactions) this.mempool.delete(txId);
     for (const [txId, entry] of this.mempool) {
       if (entry.tx.nonce < this.chain.nextNonce(entry.tx.sender.toLowerCase() as `0x${string}`))
@@ -313,6 +367,9 @@ export class SimNode {
       inclusionList: this.inclusionList(),
       prices: this.world.market.honestObservation(this.validatorIndex, height),
     };
+    for (const { txId } of payload.inclusionList) {
+      this.unpersistedListed.push({ height, txId, tx: this.mempool.get(txId)!.tx });
+    }
     if (this.behaviour === 'frontRunner' || this.behaviour === 'censor') {
       // Early times for "its own" transactions (even senders), late ones for everyone else's;
       // the censor simply leaves the victims (odd senders) out.

@@ -28,6 +28,8 @@ type SimEvent =
   | { kind: 'receiveTx'; to: SimNode; txId: Hex }
   | { kind: 'crash'; validatorIndex: number }
   | { kind: 'restart'; validatorIndex: number }
+  | { kind: 'crashAll' }
+  | { kind: 'restartAll' }
   | { kind: 'heal' };
 
 interface QueuedEvent {
@@ -151,6 +153,14 @@ export function runScenario(
     schedule(node, delayMs, input) {
       queue.push(nowMs + delayMs, { kind: 'input', to: node, input, incarnation: node.incarnation });
     },
+    fetchBody(requester, txId) {
+      for (const node of allNodes) {
+        if (node === requester || node.crashed || !node.honest) continue;
+        const body = node.heldBody(txId);
+        if (body !== undefined) return body;
+      }
+      return undefined;
+    },
     isByzantine: (index) => behaviours.has(index),
     verifyCertificate: (body, signature) => observer.verifyVoteCertificate(body, signature),
   };
@@ -214,6 +224,10 @@ export function runScenario(
     queue.push(crash.atMs, { kind: 'crash', validatorIndex: crash.validatorIndex });
     queue.push(crash.restartMs, { kind: 'restart', validatorIndex: crash.validatorIndex });
   }
+  for (const restart of scenario.committeeRestarts) {
+    queue.push(restart.atMs, { kind: 'crashAll' });
+    queue.push(restart.restartMs, { kind: 'restartAll' });
+  }
   // A partition is applied by a time check on every event (there is at most one episode).
   const episode = scenario.partitions[0];
   queue.push(scenario.safetyPhaseMs, { kind: 'heal' });
@@ -274,6 +288,14 @@ export function runScenario(
         break;
       case 'restart':
         for (const node of endpoints[event.validatorIndex]!) node.restart();
+        break;
+      case 'crashAll':
+        // The whole committee stopped at once (an operator restarting a testnet under load).
+        recorder.note(`${nowMs} committee stop`);
+        for (const node of allNodes) node.crash();
+        break;
+      case 'restartAll':
+        for (const node of allNodes) node.restart();
         break;
       case 'heal':
         if (nowMs >= scenario.safetyPhaseMs && faultsActive) {

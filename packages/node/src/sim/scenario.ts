@@ -24,6 +24,12 @@ export const SIM_TIMEOUTS: TimeoutConfig = {
   maxMs: 1200,
 };
 
+/** Salt of the seed's independent stream for the committee restart (added after the other faults). */
+export const COMMITTEE_RESTART_STREAM = 0x7e57a27;
+
+/** Share of runs in which the whole committee restarts during the safety phase. */
+export const COMMITTEE_RESTART_RATE = 0.2;
+
 /** One run in this many uses real threshold BLS instead of the fast stand-in. */
 export const REAL_BLS_EVERY_RUNS = 20;
 
@@ -41,6 +47,12 @@ export interface Scenario {
   clockSkewMs: number[];
   partitions: { startMs: number; endMs: number; groups: number[][] }[];
   crashes: { validatorIndex: number; atMs: number; restartMs: number }[];
+  /**
+   * The whole committee (byzantine actors too) stops at atMs and starts again at restartMs: every
+   * mempool is lost at once, only storage survives. At most one; drawn from its own stream
+   * (COMMITTEE_RESTART_STREAM) so that it shifts no other draw of the seed.
+   */
+  committeeRestarts: { atMs: number; restartMs: number }[];
   /** When each transaction (sender, nonce) is submitted, in submission order. */
   submissions: { senderIndex: number; nonce: number; atMs: number }[];
   /** Faults stop here: partitions heal, crashed nodes restart, no more loss or duplication. */
@@ -134,6 +146,13 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
   }
   submissions.sort((a, b) => a.atMs - b.atMs || a.senderIndex - b.senderIndex || a.nonce - b.nonce);
 
+  const committeeRestarts: Scenario['committeeRestarts'] = [];
+  const restartRandom = new Random((seed ^ COMMITTEE_RESTART_STREAM) >>> 0);
+  if (restartRandom.chance(COMMITTEE_RESTART_RATE)) {
+    const atMs = restartRandom.int(300, safetyPhaseMs - 300);
+    committeeRestarts.push({ atMs, restartMs: Math.min(safetyPhaseMs, atMs + restartRandom.int(50, 800)) });
+  }
+
   const maxDelayMs = latencyMs + jitterMs;
   return {
     seed,
@@ -148,6 +167,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     clockSkewMs: Array.from({ length: validatorCount }, () => random.int(0, maxSkewMs)),
     partitions,
     crashes,
+    committeeRestarts,
     submissions,
     safetyPhaseMs,
     maxDelayMs,

@@ -19,6 +19,7 @@ import {
 } from './constants.ts';
 import { StorageError } from './errors.ts';
 import {
+  contentExtensionKey,
   encodeLeaves,
   encodeTxLocation,
   encodeU64,
@@ -49,6 +50,12 @@ export interface EvidenceRecord {
 export interface CommitBlockOptions {
   /** The ≥ 2f+1 extensions of this block's commit (the input of the next height's content). */
   extensions?: readonly StoredExtension[];
+  /**
+   * The extensions this block's content derives from (its proposal's: precommit extensions of
+   * the commit of height − 1, as the proposer chose them). Catch-up serves them so that a
+   * syncing node can rebuild the block's content state (the oracle breaker).
+   */
+  contentExtensions?: readonly StoredExtension[];
   /** Evidence found while deciding this block. */
   evidence?: readonly EvidenceRecord[];
 }
@@ -142,12 +149,17 @@ export function prepareCommit(
     operations.push({ type: 'put', key: txIndexKey(txId), value: encodeTxLocation(height, index) });
   });
   operations.push(...extensionOperations(height, options.extensions ?? []));
+  operations.push(...extensionOperations(height, options.contentExtensions ?? [], Table.ContentExtension));
   operations.push(...evidenceOperations(options.evidence ?? []));
   operations.push({ type: 'put', key: metaKey('latestHeight'), value: encodeU64(height) });
   return { operations, headerHash: hash, txIds };
 }
 
-function extensionOperations(height: number, extensions: readonly StoredExtension[]): PutOperation[] {
+function extensionOperations(
+  height: number,
+  extensions: readonly StoredExtension[],
+  table: typeof Table.Extension | typeof Table.ContentExtension = Table.Extension,
+): PutOperation[] {
   if (extensions.length > STORAGE_MAX_EXTENSIONS_PER_HEIGHT) {
     throw new StorageError(
       'TOO_LARGE',
@@ -166,7 +178,11 @@ function extensionOperations(height: number, extensions: readonly StoredExtensio
       throw new StorageError('INVALID_BLOCK', `two extensions of validator ${validatorIndex} at ${height}`);
     }
     validators.add(validatorIndex);
-    return { type: 'put', key: extensionKey(height, validatorIndex), value: bytes };
+    const key =
+      table === Table.Extension
+        ? extensionKey(height, validatorIndex)
+        : contentExtensionKey(height, validatorIndex);
+    return { type: 'put', key, value: bytes };
   });
 }
 

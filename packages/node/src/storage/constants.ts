@@ -1,6 +1,8 @@
 import {
   MAX_COMMITTEE_VALIDATORS,
   MAX_EVIDENCE_MESSAGE_BYTES,
+  MAX_INCLUSION_LIST_ENTRIES,
+  MAX_TRANSACTION_BYTES,
   MAX_VOTE_EXTENSION_MESSAGE_BYTES,
   MAX_VOTE_MESSAGE_BYTES,
 } from '@synod/protocol';
@@ -49,3 +51,13 @@ export const STORAGE_MAX_CONSENSUS_STATE_BYTES = 64 * 1024 * 1024;
  * extensions, vote log) to a few MiB of deletions.
  */
 export const STORAGE_PRUNE_HEIGHTS_PER_BATCH = 64;
+
+/** A listed body is one Transaction message. */
+export const STORAGE_MAX_LISTED_BODY_BYTES = MAX_TRANSACTION_BYTES;
+
+/**
+ * Listed bodies read back on start (heights ≥ the latest block: at most two heights). Each
+ * signed extension lists at most MAX_INCLUSION_LIST_ENTRIES, and a height's rounds mostly list
+ * the same ones; 64 full lists' worth bounds a pathological height without refusing a real one.
+ */
+export const STORAGE_MAX_LISTED_BODIES_PER_READ = 64 * MAX_INCLUSION_LIST_ENTRIES;

@@ -9,6 +9,7 @@ export * from './constants.ts';
 export { StorageError, type StorageErrorCode } from './errors.ts';
 export { createStorageMetrics, type StorageMetrics } from './metrics.ts';
 export {
+  type ListedBody,
   type LoggedVote,
   type OpenStoreOptions,
   openStore,

@@ -21,9 +21,14 @@ import { StorageError } from './errors.ts';
  * | 0x08 | h ‖ r ‖ k ‖ v           | evidence against v at (h, r, k) (opaque)                 | no     |
  * | 0x09 | (none)                  | the consensus driver's persisted state (opaque)          | —      |
  * | 0x0a | h ‖ r ‖ k               | this node's own signed vote at (h, r, k) (opaque)        | yes    |
+ * | 0x0b | h ‖ v                   | the extension of v that block h's content derives from (a precommit extension of the commit of h − 1; opaque) | yes |
+ * | 0x0c | h ‖ txId (32)           | SignedTransaction (transactionCodec) this node listed in an extension it signed at h | below latest |
  *
  * Pruning keeps everything needed to answer "is txId final, where, and prove it" (headers,
  * certificates, leaves, both indexes) and drops what only serves bodies or the live protocol.
+ * Tables 0x0b and 0x0c were added without a schema change: a store written before them simply
+ * has none. Listed bodies (0x0c) of heights below the latest block are deleted by every commit:
+ * they back this node's inclusion lists only until the height those lists feed is final.
  */
 export const Table = {
   Meta: 0x00,
@@ -37,6 +42,8 @@ export const Table = {
   Evidence: 0x08,
   ConsensusState: 0x09,
   VoteLog: 0x0a,
+  ContentExtension: 0x0b,
+  ListedBody: 0x0c,
 } as const;
 export type Table = (typeof Table)[keyof typeof Table];
 
@@ -115,6 +122,30 @@ export function extensionKey(height: number, validatorIndex: number): Uint8Array
   writeU64(bytes, 1, height);
   new DataView(bytes.buffer).setUint32(1 + HEIGHT_BYTES, validatorIndex);
   return bytes;
+}
+
+/** Key of a content extension of block `height` (table 0x0b, same layout as extensionKey). */
+export function contentExtensionKey(height: number, validatorIndex: number): Uint8Array {
+  const bytes = extensionKey(height, validatorIndex);
+  bytes[0] = Table.ContentExtension;
+  return bytes;
+}
+
+/** Key of a body this node listed at `height` (table 0x0c). */
+export function listedBodyKey(height: number, txId: Hex): Uint8Array {
+  assertHeight(height);
+  const txBytes = parseHex(txId, 32);
+  assert(txBytes !== undefined, 'txId must be a bytes32 hex string');
+  const bytes = key(Table.ListedBody, HEIGHT_BYTES + 32);
+  writeU64(bytes, 1, height);
+  bytes.set(txBytes, 1 + HEIGHT_BYTES);
+  return bytes;
+}
+
+/** The txId of a listed-body key. */
+export function listedBodyKeyTxId(keyBytes: Uint8Array): Hex {
+  if (keyBytes.length !== 1 + HEIGHT_BYTES + 32) throw new StorageError('CORRUPT', 'listed body key length');
+  return toLowerHex(keyBytes.subarray(1 + HEIGHT_BYTES));
 }
 
 export function evidenceKey(height: number, round: number, kind: number, validatorIndex: number): Uint8Array {
@@ -210,6 +241,7 @@ export function keyHeight(keyBytes: Uint8Array): number {
 
 /** The fields after the height of an extension key: the validator index. */
 export function extensionKeyValidator(keyBytes: Uint8Array): number {
+  // Also content-extension keys (table 0x0b): same layout.
   if (keyBytes.length !== 1 + HEIGHT_BYTES + 4) throw new StorageError('CORRUPT', 'extension key length');
   return view(keyBytes).getUint32(1 + HEIGHT_BYTES);
 }

@@ -24,6 +24,8 @@ import {
   STORAGE_MAX_CONSENSUS_STATE_BYTES,
   STORAGE_MAX_EVIDENCE_PER_HEIGHT,
   STORAGE_MAX_EXTENSIONS_PER_HEIGHT,
+  STORAGE_MAX_LISTED_BODIES_PER_READ,
+  STORAGE_MAX_LISTED_BODY_BYTES,
   STORAGE_MAX_VOTE_BYTES,
   STORAGE_MAX_VOTES_PER_READ,
   STORAGE_PRUNE_HEIGHTS_PER_BATCH,
@@ -41,6 +43,8 @@ import {
   heightKey,
   heightRange,
   keyHeight,
+  listedBodyKey,
+  listedBodyKeyTxId,
   metaKey,
   roundKindOfKey,
   Table,
@@ -96,6 +100,18 @@ export interface TransactionWithProof {
   proof: Hex[];
 }
 
+/**
+ * The body of a transaction this node listed in a vote extension it signed at `height` (bytes:
+ * transactionCodec). An extension is a signed claim that the body exists: the content of the
+ * next height is a function of the listed txIds and needs the bodies, so they are kept on disk
+ * until that height is final, and served to peers (docs/consensus.md "Persistence and restart").
+ */
+export interface ListedBody {
+  height: number;
+  txId: Hex;
+  bytes: Uint8Array;
+}
+
 /** One of this node's own signed votes from the vote log. */
 export interface LoggedVote {
   height: number;
@@ -103,6 +119,8 @@ export interface LoggedVote {
   kind: number;
   bytes: Uint8Array;
 }
+
+const ZERO_TX_ID: Hex = `0x${'00'.repeat(32)}`;
 
 /** Opens (creating if needed) the store at `path`. Throws StorageError WRONG_NETWORK, SCHEMA_MISMATCH, CORRUPT or IO. */
 export async function openStore(path: string, options: OpenStoreOptions): Promise<Store> {
@@ -206,6 +224,12 @@ export class Store {
       }
       const evidence = options.evidence ?? [];
       await this.#checkEvidenceRoom(evidence);
+      // Bodies listed below this height backed inclusion lists whose height is now final.
+      const height = certified.block.header.height;
+      const stale = await this.#io(() =>
+        this.#db.keys({ gte: listedBodyKey(0, ZERO_TX_ID), lt: listedBodyKey(height, ZERO_TX_ID) }).all(),
+      );
+      for (const key of stale) prepared.operations.push({ type: 'del', key });
       await this.#batch(prepared.operations, false);
       this.#latestHeight = certified.block.header.height;
       this.#latestHash = prepared.headerHash;
@@ -320,6 +344,17 @@ export class Store {
     }));
   }
 
+  /** The stored extensions block `height`'s content derives from (see CommitBlockOptions), by validator. */
+  async getContentExtensions(height: number): Promise<StoredExtension[]> {
+    assertHeightArgument(height);
+    this.#checkOpen();
+    const entries = await this.#range(Table.ContentExtension, height, STORAGE_MAX_EXTENSIONS_PER_HEIGHT);
+    return entries.map(([key, bytes]) => ({
+      validatorIndex: this.#checked(() => extensionKeyValidator(key)),
+      bytes,
+    }));
+  }
+
   /** Stores evidence found outside a commit (one batch). At most STORAGE_MAX_EVIDENCE_PER_HEIGHT per height. */
   putEvidence(records: readonly EvidenceRecord[]): Promise<void> {
     return this.#write(async () => {
@@ -344,7 +379,10 @@ export class Store {
    * Durably replaces the consensus driver's state (opaque bytes), together with any own votes
    * to log, in one fsynced batch. Resolves only once it is on disk: send nothing before.
    */
-  persistConsensusState(bytes: Uint8Array, options: { votes?: readonly LoggedVote[] } = {}): Promise<void> {
+  persistConsensusState(
+    bytes: Uint8Array,
+    options: { votes?: readonly LoggedVote[]; listedBodies?: readonly ListedBody[] } = {},
+  ): Promise<void> {
     return this.#write(async () => {
       if (bytes.length > this.#maxConsensusStateBytes) {
         throw new StorageError(
@@ -352,9 +390,41 @@ export class Store {
           `consensus state of ${bytes.length} bytes exceeds ${this.#maxConsensusStateBytes}`,
         );
       }
+      const bodyOperations: BatchOperation[] = (options.listedBodies ?? []).map((body) => {
+        if (body.bytes.length > STORAGE_MAX_LISTED_BODY_BYTES) {
+          throw new StorageError(
+            'TOO_LARGE',
+            `listed body of ${body.bytes.length} bytes exceeds ${STORAGE_MAX_LISTED_BODY_BYTES}`,
+          );
+        }
+        return { type: 'put', key: listedBodyKey(body.height, body.txId), value: body.bytes };
+      });
       const voteOperations = await this.#voteOperations(options.votes ?? []);
-      await this.#batch([{ type: 'put', key: CONSENSUS_STATE_KEY, value: bytes }, ...voteOperations], true);
+      await this.#batch(
+        [{ type: 'put', key: CONSENSUS_STATE_KEY, value: bytes }, ...bodyOperations, ...voteOperations],
+        true,
+      );
     });
+  }
+
+  /** Bodies this node listed at heights ≥ `fromHeight` (see ListedBody); at most STORAGE_MAX_LISTED_BODIES_PER_READ. */
+  async listedBodies(fromHeight: number): Promise<ListedBody[]> {
+    assertHeightArgument(fromHeight);
+    this.#checkOpen();
+    const entries = await this.#io(() =>
+      this.#db
+        .iterator({
+          gte: listedBodyKey(fromHeight, ZERO_TX_ID),
+          lt: Uint8Array.of(Table.ListedBody + 1),
+          limit: STORAGE_MAX_LISTED_BODIES_PER_READ,
+        })
+        .all(),
+    );
+    return entries.map(([key, value]) => ({
+      height: this.#checked(() => keyHeight(key)),
+      txId: this.#checked(() => listedBodyKeyTxId(key)),
+      bytes: plainBytes(value),
+    }));
   }
 
   async loadConsensusState(): Promise<Uint8Array | undefined> {
@@ -402,7 +472,7 @@ export class Store {
         const to = Math.min(target, from + STORAGE_PRUNE_HEIGHTS_PER_BATCH);
         const operations: BatchOperation[] = [];
         for (let h = from; h < to; h++) operations.push({ type: 'del', key: heightKey(Table.Block, h) });
-        for (const table of [Table.Extension, Table.VoteLog] as const) {
+        for (const table of [Table.Extension, Table.ContentExtension, Table.VoteLog] as const) {
           const keys = await this.#io(() => this.#db.keys(heightRange(table, from, to)).all());
           for (const key of keys) operations.push({ type: 'del', key });
         }

@@ -1,13 +1,16 @@
 import {
   type CertifiedBlock,
+  type Hex,
   headerHash,
   MAX_BLOCK_REQUEST_COUNT,
   type NetworkDomain,
+  type SignedVoteExtension,
+  type SyncedBlock,
   VoteKind,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import type { ConsensusCrypto } from '../consensus/types.ts';
-import type { ConsensusDriver } from '../driver/driver.ts';
+import type { ConsensusDriver, SyncedExtensions } from '../driver/driver.ts';
 import {
   SYNC_GRACE_MS,
   SYNC_INTERVAL_MS,
@@ -30,16 +33,17 @@ import {
  * then hands it to the consensus driver, which decides it by certificate (L49 by proof) and
  * stores it like any other block. When no peer is ahead any more, the node is in consensus at
  * the tip. Only certificates are trusted, never the peer that served the block.
+ *
+ * Peers that serve `blocks-with-extensions` also send each block's extensions: those its
+ * content derives from (bound to the parent) and those of its own commit (bound to the block).
+ * Each must be bound, from a distinct committee member and correctly signed, or it is dropped.
+ * With them the driver rebuilds the block's content state (the oracle breaker) and, for the
+ * last synced block, has the next height's content input: the node can propose right away.
  */
 
 export interface SyncNetwork {
-  /** Certified blocks fromHeight, fromHeight+1, … (at most `count`) from `peer`. */
-  requestBlocks(
-    peer: string,
-    fromHeight: number,
-    count: number,
-    signal: AbortSignal,
-  ): Promise<CertifiedBlock[]>;
+  /** Certified blocks fromHeight, fromHeight+1, … (at most `count`) from `peer`, with their extensions if it has them. */
+  requestBlocks(peer: string, fromHeight: number, count: number, signal: AbortSignal): Promise<SyncedBlock[]>;
 }
 
 export interface CatchUpSyncComponents {
@@ -139,6 +143,39 @@ export class CatchUpSync {
     return certified_ ? 'ok' : 'bad-certificate';
   }
 
+  /**
+   * The served extensions of a block that passed checkBlock, each kept only if it is bound to
+   * what it claims (content: the parent, height − 1; commit: this block), of a distinct
+   * committee member, and correctly signed. Returns those and how many were dropped.
+   */
+  checkExtensions(synced: SyncedBlock): { extensions: SyncedExtensions; dropped: number } {
+    const { driver, domain, crypto } = this.#components;
+    const { header } = synced.certified.block;
+    let dropped = 0;
+    const keep = (list: readonly SignedVoteExtension[], height: number, blockId: Hex) => {
+      const seen = new Set<number>();
+      return list.filter((extension) => {
+        const ok =
+          extension.networkId === domain.networkId &&
+          extension.height === height &&
+          extension.blockId === blockId &&
+          Number.isSafeInteger(extension.validatorIndex) &&
+          extension.validatorIndex >= 0 &&
+          extension.validatorIndex < driver.validatorCount &&
+          !seen.has(extension.validatorIndex) &&
+          crypto.verifyExtension(extension);
+        if (ok) seen.add(extension.validatorIndex);
+        else dropped += 1;
+        return ok;
+      });
+    };
+    const extensions = {
+      content: header.height > 1 ? keep(synced.contentExtensions, header.height - 1, header.parentHash) : [],
+      commit: keep(synced.commitExtensions, header.height, headerHash(header, domain)),
+    };
+    return { extensions, dropped };
+  }
+
   #tick(): void {
     if (this.#stopped || this.#running !== undefined) return;
     const { driver } = this.#components;
@@ -186,7 +223,7 @@ export class CatchUpSync {
       .map(([peer]) => peer);
     for (const peer of peers) {
       if (this.#stopped) return false;
-      let blocks: CertifiedBlock[];
+      let blocks: SyncedBlock[];
       try {
         blocks = await network.requestBlocks(peer, from, count, AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS));
       } catch (error) {
@@ -195,16 +232,18 @@ export class CatchUpSync {
       }
       let applied = 0;
       for (const block of blocks) {
-        if (block.block.header.height < driver.height) continue; // consensus got there meanwhile
-        const check = this.checkBlock(block);
+        const height = block.certified.block.header.height;
+        if (height < driver.height) continue; // consensus got there meanwhile
+        const check = this.checkBlock(block.certified);
         if (check !== 'ok') {
-          logger?.warn(
-            { peer, height: block.block.header.height, check },
-            'peer served a block that does not check',
-          );
+          logger?.warn({ peer, height, check }, 'peer served a block that does not check');
           break;
         }
-        if (!(await driver.applyCertifiedBlock(block))) break;
+        const { extensions, dropped } = this.checkExtensions(block);
+        if (dropped > 0) {
+          logger?.warn({ peer, height, dropped }, 'peer served extensions that do not check; dropped');
+        }
+        if (!(await driver.applyCertifiedBlock(block.certified, extensions))) break;
         applied += 1;
       }
       if (applied > 0 || driver.height > from) return true;

@@ -25,6 +25,7 @@ export const MessageType = {
   Evidence: 13,
   BlockHeader: 14,
   Certificate: 15,
+  SyncedBlock: 16,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

@@ -8,5 +8,6 @@ export {
   type TransactionRequest,
   transactionRequestCodec,
 } from './requests.ts';
+export { MAX_SYNCED_BLOCK_BYTES, type SyncedBlock, syncedBlockCodec } from './syncedBlock.ts';
 export { readSignedTransaction, transactionCodec, writeSignedTransaction } from './transaction.ts';
 export { type TransactionBatch, transactionBatchCodec } from './transactionBatch.ts';
