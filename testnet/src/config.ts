@@ -129,6 +129,8 @@ export interface NodeConfigParameters {
   networkId: number;
   chainId: number;
   inbox: Address;
+  /** PriceFeeds contract: without it nodes post headers only, never prices. */
+  priceFeeds: Address;
   l1RpcUrl: string;
   /** Every node's p2p address with /p2p/<peerId>, in node order (the node's own is left out). */
   peerAddresses: readonly string[];
@@ -160,7 +162,11 @@ export function nodeConfig(parameters: NodeConfigParameters): Record<string, Rec
     },
     metrics: { host: '127.0.0.1', port: ports.metrics },
     oracle: { feeds: feedEntries(parameters.simulatorUrl, parameters.feedSources) },
-    l1: { rpcUrl: parameters.l1RpcUrl, postingIntervalMs: TESTNET_L1_POSTING_INTERVAL_MS },
+    l1: {
+      rpcUrl: parameters.l1RpcUrl,
+      priceFeedsAddress: parameters.priceFeeds,
+      postingIntervalMs: TESTNET_L1_POSTING_INTERVAL_MS,
+    },
     log: { level: 'info' },
   };
 }

@@ -292,6 +292,7 @@ async function writeNodeConfigs(
       networkId: state.networkId,
       chainId: state.chainId,
       inbox: state.deployment.inbox,
+      priceFeeds: state.deployment.priceFeeds,
       l1RpcUrl: l1.rpcUrl,
       peerAddresses: peers,
       simulatorUrl,

@@ -30,6 +30,7 @@ async function participants(count: number) {
 
 const plan = planPorts(20000, 4);
 const inbox = '0xe7f1725e7734ce288f8367e1bb143e90bb3f0512';
+const priceFeeds = '0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0';
 const peerIds = (await participants(4)).map((participant) => participant.peerId);
 
 function configOf(index: number, feedSources = false) {
@@ -39,6 +40,7 @@ function configOf(index: number, feedSources = false) {
     networkId: TESTNET_NETWORK_ID,
     chainId: 31337,
     inbox,
+    priceFeeds,
     l1RpcUrl: 'http://127.0.0.1:20000',
     peerAddresses: plan.nodes.map((ports, i) => `/ip4/127.0.0.1/tcp/${ports.p2p}/p2p/${peerIds[i]}`),
     simulatorUrl: 'http://127.0.0.1:20001',
@@ -105,6 +107,7 @@ describe('node config', () => {
     expect(config.rpc.port).toBe(20201);
     expect(config.metrics.port).toBe(20301);
     expect(config.l1.rpcUrl).toBe('http://127.0.0.1:20000');
+    expect(config.l1.priceFeedsAddress).toBe(priceFeeds); // without it nodes would post headers but never prices
     expect(config.oracle.feeds.map((feed) => feed.feedId)).toEqual(
       TESTNET_FEEDS.map((feed) => feedIdOf(feed.pair)),
     );

@@ -11,6 +11,7 @@ import {
   webSocket,
 } from '../src/index.ts';
 import { startTestNode, TEST_NETWORK, type TestNode } from './helpers/server.ts';
+import { countingWebSocket } from './helpers/webSocket.ts';
 
 const ETH_USD = keccak256(toHex('ETH/USD'));
 const BTC_USD = keccak256(toHex('BTC/USD'));
@@ -35,14 +36,18 @@ const settle = (ms = 100) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('watchBlocks', () => {
   it('delivers each block over a WebSocket subscription, verified, until unwatched', async () => {
-    const client = createSynodClient({ transport: webSocket(node.webSocketUrl), network: TEST_NETWORK });
+    const socket = countingWebSocket();
+    const client = createSynodClient({
+      transport: webSocket(node.webSocketUrl, { WebSocket: socket.WebSocket }),
+      network: TEST_NETWORK,
+    });
     const blocks: BlockSummary[] = [];
     const errors: Error[] = [];
     const unwatch = watchBlocks(client, {
       onBlock: (block) => blocks.push(block),
       onError: (e) => errors.push(e),
     });
-    await settle();
+    await until(() => socket.subscribed() === 1);
     const start = node.chain.height;
     for (let i = 0; i < 3; i++) node.chain.produceBlock();
     await until(() => blocks.length === 3);
@@ -73,8 +78,9 @@ describe('watchBlocks', () => {
   });
 
   it('stops at a block whose certificate fails and reports VerificationError', async () => {
+    const socket = countingWebSocket();
     const client = createSynodClient({
-      transport: webSocket(node.webSocketUrl),
+      transport: webSocket(node.webSocketUrl, { WebSocket: socket.WebSocket }),
       network: TEST_NETWORK,
       committee: { epoch: 0, groupPublicKey: `0x${'a0'.repeat(48)}` }, // not the committee's key
     });
@@ -84,7 +90,7 @@ describe('watchBlocks', () => {
       onBlock: (block) => blocks.push(block),
       onError: (e) => errors.push(e),
     });
-    await settle();
+    await until(() => socket.subscribed() === 1);
     node.chain.produceBlock();
     node.chain.produceBlock();
     await until(() => errors.length > 0);
@@ -99,10 +105,14 @@ describe('watchBlocks', () => {
 
 describe('watchPrices', () => {
   it('delivers a feed’s prices over a WebSocket subscription', async () => {
-    const client = createSynodClient({ transport: webSocket(node.webSocketUrl), network: TEST_NETWORK });
+    const socket = countingWebSocket();
+    const client = createSynodClient({
+      transport: webSocket(node.webSocketUrl, { WebSocket: socket.WebSocket }),
+      network: TEST_NETWORK,
+    });
     const prices: Price[] = [];
     const unwatch = watchPrices(client, { feedId: ETH_USD, onPrice: (price) => prices.push(price) });
-    await settle();
+    await until(() => socket.subscribed() === 1);
     node.chain.setPrice(ETH_USD, 100n);
     node.chain.setPrice(BTC_USD, 200n);
     node.chain.produceBlock();
@@ -132,13 +142,17 @@ describe('webSocket reconnection', () => {
   it('re-subscribes after the node restarts and fills the missed blocks', async () => {
     const restartable = await startTestNode();
     const port = new URL(restartable.url).port;
+    const socket = countingWebSocket();
     const client = createSynodClient({
-      transport: webSocket(restartable.webSocketUrl, { reconnect: { attempts: 20, delayMs: 100 } }),
+      transport: webSocket(restartable.webSocketUrl, {
+        reconnect: { attempts: 20, delayMs: 100 },
+        WebSocket: socket.WebSocket,
+      }),
       network: TEST_NETWORK,
     });
     const heights: number[] = [];
     const unwatch = watchBlocks(client, { onBlock: (block) => heights.push(block.header.height) });
-    await settle();
+    await until(() => socket.subscribed() === 1);
     restartable.chain.produceBlock();
     await until(() => heights.length === 1);
     await restartable.server.stop();
@@ -146,7 +160,7 @@ describe('webSocket reconnection', () => {
     const { createRpcServer } = await import('./helpers/node.ts');
     const again = createRpcServer({ backend: restartable.chain, host: '127.0.0.1', port: Number(port) });
     await again.start();
-    await settle(600);
+    await until(() => socket.subscribed() === 2); // re-subscribed after the reconnect
     restartable.chain.produceBlock();
     await until(() => heights.length === 3);
     expect(heights).toEqual([1, 2, 3]);

@@ -11,6 +11,7 @@ export {
   type ConfigSource,
   formatConfigIssue,
 } from './errors.ts';
+export { checkFeeds, toFeedConfig, toFeedSourceConfig } from './feeds.ts';
 export { type ConfigField, describeValue } from './fields.ts';
 export { CONFIG_FILE_NAME, defaultConfigPath, readConfigFile, renderInitialConfig } from './file.ts';
 export {
@@ -43,5 +44,6 @@ export {
   type ConfigSchema,
   envNameOf,
   type FeedEntry,
+  type FeedSourceEntry,
   type SynodConfig,
 } from './schema.ts';

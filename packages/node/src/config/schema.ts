@@ -1,3 +1,10 @@
+import { DEFAULT_OBSERVE_INTERVAL_MS } from '@synod/oracle';
+import {
+  L1_DEFAULT_FEE_BUMP_AFTER_MS,
+  L1_DEFAULT_POST_EVERY_HEADERS,
+  L1_DEFAULT_TAKEOVER_TIMEOUT_MS,
+  L1_DEFAULT_TICK_INTERVAL_MS,
+} from '../l1/constants.ts';
 import { LOG_LEVELS } from '../logging/index.ts';
 import {
   MEMPOOL_MAX_BYTES,
@@ -21,16 +28,15 @@ import {
   DEFAULT_RATE_LIMIT_PER_SECOND,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../rpc/constants.ts';
+import { checkFeeds, type FeedEntry } from './feeds.ts';
 import {
   boolean,
-  type CheckResult,
   type ConfigField,
   checkAddress,
   checkHost,
   checkHttpUrl,
   checkMultiaddr,
   checkPeerMultiaddr,
-  describeValue,
   type FieldValue,
   integer,
   json,
@@ -40,6 +46,8 @@ import {
   string,
   stringList,
 } from './fields.ts';
+
+export type { FeedEntry, FeedSourceEntry } from './feeds.ts';
 
 /**
  * The node's configuration schema: every key with its type, default and meaning. This object is
@@ -55,8 +63,6 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
 /** Bound on list-valued keys (listen addresses, bootstrap peers): a typo cannot make the node dial thousands. */
 const MAX_LIST_ENTRIES = 256;
-/** Bound on configured price feeds; each adds work to every block. */
-const MAX_FEEDS = 256;
 
 const port = (defaultPort: number, description: string) =>
   integer({ min: 1, max: 65_535, default: defaultPort, description });
@@ -66,73 +72,6 @@ const durationMs = (defaultMs: number, description: string) =>
 
 const count = (defaultCount: number, description: string, max = MAX_SAFE) =>
   integer({ min: 1, max, default: defaultCount, description });
-
-/** One entry of `oracle.feeds`: what consensus must know about a feed (price sources come later). */
-export interface FeedEntry {
-  /** bytes32 feed id, lowercase 0x-hex (e.g. keccak256("ETH/USD")). */
-  readonly feedId: string;
-  readonly decimals: number;
-  readonly deviationBoundBps?: number;
-  readonly confirmationHeights?: number;
-  readonly maxAgeMs?: number;
-  readonly heartbeatMs?: number;
-  readonly pushDeviationBps?: number;
-}
-
-const FEED_OPTIONAL_INTEGER_KEYS = [
-  'deviationBoundBps',
-  'confirmationHeights',
-  'maxAgeMs',
-  'heartbeatMs',
-  'pushDeviationBps',
-] as const;
-
-function checkFeeds(value: unknown): CheckResult<readonly FeedEntry[]> {
-  const failAt = (subKey: string, reason: string, got: unknown): CheckResult<never> => ({
-    ok: false,
-    reason: `${reason}, got ${describeValue(got)}`,
-    subKey,
-  });
-  if (!Array.isArray(value)) return failAt('', 'must be a list of feed objects', value);
-  if (value.length > MAX_FEEDS) return failAt('', `must have at most ${MAX_FEEDS} feeds`, value.length);
-  const feeds: FeedEntry[] = [];
-  const seen = new Set<string>();
-  for (const [i, item] of value.entries()) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      return failAt(`[${i}]`, 'must be an object {feedId, decimals, …}', item);
-    }
-    const record = item as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (
-        key !== 'feedId' &&
-        key !== 'decimals' &&
-        !(FEED_OPTIONAL_INTEGER_KEYS as readonly string[]).includes(key)
-      ) {
-        return failAt(`[${i}].${key}`, 'unknown key', record[key]);
-      }
-    }
-    const { feedId, decimals } = record;
-    if (typeof feedId !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(feedId)) {
-      return failAt(`[${i}].feedId`, 'must be a 0x-prefixed 32-byte hex id', feedId);
-    }
-    if (seen.has(feedId.toLowerCase())) return failAt(`[${i}].feedId`, 'duplicate feed id', feedId);
-    seen.add(feedId.toLowerCase());
-    if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 36) {
-      return failAt(`[${i}].decimals`, 'must be an integer 0..36', decimals);
-    }
-    const feed: Record<string, unknown> = { feedId: feedId.toLowerCase(), decimals };
-    for (const key of FEED_OPTIONAL_INTEGER_KEYS) {
-      const option = record[key];
-      if (option === undefined) continue;
-      if (typeof option !== 'number' || !Number.isSafeInteger(option) || option < 0) {
-        return failAt(`[${i}].${key}`, 'must be a non-negative integer', option);
-      }
-      feed[key] = option;
-    }
-    feeds.push(feed as unknown as FeedEntry);
-  }
-  return { ok: true, value: feeds };
-}
 
 export const CONFIG_SCHEMA = {
   network: {
@@ -285,18 +224,45 @@ export const CONFIG_SCHEMA = {
       type: 'feed[]',
       default: [],
       description:
-        'Price feeds: [{ "feedId": "0x…32 bytes", "decimals": 8, "deviationBoundBps"?, "confirmationHeights"?, "maxAgeMs"?, "heartbeatMs"?, "pushDeviationBps"? }]. Every validator must configure the same list. Sources per feed come with the oracle adapters.',
+        'Price feeds: [{ "feedId": "0x…32 bytes", "decimals": 8, "deviationBoundBps"?, "confirmationHeights"?, "maxAgeMs"?, "heartbeatMs"?, "pushDeviationBps"?, "pair": "ETH/USD", "sources": [{ "id", "kind": "coinbase"|"kraken"|"binance", "baseUrl", "symbol", "resultKey"?, "timeoutMs"?, "maxBodyBytes"? }], "sourceMaxAgeMs"?, "minSources"? }]. The feed settings (feedId … pushDeviationBps) are consensus: every validator must configure the same list. pair and sources are this validator\'s own choice of venues; a feed without them is finalized from the other validators\' observations. See docs/oracle.md.',
       check: checkFeeds,
     }),
+    pollIntervalMs: durationMs(
+      DEFAULT_OBSERVE_INTERVAL_MS,
+      "Pause between two polls of every feed's sources (one block); the latest observation goes into each vote extension.",
+    ),
   },
   l1: {
     rpcUrl: nullable(
       string({ default: '', description: '', validate: checkHttpUrl, type: 'url' }),
-      'JSON-RPC URL of the L1 (settlement chain) node used to post certified headers.',
+      'JSON-RPC URL of the L1 (settlement chain) node used to post certified headers and prices; null: no posting. Its chain id must be network.chainId.',
+    ),
+    priceFeedsAddress: nullable(
+      string({ default: '', description: '', validate: checkAddress, type: 'address' }),
+      'PriceFeeds contract on L1. Null: headers only (submitHeader), prices are not pushed.',
     ),
     postingIntervalMs: durationMs(
-      12_000,
-      'How often certified headers are batched to L1 (one Ethereum slot).',
+      L1_DEFAULT_TICK_INTERVAL_MS,
+      'How often the submitter reads the inbox, checks its pending transaction and posts what is due (one Ethereum slot).',
+    ),
+    postEveryHeaders: integer({
+      min: 1,
+      max: 1_000_000,
+      default: L1_DEFAULT_POST_EVERY_HEADERS,
+      description:
+        'k: every k-th height is posted, sooner when a price must be pushed. Must be the same on every validator (the rotation depends on it).',
+    }),
+    takeoverTimeoutMs: durationMs(
+      L1_DEFAULT_TAKEOVER_TIMEOUT_MS,
+      'Wait per step of rotation distance before posting a height the designated validator has not landed. Must be the same on every validator.',
+    ),
+    feeBumpAfterMs: durationMs(
+      L1_DEFAULT_FEE_BUMP_AFTER_MS,
+      'An L1 transaction unmined after this is replaced at the same nonce with fees +12.5 %.',
+    ),
+    maxFeePerGasWei: nullable(
+      integer({ min: 1, max: MAX_SAFE, default: 1, description: '' }),
+      'Ceiling on maxFeePerGas (wei), estimates and bumps included; null: none. At the ceiling a stuck transaction waits.',
     ),
   },
   log: {
@@ -377,8 +343,8 @@ export const CONFIG_SECTIONS: Readonly<Record<ConfigSectionName, string>> = {
   metrics: 'Prometheus endpoint.',
   consensus: 'Tendermint timeouts.',
   mempool: 'Bounds of the transaction pool.',
-  oracle: 'Price feeds.',
-  l1: 'Posting certified headers to the settlement chain.',
+  oracle: "Price feeds: consensus settings and this validator's price sources.",
+  l1: 'Posting certified headers and prices to the settlement chain.',
   log: 'JSON logs.',
   dkg: 'The distributed key generation run by `synod dkg`.',
 };

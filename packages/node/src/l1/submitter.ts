@@ -579,7 +579,11 @@ class Submitter implements L1Submitter {
       throw new L1SubmitError('BLOCK_MISSING', `block ${entry.height} is not in the store`);
     }
     const { header, prices } = certified.block;
-    const feedIds = prices.map((price) => price.feedId.toLowerCase() as Hex);
+    // Only configured feeds are ever pushed (none when the node posts headers only).
+    const configured = new Set(this.#p.feeds.map((feed) => feed.feedId.toLowerCase()));
+    const feedIds = prices
+      .map((price) => price.feedId.toLowerCase() as Hex)
+      .filter((feedId) => configured.has(feedId));
     const l1Prices = await this.#readL1Prices(feedIds);
     let updates: PriceLeafUpdate[];
     if (entry.pricesOnly) {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createL1Metrics } from '../l1/metrics.ts';
 import { createMempoolMetrics } from '../mempool/metrics.ts';
 import { createP2pMetrics } from '../p2p/metrics.ts';
 import { createRpcMetrics } from '../rpc/metrics.ts';
@@ -18,7 +19,9 @@ import { createConsensusMetrics } from './consensus.ts';
  * finalized_blocks_total, finalized_transactions_total (tx/s = rate()), consensus_vote_latency_seconds,
  * consensus_commit_latency_seconds, mempool_transactions, mempool_bytes, p2p_peers,
  * gossip_messages_total{topic,result,code}, rpc_request_duration_seconds{method,transport},
- * rpc_errors_total{method,code}, and the rest documented on each factory.
+ * rpc_errors_total{method,code}, l1_backlog, l1_last_posted_height, l1_headers_posted_total, …
+ * (l1/metrics.ts), and the rest documented on each factory. The oracle's gauges
+ * (synod_oracle_*) are registered by the node's oracle wiring (node/oracle.ts).
  *
  * @example
  * ```ts
@@ -35,6 +38,7 @@ export function createNodeMetrics(register: Registry) {
     p2p: createP2pMetrics(register),
     rpc: createRpcMetrics(register),
     storage: createStorageMetrics(register),
+    l1: createL1Metrics(register),
   };
 }
 

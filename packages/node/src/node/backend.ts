@@ -2,8 +2,10 @@ import {
   type CertifiedBlock,
   type Hex,
   headerHash,
+  merkleProof,
   type NetworkDomain,
   parseHex,
+  priceLeaf,
   type SignedTransaction,
   transactionId,
 } from '@synod/protocol';
@@ -15,13 +17,23 @@ import type {
   CommitteeInfo,
   FinalizedBlock,
   FinalizedPrice,
+  L1ProofResult,
+  NodeL1Status,
   NodeStatus,
   SynodRpcBackend,
   TransactionInclusion,
 } from '../rpc/backend.ts';
+import { RpcBackendError } from '../rpc/errors.ts';
 import type { Store } from '../storage/store.ts';
 import type { CatchUpSync } from '../sync/sync.ts';
-import { MAX_TRACKED_FEEDS } from './constants.ts';
+import { MAX_TRACKED_FEEDS, PRICE_LOOKBACK_MAX_HEIGHTS } from './constants.ts';
+import type { NodeOracle } from './oracle.ts';
+
+/** The L1 side of the node, as the backend sees it (node/l1.ts). */
+export interface NodeL1Backend {
+  status(): NodeL1Status;
+  getL1Proof(txId: Hex): Promise<L1ProofResult>;
+}
 
 /** The node version reported by synod_status. */
 export const NODE_VERSION = '0.1.0';
@@ -37,6 +49,10 @@ export interface NodeBackendParts {
   /** Hands an admitted transaction to gossip (the micro-batcher). */
   disseminate: (tx: SignedTransaction) => void;
   nowMs: () => number;
+  /** The oracle (feeds, observer); absent when no feed is configured. */
+  oracle?: NodeOracle;
+  /** The L1 submitter and prover; absent without l1.rpcUrl. */
+  l1?: NodeL1Backend;
 }
 
 /**
@@ -48,8 +64,66 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
   const blockListeners = new Set<(block: FinalizedBlock) => void>();
   const txListeners = new Set<(txId: Hex, inclusion: TransactionInclusion) => void>();
   const priceListeners = new Set<(price: FinalizedPrice) => void>();
-  /** Latest finalized price per feed (since this process started). */
-  const prices = new Map<Hex, FinalizedPrice>();
+  /**
+   * Height of the latest finalized price per feed. Filled from the chain's oracle state (persisted
+   * with every block, so it survives restarts) or, failing that, by looking back through the
+   * stored blocks; kept current by each commit. The price itself and its proof are read from the
+   * stored block on demand.
+   */
+  const priceHeights = new Map<Hex, number>();
+  const remember = (feedId: Hex, height: number) => {
+    if (priceHeights.has(feedId) || priceHeights.size < MAX_TRACKED_FEEDS) priceHeights.set(feedId, height);
+  };
+
+  /** The height of feedId's latest finalized price, or undefined when the chain has none. */
+  async function latestPriceHeight(feedId: Hex): Promise<number | undefined> {
+    const known = priceHeights.get(feedId);
+    if (known !== undefined) return known;
+    const fromState = driver.chain.feedStates.get(feedId)?.lastFinalized?.height;
+    if (fromState !== undefined && fromState <= store.latestHeight()) {
+      remember(feedId, fromState);
+      return fromState;
+    }
+    // No oracle state (a feed not configured here, or a state lost with an old data dir): look back.
+    const latest = store.latestHeight();
+    const floor = Math.max(1, latest - PRICE_LOOKBACK_MAX_HEIGHTS + 1, store.prunedBelow());
+    for (let height = latest; height >= floor; height--) {
+      const certified = await store.getBlock(height);
+      if (certified?.block.prices.some((price) => price.feedId.toLowerCase() === feedId) === true) {
+        remember(feedId, height);
+        return height;
+      }
+    }
+    return undefined;
+  }
+
+  async function priceWithProof(feedId: Hex): Promise<FinalizedPrice | undefined> {
+    const height = await latestPriceHeight(feedId);
+    if (height === undefined) return undefined;
+    const certified = await store.getBlock(height);
+    if (certified === undefined) {
+      throw new RpcBackendError('UNAVAILABLE', `block ${height} holding the price of ${feedId} is pruned`);
+    }
+    const { header, prices } = certified.block;
+    const index = prices.findIndex((price) => price.feedId.toLowerCase() === feedId);
+    if (index === -1) throw new Error(`assertion failed: block ${height} has no price of ${feedId}`);
+    return {
+      feedId,
+      answer: prices[index]!.answer,
+      height,
+      timestampMs: header.timestampMs,
+      proof: {
+        index,
+        blockHash: headerHash(header, domain),
+        header,
+        certificate: certified.certificate,
+        siblings: merkleProof(
+          prices.map((price) => priceLeaf(price)),
+          index,
+        ),
+      },
+    };
+  }
 
   const finalized = (certified: CertifiedBlock, hash?: Hex, transactionIds?: Hex[]): FinalizedBlock => ({
     hash: hash ?? headerHash(certified.block.header, domain),
@@ -89,9 +163,10 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
         height: header.height,
         timestampMs: header.timestampMs,
       };
-      if (prices.has(price.feedId) || prices.size < MAX_TRACKED_FEEDS) prices.set(price.feedId, entry);
+      remember(price.feedId.toLowerCase() as Hex, header.height);
       for (const listener of priceListeners) listener(entry);
     }
+    parts.oracle?.updateMetrics(driver.chain.feedStates);
   });
 
   const subscribe = <T>(set: Set<T>, listener: T) => {
@@ -147,7 +222,7 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
       };
     },
     async getPrice(feedId) {
-      return prices.get(feedId.toLowerCase() as Hex);
+      return priceWithProof(feedId.toLowerCase() as Hex);
     },
     async status(): Promise<NodeStatus> {
       const height = store.latestHeight();
@@ -165,8 +240,18 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
         peers: parts.peerCount(),
         mempoolTransactions: mempool.size,
         mempoolBytes: mempool.bytes,
+        ...(parts.oracle === undefined ? {} : { oracle: parts.oracle.status(driver.chain.feedStates) }),
+        ...(parts.l1 === undefined ? {} : { l1: parts.l1.status() }),
       };
     },
+    ...(parts.l1 === undefined
+      ? {}
+      : {
+          getL1Proof: (txId: Hex) => {
+            const l1 = parts.l1!;
+            return l1.getL1Proof(txId);
+          },
+        }),
     onBlock: (listener) => subscribe(blockListeners, listener),
     onTransactionFinalized: (listener) => subscribe(txListeners, listener),
     onPrice: (listener) => subscribe(priceListeners, listener),

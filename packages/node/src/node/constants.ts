@@ -26,5 +26,18 @@ export const MAX_SCORED_PEERS = 256;
 /** Block time of height 1: there is no previous commit to take it from, and it must be equal everywhere. */
 export const GENESIS_TIMESTAMP_MS = 0;
 
-/** Latest finalized prices kept in memory for synod_getPrice (one per feed). */
+/** Feeds whose latest finalized height is kept in memory for synod_getPrice (one entry per feed). */
 export const MAX_TRACKED_FEEDS = 256;
+
+/**
+ * Blocks synod_getPrice reads back through when the chain's oracle state does not name a feed's
+ * last price (a feed this node does not configure). A configured feed never needs it.
+ */
+export const PRICE_LOOKBACK_MAX_HEIGHTS = 4_096;
+
+/** First retry of the L1 chain-id check when L1 does not answer at start; doubled up to the max. */
+export const L1_CHAIN_CHECK_MIN_DELAY_MS = 1_000;
+export const L1_CHAIN_CHECK_MAX_DELAY_MS = 60_000;
+
+/** One L1 JSON-RPC request (viem's http transport); the submitter retries with its own backoff. */
+export const L1_RPC_TIMEOUT_MS = 10_000;

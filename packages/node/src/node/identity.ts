@@ -18,6 +18,8 @@ export interface ValidatorIdentity {
   shareSecretKey: Uint8Array;
   sharePublicKeys: Uint8Array[];
   groupPublicKey: Uint8Array;
+  /** The account that pays for L1 postings (keys/ethereum.key). */
+  ethereumPrivateKey: `0x${string}`;
 }
 
 /**
@@ -68,5 +70,6 @@ export async function loadValidatorIdentity(
     shareSecretKey,
     sharePublicKeys: committee.members.map((entry) => parseHex(entry.sharePublicKey, 48)!),
     groupPublicKey: parseHex(committee.groupPublicKey, 48)!,
+    ethereumPrivateKey: keys.ethereumPrivateKey,
   };
 }

@@ -1,6 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createFeedConfig } from '@synod/oracle';
 import {
   type Address,
   type Hex,
@@ -11,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../config/errors.ts';
+import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
 import type { ConsensusMessage } from '../consensus/types.ts';
@@ -43,7 +43,9 @@ import {
 } from './constants.ts';
 import { createGossipValidators, TransactionBatcher } from './gossip.ts';
 import { loadValidatorIdentity } from './identity.ts';
+import { createNodeL1, type NodeL1 } from './l1.ts';
 import { createAssemblyMetrics } from './metrics.ts';
+import { createNodeOracle, type NodeOracle } from './oracle.ts';
 
 export interface StartNodeDependencies {
   /** Default: a pino logger at config.log.level on stdout. */
@@ -54,7 +56,10 @@ export interface StartNodeDependencies {
   password?: string;
   passwordFile?: string;
   env?: Readonly<Record<string, string | undefined>>;
-  /** The oracle hook (issue #6): observations for vote extensions. Without it, extensions carry no prices. */
+  /**
+   * The oracle hook: observations for vote extensions. Default: the observer of the configured
+   * feeds' sources (`oracle.feeds[].sources`); without sources, extensions carry no prices.
+   */
   priceObserver?: PriceObserver;
   /** Called when the node stopped itself after a fatal error (the CLI exits non-zero). */
   onFatal?: (error: unknown) => void;
@@ -76,7 +81,11 @@ export interface SynodNode {
   readonly sync: CatchUpSync;
   readonly metrics: NodeMetrics;
   readonly register: Registry;
-  /** Graceful stop: RPC, gossip batches, sync, consensus, p2p, metrics, store. Idempotent. */
+  /** The oracle wiring (observer, status); undefined without oracle.feeds. */
+  readonly oracle: NodeOracle | undefined;
+  /** The L1 submitter and prover; undefined without l1.rpcUrl. */
+  readonly l1: NodeL1 | undefined;
+  /** Graceful stop: RPC, L1 submitter, gossip batches, sync, consensus, oracle, p2p, metrics, store. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -143,7 +152,8 @@ export async function startNode(
     chainId: committee.chainId,
     inbox: config.network.inboxAddress.toLowerCase() as Address,
   };
-  const feeds = config.oracle.feeds.map((feed) => createFeedConfig({ ...feed, feedId: feed.feedId as Hex }));
+  const feeds = config.oracle.feeds.map(toFeedConfig);
+  const feedSources = config.oracle.feeds.flatMap((feed) => toFeedSourceConfig(feed) ?? []);
   const validatorCount = committee.members.length;
 
   const register = dependencies.register ?? createNodeRegistry({ labels: { node: config.node.name } });
@@ -154,6 +164,15 @@ export async function startNode(
   const store = await openStore(layout.chainDir, { domain, metrics: metrics.storage });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    const oracle =
+      feeds.length === 0
+        ? undefined
+        : createNodeOracle({
+            feeds,
+            sources: feedSources,
+            pollIntervalMs: config.oracle.pollIntervalMs,
+            register,
+          });
     // Late-bound: the gossip validators and the mempool need the driver, which needs the network.
     let driver: ConsensusDriver | undefined;
     let sync: CatchUpSync | undefined;
@@ -243,7 +262,7 @@ export async function startNode(
         nowMs,
         metrics: metrics.consensus,
         logger: consensusLogger,
-        priceObserver: dependencies.priceObserver,
+        priceObserver: dependencies.priceObserver ?? oracle?.priceObserver,
         onFatal: (error) => {
           fatal = true;
           dependencies.onFatal?.(error);
@@ -298,11 +317,44 @@ export async function startNode(
 
     await p2p.start();
     cleanups.unshift(() => p2p.stop());
+    // Observing before consensus starts, so the first extensions already carry prices.
+    oracle?.start();
+    if (oracle !== undefined) cleanups.unshift(() => oracle.stop());
     await driver.start();
     cleanups.unshift(() => driverRef.stop());
     sync.start();
     cleanups.unshift(() => syncRef.stop());
     cleanups.unshift(() => batcher.stop());
+
+    let l1: NodeL1 | undefined;
+    if (config.l1.rpcUrl !== null) {
+      l1 = createNodeL1({
+        rpcUrl: config.l1.rpcUrl,
+        domain,
+        priceFeeds:
+          config.l1.priceFeedsAddress === null
+            ? null
+            : (config.l1.priceFeedsAddress.toLowerCase() as Address),
+        ethereumPrivateKey: identity.ethereumPrivateKey,
+        validatorIndex,
+        committeeSize: validatorCount,
+        store,
+        feeds,
+        postEveryHeaders: config.l1.postEveryHeaders,
+        takeoverTimeoutMs: config.l1.takeoverTimeoutMs,
+        postingIntervalMs: config.l1.postingIntervalMs,
+        feeBumpAfterMs: config.l1.feeBumpAfterMs,
+        maxFeePerGasWei: config.l1.maxFeePerGasWei === null ? undefined : BigInt(config.l1.maxFeePerGasWei),
+        metrics: metrics.l1,
+        logger: subsystemLogger(logger, 'l1'),
+      });
+      const started = l1;
+      driver.onCommit((block) => started.onFinalized(block.height));
+      started.start();
+      cleanups.unshift(() => started.stop());
+    } else {
+      logger.warn('l1.rpcUrl is not set: this node posts nothing to L1');
+    }
 
     const backend = createNodeBackend({
       domain,
@@ -314,6 +366,8 @@ export async function startNode(
       peerCount: () => (p2p.isStarted() ? p2p.connectedPeers().length : 0),
       disseminate: (tx) => batcher.add(tx),
       nowMs,
+      ...(oracle === undefined ? {} : { oracle }),
+      ...(l1 === undefined ? {} : { l1 }),
     });
     let rpc: RpcServer | undefined;
     let rpcAddress: RpcServerAddress | undefined;
@@ -358,6 +412,7 @@ export async function startNode(
     const housekeeping = setInterval(() => {
       mempool.prune(nowMs());
       assemblyMetrics.syncing.set(syncRef.syncing ? 1 : 0);
+      oracle?.updateMetrics(driverRef.chain.feedStates);
       if (!p2p.isStarted()) return;
       for (const peer of p2p.connectedPeers()) {
         const id = peer.toString();
@@ -380,6 +435,9 @@ export async function startNode(
         height: driver.height,
         rpc: rpcAddress?.url,
         metrics: metricsUrl,
+        feeds: feeds.length,
+        observedFeeds: feedSources.length,
+        l1: l1 === undefined ? null : l1.status().account,
         addresses: p2p.getMultiaddrs().map(String),
       },
       'node started',
@@ -414,6 +472,8 @@ export async function startNode(
       sync,
       metrics,
       register,
+      oracle,
+      l1,
       stop,
     };
   } catch (error) {

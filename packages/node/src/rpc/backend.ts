@@ -1,4 +1,5 @@
 import type { Address, Block, BlockHeader, Certificate, Hex, SignedTransaction } from '@synod/protocol';
+import type { L1SubmitterStatus } from '../l1/submitter.ts';
 
 /**
  * What the RPC server needs from the node. The node assembly implements it over the mempool,
@@ -17,9 +18,18 @@ export interface SynodRpcBackend {
   getBlock(ref: Hex | number | 'latest', options: BackendCallOptions): Promise<FinalizedBlock | undefined>;
   /** The committee of `epoch` (the current one when undefined); undefined if unknown. */
   getCommittee(epoch: number | undefined, options: BackendCallOptions): Promise<CommitteeInfo | undefined>;
-  /** The latest finalized price of a feed; undefined if the feed never had one. */
+  /**
+   * The latest finalized price of a feed, with its header, certificate and Merkle proof when the
+   * node has them (`proof`); undefined if the feed never had one.
+   */
   getPrice(feedId: Hex, options: BackendCallOptions): Promise<FinalizedPrice | undefined>;
   status(options: BackendCallOptions): Promise<NodeStatus>;
+  /**
+   * The L1 view call proving a finalized transaction (SettlementInbox.verifyTransaction or
+   * verifyTransactionInHistory). Absent or throwing RpcBackendError('UNAVAILABLE') when the node
+   * has no L1 configured or L1 does not answer.
+   */
+  getL1Proof?(txId: Hex, options: BackendCallOptions): Promise<L1ProofResult>;
   /** Called once per finalized block, in height order. Returns the unsubscribe function. */
   onBlock(listener: (block: FinalizedBlock) => void): Unsubscribe;
   /** Called once per finalized transaction, after its block is stored. */
@@ -69,7 +79,93 @@ export interface FinalizedPrice {
   height: number;
   /** The block's timestamp, unix ms. */
   timestampMs: number;
+  /** What proves it (synod_getPrice); absent in subscription notifications. */
+  proof?: PriceProof;
 }
+
+/** A price leaf's place in its certified block. */
+export interface PriceProof {
+  /** Leaf index in the block's price tree (feeds sorted by feedId). */
+  index: number;
+  blockHash: Hex;
+  header: BlockHeader;
+  certificate: Certificate;
+  /** Merkle proof of the price leaf against header.priceRoot (sibling hashes, leaf to root). */
+  siblings: Hex[];
+}
+
+/** What synod_getL1Proof finds for a transaction. */
+export type L1ProofResult =
+  | { status: 'unknown' }
+  /** Finalized at `height`, above every header the inbox holds (`l1LatestHeight`): retry later. */
+  | { status: 'not-yet-on-l1'; height: number; l1LatestHeight: number }
+  /** Finalized, but this node cannot build the proof (pruned body, history too long). */
+  | { status: 'unprovable'; height: number; reason: 'BODY_PRUNED' | 'HISTORY_TOO_LONG'; message: string }
+  | {
+      status: 'proven';
+      txId: Hex;
+      height: number;
+      /** The posted header the proof is checked against (= height when that header was posted). */
+      anchorHeight: number;
+      /** The contract to call (SettlementInbox). */
+      contract: Address;
+      function: 'verifyTransaction' | 'verifyTransactionInHistory';
+      /** The view call's arguments, in ABI order (viem's readContract takes them as they are). */
+      args: readonly unknown[];
+      /** ABI-encoded calldata of the same call: eth_call { to: contract, data } returns true. */
+      data: Hex;
+    };
+
+/** One feed in synod_status: the chain's view (finalized price, breaker, staleness) and this validator's sources. */
+export interface OracleFeedStatus {
+  feedId: Hex;
+  /** BASE/QUOTE when this validator observes the feed. */
+  pair: string | null;
+  decimals: number;
+  /** No finalized price younger than the feed's maxAgeMs (block time, or wall clock when blocks stop). */
+  stale: boolean;
+  lastPrice: { answer: bigint; height: number; timestampMs: number } | null;
+  /** now − lastPrice.timestampMs. */
+  ageMs: number | null;
+  /** A move held by the circuit breaker. */
+  breaker: {
+    direction: 'up' | 'down';
+    consecutiveHeights: number;
+    firstHeight: number;
+    lastMedian: bigint;
+  } | null;
+  /** This validator's latest observation (what its next vote extension carries). */
+  observation: {
+    price: bigint | null;
+    priceAtMs: number | null;
+    observedAtMs: number;
+    reason: string | null;
+    usedSourceIds: string[];
+  } | null;
+  sources: {
+    id: string;
+    kind: string;
+    healthy: boolean;
+    consecutiveFailures: number;
+    retryAtMs: number | null;
+    lastPrice: bigint | null;
+    lastPriceAtMs: number | null;
+    ageMs: number | null;
+    lastErrorCode: string | null;
+    lastErrorMessage: string | null;
+  }[];
+}
+
+/** The L1 submitter in synod_status. */
+export type NodeL1Status = L1SubmitterStatus & {
+  /** The node's Ethereum account (it pays for postings). */
+  account: Address;
+  inbox: Address;
+  priceFeeds: Address | null;
+  postEveryHeaders: number;
+  /** False until L1 answered with the expected chain id (the submitter starts then). */
+  chainChecked: boolean;
+};
 
 export interface CommitteeMember {
   index: number;
@@ -109,4 +205,8 @@ export interface NodeStatus {
   peers: number;
   mempoolTransactions: number;
   mempoolBytes: number;
+  /** Feeds (absent: none configured). */
+  oracle?: OracleFeedStatus[];
+  /** The L1 submitter (absent: no l1.rpcUrl). */
+  l1?: NodeL1Status;
 }

@@ -11,7 +11,10 @@ import type {
   CommitteeInfo,
   FinalizedBlock,
   FinalizedPrice,
+  L1ProofResult,
+  NodeL1Status,
   NodeStatus,
+  OracleFeedStatus,
   TransactionInclusion,
   TransactionStatus,
 } from './backend.ts';
@@ -101,6 +104,13 @@ export interface RpcPrice {
   answer: string;
   height: number;
   timestampMs: number;
+  /** synod_getPrice only: the leaf index in the block's price tree. */
+  index?: number;
+  blockHash?: Hex;
+  header?: RpcHeader;
+  certificate?: RpcCertificate;
+  /** Merkle proof of the price leaf against header.priceRoot, leaf to root. */
+  proof?: Hex[];
 }
 
 export interface RpcCommittee {
@@ -110,8 +120,105 @@ export interface RpcCommittee {
   members: { index: number; blsPublicKey: Hex; peerId: string | null; address: Address | null }[];
 }
 
-/** NodeStatus is JSON-safe as it is (numbers below 2^53, hex strings). */
-export type RpcStatus = NodeStatus;
+export interface RpcOracleFeedStatus {
+  feedId: Hex;
+  pair: string | null;
+  decimals: number;
+  stale: boolean;
+  lastPrice: { answer: string; height: number; timestampMs: number } | null;
+  ageMs: number | null;
+  breaker: {
+    direction: 'up' | 'down';
+    consecutiveHeights: number;
+    firstHeight: number;
+    lastMedian: string;
+  } | null;
+  observation: {
+    price: string | null;
+    priceAtMs: number | null;
+    observedAtMs: number;
+    reason: string | null;
+    usedSourceIds: string[];
+  } | null;
+  sources: {
+    id: string;
+    kind: string;
+    healthy: boolean;
+    consecutiveFailures: number;
+    retryAtMs: number | null;
+    lastPrice: string | null;
+    lastPriceAtMs: number | null;
+    ageMs: number | null;
+    lastErrorCode: string | null;
+    lastErrorMessage: string | null;
+  }[];
+}
+
+export interface RpcL1Status {
+  account: Address;
+  inbox: Address;
+  priceFeeds: Address | null;
+  postEveryHeaders: number;
+  chainChecked: boolean;
+  running: boolean;
+  reachable: boolean;
+  l1LatestHeight: number;
+  plannedHeight: number;
+  backlog: number;
+  backlogHeights: number[];
+  lastPostedHeight: number;
+  lastError: { code: string; message: string; atMs: number } | null;
+  pendingTransaction: {
+    hash: Hex;
+    nonce: number;
+    height: number;
+    kind: string;
+    maxFeePerGas: string;
+    maxPriorityFeePerGas: string;
+    firstSentAtMs: number;
+    replacements: number;
+  } | null;
+  headersPosted: number;
+  pricesPosted: number;
+  duplicateSubmissions: number;
+  feeBumps: number;
+}
+
+export interface RpcStatus {
+  version: string;
+  networkId: number;
+  chainId: number;
+  inbox: Address;
+  epoch: number;
+  finalizedHeight: number;
+  finalizedHash: Hex | null;
+  consensusHeight: number;
+  consensusRound: number;
+  syncing: boolean;
+  peers: number;
+  mempoolTransactions: number;
+  mempoolBytes: number;
+  /** Every configured feed. */
+  oracle: RpcOracleFeedStatus[];
+  /** The L1 submitter; null without l1.rpcUrl. */
+  l1: RpcL1Status | null;
+}
+
+export type RpcL1Proof =
+  | { status: 'unknown' }
+  | { status: 'not-yet-on-l1'; height: number; l1LatestHeight: number }
+  | { status: 'unprovable'; height: number; reason: 'BODY_PRUNED' | 'HISTORY_TOO_LONG'; message: string }
+  | {
+      status: 'proven';
+      txId: Hex;
+      height: number;
+      anchorHeight: number;
+      contract: Address;
+      function: 'verifyTransaction' | 'verifyTransactionInHistory';
+      /** ABI arguments; integers as decimal strings, structs as objects. */
+      args: unknown[];
+      data: Hex;
+    };
 
 export function encodeHeader(header: BlockHeader): RpcHeader {
   return {
@@ -205,11 +312,126 @@ export function encodeTransactionStatus(status: TransactionStatus): RpcTransacti
 }
 
 export function encodePrice(price: FinalizedPrice): RpcPrice {
-  return {
+  const encoded: RpcPrice = {
     feedId: price.feedId,
     answer: price.answer.toString(10),
     height: price.height,
     timestampMs: price.timestampMs,
+  };
+  if (price.proof !== undefined) {
+    encoded.index = price.proof.index;
+    encoded.blockHash = price.proof.blockHash;
+    encoded.header = encodeHeader(price.proof.header);
+    encoded.certificate = encodeCertificate(price.proof.certificate);
+    encoded.proof = [...price.proof.siblings];
+  }
+  return encoded;
+}
+
+/** bigints → decimal strings, Uint8Arrays → hex, recursively (ABI arguments). */
+function jsonSafe(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString(10);
+  if (value instanceof Uint8Array) return toLowerHex(value);
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, jsonSafe(inner)]));
+  }
+  return value;
+}
+
+export function encodeL1Proof(result: L1ProofResult): RpcL1Proof {
+  if (result.status !== 'proven') return { ...result };
+  return { ...result, args: jsonSafe(result.args) as unknown[] };
+}
+
+const decimalOrNull = (value: bigint | null | undefined): string | null =>
+  value === null || value === undefined ? null : value.toString(10);
+
+export function encodeOracleFeedStatus(feed: OracleFeedStatus): RpcOracleFeedStatus {
+  return {
+    feedId: feed.feedId,
+    pair: feed.pair,
+    decimals: feed.decimals,
+    stale: feed.stale,
+    lastPrice:
+      feed.lastPrice === null
+        ? null
+        : {
+            answer: feed.lastPrice.answer.toString(10),
+            height: feed.lastPrice.height,
+            timestampMs: feed.lastPrice.timestampMs,
+          },
+    ageMs: feed.ageMs,
+    breaker:
+      feed.breaker === null
+        ? null
+        : {
+            direction: feed.breaker.direction,
+            consecutiveHeights: feed.breaker.consecutiveHeights,
+            firstHeight: feed.breaker.firstHeight,
+            lastMedian: feed.breaker.lastMedian.toString(10),
+          },
+    observation:
+      feed.observation === null
+        ? null
+        : {
+            price: decimalOrNull(feed.observation.price),
+            priceAtMs: feed.observation.priceAtMs,
+            observedAtMs: feed.observation.observedAtMs,
+            reason: feed.observation.reason,
+            usedSourceIds: [...feed.observation.usedSourceIds],
+          },
+    sources: feed.sources.map((source) => ({
+      id: source.id,
+      kind: source.kind,
+      healthy: source.healthy,
+      consecutiveFailures: source.consecutiveFailures,
+      retryAtMs: source.retryAtMs,
+      lastPrice: decimalOrNull(source.lastPrice),
+      lastPriceAtMs: source.lastPriceAtMs,
+      ageMs: source.ageMs,
+      lastErrorCode: source.lastErrorCode,
+      lastErrorMessage: source.lastErrorMessage,
+    })),
+  };
+}
+
+export function encodeL1Status(l1: NodeL1Status): RpcL1Status {
+  const pending = l1.pendingTransaction;
+  return {
+    account: l1.account,
+    inbox: l1.inbox,
+    priceFeeds: l1.priceFeeds,
+    postEveryHeaders: l1.postEveryHeaders,
+    chainChecked: l1.chainChecked,
+    running: l1.running,
+    reachable: l1.reachable,
+    l1LatestHeight: l1.l1LatestHeight,
+    plannedHeight: l1.plannedHeight,
+    backlog: l1.backlog,
+    backlogHeights: [...l1.backlogHeights],
+    lastPostedHeight: l1.lastPostedHeight,
+    lastError:
+      l1.lastError === undefined
+        ? null
+        : { code: l1.lastError.code, message: l1.lastError.message, atMs: l1.lastError.atMs },
+    pendingTransaction:
+      pending === undefined
+        ? null
+        : {
+            hash: pending.hash,
+            nonce: pending.nonce,
+            height: pending.height,
+            kind: pending.kind,
+            maxFeePerGas: pending.maxFeePerGas.toString(10),
+            maxPriorityFeePerGas: pending.maxPriorityFeePerGas.toString(10),
+            firstSentAtMs: pending.firstSentAtMs,
+            replacements: pending.replacements,
+          },
+    headersPosted: l1.headersPosted,
+    pricesPosted: l1.pricesPosted,
+    duplicateSubmissions: l1.duplicateSubmissions,
+    feeBumps: l1.feeBumps,
   };
 }
 
@@ -242,6 +464,8 @@ export function encodeStatus(status: NodeStatus): RpcStatus {
     peers: status.peers,
     mempoolTransactions: status.mempoolTransactions,
     mempoolBytes: status.mempoolBytes,
+    oracle: (status.oracle ?? []).map(encodeOracleFeedStatus),
+    l1: status.l1 === undefined ? null : encodeL1Status(status.l1),
   };
 }
 
@@ -344,12 +568,55 @@ export const RESULT_SCHEMAS = {
       { $ref: '#/components/schemas/TransactionInclusion' },
     ],
   },
-  Price: object({
-    feedId: hex('bytes32 feed id', 32),
-    answer: decimal("fixed-point answer scaled by the feed's decimals"),
-    height: uint('height of the block that finalized it'),
-    timestampMs: uint('that block time, unix ms'),
-  }),
+  Price: object(
+    {
+      feedId: hex('bytes32 feed id', 32),
+      answer: decimal("fixed-point answer scaled by the feed's decimals"),
+      height: uint('height of the block that finalized it'),
+      timestampMs: uint('that block time, unix ms'),
+      index: uint('synod_getPrice: leaf index of the price in the block (feeds sorted by feedId)'),
+      blockHash: hex('synod_getPrice: header hash of that block', 32),
+      header: { $ref: '#/components/schemas/BlockHeader' },
+      certificate: { $ref: '#/components/schemas/Certificate' },
+      proof: {
+        type: 'array',
+        items: hex('sibling hash', 32),
+        description:
+          'synod_getPrice: Merkle proof of the price leaf (priceLeaf {feedId, answer}) against header.priceRoot, leaf to root; header.priceCount leaves',
+      },
+    },
+    ['index', 'blockHash', 'header', 'certificate', 'proof'],
+  ),
+  L1Proof: {
+    oneOf: [
+      object({ status: { const: 'unknown' } }),
+      object({
+        status: { const: 'not-yet-on-l1' },
+        height: uint("the transaction's height"),
+        l1LatestHeight: uint('the highest height the SettlementInbox holds'),
+      }),
+      object({
+        status: { const: 'unprovable' },
+        height: uint("the transaction's height"),
+        reason: { type: 'string', enum: ['BODY_PRUNED', 'HISTORY_TOO_LONG'] },
+        message: { type: 'string' },
+      }),
+      object({
+        status: { const: 'proven' },
+        txId: hex('transaction id', 32),
+        height: uint("the transaction's height"),
+        anchorHeight: uint('the posted header the proof is checked against'),
+        contract: hex('SettlementInbox address', 20),
+        function: { type: 'string', enum: ['verifyTransaction', 'verifyTransactionInHistory'] },
+        args: {
+          type: 'array',
+          description:
+            'the view call arguments in ABI order: structs as objects, integers as decimal strings, bytes as 0x-hex',
+        },
+        data: hex('ABI-encoded calldata: eth_call {to: contract, data} returns true (abi-encoded bool)'),
+      }),
+    ],
+  },
   Committee: object({
     epoch: uint('committee epoch'),
     threshold: uint('signatures needed for a certificate (2f+1)'),
@@ -378,5 +645,110 @@ export const RESULT_SCHEMAS = {
     peers: uint('connected peers'),
     mempoolTransactions: uint('pending transactions'),
     mempoolBytes: uint('bytes of pending transactions'),
+    oracle: {
+      type: 'array',
+      description:
+        "every configured feed: the chain's finalized price and staleness, and this validator's sources",
+      items: object({
+        feedId: hex('bytes32 feed id', 32),
+        pair: { type: ['string', 'null'], description: 'BASE/QUOTE when this validator observes the feed' },
+        decimals: uint('fixed-point decimals'),
+        stale: { type: 'boolean', description: 'no finalized price younger than maxAgeMs' },
+        lastPrice: {
+          oneOf: [
+            object({
+              answer: decimal('fixed-point price'),
+              height: uint('height'),
+              timestampMs: uint('block time'),
+            }),
+            { type: 'null' },
+          ],
+        },
+        ageMs: { type: ['integer', 'null'], description: 'now minus lastPrice.timestampMs' },
+        breaker: {
+          oneOf: [
+            object({
+              direction: { type: 'string', enum: ['up', 'down'] },
+              consecutiveHeights: uint('quorum heights the move has held'),
+              firstHeight: uint('height that tripped the breaker'),
+              lastMedian: decimal('latest median beyond the bound'),
+            }),
+            { type: 'null' },
+          ],
+        },
+        observation: {
+          oneOf: [
+            object({
+              price: { type: ['string', 'null'], description: 'median of the healthy sources (decimal)' },
+              priceAtMs: { type: ['integer', 'null'] },
+              observedAtMs: uint('when the poll ended'),
+              reason: { type: ['string', 'null'], description: 'why there is no observation' },
+              usedSourceIds: { type: 'array', items: { type: 'string' } },
+            }),
+            { type: 'null' },
+          ],
+        },
+        sources: {
+          type: 'array',
+          items: object({
+            id: { type: 'string' },
+            kind: { type: 'string' },
+            healthy: { type: 'boolean' },
+            consecutiveFailures: uint('failures in a row'),
+            retryAtMs: { type: ['integer', 'null'] },
+            lastPrice: { type: ['string', 'null'] },
+            lastPriceAtMs: { type: ['integer', 'null'] },
+            ageMs: { type: ['integer', 'null'] },
+            lastErrorCode: { type: ['string', 'null'] },
+            lastErrorMessage: { type: ['string', 'null'] },
+          }),
+        },
+      }),
+    },
+    l1: {
+      oneOf: [
+        object({
+          account: hex("the node's Ethereum account", 20),
+          inbox: hex('SettlementInbox address', 20),
+          priceFeeds: { oneOf: [hex('PriceFeeds address', 20), { type: 'null' }] },
+          postEveryHeaders: uint('k'),
+          chainChecked: { type: 'boolean', description: 'L1 answered with the expected chain id' },
+          running: { type: 'boolean' },
+          reachable: { type: 'boolean', description: 'the last L1 round succeeded' },
+          l1LatestHeight: uint("the inbox's latest height as last read"),
+          plannedHeight: uint('highest finalized height planned'),
+          backlog: uint('needed heights waiting to be posted'),
+          backlogHeights: { type: 'array', items: { type: 'integer' } },
+          lastPostedHeight: uint('highest height this node landed (since start)'),
+          lastError: {
+            oneOf: [
+              object({ code: { type: 'string' }, message: { type: 'string' }, atMs: uint('unix ms') }),
+              { type: 'null' },
+            ],
+          },
+          pendingTransaction: {
+            oneOf: [
+              object({
+                hash: hex('newest hash at this nonce', 32),
+                nonce: uint('nonce'),
+                height: uint('height posted'),
+                kind: { type: 'string' },
+                maxFeePerGas: decimal('wei'),
+                maxPriorityFeePerGas: decimal('wei'),
+                firstSentAtMs: uint('unix ms'),
+                replacements: uint('fee bumps sent'),
+              }),
+              { type: 'null' },
+            ],
+          },
+          headersPosted: uint('headers this node landed'),
+          pricesPosted: uint('feed prices this node landed'),
+          duplicateSubmissions: uint('stale submissions (another validator was first)'),
+          feeBumps: uint('replacements with higher fees'),
+        }),
+        { type: 'null' },
+      ],
+      description: 'the L1 submitter; null without l1.rpcUrl',
+    },
   }),
 } as const satisfies Record<string, JsonSchema>;

@@ -5,12 +5,14 @@ import {
   encodeBlock,
   encodeCommittee,
   encodeInclusion,
+  encodeL1Proof,
   encodePrice,
   encodeStatus,
   encodeTransactionStatus,
   RESULT_SCHEMAS,
   type RpcBlock,
   type RpcCommittee,
+  type RpcL1Proof,
   type RpcPrice,
   type RpcStatus,
   type RpcTransactionStatus,
@@ -202,6 +204,7 @@ export type RpcMethodName =
   | 'synod_getBlockByHeight'
   | 'synod_getCommittee'
   | 'synod_getPrice'
+  | 'synod_getL1Proof'
   | 'synod_status'
   | 'synod_subscribe'
   | 'synod_unsubscribe'
@@ -286,9 +289,9 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
   }),
 
   synod_getPrice: defineMethod({
-    summary: 'The latest finalized price of a feed, or null.',
+    summary: 'The latest finalized price of a feed with its proof, or null.',
     description:
-      'The answer is a decimal string scaled by the feed decimals, with the height that finalized it.',
+      "The answer is a decimal string scaled by the feed decimals, with the height that finalized it, that block's header and certificate, the price's leaf index and its Merkle proof against header.priceRoot (PriceFeeds.verifyPrice checks the same on L1). A feed stuck behind the circuit breaker or stale keeps answering its last finalized price: check its age (synod_status oracle[].stale).",
     params: [requiredParam('feedId', hash32('FeedId', 'bytes32 feed id, e.g. keccak256("ETH/USD").'))],
     result: { name: 'price', schema: nullable(ref('Price')) },
     errors: ['UNAVAILABLE'],
@@ -298,9 +301,25 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     },
   }),
 
+  synod_getL1Proof: defineMethod({
+    summary: 'The L1 view call that proves a finalized transaction on the SettlementInbox.',
+    description:
+      'status "proven": contract, function (verifyTransaction, or verifyTransactionInHistory through the historyRoot of a later posted header when the transaction\'s own header was never posted), its ABI args and the calldata; eth_call / readContract of it returns true. "not-yet-on-l1": the inbox holds no header at or above the transaction\'s height yet (at most k heights later). "unknown": no such finalized transaction. UNAVAILABLE when the node has no L1 configured or L1 does not answer.',
+    params: [requiredParam('txId', hash32('TxId', 'The transaction id (EIP-712 digest).'))],
+    result: { name: 'proof', schema: ref('L1Proof') },
+    errors: ['UNAVAILABLE'],
+    async handler({ txId }, { backend, signal }): Promise<RpcL1Proof> {
+      if (backend.getL1Proof === undefined) {
+        throw new RpcError('UNAVAILABLE', 'this node has no L1 configured (l1.rpcUrl)');
+      }
+      return encodeL1Proof(await backend.getL1Proof(txId, { signal }));
+    },
+  }),
+
   synod_status: defineMethod({
-    summary: "The node's network, heights, peers and mempool.",
-    description: 'Cheap; suitable for health checks.',
+    summary: "The node's network, heights, peers, mempool, oracle feeds and L1 submitter.",
+    description:
+      "Cheap; suitable for health checks. oracle lists every configured feed: its last finalized price, age, stale flag and breaker, this validator's latest observation and each source's health. l1 is the submitter's backlog, last posted height, pending transaction and last error (null without l1.rpcUrl).",
     params: [],
     result: { name: 'status', schema: ref('Status') },
     errors: ['UNAVAILABLE'],

@@ -73,6 +73,13 @@ export interface RpcPrice {
   answer: string;
   height: number;
   timestampMs: number;
+  /** synod_getPrice only: the leaf index in the block's price tree. */
+  index?: number;
+  blockHash?: Hex;
+  header?: RpcHeader;
+  certificate?: RpcCertificate;
+  /** Merkle proof of the price leaf against header.priceRoot, leaf to root. */
+  proof?: Hex[];
 }
 
 export interface RpcCommittee {
@@ -96,7 +103,92 @@ export interface RpcStatus {
   peers: number;
   mempoolTransactions: number;
   mempoolBytes: number;
+  /** Every configured feed. */
+  oracle: RpcOracleFeedStatus[];
+  /** The L1 submitter; null without l1.rpcUrl. */
+  l1: RpcL1Status | null;
 }
+
+export interface RpcOracleFeedStatus {
+  feedId: Hex;
+  pair: string | null;
+  decimals: number;
+  stale: boolean;
+  lastPrice: { answer: string; height: number; timestampMs: number } | null;
+  ageMs: number | null;
+  breaker: {
+    direction: 'up' | 'down';
+    consecutiveHeights: number;
+    firstHeight: number;
+    lastMedian: string;
+  } | null;
+  observation: {
+    price: string | null;
+    priceAtMs: number | null;
+    observedAtMs: number;
+    reason: string | null;
+    usedSourceIds: string[];
+  } | null;
+  sources: {
+    id: string;
+    kind: string;
+    healthy: boolean;
+    consecutiveFailures: number;
+    retryAtMs: number | null;
+    lastPrice: string | null;
+    lastPriceAtMs: number | null;
+    ageMs: number | null;
+    lastErrorCode: string | null;
+    lastErrorMessage: string | null;
+  }[];
+}
+
+export interface RpcL1Status {
+  account: Address;
+  inbox: Address;
+  priceFeeds: Address | null;
+  postEveryHeaders: number;
+  chainChecked: boolean;
+  running: boolean;
+  reachable: boolean;
+  l1LatestHeight: number;
+  plannedHeight: number;
+  backlog: number;
+  backlogHeights: number[];
+  lastPostedHeight: number;
+  lastError: { code: string; message: string; atMs: number } | null;
+  pendingTransaction: {
+    hash: Hex;
+    nonce: number;
+    height: number;
+    kind: string;
+    maxFeePerGas: string;
+    maxPriorityFeePerGas: string;
+    firstSentAtMs: number;
+    replacements: number;
+  } | null;
+  headersPosted: number;
+  pricesPosted: number;
+  duplicateSubmissions: number;
+  feeBumps: number;
+}
+
+/** synod_getL1Proof: the SettlementInbox view call that proves a finalized transaction. */
+export type RpcL1Proof =
+  | { status: 'unknown' }
+  | { status: 'not-yet-on-l1'; height: number; l1LatestHeight: number }
+  | { status: 'unprovable'; height: number; reason: 'BODY_PRUNED' | 'HISTORY_TOO_LONG'; message: string }
+  | {
+      status: 'proven';
+      txId: Hex;
+      height: number;
+      anchorHeight: number;
+      contract: Address;
+      function: 'verifyTransaction' | 'verifyTransactionInHistory';
+      /** ABI arguments; integers as decimal strings, structs as objects. */
+      args: unknown[];
+      data: Hex;
+    };
 
 export type SubscriptionTopic = 'newBlocks' | 'transactionFinality' | 'prices';
 
@@ -111,6 +203,7 @@ export interface SynodRpcSchema {
   };
   synod_getCommittee: { params: [epoch?: number]; result: RpcCommittee | null };
   synod_getPrice: { params: [feedId: Hex]; result: RpcPrice | null };
+  synod_getL1Proof: { params: [txId: Hex]; result: RpcL1Proof };
   synod_status: { params: []; result: RpcStatus };
   synod_subscribe: { params: [topic: SubscriptionTopic, filter?: Hex]; result: string };
   synod_unsubscribe: { params: [subscriptionId: string]; result: boolean };

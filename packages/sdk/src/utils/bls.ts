@@ -17,6 +17,14 @@ export const BLS_SIGNATURE_DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
 /**
  * Whether `signature` (96-byte compressed G2) signs `message` under `publicKey` (48-byte
  * compressed G1). Never throws: a malformed, identity or off-subgroup point is `false`.
+ * verifyCertificate is this over certificateMessage(header, network, round).
+ *
+ * @example
+ * ```ts
+ * import { certificateMessage } from '@synod/protocol/pure';
+ * const message = certificateMessage(block.header, client.network, block.certificate.round);
+ * const valid = verifyBlsSignature(committee.groupPublicKey, message, block.certificate.signature);
+ * ```
  */
 export function verifyBlsSignature(
   publicKey: Hex | Uint8Array,
@@ -50,6 +58,16 @@ function writeFieldElement(target: Uint8Array, slot: number, value: bigint): voi
 /**
  * A compressed G2 point (a certificate signature) as the 256-byte EIP-2537 encoding
  * x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1 that SettlementInbox.submitHeader takes.
+ *
+ * @example
+ * ```ts
+ * // The certificate as SettlementInbox.submitHeader(header, certificate) takes it
+ * // (submitHeaderToL1 builds the whole call).
+ * const certificate = {
+ *   round: finality.certificate.round,
+ *   signature: bytesToHex(g2ToEip2537(finality.certificate.signature)), // 256 bytes
+ * };
+ * ```
  */
 export function g2ToEip2537(compressed: Hex | Uint8Array): Uint8Array {
   const bytes = typeof compressed === 'string' ? hexToBytes(compressed) : compressed;
