@@ -12,6 +12,7 @@ export * from './errors.ts';
 export * from './hashing/index.ts';
 export * from './merkle/index.ts';
 export * from './messages/index.ts';
+export * from './rpc/index.ts';
 export { TransactionError, type TransactionErrorCode } from './tx/errors.ts';
 export { type ParsedTransaction, parseTransaction } from './tx/fields.ts';
 export {

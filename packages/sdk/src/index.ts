@@ -16,6 +16,12 @@ export {
   getCommittee,
 } from './actions/getCommittee.ts';
 export {
+  type GetNextNonceErrorType,
+  type GetNextNonceParameters,
+  type GetNextNonceReturnType,
+  getNextNonce,
+} from './actions/getNextNonce.ts';
+export {
   type GetPriceErrorType,
   type GetPriceParameters,
   type GetPriceReturnType,

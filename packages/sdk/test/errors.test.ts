@@ -1,7 +1,8 @@
+import { APPLICATION_ERRORS, RPC_ERRORS } from '@synod/protocol/pure';
 import { keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPLICATION_ERRORS, RPC_ERRORS, RpcBackendError } from '../../node/src/rpc/errors.ts';
+import { RpcBackendError } from '../../node/src/rpc/errors.ts';
 import {
   BaseError,
   createSynodClient,
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('RPC error codes', () => {
-  it('maps every code of the node table to its own class, by data.code and by number', () => {
+  it('maps every code of the shared table (@synod/protocol RPC_ERRORS) to its own class, by data.code and by number', () => {
     const names = Object.keys(RPC_ERRORS) as RpcErrorName[];
     expect(names.sort()).toEqual(Object.keys(RPC_ERROR_CLASSES).sort());
     const classNames = new Set<string>();
@@ -113,7 +114,8 @@ describe('BaseError', () => {
   it('refuses an invalid transaction before sending it', async () => {
     const client = createSynodClient({ transport: http(node.url), network: TEST_NETWORK });
     const account = privateKeyToAccount(`0x${'0e'.repeat(32)}`);
-    const calls = node.chain.calls.length;
+    const sends = () => node.chain.calls.filter((call) => call === 'sendTransaction').length;
+    const calls = sends();
     const error = await sendTransaction(client, {
       account,
       namespace,
@@ -121,7 +123,7 @@ describe('BaseError', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidTransactionError);
     expect(error.reason).toBe('PAYLOAD_TOO_LARGE');
-    expect(node.chain.calls.length).toBe(calls);
+    expect(sends()).toBe(calls);
     // The auto-filled nonce was given back: the next order still uses 0.
     const sent = await sendTransaction(client, { account, namespace, payload: '0x01' });
     expect(sent.transaction.nonce).toBe(0n);

@@ -28,6 +28,7 @@ import {
   DEFAULT_RATE_LIMIT_PER_SECOND,
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from '../rpc/constants.ts';
+import { checkCorsOrigin } from '../rpc/cors.ts';
 import { checkFeeds, type FeedEntry } from './feeds.ts';
 import {
   boolean,
@@ -171,6 +172,14 @@ export const CONFIG_SCHEMA = {
       DEFAULT_REQUEST_TIMEOUT_MS,
       'Deadline of one call, and of receiving one request.',
     ),
+    corsOrigins: stringList({
+      default: [],
+      description:
+        'Origins of browser apps allowed to call the HTTP RPC (CORS), e.g. https://app.example.com; * allows any page. Empty: no CORS headers, so browser pages of other origins cannot call it. WebSocket is not affected.',
+      itemType: 'origin',
+      validate: checkCorsOrigin,
+      maxItems: MAX_LIST_ENTRIES,
+    }),
   },
   metrics: {
     enabled: boolean({

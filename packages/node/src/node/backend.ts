@@ -198,6 +198,16 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
         proof: proof.proof,
       };
     },
+    async getNextNonce(sender) {
+      // The mempool's next nonce is the finalized one (chain state, or past what it saw finalized);
+      // the sender's pending run from there on is what the node would refuse as taken.
+      let next = mempool.nextNonce(sender);
+      for (const entry of mempool.senderEntries(sender)) {
+        if (entry.nonce === next) next += 1n;
+        else if (entry.nonce > next) break;
+      }
+      return next;
+    },
     async getBlock(ref) {
       let certified: CertifiedBlock | undefined;
       if (ref === 'latest') {

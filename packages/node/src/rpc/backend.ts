@@ -1,4 +1,11 @@
 import type { Address, Block, BlockHeader, Certificate, Hex, SignedTransaction } from '@synod/protocol';
+import type {
+  OracleFeedStatusOf,
+  RpcL1Proof,
+  RpcStatus,
+  TransactionInclusionOf,
+  TransactionStatusOf,
+} from '@synod/protocol/pure';
 import type { L1SubmitterStatus } from '../l1/submitter.ts';
 
 /**
@@ -14,6 +21,11 @@ export interface SynodRpcBackend {
   /** Verifies and admits a transaction to the mempool; resolves to its txId. */
   sendTransaction(transaction: SignedTransaction, options: BackendCallOptions): Promise<Hex>;
   getTransactionStatus(txId: Hex, options: BackendCallOptions): Promise<TransactionStatus>;
+  /**
+   * The next nonce this node would accept from `sender`: past its finalized transactions, then
+   * past every nonce it has pending here without a gap. `sender` is lowercase.
+   */
+  getNextNonce(sender: Address, options: BackendCallOptions): Promise<bigint>;
   /** A finalized block by header hash or height ('latest' = highest finalized); undefined if none. */
   getBlock(ref: Hex | number | 'latest', options: BackendCallOptions): Promise<FinalizedBlock | undefined>;
   /** The committee of `epoch` (the current one when undefined); undefined if unknown. */
@@ -56,21 +68,9 @@ export interface FinalizedBlock {
 }
 
 /** Where a finalized transaction is, with what an L1 contract needs to verify it. */
-export interface TransactionInclusion {
-  height: number;
-  /** Position in the block (tx tree leaf index). */
-  index: number;
-  blockHash: Hex;
-  header: BlockHeader;
-  certificate: Certificate;
-  /** Merkle proof of the transaction leaf against header.txRoot (sibling hashes, leaf to root). */
-  proof: Hex[];
-}
+export type TransactionInclusion = TransactionInclusionOf<Certificate>;
 
-export type TransactionStatus =
-  | { status: 'unknown' }
-  | { status: 'pending' /** When this node first saw it, unix ms. */; firstSeenMs: number }
-  | ({ status: 'finalized' } & TransactionInclusion);
+export type TransactionStatus = TransactionStatusOf<Certificate>;
 
 /** A feed's price as finalized in a block. */
 export interface FinalizedPrice {
@@ -94,67 +94,14 @@ export interface PriceProof {
   siblings: Hex[];
 }
 
-/** What synod_getL1Proof finds for a transaction. */
-export type L1ProofResult =
-  | { status: 'unknown' }
-  /** Finalized at `height`, above every header the inbox holds (`l1LatestHeight`): retry later. */
-  | { status: 'not-yet-on-l1'; height: number; l1LatestHeight: number }
-  /** Finalized, but this node cannot build the proof (pruned body, history too long). */
-  | { status: 'unprovable'; height: number; reason: 'BODY_PRUNED' | 'HISTORY_TOO_LONG'; message: string }
-  | {
-      status: 'proven';
-      txId: Hex;
-      height: number;
-      /** The posted header the proof is checked against (= height when that header was posted). */
-      anchorHeight: number;
-      /** The contract to call (SettlementInbox). */
-      contract: Address;
-      function: 'verifyTransaction' | 'verifyTransactionInHistory';
-      /** The view call's arguments, in ABI order (viem's readContract takes them as they are). */
-      args: readonly unknown[];
-      /** ABI-encoded calldata of the same call: eth_call { to: contract, data } returns true. */
-      data: Hex;
-    };
+/**
+ * What synod_getL1Proof finds for a transaction: the wire shape, except that the proven call's
+ * `args` are as viem's readContract takes them (bigints, bytes) until the RPC encodes them.
+ */
+export type L1ProofResult = RpcL1Proof;
 
-/** One feed in synod_status: the chain's view (finalized price, breaker, staleness) and this validator's sources. */
-export interface OracleFeedStatus {
-  feedId: Hex;
-  /** BASE/QUOTE when this validator observes the feed. */
-  pair: string | null;
-  decimals: number;
-  /** No finalized price younger than the feed's maxAgeMs (block time, or wall clock when blocks stop). */
-  stale: boolean;
-  lastPrice: { answer: bigint; height: number; timestampMs: number } | null;
-  /** now − lastPrice.timestampMs. */
-  ageMs: number | null;
-  /** A move held by the circuit breaker. */
-  breaker: {
-    direction: 'up' | 'down';
-    consecutiveHeights: number;
-    firstHeight: number;
-    lastMedian: bigint;
-  } | null;
-  /** This validator's latest observation (what its next vote extension carries). */
-  observation: {
-    price: bigint | null;
-    priceAtMs: number | null;
-    observedAtMs: number;
-    reason: string | null;
-    usedSourceIds: string[];
-  } | null;
-  sources: {
-    id: string;
-    kind: string;
-    healthy: boolean;
-    consecutiveFailures: number;
-    retryAtMs: number | null;
-    lastPrice: bigint | null;
-    lastPriceAtMs: number | null;
-    ageMs: number | null;
-    lastErrorCode: string | null;
-    lastErrorMessage: string | null;
-  }[];
-}
+/** One feed in synod_status, with its prices as bigints (the RPC encodes them as decimals). */
+export type OracleFeedStatus = OracleFeedStatusOf<bigint>;
 
 /** The L1 submitter in synod_status. */
 export type NodeL1Status = L1SubmitterStatus & {
@@ -186,27 +133,10 @@ export interface CommitteeInfo {
   members: CommitteeMember[];
 }
 
-export interface NodeStatus {
-  /** Software version of the node. */
-  version: string;
-  networkId: number;
-  chainId: number;
-  inbox: Address;
-  epoch: number;
-  /** Highest finalized height (0 before the first block). */
-  finalizedHeight: number;
-  /** Header hash at finalizedHeight, null before the first block. */
-  finalizedHash: Hex | null;
-  /** Height and round consensus is working on. */
-  consensusHeight: number;
-  consensusRound: number;
-  /** True while catching up from peers. */
-  syncing: boolean;
-  peers: number;
-  mempoolTransactions: number;
-  mempoolBytes: number;
+/** synod_status before encoding: RpcStatus (@synod/protocol) with domain-typed feeds and L1. */
+export type NodeStatus = Omit<RpcStatus, 'oracle' | 'l1'> & {
   /** Feeds (absent: none configured). */
   oracle?: OracleFeedStatus[];
   /** The L1 submitter (absent: no l1.rpcUrl). */
   l1?: NodeL1Status;
-}
+};

@@ -9,7 +9,7 @@ import { MAX_BLOCK_TXS, MAX_TRANSACTION_BYTES } from '@synod/protocol';
 export const RPC_API_VERSION = '1.0.0';
 
 /** Method name of every subscription notification (`params: { subscription, result }`). */
-export const SUBSCRIPTION_NOTIFICATION_METHOD = 'synod_subscription';
+export { SUBSCRIPTION_NOTIFICATION_METHOD } from '@synod/protocol/pure';
 
 /** WebSocket upgrades are accepted on these paths (one port serves HTTP and WebSocket). */
 export const WEBSOCKET_PATHS: readonly string[] = ['/', '/ws'];

@@ -1,5 +1,4 @@
 import {
-  type Address,
   type BlockHeader,
   type Certificate,
   type FeedPrice,
@@ -7,6 +6,22 @@ import {
   type SignedTransaction,
   toLowerHex,
 } from '@synod/protocol';
+import type {
+  RpcBlock,
+  RpcBlockPrice,
+  RpcBlockSummary,
+  RpcCertificate,
+  RpcCommittee,
+  RpcHeader,
+  RpcInclusion,
+  RpcL1Proof,
+  RpcL1Status,
+  RpcOracleFeedStatus,
+  RpcPrice,
+  RpcStatus,
+  RpcTransaction,
+  RpcTransactionStatus,
+} from '@synod/protocol/pure';
 import type {
   CommitteeInfo,
   FinalizedBlock,
@@ -21,204 +36,10 @@ import type {
 import type { JsonSchema } from './schema.ts';
 
 /**
- * JSON encoding of RPC results. The rules (also in the OpenRPC document's description):
- * - bytes, hashes, addresses and signatures: lowercase 0x-hex strings;
- * - heights, rounds, indices, counts, epochs, network/chain ids and unix-ms timestamps: JSON
- *   numbers (the protocol keeps them below 2^53, so every JSON parser reads them exactly);
- * - values a user picks freely and that can exceed 2^53 (nonce, validUntil, price answers):
- *   decimal strings, e.g. "1000000000000000000". Decimal, not 0x-quantities, because they are
- *   read by people (prices) and `BigInt(s)` parses them directly.
+ * JSON encoding of RPC results: domain values (bigints, bytes) → the wire shapes of
+ * @synod/protocol's rpc/types.ts (shared with the SDK, where the encoding rules are written).
  * Each encoder has the JSON Schema of its output beside it, for the OpenRPC document.
  */
-
-export interface RpcHeader {
-  version: number;
-  networkId: number;
-  epoch: number;
-  height: number;
-  parentHash: Hex;
-  timestampMs: number;
-  txRoot: Hex;
-  txCount: number;
-  priceRoot: Hex;
-  priceCount: number;
-  historyRoot: Hex;
-  proposerIndex: number;
-}
-
-export interface RpcCertificate {
-  round: number;
-  signature: Hex;
-}
-
-export interface RpcTransaction {
-  txId: Hex;
-  networkId: number;
-  namespace: Hex;
-  sender: Address;
-  nonce: string;
-  payload: Hex;
-  validUntil: string;
-  signature: Hex;
-}
-
-export interface RpcBlockPrice {
-  feedId: Hex;
-  answer: string;
-}
-
-/** A finalized block. `transactions` only when requested with includeTransactions. */
-export interface RpcBlock {
-  hash: Hex;
-  header: RpcHeader;
-  certificate: RpcCertificate;
-  transactionIds: Hex[];
-  transactions?: RpcTransaction[];
-  prices: RpcBlockPrice[];
-}
-
-/** The newBlocks notification: what identifies and certifies a block, without its bodies. */
-export interface RpcBlockSummary {
-  hash: Hex;
-  header: RpcHeader;
-  certificate: RpcCertificate;
-}
-
-export interface RpcInclusion {
-  status: 'finalized';
-  height: number;
-  index: number;
-  blockHash: Hex;
-  header: RpcHeader;
-  certificate: RpcCertificate;
-  proof: Hex[];
-}
-
-export type RpcTransactionStatus =
-  | { status: 'unknown' }
-  | { status: 'pending'; firstSeenMs: number }
-  | RpcInclusion;
-
-export interface RpcPrice {
-  feedId: Hex;
-  answer: string;
-  height: number;
-  timestampMs: number;
-  /** synod_getPrice only: the leaf index in the block's price tree. */
-  index?: number;
-  blockHash?: Hex;
-  header?: RpcHeader;
-  certificate?: RpcCertificate;
-  /** Merkle proof of the price leaf against header.priceRoot, leaf to root. */
-  proof?: Hex[];
-}
-
-export interface RpcCommittee {
-  epoch: number;
-  threshold: number;
-  groupPublicKey: Hex;
-  members: { index: number; blsPublicKey: Hex; peerId: string | null; address: Address | null }[];
-}
-
-export interface RpcOracleFeedStatus {
-  feedId: Hex;
-  pair: string | null;
-  decimals: number;
-  stale: boolean;
-  lastPrice: { answer: string; height: number; timestampMs: number } | null;
-  ageMs: number | null;
-  breaker: {
-    direction: 'up' | 'down';
-    consecutiveHeights: number;
-    firstHeight: number;
-    lastMedian: string;
-  } | null;
-  observation: {
-    price: string | null;
-    priceAtMs: number | null;
-    observedAtMs: number;
-    reason: string | null;
-    usedSourceIds: string[];
-  } | null;
-  sources: {
-    id: string;
-    kind: string;
-    healthy: boolean;
-    consecutiveFailures: number;
-    retryAtMs: number | null;
-    lastPrice: string | null;
-    lastPriceAtMs: number | null;
-    ageMs: number | null;
-    lastErrorCode: string | null;
-    lastErrorMessage: string | null;
-  }[];
-}
-
-export interface RpcL1Status {
-  account: Address;
-  inbox: Address;
-  priceFeeds: Address | null;
-  postEveryHeaders: number;
-  chainChecked: boolean;
-  running: boolean;
-  reachable: boolean;
-  l1LatestHeight: number;
-  plannedHeight: number;
-  backlog: number;
-  backlogHeights: number[];
-  lastPostedHeight: number;
-  lastError: { code: string; message: string; atMs: number } | null;
-  pendingTransaction: {
-    hash: Hex;
-    nonce: number;
-    height: number;
-    kind: string;
-    maxFeePerGas: string;
-    maxPriorityFeePerGas: string;
-    firstSentAtMs: number;
-    replacements: number;
-  } | null;
-  headersPosted: number;
-  pricesPosted: number;
-  duplicateSubmissions: number;
-  feeBumps: number;
-}
-
-export interface RpcStatus {
-  version: string;
-  networkId: number;
-  chainId: number;
-  inbox: Address;
-  epoch: number;
-  finalizedHeight: number;
-  finalizedHash: Hex | null;
-  consensusHeight: number;
-  consensusRound: number;
-  syncing: boolean;
-  peers: number;
-  mempoolTransactions: number;
-  mempoolBytes: number;
-  /** Every configured feed. */
-  oracle: RpcOracleFeedStatus[];
-  /** The L1 submitter; null without l1.rpcUrl. */
-  l1: RpcL1Status | null;
-}
-
-export type RpcL1Proof =
-  | { status: 'unknown' }
-  | { status: 'not-yet-on-l1'; height: number; l1LatestHeight: number }
-  | { status: 'unprovable'; height: number; reason: 'BODY_PRUNED' | 'HISTORY_TOO_LONG'; message: string }
-  | {
-      status: 'proven';
-      txId: Hex;
-      height: number;
-      anchorHeight: number;
-      contract: Address;
-      function: 'verifyTransaction' | 'verifyTransactionInHistory';
-      /** ABI arguments; integers as decimal strings, structs as objects. */
-      args: unknown[];
-      data: Hex;
-    };
 
 export function encodeHeader(header: BlockHeader): RpcHeader {
   return {
@@ -496,6 +317,7 @@ const object = (properties: Record<string, JsonSchema>, optional: string[] = [])
 
 export const RESULT_SCHEMAS = {
   Hash: hex('32-byte hash (keccak256)', 32),
+  Nonce: decimal('uint64 nonce'),
   BlockHeader: object({
     version: uint('header format version'),
     networkId: uint('Synod network id'),

@@ -1,4 +1,5 @@
 import { DecodeError, type Hex, parseHex, transactionCodec } from '@synod/protocol';
+import type { SynodRpcMethod, SynodRpcResult } from '@synod/protocol/pure';
 import type { SynodRpcBackend } from './backend.ts';
 import { MAX_RAW_TRANSACTION_HEX_CHARS } from './constants.ts';
 import {
@@ -10,15 +11,9 @@ import {
   encodeStatus,
   encodeTransactionStatus,
   RESULT_SCHEMAS,
-  type RpcBlock,
-  type RpcCommittee,
-  type RpcL1Proof,
-  type RpcPrice,
-  type RpcStatus,
-  type RpcTransactionStatus,
   ref,
 } from './encoding.ts';
-import { type ApplicationErrorName, MEMPOOL_ERRORS, RpcError, TRANSACTION_ERRORS } from './errors.ts';
+import { type ApplicationErrorName, MEMPOOL_REJECTIONS, RpcError } from './errors.ts';
 import { buildOpenRpcDocument, type OpenRpcDocument } from './openrpc.ts';
 import {
   boolean,
@@ -91,18 +86,23 @@ export interface MethodSpec<P extends readonly AnyParamSpec[], R> {
   handler(params: ParamsOf<P>, context: MethodContext): Promise<R>;
 }
 
-/** A registry entry with its param types erased (what the dispatcher and OpenRPC see). */
-export interface RpcMethod {
+/**
+ * A registry entry with its param types erased (what the dispatcher and OpenRPC see); `Result`
+ * is what `call` resolves to, checked against the shared SynodRpcSchema in RPC_METHODS.
+ */
+export interface RpcMethod<Result = unknown> {
   readonly summary: string;
   readonly description: string;
   readonly params: readonly AnyParamSpec[];
   readonly result: { readonly name: string; readonly schema: JsonSchema };
   readonly errors: readonly ApplicationErrorName[];
   /** Validates raw JSON params (array by position or object by name), then runs the handler. */
-  call(rawParams: unknown, context: MethodContext): Promise<unknown>;
+  call(rawParams: unknown, context: MethodContext): Promise<Result>;
 }
 
-export function defineMethod<const P extends readonly AnyParamSpec[], R>(spec: MethodSpec<P, R>): RpcMethod {
+export function defineMethod<const P extends readonly AnyParamSpec[], R>(
+  spec: MethodSpec<P, R>,
+): RpcMethod<R> {
   return {
     summary: spec.summary,
     description: spec.description,
@@ -175,10 +175,7 @@ const includeTransactions = optionalParam(
 
 const nullable = (schema: JsonSchema): JsonSchema => ({ oneOf: [schema, { type: 'null' }] });
 
-const TRANSACTION_REJECTIONS = [
-  ...(Object.keys(TRANSACTION_ERRORS) as ApplicationErrorName[]),
-  ...(Object.keys(MEMPOOL_ERRORS) as ApplicationErrorName[]),
-];
+const TRANSACTION_REJECTIONS = Object.keys(MEMPOOL_REJECTIONS) as ApplicationErrorName[];
 
 function decodeTransaction(raw: Hex) {
   const bytes = parseHex(raw);
@@ -197,20 +194,16 @@ function decodeTransaction(raw: Hex) {
 // ---------------------------------------------------------------------------------------------
 // The registry
 
-export type RpcMethodName =
-  | 'synod_sendTransaction'
-  | 'synod_getTransactionStatus'
-  | 'synod_getBlock'
-  | 'synod_getBlockByHeight'
-  | 'synod_getCommittee'
-  | 'synod_getPrice'
-  | 'synod_getL1Proof'
-  | 'synod_status'
-  | 'synod_subscribe'
-  | 'synod_unsubscribe'
-  | 'rpc.discover';
+/** Every method: those of the shared SynodRpcSchema (@synod/protocol, what the SDK calls) and rpc.discover. */
+export type RpcMethodName = SynodRpcMethod | 'rpc.discover';
 
-export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
+/**
+ * The registry, typed by the shared schema: a method of SynodRpcSchema without an entry, or a
+ * handler whose result is not the schema's result, does not compile.
+ */
+export const RPC_METHODS: {
+  readonly [Name in SynodRpcMethod]: RpcMethod<SynodRpcResult<Name>>;
+} & { readonly 'rpc.discover': RpcMethod<OpenRpcDocument> } = {
   synod_sendTransaction: defineMethod({
     summary: 'Submits a signed transaction to the mempool.',
     description:
@@ -218,7 +211,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     params: [requiredParam('transaction', rawTransaction)],
     result: { name: 'txId', schema: ref('Hash') },
     errors: [...TRANSACTION_REJECTIONS, 'UNAVAILABLE'],
-    async handler({ transaction }, { backend, signal }): Promise<Hex> {
+    async handler({ transaction }, { backend, signal }) {
       return backend.sendTransaction(decodeTransaction(transaction), { signal });
     },
   }),
@@ -230,8 +223,22 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     params: [requiredParam('txId', hash32('TxId', 'The transaction id (EIP-712 digest).'))],
     result: { name: 'status', schema: ref('TransactionStatus') },
     errors: ['UNAVAILABLE'],
-    async handler({ txId }, { backend, signal }): Promise<RpcTransactionStatus> {
+    async handler({ txId }, { backend, signal }) {
       return encodeTransactionStatus(await backend.getTransactionStatus(txId, { signal }));
+    },
+  }),
+
+  synod_getNextNonce: defineMethod({
+    summary: 'The next nonce this node would accept from a sender, counting its pending transactions.',
+    description:
+      "The sender's next nonce after its finalized transactions, then past every nonce it has pending in this node's mempool without a gap (like eth_getTransactionCount at 'pending'), as a decimal string. A nonce below it is NONCE_USED or DUPLICATE_NONCE; another node's mempool may hold other pending transactions of the sender.",
+    params: [
+      requiredParam('sender', hexBytes({ title: 'Sender', description: 'The sender address.', bytes: 20 })),
+    ],
+    result: { name: 'nonce', schema: ref('Nonce') },
+    errors: ['UNAVAILABLE'],
+    async handler({ sender }, { backend, signal }) {
+      return (await backend.getNextNonce(sender, { signal })).toString(10);
     },
   }),
 
@@ -245,7 +252,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     ],
     result: { name: 'block', schema: nullable(ref('Block')) },
     errors: ['UNAVAILABLE'],
-    async handler({ blockHash, includeTransactions }, { backend, signal }): Promise<RpcBlock | null> {
+    async handler({ blockHash, includeTransactions }, { backend, signal }) {
       const block = await backend.getBlock(blockHash, { signal });
       return block === undefined ? null : encodeBlock(block, includeTransactions ?? false);
     },
@@ -268,7 +275,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     ],
     result: { name: 'block', schema: nullable(ref('Block')) },
     errors: ['UNAVAILABLE'],
-    async handler({ height, includeTransactions }, { backend, signal }): Promise<RpcBlock | null> {
+    async handler({ height, includeTransactions }, { backend, signal }) {
       const block = await backend.getBlock(height, { signal });
       return block === undefined ? null : encodeBlock(block, includeTransactions ?? false);
     },
@@ -282,7 +289,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     ],
     result: { name: 'committee', schema: nullable(ref('Committee')) },
     errors: ['UNAVAILABLE'],
-    async handler({ epoch }, { backend, signal }): Promise<RpcCommittee | null> {
+    async handler({ epoch }, { backend, signal }) {
       const committee = await backend.getCommittee(epoch, { signal });
       return committee === undefined ? null : encodeCommittee(committee);
     },
@@ -295,7 +302,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     params: [requiredParam('feedId', hash32('FeedId', 'bytes32 feed id, e.g. keccak256("ETH/USD").'))],
     result: { name: 'price', schema: nullable(ref('Price')) },
     errors: ['UNAVAILABLE'],
-    async handler({ feedId }, { backend, signal }): Promise<RpcPrice | null> {
+    async handler({ feedId }, { backend, signal }) {
       const price = await backend.getPrice(feedId, { signal });
       return price === undefined ? null : encodePrice(price);
     },
@@ -308,7 +315,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     params: [requiredParam('txId', hash32('TxId', 'The transaction id (EIP-712 digest).'))],
     result: { name: 'proof', schema: ref('L1Proof') },
     errors: ['UNAVAILABLE'],
-    async handler({ txId }, { backend, signal }): Promise<RpcL1Proof> {
+    async handler({ txId }, { backend, signal }) {
       if (backend.getL1Proof === undefined) {
         throw new RpcError('UNAVAILABLE', 'this node has no L1 configured (l1.rpcUrl)');
       }
@@ -323,7 +330,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     params: [],
     result: { name: 'status', schema: ref('Status') },
     errors: ['UNAVAILABLE'],
-    async handler(_params, { backend, signal }): Promise<RpcStatus> {
+    async handler(_params, { backend, signal }) {
       return encodeStatus(await backend.status({ signal }));
     },
   }),
@@ -345,7 +352,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     ],
     result: { name: 'subscriptionId', schema: { type: 'string', pattern: '^0x[0-9a-f]{32}$' } },
     errors: ['SUBSCRIPTIONS_UNSUPPORTED', 'TOO_MANY_SUBSCRIPTIONS'],
-    async handler({ topic, filter }, { backend, signal, subscriptions, afterResponse }): Promise<string> {
+    async handler({ topic, filter }, { backend, signal, subscriptions, afterResponse }) {
       if (subscriptions === undefined) throw new RpcError('SUBSCRIPTIONS_UNSUPPORTED');
       if (topic === 'transactionFinality' && filter === undefined) {
         throw new RpcError(
@@ -386,7 +393,7 @@ export const RPC_METHODS: { readonly [Name in RpcMethodName]: RpcMethod } = {
     ],
     result: { name: 'removed', schema: { type: 'boolean' } },
     errors: ['SUBSCRIPTIONS_UNSUPPORTED'],
-    async handler({ subscriptionId }, { subscriptions }): Promise<boolean> {
+    async handler({ subscriptionId }, { subscriptions }) {
       if (subscriptions === undefined) throw new RpcError('SUBSCRIPTIONS_UNSUPPORTED');
       return subscriptions.unsubscribe(subscriptionId);
     },

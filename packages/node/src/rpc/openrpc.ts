@@ -35,6 +35,7 @@ interface OpenRpcMethod {
 const DESCRIPTION = [
   'JSON-RPC 2.0 API of a Synod sequencer node.',
   `Transports: HTTP POST (Content-Type: application/json) and WebSocket (upgrade on ${WEBSOCKET_PATHS.map((p) => `"${p}"`).join(' or ')}), on one port; subscriptions need the WebSocket.`,
+  'Browsers: HTTP answers carry CORS headers only for the origins the operator lists in rpc.corsOrigins (none by default); WebSocket is not subject to CORS.',
   `Notifications: {"jsonrpc":"2.0","method":"${SUBSCRIPTION_NOTIFICATION_METHOD}","params":{"subscription":<id>,"result":<value>}}.`,
   'Params are accepted by position or by name; extra, missing or mistyped params are -32602 with data.param naming the param; an optional param may be null.',
   'Encoding: bytes, hashes and addresses are lowercase 0x-hex; heights, rounds, indices, counts and unix-ms timestamps are JSON numbers (always < 2^53); nonces, validUntil and price answers are decimal strings.',

@@ -23,6 +23,7 @@ import {
   WEBSOCKET_PATHS,
   WEBSOCKET_PING_INTERVAL_MS,
 } from './constants.ts';
+import { CorsPolicy } from './cors.ts';
 import { type DispatchContext, Dispatcher, errorResponse } from './dispatcher.ts';
 import { RpcError } from './errors.ts';
 import type { RpcMetrics } from './metrics.ts';
@@ -80,6 +81,11 @@ export interface RpcServerOptions {
   logger?: Logger;
   /** Monotonic clock in ms for rate limiting; injected by tests. Default performance.now. */
   nowMs?: () => number;
+  /**
+   * Origins whose browser pages may call the HTTP RPC (CORS), e.g. `https://app.example.com`, or
+   * `*` for any. Default none: no CORS headers. See cors.ts.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export interface RpcServerAddress {
@@ -124,6 +130,7 @@ class JsonRpcServer implements RpcServer {
   readonly #dispatcher: Dispatcher;
   readonly #limiter: ClientRateLimiter;
   readonly #hub: SubscriptionHub;
+  readonly #cors: CorsPolicy;
   readonly #sockets = new Set<Socket>();
   readonly #webSockets = new Set<WebSocket>();
   #server: Server | undefined;
@@ -151,6 +158,7 @@ class JsonRpcServer implements RpcServer {
       nowMs: options.nowMs ?? (() => performance.now()),
     });
     this.#hub = new SubscriptionHub(options.backend, options.metrics);
+    this.#cors = new CorsPolicy(options.corsOrigins ?? []);
   }
 
   get openConnections() {
@@ -242,6 +250,17 @@ class JsonRpcServer implements RpcServer {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
+    // Every answer (errors included) carries the CORS headers, so a browser page can read it.
+    const origin = req.headers.origin;
+    for (const [name, value] of Object.entries(this.#cors.responseHeaders(origin)))
+      res.setHeader(name, value);
+    if (path === '/' && req.method === 'OPTIONS') {
+      const preflight = this.#cors.preflightHeaders(origin);
+      if (preflight !== undefined) {
+        res.writeHead(204, preflight).end();
+        return;
+      }
+    }
     if (path === '/metrics' && this.#options.metricsRegister !== undefined && req.method === 'GET') {
       const register = this.#options.metricsRegister;
       const body = await register.metrics();

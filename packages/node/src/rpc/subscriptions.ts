@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Hex } from '@synod/protocol';
+import type { SubscriptionTopic } from '@synod/protocol/pure';
 import type { SynodRpcBackend, Unsubscribe } from './backend.ts';
 import { MAX_PENDING_NOTIFICATIONS_PER_SUBSCRIPTION } from './constants.ts';
 import { encodeBlockSummary, encodeInclusion, encodePrice } from './encoding.ts';
@@ -18,8 +19,7 @@ import type { RpcMetrics } from './metrics.ts';
  * - `prices` (feedId optional): a Price per finalized price (of that feed, or of every feed).
  */
 
-export const SUBSCRIPTION_TOPICS = ['newBlocks', 'transactionFinality', 'prices'] as const;
-export type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
+export { SUBSCRIPTION_TOPICS, type SubscriptionTopic } from '@synod/protocol/pure';
 
 /** Where a socket's notifications go (the WebSocket connection). */
 export interface NotificationSink {

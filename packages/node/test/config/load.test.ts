@@ -164,6 +164,7 @@ describe('invalid configuration', () => {
       if (type.startsWith('address')) return '0x1234';
       if (type.startsWith('url')) return 'ftp://x';
       if (type === 'host') return 'http://host:1';
+      if (type.startsWith('origin')) return 'https://app.example.com/path';
       return '';
     };
     for (const key of CONFIG_KEYS) {

@@ -97,6 +97,7 @@ export class StubBackend implements SynodRpcBackend {
   readonly prices = new Emitter<[FinalizedPrice]>();
   readonly calls: string[] = [];
   transactionStatuses = new Map<Hex, TransactionStatus>();
+  nextNonces = new Map<Hex, bigint>();
 
   sendTransaction: SynodRpcBackend['sendTransaction'] = async () => {
     this.calls.push('sendTransaction');
@@ -105,6 +106,10 @@ export class StubBackend implements SynodRpcBackend {
   getTransactionStatus: SynodRpcBackend['getTransactionStatus'] = async (txId) => {
     this.calls.push('getTransactionStatus');
     return this.transactionStatuses.get(txId) ?? { status: 'unknown' };
+  };
+  getNextNonce: SynodRpcBackend['getNextNonce'] = async (sender) => {
+    this.calls.push('getNextNonce');
+    return this.nextNonces.get(sender) ?? 0n;
   };
   getBlock: SynodRpcBackend['getBlock'] = async (ref) => {
     this.calls.push('getBlock');
@@ -165,11 +170,19 @@ export interface HttpResult {
 export function post(
   url: string,
   body: string | Buffer,
-  options: { contentType?: string; chunked?: boolean; method?: string; path?: string } = {},
+  options: {
+    /** null: no Content-Type header. */
+    contentType?: string | null;
+    chunked?: boolean;
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const target = new URL(options.path ?? '/', url);
-    const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/json' };
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.contentType !== null) headers['Content-Type'] = options.contentType ?? 'application/json';
     if (!options.chunked) headers['Content-Length'] = String(Buffer.byteLength(body));
     const req = request(target, { method: options.method ?? 'POST', agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];

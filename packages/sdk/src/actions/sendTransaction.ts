@@ -36,7 +36,10 @@ export interface SendTransactionParameters {
   namespace: Hex;
   /** Application bytes (an order), at most MAX_TX_PAYLOAD_BYTES (4096). */
   payload: Hex;
-  /** The sender's nonce; filled from the client's nonceManager when omitted. */
+  /**
+   * The sender's nonce; filled from the client's nonceManager when omitted (by default: the
+   * node's synod_getNextNonce on the address's first transaction, then counted locally).
+   */
   nonce?: bigint | undefined;
   /** Unix seconds after which the transaction may not be included; default now + 60 s. */
   validUntil?: bigint | undefined;
@@ -92,7 +95,8 @@ export async function sendTransaction(
   const sender = account.address.toLowerCase() as Address;
   const { networkId } = client.network;
   const autoNonce = parameters.nonce === undefined;
-  const nonce = parameters.nonce ?? (await client.nonceManager.consume({ address: sender, networkId }));
+  const nonce =
+    parameters.nonce ?? (await client.nonceManager.consume({ address: sender, networkId, client }));
   const releaseNonce = () => {
     if (autoNonce) client.nonceManager.release({ address: sender, networkId, nonce });
   };

@@ -1,37 +1,16 @@
+import { RPC_ERRORS, type RpcErrorName } from '../internal/protocol.ts';
 import { BaseError } from './base.ts';
 
 /**
- * One class per error code of the Synod JSON-RPC (the node's packages/node/src/rpc/errors.ts;
- * docs/openrpc.json lists them per method). A response's `error.data.code` (the symbolic name)
- * picks the class; the numeric code is the fallback. test/rpcTypes.test.ts fails to compile if
- * the node gains a code this table lacks.
+ * One class per error code of the Synod JSON-RPC: the table the node answers with is
+ * @synod/protocol's RPC_ERRORS (docs/openrpc.json lists them per method), and each class takes
+ * its numeric code from it. A response's `error.data.code` (the symbolic name) picks the class;
+ * the numeric code is the fallback. RPC_ERROR_CLASSES is typed by RpcErrorName, so a code added
+ * to the shared table without a class here does not compile.
  */
 
-/** Symbolic names of every RPC error (`error.data.code`). */
-export type RpcErrorName =
-  | 'PARSE_ERROR'
-  | 'INVALID_REQUEST'
-  | 'METHOD_NOT_FOUND'
-  | 'INVALID_PARAMS'
-  | 'INTERNAL_ERROR'
-  | 'RESPONSE_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_SUBSCRIPTIONS'
-  | 'SUBSCRIPTIONS_UNSUPPORTED'
-  | 'TIMEOUT'
-  | 'UNAVAILABLE'
-  | 'MALFORMED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'WRONG_NETWORK'
-  | 'EXPIRED'
-  | 'BAD_SIGNATURE'
-  | 'HIGH_S'
-  | 'SIGNER_MISMATCH'
-  | 'NONCE_USED'
-  | 'NONCE_TOO_FAR_AHEAD'
-  | 'SENDER_FULL'
-  | 'MEMPOOL_FULL'
-  | 'DUPLICATE_NONCE';
+/** Symbolic names of every RPC error (`error.data.code`), from the shared table. */
+export type { RpcErrorName };
 
 /** The `error` member of a JSON-RPC response. */
 export interface RpcErrorObject {
@@ -106,12 +85,12 @@ export class RpcRequestError extends BaseError {
 function rpcErrorClass<const Name extends string, const DataCode extends RpcErrorName>(
   name: Name,
   dataCode: DataCode,
-  code: number,
   shortMessage: string,
 ) {
+  const code = RPC_ERRORS[dataCode].code;
   const info: RpcErrorClassInfo = { name, code, dataCode, shortMessage };
   return class extends RpcRequestError {
-    static readonly code = code;
+    static readonly code: (typeof RPC_ERRORS)[DataCode]['code'] = code;
     static readonly dataCode: DataCode = dataCode;
     declare readonly name: Name;
     declare readonly dataCode: DataCode;
@@ -127,7 +106,6 @@ function rpcErrorClass<const Name extends string, const DataCode extends RpcErro
 export const ParseRpcError = rpcErrorClass(
   'ParseRpcError',
   'PARSE_ERROR',
-  -32700,
   'The node could not parse the request.',
 );
 export type ParseRpcError = InstanceType<typeof ParseRpcError>;
@@ -135,7 +113,6 @@ export type ParseRpcError = InstanceType<typeof ParseRpcError>;
 export const InvalidRequestRpcError = rpcErrorClass(
   'InvalidRequestRpcError',
   'INVALID_REQUEST',
-  -32600,
   'The request is not a valid JSON-RPC request.',
 );
 export type InvalidRequestRpcError = InstanceType<typeof InvalidRequestRpcError>;
@@ -143,7 +120,6 @@ export type InvalidRequestRpcError = InstanceType<typeof InvalidRequestRpcError>
 export const MethodNotFoundRpcError = rpcErrorClass(
   'MethodNotFoundRpcError',
   'METHOD_NOT_FOUND',
-  -32601,
   'The node does not support this method.',
 );
 export type MethodNotFoundRpcError = InstanceType<typeof MethodNotFoundRpcError>;
@@ -151,7 +127,6 @@ export type MethodNotFoundRpcError = InstanceType<typeof MethodNotFoundRpcError>
 export const InvalidParamsRpcError = rpcErrorClass(
   'InvalidParamsRpcError',
   'INVALID_PARAMS',
-  -32602,
   'A parameter is missing or invalid.',
 );
 export type InvalidParamsRpcError = InstanceType<typeof InvalidParamsRpcError>;
@@ -159,7 +134,6 @@ export type InvalidParamsRpcError = InstanceType<typeof InvalidParamsRpcError>;
 export const InternalRpcError = rpcErrorClass(
   'InternalRpcError',
   'INTERNAL_ERROR',
-  -32603,
   'The node failed to serve the request.',
 );
 export type InternalRpcError = InstanceType<typeof InternalRpcError>;
@@ -170,7 +144,6 @@ export type InternalRpcError = InstanceType<typeof InternalRpcError>;
 export const ResponseTooLargeError = rpcErrorClass(
   'ResponseTooLargeError',
   'RESPONSE_TOO_LARGE',
-  -32004,
   'The response exceeds the node’s size limit.',
 );
 export type ResponseTooLargeError = InstanceType<typeof ResponseTooLargeError>;
@@ -178,7 +151,6 @@ export type ResponseTooLargeError = InstanceType<typeof ResponseTooLargeError>;
 export const RateLimitedError = rpcErrorClass(
   'RateLimitedError',
   'RATE_LIMITED',
-  -32005,
   'Rate limited by the node.',
 );
 export type RateLimitedError = InstanceType<typeof RateLimitedError>;
@@ -186,7 +158,6 @@ export type RateLimitedError = InstanceType<typeof RateLimitedError>;
 export const TooManySubscriptionsError = rpcErrorClass(
   'TooManySubscriptionsError',
   'TOO_MANY_SUBSCRIPTIONS',
-  -32006,
   'Too many subscriptions on this connection.',
 );
 export type TooManySubscriptionsError = InstanceType<typeof TooManySubscriptionsError>;
@@ -194,7 +165,6 @@ export type TooManySubscriptionsError = InstanceType<typeof TooManySubscriptions
 export const SubscriptionsUnsupportedError = rpcErrorClass(
   'SubscriptionsUnsupportedError',
   'SUBSCRIPTIONS_UNSUPPORTED',
-  -32007,
   'Subscriptions need a WebSocket transport.',
 );
 export type SubscriptionsUnsupportedError = InstanceType<typeof SubscriptionsUnsupportedError>;
@@ -202,7 +172,6 @@ export type SubscriptionsUnsupportedError = InstanceType<typeof SubscriptionsUns
 export const NodeTimeoutError = rpcErrorClass(
   'NodeTimeoutError',
   'TIMEOUT',
-  -32008,
   'The node timed out serving the request.',
 );
 export type NodeTimeoutError = InstanceType<typeof NodeTimeoutError>;
@@ -210,7 +179,6 @@ export type NodeTimeoutError = InstanceType<typeof NodeTimeoutError>;
 export const NodeUnavailableError = rpcErrorClass(
   'NodeUnavailableError',
   'UNAVAILABLE',
-  -32009,
   'The node is unavailable.',
 );
 export type NodeUnavailableError = InstanceType<typeof NodeUnavailableError>;
@@ -221,7 +189,6 @@ export type NodeUnavailableError = InstanceType<typeof NodeUnavailableError>;
 export const MalformedTransactionError = rpcErrorClass(
   'MalformedTransactionError',
   'MALFORMED',
-  -32010,
   'The transaction is malformed.',
 );
 export type MalformedTransactionError = InstanceType<typeof MalformedTransactionError>;
@@ -229,7 +196,6 @@ export type MalformedTransactionError = InstanceType<typeof MalformedTransaction
 export const PayloadTooLargeError = rpcErrorClass(
   'PayloadTooLargeError',
   'PAYLOAD_TOO_LARGE',
-  -32011,
   'The transaction payload is too large.',
 );
 export type PayloadTooLargeError = InstanceType<typeof PayloadTooLargeError>;
@@ -237,7 +203,6 @@ export type PayloadTooLargeError = InstanceType<typeof PayloadTooLargeError>;
 export const WrongNetworkError = rpcErrorClass(
   'WrongNetworkError',
   'WRONG_NETWORK',
-  -32012,
   'The transaction is for another network.',
 );
 export type WrongNetworkError = InstanceType<typeof WrongNetworkError>;
@@ -245,7 +210,6 @@ export type WrongNetworkError = InstanceType<typeof WrongNetworkError>;
 export const TransactionExpiredError = rpcErrorClass(
   'TransactionExpiredError',
   'EXPIRED',
-  -32013,
   'The transaction has expired.',
 );
 export type TransactionExpiredError = InstanceType<typeof TransactionExpiredError>;
@@ -253,7 +217,6 @@ export type TransactionExpiredError = InstanceType<typeof TransactionExpiredErro
 export const BadSignatureError = rpcErrorClass(
   'BadSignatureError',
   'BAD_SIGNATURE',
-  -32014,
   'The transaction signature is invalid.',
 );
 export type BadSignatureError = InstanceType<typeof BadSignatureError>;
@@ -261,7 +224,6 @@ export type BadSignatureError = InstanceType<typeof BadSignatureError>;
 export const NonCanonicalSignatureError = rpcErrorClass(
   'NonCanonicalSignatureError',
   'HIGH_S',
-  -32015,
   'The transaction signature is not canonical (high s).',
 );
 export type NonCanonicalSignatureError = InstanceType<typeof NonCanonicalSignatureError>;
@@ -269,7 +231,6 @@ export type NonCanonicalSignatureError = InstanceType<typeof NonCanonicalSignatu
 export const SignerMismatchError = rpcErrorClass(
   'SignerMismatchError',
   'SIGNER_MISMATCH',
-  -32016,
   'The signature does not recover the sender.',
 );
 export type SignerMismatchError = InstanceType<typeof SignerMismatchError>;
@@ -277,18 +238,12 @@ export type SignerMismatchError = InstanceType<typeof SignerMismatchError>;
 // A transaction the mempool will not take now. ------------------------------------------------
 
 /** -32020: the nonce is finalized or held by another pending transaction. */
-export const NonceUsedError = rpcErrorClass(
-  'NonceUsedError',
-  'NONCE_USED',
-  -32020,
-  'The nonce was already used.',
-);
+export const NonceUsedError = rpcErrorClass('NonceUsedError', 'NONCE_USED', 'The nonce was already used.');
 export type NonceUsedError = InstanceType<typeof NonceUsedError>;
 /** -32021: too large a gap after the sender's next nonce; send the missing ones first. */
 export const NonceTooFarAheadError = rpcErrorClass(
   'NonceTooFarAheadError',
   'NONCE_TOO_FAR_AHEAD',
-  -32021,
   'The nonce is too far ahead.',
 );
 export type NonceTooFarAheadError = InstanceType<typeof NonceTooFarAheadError>;
@@ -296,7 +251,6 @@ export type NonceTooFarAheadError = InstanceType<typeof NonceTooFarAheadError>;
 export const SenderQueueFullError = rpcErrorClass(
   'SenderQueueFullError',
   'SENDER_FULL',
-  -32022,
   'The sender has too many pending transactions.',
 );
 export type SenderQueueFullError = InstanceType<typeof SenderQueueFullError>;
@@ -304,7 +258,6 @@ export type SenderQueueFullError = InstanceType<typeof SenderQueueFullError>;
 export const MempoolFullError = rpcErrorClass(
   'MempoolFullError',
   'MEMPOOL_FULL',
-  -32023,
   'The node’s mempool is full.',
 );
 export type MempoolFullError = InstanceType<typeof MempoolFullError>;
@@ -312,7 +265,6 @@ export type MempoolFullError = InstanceType<typeof MempoolFullError>;
 export const DuplicateNonceError = rpcErrorClass(
   'DuplicateNonceError',
   'DUPLICATE_NONCE',
-  -32024,
   'Another transaction with this nonce is pending.',
 );
 export type DuplicateNonceError = InstanceType<typeof DuplicateNonceError>;

@@ -8,12 +8,10 @@ import {
 } from '../constants.ts';
 import { type RpcErrorObject, rpcErrorFromResponse } from '../errors/rpc.ts';
 import { TimeoutError, WebSocketRequestError } from '../errors/transport.ts';
+import { SUBSCRIPTION_NOTIFICATION_METHOD } from '../internal/protocol.ts';
 import type { SubscriptionResults, SubscriptionTopic, SynodRpcMethod } from '../types/rpc.ts';
 import type { RequestArguments, RequestOptions, SynodRequestFn, Transport } from './createTransport.ts';
 import { sleep, withRetry } from './retry.ts';
-
-/** Method name of every subscription notification (the node's SUBSCRIPTION_NOTIFICATION_METHOD). */
-const NOTIFICATION_METHOD = 'synod_subscription';
 
 export interface WebSocketTransportConfig {
   /** Retries of a retryable failure (closed socket, rate limited, unavailable). Default 3. */
@@ -300,7 +298,7 @@ class SocketConnection {
       return;
     }
     if (typeof message !== 'object' || message === null) return;
-    if (message.method === NOTIFICATION_METHOD) {
+    if (message.method === SUBSCRIPTION_NOTIFICATION_METHOD) {
       const subscription = this.#byServerId.get(String(message.params?.subscription));
       if (subscription === undefined) return;
       if (subscription.topic === 'transactionFinality') {

@@ -1,22 +1,20 @@
 import type { Address, Hex } from 'viem';
-import type { BlockHeader, FeedPrice, NetworkDomain, SignedTransaction } from '../internal/protocol.ts';
-import type { RpcStatus } from './rpc.ts';
+import type {
+  BlockHeader,
+  FeedPrice,
+  NetworkDomain,
+  SignedTransaction,
+  TransactionInclusionOf,
+} from '../internal/protocol.ts';
+import type { RpcBlockSummary, RpcCertificate, RpcStatus, RpcTransactionStatus } from './rpc.ts';
 
 export type { BlockHeader, FeedPrice, NetworkDomain, SignedTransaction };
 
 /** The committee's threshold signature over a header (96-byte compressed G2 point as hex). */
-export interface Certificate {
-  round: number;
-  signature: Hex;
-}
+export type Certificate = RpcCertificate;
 
-/** What identifies and certifies a block (the newBlocks notification). */
-export interface BlockSummary {
-  /** headerHash(header, network). */
-  hash: Hex;
-  header: BlockHeader;
-  certificate: Certificate;
-}
+/** What identifies and certifies a block (the newBlocks notification); hash = headerHash(header, network). */
+export type BlockSummary = RpcBlockSummary;
 
 /** A transaction as finalized in a block, with its id. */
 export interface FinalizedTransaction extends SignedTransaction {
@@ -31,22 +29,11 @@ export interface Block extends BlockSummary {
   prices: FeedPrice[];
 }
 
-/** Where a finalized transaction is and what proves it. */
-export interface TransactionInclusion {
-  height: number;
-  /** Leaf index in the block's transaction tree. */
-  index: number;
-  blockHash: Hex;
-  header: BlockHeader;
-  certificate: Certificate;
-  /** Sibling hashes from the leaf up to header.txRoot. */
-  proof: Hex[];
-}
+/** Where a finalized transaction is and what proves it (proof: sibling hashes from the leaf up to header.txRoot). */
+export type TransactionInclusion = TransactionInclusionOf<Certificate>;
 
-export type TransactionStatus =
-  | { status: 'unknown' }
-  | { status: 'pending' /** When the node first saw it, unix ms. */; firstSeenMs: number }
-  | ({ status: 'finalized' } & TransactionInclusion);
+/** unknown, pending (firstSeenMs: when the node first saw it), or finalized with its inclusion. */
+export type TransactionStatus = RpcTransactionStatus;
 
 /** A feed's latest finalized price. */
 export interface Price {

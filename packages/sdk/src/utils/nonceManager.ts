@@ -1,19 +1,24 @@
 import type { Address } from 'viem';
+import { getNextNonce } from '../actions/getNextNonce.ts';
+import type { Client } from '../clients/createClient.ts';
 
 /**
- * Nonces of auto-filled transactions. The RPC has no per-sender nonce query yet (and
- * synod_status has no per-sender state), so the default manager counts locally: the first
- * transaction of an address uses `source(address)` (0 by default: a fresh key), each next one
- * the previous + 1. Concurrent sends get distinct, increasing nonces in call order; the node
- * accepts them out of order within its nonce window.
+ * Nonces of auto-filled transactions. The first transaction of an address asks `source` where it
+ * stands (by default the node, `synod_getNextNonce`: past the finalized and pending nonces); from
+ * then on the manager counts locally, each next one the previous + 1, without asking the node
+ * again. Concurrent sends get distinct, increasing nonces in call order (a node read per send
+ * could hand two of them the same nonce); the node accepts them out of order within its nonce
+ * window.
  *
- * After a restart an app must tell the manager where it stands: pass `nonce` explicitly, call
- * `set`, or give a `source` (e.g. the app's own store). Once the node exposes a next-nonce
- * query, it becomes the default source.
+ * When another process sends for the same key, the local count goes stale: `set` it (e.g. after
+ * a NonceUsedError, from getNextNonce), or pass `nonce` explicitly.
  */
 export interface NonceManager {
-  /** The nonce the next transaction of `address` uses; every call returns a new one. */
-  consume(parameters: { address: Address; networkId: number }): Promise<bigint>;
+  /**
+   * The nonce the next transaction of `address` uses; every call returns a new one. `client` is
+   * the client that sends it (what the default source asks).
+   */
+  consume(parameters: { address: Address; networkId: number; client?: Client | undefined }): Promise<bigint>;
   /**
    * The transaction with `nonce` was rejected before admission: the nonce is free again. Only the
    * most recently consumed nonce can be given back; an earlier one leaves a gap the app must fill
@@ -25,9 +30,20 @@ export interface NonceManager {
 }
 
 export interface CreateNonceManagerParameters {
-  /** The first nonce of an address this manager has not seen. Default: 0n. */
-  source?: (parameters: { address: Address; networkId: number }) => Promise<bigint> | bigint;
+  /**
+   * The first nonce of an address this manager has not seen. Default: the node's next nonce for
+   * it (getNextNonce through the sending client), or 0n when consume is called without a client.
+   */
+  source?: (parameters: {
+    address: Address;
+    networkId: number;
+    client: Client | undefined;
+  }) => Promise<bigint> | bigint;
 }
+
+/** The default source: ask the node the transaction is sent to. */
+const nodeSource: NonNullable<CreateNonceManagerParameters['source']> = ({ address, client }) =>
+  client === undefined ? 0n : getNextNonce(client, { address });
 
 /**
  * Senders whose next nonce one manager keeps. A trading app signs with a handful of keys; the
@@ -46,13 +62,13 @@ const MAX_TRACKED_SENDERS = 10_000;
  * ```
  */
 export function createNonceManager(parameters: CreateNonceManagerParameters = {}): NonceManager {
-  const source = parameters.source ?? (() => 0n);
+  const source = parameters.source ?? nodeSource;
   const next = new Map<string, Promise<bigint>>();
   const keyOf = (address: Address, networkId: number) => `${networkId}:${address.toLowerCase()}`;
   return {
-    consume({ address, networkId }) {
+    consume({ address, networkId, client }) {
       const key = keyOf(address, networkId);
-      const nonce = next.get(key) ?? Promise.resolve().then(() => source({ address, networkId }));
+      const nonce = next.get(key) ?? Promise.resolve().then(() => source({ address, networkId, client }));
       // Chained promises: concurrent callers each get the next value, in call order.
       const following = nonce.then((value) => value + 1n);
       next.delete(key);

@@ -116,8 +116,10 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * Serves the bundle, GET /config.json and POST /report on 127.0.0.1, and forwards POST
- * `config.httpPath` to `rpcUrl` (what a dapp's reverse proxy does: the node's HTTP RPC sends no
- * CORS headers, so a page on another origin cannot POST to it; its WebSocket needs no CORS).
+ * `config.httpPath` to `rpcUrl` (what a dapp's reverse proxy does). The node's HTTP RPC answers
+ * CORS only for the origins in its rpc.corsOrigins, which `synod start` does not pass to the RPC
+ * server yet (node.ts), so a page on another origin still cannot POST to it; its WebSocket needs
+ * no CORS.
  */
 export async function servePage(
   bundle: Bundle,

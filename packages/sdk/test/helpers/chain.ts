@@ -245,6 +245,19 @@ export class TestChain implements SynodRpcBackend {
       : { status: 'pending', firstSeenMs: pending.firstSeenMs };
   };
 
+  /** Like the node: past the finalized nonce, then past the sender's gapless pending run. */
+  getNextNonce: SynodRpcBackend['getNextNonce'] = async (sender) => {
+    this.calls.push('getNextNonce');
+    let next = this.#nextNonce.get(sender.toLowerCase()) ?? 0n;
+    const pending = new Set(
+      this.#pending
+        .filter((entry) => entry.transaction.sender.toLowerCase() === sender.toLowerCase())
+        .map((entry) => entry.transaction.nonce),
+    );
+    while (pending.has(next)) next += 1n;
+    return next;
+  };
+
   getBlock: SynodRpcBackend['getBlock'] = async (ref) => {
     this.calls.push('getBlock');
     if (ref === 'latest') return this.#blocks.at(-1);

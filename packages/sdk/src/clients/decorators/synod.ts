@@ -4,6 +4,11 @@ import {
   type GetCommitteeReturnType,
   getCommittee,
 } from '../../actions/getCommittee.ts';
+import {
+  type GetNextNonceParameters,
+  type GetNextNonceReturnType,
+  getNextNonce,
+} from '../../actions/getNextNonce.ts';
 import { type GetPriceParameters, type GetPriceReturnType, getPrice } from '../../actions/getPrice.ts';
 import { type GetStatusParameters, type GetStatusReturnType, getStatus } from '../../actions/getStatus.ts';
 import {
@@ -54,6 +59,7 @@ export interface SynodActions {
   watchPrices(parameters: WatchPricesParameters): WatchPricesReturnType;
   getCommittee(parameters?: GetCommitteeParameters): Promise<GetCommitteeReturnType>;
   getStatus(parameters?: GetStatusParameters): Promise<GetStatusReturnType>;
+  getNextNonce(parameters: GetNextNonceParameters): Promise<GetNextNonceReturnType>;
   /** verifyCertificate with the client's network filled in. */
   verifyCertificate(parameters: Omit<VerifyCertificateParameters, 'network'>): VerifyCertificateReturnType;
   /** verifyTransactionInclusion with the client's network filled in. */
@@ -82,6 +88,7 @@ export function synodActions(client: Client): SynodActions {
     watchPrices: (parameters) => watchPrices(client, parameters),
     getCommittee: (parameters) => getCommittee(client, parameters),
     getStatus: (parameters) => getStatus(client, parameters),
+    getNextNonce: (parameters) => getNextNonce(client, parameters),
     verifyCertificate: (parameters) => verifyCertificate({ ...parameters, network: client.network }),
     verifyTransactionInclusion: (parameters) =>
       verifyTransactionInclusion({ ...parameters, network: client.network }),

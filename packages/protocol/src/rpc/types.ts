@@ -1,0 +1,292 @@
+import type { Address, BlockHeader, Hex } from '../types.ts';
+import type { JsonRpcErrorObject } from './errors.ts';
+
+/**
+ * The JSON shapes of the Synod JSON-RPC: what a node sends and an SDK reads, defined once for
+ * both (docs/openrpc.json is the same API as JSON Schema). Encoding rules:
+ * - bytes, hashes, addresses and signatures: lowercase 0x-hex strings;
+ * - heights, rounds, indices, counts, epochs, network/chain ids and unix-ms timestamps: JSON
+ *   numbers (the protocol keeps them below 2^53, so every JSON parser reads them exactly);
+ * - values a user picks freely and that can exceed 2^53 (nonce, validUntil, price answers):
+ *   decimal strings, e.g. "1000000000000000000". Decimal, not 0x-quantities, because they are
+ *   read by people (prices) and `BigInt(s)` parses them directly.
+ * Types only (and a few constants): nothing here runs on import.
+ */
+
+/** A block header as JSON: the protocol's BlockHeader is JSON-safe as it is (numbers < 2^53, hex). */
+export type RpcHeader = BlockHeader;
+
+export interface RpcCertificate {
+  round: number;
+  /** 96-byte compressed BLS12-381 G2 threshold signature. */
+  signature: Hex;
+}
+
+export interface RpcTransaction {
+  txId: Hex;
+  networkId: number;
+  namespace: Hex;
+  sender: Address;
+  /** uint64, decimal. */
+  nonce: string;
+  payload: Hex;
+  /** uint64 unix seconds, decimal. */
+  validUntil: string;
+  signature: Hex;
+}
+
+export interface RpcBlockPrice {
+  feedId: Hex;
+  /** Fixed-point answer, decimal. */
+  answer: string;
+}
+
+/** The newBlocks notification: what identifies and certifies a block, without its bodies. */
+export interface RpcBlockSummary {
+  /** Header hash. */
+  hash: Hex;
+  header: RpcHeader;
+  certificate: RpcCertificate;
+}
+
+/** A finalized block. `transactions` only when requested with includeTransactions. */
+export interface RpcBlock extends RpcBlockSummary {
+  /** txIds in block order. */
+  transactionIds: Hex[];
+  transactions?: RpcTransaction[];
+  /** Finalized prices, by feedId ascending. */
+  prices: RpcBlockPrice[];
+}
+
+/**
+ * Where a finalized transaction is, with what an L1 contract needs to verify it. `Cert` is the
+ * certificate's form: RpcCertificate (hex signature) on the wire; the node holds its bytes.
+ */
+export interface TransactionInclusionOf<Cert> {
+  height: number;
+  /** Position in the block (tx tree leaf index). */
+  index: number;
+  blockHash: Hex;
+  header: BlockHeader;
+  certificate: Cert;
+  /** Merkle proof of the transaction leaf against header.txRoot (sibling hashes, leaf to root). */
+  proof: Hex[];
+}
+
+/** unknown, pending (since firstSeenMs, unix ms, on this node), or finalized with its inclusion. */
+export type TransactionStatusOf<Cert> =
+  | { status: 'unknown' }
+  | { status: 'pending'; firstSeenMs: number }
+  | ({ status: 'finalized' } & TransactionInclusionOf<Cert>);
+
+/** synod_getTransactionStatus's finalized answer, and the transactionFinality notification. */
+export type RpcInclusion = { status: 'finalized' } & TransactionInclusionOf<RpcCertificate>;
+export type RpcTransactionStatus = TransactionStatusOf<RpcCertificate>;
+
+export interface RpcPrice {
+  feedId: Hex;
+  answer: string;
+  /** Height of the block that finalized it. */
+  height: number;
+  /** That block's time, unix ms. */
+  timestampMs: number;
+  /** synod_getPrice only: the leaf index in the block's price tree. */
+  index?: number;
+  blockHash?: Hex;
+  header?: RpcHeader;
+  certificate?: RpcCertificate;
+  /** Merkle proof of the price leaf against header.priceRoot, leaf to root. */
+  proof?: Hex[];
+}
+
+export interface RpcCommittee {
+  epoch: number;
+  /** Signatures needed for a certificate (2f+1). */
+  threshold: number;
+  /** 48-byte compressed G1 group public key. */
+  groupPublicKey: Hex;
+  members: { index: number; blsPublicKey: Hex; peerId: string | null; address: Address | null }[];
+}
+
+/**
+ * One feed in synod_status: the chain's view (finalized price, breaker, staleness) and this
+ * validator's sources. `Decimal` holds the fixed-point prices: decimal strings on the wire
+ * (RpcOracleFeedStatus); the node builds it with bigints before encoding.
+ */
+export interface OracleFeedStatusOf<Decimal> {
+  feedId: Hex;
+  /** BASE/QUOTE when this validator observes the feed. */
+  pair: string | null;
+  decimals: number;
+  /** No finalized price younger than the feed's maxAgeMs. */
+  stale: boolean;
+  lastPrice: { answer: Decimal; height: number; timestampMs: number } | null;
+  /** now − lastPrice.timestampMs. */
+  ageMs: number | null;
+  /** A move held by the circuit breaker. */
+  breaker: {
+    direction: 'up' | 'down';
+    consecutiveHeights: number;
+    firstHeight: number;
+    lastMedian: Decimal;
+  } | null;
+  /** This validator's latest observation (what its next vote extension carries). */
+  observation: {
+    price: Decimal | null;
+    priceAtMs: number | null;
+    observedAtMs: number;
+    reason: string | null;
+    usedSourceIds: string[];
+  } | null;
+  sources: {
+    id: string;
+    kind: string;
+    healthy: boolean;
+    consecutiveFailures: number;
+    retryAtMs: number | null;
+    lastPrice: Decimal | null;
+    lastPriceAtMs: number | null;
+    ageMs: number | null;
+    lastErrorCode: string | null;
+    lastErrorMessage: string | null;
+  }[];
+}
+
+export type RpcOracleFeedStatus = OracleFeedStatusOf<string>;
+
+/** The L1 submitter in synod_status. */
+export interface RpcL1Status {
+  /** The node's Ethereum account (it pays for postings). */
+  account: Address;
+  inbox: Address;
+  priceFeeds: Address | null;
+  postEveryHeaders: number;
+  /** False until L1 answered with the expected chain id (the submitter starts then). */
+  chainChecked: boolean;
+  running: boolean;
+  reachable: boolean;
+  l1LatestHeight: number;
+  plannedHeight: number;
+  backlog: number;
+  backlogHeights: number[];
+  lastPostedHeight: number;
+  lastError: { code: string; message: string; atMs: number } | null;
+  pendingTransaction: {
+    hash: Hex;
+    nonce: number;
+    height: number;
+    kind: string;
+    maxFeePerGas: string;
+    maxPriorityFeePerGas: string;
+    firstSentAtMs: number;
+    replacements: number;
+  } | null;
+  headersPosted: number;
+  pricesPosted: number;
+  duplicateSubmissions: number;
+  feeBumps: number;
+}
+
+export interface RpcStatus {
+  /** Software version of the node. */
+  version: string;
+  networkId: number;
+  chainId: number;
+  inbox: Address;
+  epoch: number;
+  /** Highest finalized height (0 before the first block). */
+  finalizedHeight: number;
+  /** Header hash at finalizedHeight, null before the first block. */
+  finalizedHash: Hex | null;
+  /** Height and round consensus is working on. */
+  consensusHeight: number;
+  consensusRound: number;
+  /** True while catching up from peers. */
+  syncing: boolean;
+  peers: number;
+  mempoolTransactions: number;
+  mempoolBytes: number;
+  /** Every configured feed. */
+  oracle: RpcOracleFeedStatus[];
+  /** The L1 submitter; null without l1.rpcUrl. */
+  l1: RpcL1Status | null;
+}
+
+/** synod_getL1Proof: the SettlementInbox view call that proves a finalized transaction. */
+export type RpcL1Proof =
+  | { status: 'unknown' }
+  /** Finalized at `height`, above every header the inbox holds (`l1LatestHeight`): retry later. */
+  | { status: 'not-yet-on-l1'; height: number; l1LatestHeight: number }
+  /** Finalized, but this node cannot build the proof (pruned body, history too long). */
+  | { status: 'unprovable'; height: number; reason: 'BODY_PRUNED' | 'HISTORY_TOO_LONG'; message: string }
+  | {
+      status: 'proven';
+      txId: Hex;
+      height: number;
+      /** The posted header the proof is checked against (= height when that header was posted). */
+      anchorHeight: number;
+      /** The contract to call (SettlementInbox). */
+      contract: Address;
+      function: 'verifyTransaction' | 'verifyTransactionInHistory';
+      /** ABI arguments in ABI order; integers as decimal strings, structs as objects, bytes as hex. */
+      args: readonly unknown[];
+      /** ABI-encoded calldata of the same call: eth_call { to: contract, data } returns true. */
+      data: Hex;
+    };
+
+/** What synod_subscribe can watch. */
+export const SUBSCRIPTION_TOPICS = ['newBlocks', 'transactionFinality', 'prices'] as const;
+export type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
+
+/** What a subscription delivers per topic. */
+export interface SubscriptionResults {
+  newBlocks: RpcBlockSummary;
+  /** Once; the subscription ends after it. */
+  transactionFinality: RpcInclusion;
+  prices: RpcPrice;
+}
+
+/** Method name of every subscription notification. */
+export const SUBSCRIPTION_NOTIFICATION_METHOD = 'synod_subscription';
+
+/** A subscription notification (WebSocket only; never before the subscribe response). */
+export interface RpcSubscriptionNotification<Topic extends SubscriptionTopic = SubscriptionTopic> {
+  jsonrpc: '2.0';
+  method: typeof SUBSCRIPTION_NOTIFICATION_METHOD;
+  params: { subscription: string; result: SubscriptionResults[Topic] };
+}
+
+/** Every method of the API (rpc.discover aside): its params by position, and its result. */
+export interface SynodRpcSchema {
+  synod_sendTransaction: { params: [transaction: Hex]; result: Hex };
+  synod_getTransactionStatus: { params: [txId: Hex]; result: RpcTransactionStatus };
+  synod_getNextNonce: { params: [sender: Address]; result: string };
+  synod_getBlock: { params: [blockHash: Hex, includeTransactions?: boolean]; result: RpcBlock | null };
+  synod_getBlockByHeight: {
+    params: [height: number | 'latest', includeTransactions?: boolean];
+    result: RpcBlock | null;
+  };
+  synod_getCommittee: { params: [epoch?: number]; result: RpcCommittee | null };
+  synod_getPrice: { params: [feedId: Hex]; result: RpcPrice | null };
+  synod_getL1Proof: { params: [txId: Hex]; result: RpcL1Proof };
+  synod_status: { params: []; result: RpcStatus };
+  synod_subscribe: { params: [topic: SubscriptionTopic, filter?: Hex]; result: string };
+  synod_unsubscribe: { params: [subscriptionId: string]; result: boolean };
+}
+
+export type SynodRpcMethod = keyof SynodRpcSchema;
+export type SynodRpcParams<Method extends SynodRpcMethod> = SynodRpcSchema[Method]['params'];
+export type SynodRpcResult<Method extends SynodRpcMethod> = SynodRpcSchema[Method]['result'];
+
+/** A JSON-RPC request for `Method`. */
+export interface RpcRequest<Method extends SynodRpcMethod = SynodRpcMethod> {
+  jsonrpc: '2.0';
+  id: number | string | null;
+  method: Method;
+  params: SynodRpcParams<Method>;
+}
+
+/** A JSON-RPC response to a request for `Method`: its result, or an error. */
+export type RpcResponse<Method extends SynodRpcMethod = SynodRpcMethod> =
+  | { jsonrpc: '2.0'; id: number | string | null; result: SynodRpcResult<Method> }
+  | { jsonrpc: '2.0'; id: number | string | null; error: JsonRpcErrorObject };
