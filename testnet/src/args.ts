@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { MAX_BASE_PORT, MAX_NODES } from './ports.ts';
 
-/** Byzantine strategies by their command-line name (issue #9), each a simulator behaviour of the node. */
+/**
+ * Byzantine strategies by their command-line name (issue #9), each with the simulator actor whose
+ * moves it reuses (packages/node/src/behaviour, run by byzantine-node.ts; docs/consensus.md).
+ */
 export const BYZANTINE_STRATEGIES = {
   equivocate: 'equivocator',
   censor: 'censor',

@@ -5,6 +5,8 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** The `synod` CLI, run with process.execPath (Node 24 under pnpm), as an operator would. */
 export const SYNOD_CLI = join(REPO_ROOT, 'packages', 'node', 'src', 'cli', 'main.ts');
+/** The testnet's byzantine validator: `synod start` with a test-only behaviour (byzantine-node.ts). */
+export const BYZANTINE_NODE_SCRIPT = join(REPO_ROOT, 'testnet', 'src', 'byzantine-node.ts');
 /** The price simulator as a process (packages/oracle/scripts/simulator.ts). */
 export const SIMULATOR_SCRIPT = join(REPO_ROOT, 'packages', 'oracle', 'scripts', 'simulator.ts');
 

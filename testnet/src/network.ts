@@ -6,7 +6,7 @@ import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
 import type { Progress } from './progress.ts';
 import { createNodeRpc, type NodeRpc, type NodeStatus } from './rpc.ts';
 import type { TestnetSetup } from './setup.ts';
-import { spawnSynodStart } from './synod.ts';
+import { spawnByzantineNode, spawnSynodStart } from './synod.ts';
 import { TimeoutError, waitUntil } from './wait.ts';
 
 /** The simulator answers within a second of starting; 20 s covers a loaded machine. */
@@ -77,7 +77,7 @@ export function isByzantineIndex(
   return index >= options.nodes - options.byzantine;
 }
 
-/** `synod start` on every node, then waits until each RPC answers. */
+/** `synod start` on every honest node, the byzantine entry on the last K, then waits until each RPC answers. */
 export async function startNodes(
   setup: TestnetSetup,
   options: TestnetOptions,
@@ -86,13 +86,16 @@ export async function startNodes(
 ): Promise<RunningNode[]> {
   const nodes = setup.plan.nodes.map((ports, index): RunningNode => {
     const byzantine = isByzantineIndex(index, options);
-    const child = spawnSynodStart(supervisor, {
+    const where = {
       index,
       dataDir: setup.layout.nodeDir(index),
       passwordFile: setup.layout.passwordFile,
       logPath: setup.layout.nodeLog(index),
-      strategy: byzantine ? options.strategy : undefined,
-    });
+    };
+    const child =
+      byzantine && options.strategy !== undefined
+        ? spawnByzantineNode(supervisor, { ...where, strategy: options.strategy })
+        : spawnSynodStart(supervisor, where);
     const rpcUrl = `http://127.0.0.1:${ports.rpc}/`;
     return {
       index,

@@ -19,7 +19,6 @@ import {
   healthProblems,
   type TestnetSummary,
 } from './summary.ts';
-import { synodSupportsByzantine } from './synod.ts';
 import { sleep } from './wait.ts';
 
 /** The live status line is refreshed this often. */
@@ -48,6 +47,16 @@ export interface RunTestnetContext {
   startedAtMs: number;
   layout?: TestnetLayout;
   supervisor?: ProcessSupervisor;
+  /** Tests and tools that look at the running network beyond the summary (end-to-end checks). */
+  inspector?: RunInspector;
+}
+
+/** Hooks into a run, each while every process is up. A hook that throws fails the run. */
+export interface RunInspector {
+  /** Once the first block is finalized, before the load starts. */
+  started?(network: RunningNetwork, setup: TestnetSetup): void;
+  /** With --json, after the drain and the summary (healthy or not), before anything is stopped. */
+  beforeStop?(network: RunningNetwork, summary: TestnetSummary): Promise<void>;
 }
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -62,12 +71,6 @@ const STOP_ORDER = [(child: ManagedProcess) => child.name !== 'anvil'];
  */
 export async function runTestnet(options: TestnetOptions, context: RunTestnetContext): Promise<number> {
   const { io, signal } = context;
-  if (options.byzantine > 0 && !synodSupportsByzantine()) {
-    io.stderr(
-      `pnpm testnet: --byzantine is not supported yet: \`synod start\` has no byzantine mode (a test-only \`--byzantine <behaviour>\` flag) to run "${options.strategy}" with. See testnet/README.md.\n`,
-    );
-    return ExitCode.usage;
-  }
   const layout = context.layout ?? testnetLayout();
   const supervisor = context.supervisor ?? new ProcessSupervisor({ onChange: processListWriter(layout) });
   const humanOut = options.json ? io.stderr : io.stdout;
@@ -101,6 +104,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     humanOut(formatTable(setup, network.nodes, network.simulator !== undefined));
     humanOut(`Logs of every process: ${layout.logs}/ (node-<i>.log, anvil.log, simulator.log)\n`);
 
+    context.inspector?.started?.(network, setup);
     const followed = network.nodes.find((node) => !node.byzantine)!;
     const startHeight = network.firstHeight;
     follower = new ChainFollower({ rpc: followed.rpc, fromHeight: startHeight });
@@ -139,6 +143,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       progress,
     });
     io.stdout(`${formatSummary(summary)}\n`);
+    await context.inspector?.beforeStop?.(network, summary);
     const problems = healthProblems(summary);
     if (problems.length > 0) {
       io.stderr(`pnpm testnet: unhealthy run: ${problems.join('; ')}\n`);

@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import type { Address } from 'viem';
-import { BYZANTINE_STRATEGIES, type ByzantineStrategy } from './args.ts';
+import type { ByzantineStrategy } from './args.ts';
 import { dkgArguments, initArguments } from './config.ts';
-import { SYNOD_CLI } from './layout.ts';
+import { BYZANTINE_NODE_SCRIPT, SYNOD_CLI } from './layout.ts';
 import type { GenesisParticipantJson } from './node-api.ts';
 import type { NodePorts } from './ports.ts';
 import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
@@ -99,46 +98,44 @@ export async function awaitSynodDkg(child: ManagedProcess, index: number): Promi
   await expectSuccess(child, `synod dkg of node-${index}`);
 }
 
-/** The flag that puts a node in a byzantine mode; `synod start --help` lists it once the node has one. */
-export const BYZANTINE_FLAG = '--byzantine';
-
-/**
- * Whether `synod start` has a (test-only) byzantine mode, read from its --help. The node decides
- * what each behaviour does (its simulator's actors: equivocator, censor, frontRunner,
- * priceManipulator); the runner only picks which nodes run it.
- */
-export function synodSupportsByzantine(): boolean {
-  const help = spawnSync(process.execPath, [SYNOD_CLI, 'start', '--help'], {
-    env: childEnvironment(),
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return help.status === 0 && help.stdout.includes(BYZANTINE_FLAG);
+export function spawnSynodStart(
+  supervisor: ProcessSupervisor,
+  parameters: { index: number; dataDir: string; passwordFile: string; logPath: string },
+): ManagedProcess {
+  return supervisor.spawn(
+    `node-${parameters.index}`,
+    process.execPath,
+    [SYNOD_CLI, 'start', '--data-dir', parameters.dataDir, '--password-file', parameters.passwordFile],
+    { logPath: parameters.logPath, env: childEnvironment() },
+  );
 }
 
-export function spawnSynodStart(
+/**
+ * A byzantine node: not `synod start` (the product has no byzantine mode), but the testnet's own
+ * entry, which loads the same config and calls the node's startNode with the strategy's test-only
+ * behaviour (byzantine-node.ts). Same name, data dir, log and signals as an honest node.
+ */
+export function spawnByzantineNode(
   supervisor: ProcessSupervisor,
   parameters: {
     index: number;
     dataDir: string;
     passwordFile: string;
     logPath: string;
-    strategy?: ByzantineStrategy | undefined;
+    strategy: ByzantineStrategy;
   },
 ): ManagedProcess {
-  const byzantine =
-    parameters.strategy === undefined ? [] : [BYZANTINE_FLAG, BYZANTINE_STRATEGIES[parameters.strategy]];
   return supervisor.spawn(
     `node-${parameters.index}`,
     process.execPath,
     [
-      SYNOD_CLI,
-      'start',
+      BYZANTINE_NODE_SCRIPT,
+      '--strategy',
+      parameters.strategy,
       '--data-dir',
       parameters.dataDir,
       '--password-file',
       parameters.passwordFile,
-      ...byzantine,
     ],
     { logPath: parameters.logPath, env: childEnvironment() },
   );

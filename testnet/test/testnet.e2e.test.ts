@@ -113,21 +113,6 @@ describe('pnpm testnet, end to end', () => {
     expect(code, stderr).toBe(0);
   }, 120_000);
 
-  test('--byzantine says plainly that the node has no byzantine mode yet (exit 2)', async () => {
-    let stderr = '';
-    const code = await runTestnet(options({ byzantine: 1, strategy: 'equivocate' }), {
-      io: { stdout: () => {}, stderr: (text) => (stderr += text), isTty: false },
-      signal: new AbortController().signal,
-      startedAtMs: Date.now(),
-      layout,
-    });
-    if (code === 2) expect(stderr).toMatch(/not supported yet/);
-    else
-      expect.fail(
-        `the node now has a byzantine mode: replace this test with the strategy run (exit ${code})`,
-      );
-  }, 30_000);
-
   test.each(['SIGINT', 'SIGTERM'] as const)(
     '%s stops every child process; none is left behind',
     async (signal) => {

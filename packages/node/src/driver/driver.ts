@@ -19,6 +19,7 @@ import {
   VoteKind,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
+import type { BehaviourContext } from '../behaviour/types.ts';
 import { contentOfCommit, inclusionListForExtension } from '../consensus/commitContent.ts';
 import {
   applyBlock,
@@ -36,6 +37,7 @@ import type {
   ConsensusInput,
   ConsensusOutput,
   ExtensionPayload,
+  ProposedBlock,
   SafetyRecord,
 } from '../consensus/types.ts';
 import type { ListedBody, LoggedVote } from '../storage/store.ts';
@@ -106,6 +108,8 @@ export class ConsensusDriver {
   #heightStartedMs = 0;
   #roundStartedMs = 0;
   #roundKey = '';
+  /** What a test-only behaviour may read of this node (components.behaviour). */
+  readonly #behaviourContext: BehaviourContext;
 
   constructor(init: ConsensusDriverInit, components: ConsensusDriverComponents) {
     this.#init = init;
@@ -116,6 +120,13 @@ export class ConsensusDriver {
     };
     this.#nowMs = components.nowMs ?? Date.now;
     this.#logger = components.logger;
+    this.#behaviourContext = {
+      validatorIndex: init.validatorIndex,
+      validatorCount: init.validatorCount,
+      crypto: components.crypto,
+      nowMs: () => this.#nowMs(),
+      body: (txId) => this.body(txId),
+    };
   }
 
   /** Height consensus is working on (latest finalized + 1). */
@@ -319,9 +330,13 @@ export class ConsensusDriver {
             (performance.now() - this.#roundStartedMs) / 1000,
           );
         }
-        this.#components.network.publish(message).catch((error: unknown) => {
-          this.#logger?.warn({ err: error, type: message.type }, 'publishing a consensus message failed');
-        });
+        const { behaviour } = this.#components;
+        const messages = behaviour?.outgoing?.(message, this.#behaviourContext) ?? [message];
+        for (const sent of messages) {
+          this.#components.network.publish(sent).catch((error: unknown) => {
+            this.#logger?.warn({ err: error, type: sent.type }, 'publishing a consensus message failed');
+          });
+        }
         return;
       }
       case 'send':
@@ -527,7 +542,8 @@ export class ConsensusDriver {
       if (tx === undefined) throw new Error(`assertion failed: listed ${txId} without its body`);
       this.#unpersistedListed.set(key, { height, txId, tx });
     }
-    return { timestampMs: this.#nowMs(), inclusionList, prices };
+    const payload: ExtensionPayload = { timestampMs: this.#nowMs(), inclusionList, prices };
+    return this.#components.behaviour?.extendVote?.(payload, height, this.#behaviourContext) ?? payload;
   }
 
   #contentContext(): ContentContext {
@@ -616,10 +632,21 @@ export class ConsensusDriver {
 
   /** getValue() (L18): the fair content over the previous commit's extensions. */
   #buildBlock(output: Extract<ConsensusOutput, { type: 'buildBlock' }>): void {
-    const answer = (block: ReturnType<typeof toProposedBlock> | null) =>
-      this.#enqueue({ type: 'blockBuilt', height: output.height, round: output.round, block });
-    const derive = () =>
-      deriveBlockContent(this.#contentContext(), output.parentExtensions, this.#init.validatorIndex);
+    const { behaviour } = this.#components;
+    const answer = (block: ProposedBlock | null) =>
+      this.#enqueue({
+        type: 'blockBuilt',
+        height: output.height,
+        round: output.round,
+        block:
+          block === null
+            ? null
+            : (behaviour?.proposedBlock?.(block, output.height, this.#behaviourContext) ?? block),
+      });
+    const extensions =
+      behaviour?.proposalExtensions?.(output.parentExtensions, output.height, this.#behaviourContext) ??
+      output.parentExtensions;
+    const derive = () => deriveBlockContent(this.#contentContext(), extensions, this.#init.validatorIndex);
     const first = derive();
     if (first.ok) {
       this.#contents.set(first.content.blockId, first.content);
@@ -794,7 +821,7 @@ export interface SyncedExtensions {
   commit: readonly SignedVoteExtension[];
 }
 
-function toProposedBlock(content: BlockContent) {
+function toProposedBlock(content: BlockContent): ProposedBlock {
   return {
     header: content.header,
     transactionIds: content.transactions.map((entry) => entry.txId),

@@ -7,6 +7,7 @@ import type {
   SignedTransaction,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
+import type { NodeBehaviour } from '../behaviour/types.ts';
 import type { BlockContent } from '../consensus/content.ts';
 import type { ConsensusCrypto, ConsensusMessage, TimeoutConfig } from '../consensus/types.ts';
 import type { Mempool } from '../mempool/mempool.ts';
@@ -65,6 +66,11 @@ export interface ConsensusDriverComponents {
    * has stopped; the node should stop too (a restart resumes from disk).
    */
   onFatal?: (error: unknown) => void;
+  /**
+   * Test-only: makes this node byzantine (packages/node/src/behaviour; the testnet's byzantine
+   * entry). Never set by `synod start`; without it the driver is honest.
+   */
+  behaviour?: NodeBehaviour | undefined;
 }
 
 /** A block the driver has stored and applied, for RPC events and metrics. */

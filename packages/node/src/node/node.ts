@@ -9,6 +9,7 @@ import {
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { NodeBehaviour } from '../behaviour/types.ts';
 import { ConfigError } from '../config/errors.ts';
 import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
 import type { SynodConfig } from '../config/schema.ts';
@@ -63,6 +64,11 @@ export interface StartNodeDependencies {
   priceObserver?: PriceObserver;
   /** Called when the node stopped itself after a fatal error (the CLI exits non-zero). */
   onFatal?: (error: unknown) => void;
+  /**
+   * Test-only: a byzantine behaviour for the consensus driver (packages/node/src/behaviour). Only
+   * the end-to-end testnet's byzantine entry passes one; `synod start`, configs and env cannot.
+   */
+  behaviour?: NodeBehaviour;
 }
 
 /** A running node. */
@@ -127,6 +133,8 @@ export async function startNode(
       env: dependencies.env ?? process.env,
     }));
   const identity = await loadValidatorIdentity(layout, password);
+  if (dependencies.behaviour !== undefined)
+    logger.warn({ behaviour: dependencies.behaviour.name }, 'BYZANTINE test behaviour: this node attacks');
   const { committee, validatorIndex } = identity;
 
   if (config.network.inboxAddress === null) {
@@ -263,6 +271,7 @@ export async function startNode(
         metrics: metrics.consensus,
         logger: consensusLogger,
         priceObserver: dependencies.priceObserver ?? oracle?.priceObserver,
+        behaviour: dependencies.behaviour,
         onFatal: (error) => {
           fatal = true;
           dependencies.onFatal?.(error);
@@ -376,6 +385,7 @@ export async function startNode(
         backend,
         host: config.rpc.host,
         port: config.rpc.port,
+        corsOrigins: config.rpc.corsOrigins,
         limits: {
           maxBodyBytes: config.rpc.maxBodyBytes,
           maxWebSocketMessageBytes: config.rpc.maxBodyBytes,

@@ -9,6 +9,15 @@ import {
   type Vote,
   VoteKind,
 } from '@synod/protocol';
+import {
+  censorExtensions,
+  censorInclusionList,
+  conflictingVote,
+  frontRunInclusionList,
+  frontRunOrder,
+  inflateFeedPrices,
+  inflateObservations,
+} from '../behaviour/actions.ts';
 import { contentOfCommit, inclusionListForExtension } from '../consensus/commitContent.ts';
 import {
   applyBlock,
@@ -370,22 +379,14 @@ export class SimNode {
     for (const { txId } of payload.inclusionList) {
       this.unpersistedListed.push({ height, txId, tx: this.mempool.get(txId)!.tx });
     }
-    if (this.behaviour === 'frontRunner' || this.behaviour === 'censor') {
-      // Early times for "its own" transactions (even senders), late ones for everyone else's;
-      // the censor simply leaves the victims (odd senders) out.
-      payload.inclusionList = payload.inclusionList.flatMap((entry) => {
-        const own = this.ownsTransaction(entry.txId);
-        if (this.behaviour === 'censor') return own ? [entry] : [];
-        return [
-          { txId: entry.txId, firstSeenMs: own ? Math.max(0, entry.firstSeenMs - 5_000) : nowMs + 5_000 },
-        ];
-      });
-    }
+    // Early times for "its own" transactions (even senders), late ones for everyone else's;
+    // the censor simply leaves the victims (odd senders) out.
+    const owns = (txId: Hex) => this.ownsTransaction(txId);
+    if (this.behaviour === 'frontRunner')
+      payload.inclusionList = frontRunInclusionList(payload.inclusionList, owns, nowMs);
+    if (this.behaviour === 'censor') payload.inclusionList = censorInclusionList(payload.inclusionList, owns);
     if (this.behaviour === 'priceManipulator' || this.behaviour === 'invalidSigner') {
-      payload.prices = payload.prices.map((observation) => ({
-        ...observation,
-        price: inflate(observation.price),
-      }));
+      payload.prices = inflateObservations(payload.prices);
     }
     return payload;
   }
@@ -402,24 +403,18 @@ export class SimNode {
     parentExtensions: readonly SignedVoteExtension[],
   ): ProposedBlock | null {
     const context = this.contentContext();
+    const owns = (txId: Hex) => this.ownsTransaction(txId);
     let extensions = [...parentExtensions];
     if (this.behaviour === 'censor' && height > 1) {
       // Drop the extensions that list a victim's transaction, down to the 2f+1 minimum.
-      const quorum = 2 * Math.floor((this.world.validatorCount - 1) / 3) + 1;
-      const listsVictim = (extension: SignedVoteExtension) =>
-        extension.inclusionList.some((entry) => !this.ownsTransaction(entry.txId));
-      const keep = extensions.filter((extension) => !listsVictim(extension));
-      const rest = extensions.filter(listsVictim);
-      extensions = [...keep, ...rest.slice(0, Math.max(0, quorum - keep.length))].sort(
-        (a, b) => a.validatorIndex - b.validatorIndex,
-      );
+      extensions = censorExtensions(extensions, owns, this.world.validatorCount);
     }
     if (this.behaviour === 'invalidSigner' && height > 1) {
       // Forges the other validators' extensions with inflated prices (their signatures no longer match).
       extensions = extensions.map((extension) =>
         extension.validatorIndex === this.validatorIndex
           ? extension
-          : { ...extension, prices: extension.prices.map((p) => ({ ...p, price: inflate(p.price) })) },
+          : { ...extension, prices: inflateObservations(extension.prices) },
       );
     }
     const derived = deriveBlockContent(context, extensions, this.validatorIndex);
@@ -430,16 +425,15 @@ export class SimNode {
     let prices = content.prices;
     let modified = false;
     if (this.behaviour === 'censor' && this.random.chance(0.5)) {
-      transactionIds = transactionIds.filter((txId) => this.ownsTransaction(txId));
+      transactionIds = transactionIds.filter(owns);
       modified = true;
     }
     if (this.behaviour === 'frontRunner') {
-      const own = transactionIds.filter((txId) => this.ownsTransaction(txId));
-      transactionIds = [...own, ...transactionIds.filter((txId) => !this.ownsTransaction(txId))];
+      transactionIds = frontRunOrder(transactionIds, owns);
       modified = true;
     }
     if (this.behaviour === 'priceManipulator') {
-      prices = prices.map((price) => ({ ...price, answer: inflate(price.answer) }));
+      prices = inflateFeedPrices(prices);
       modified = true;
     }
     if (modified) {
@@ -505,29 +499,11 @@ export class SimNode {
   }
 
   private conflictingVote(vote: Vote): Vote {
-    const blockId = vote.blockId === NIL_BLOCK_ID ? (`0x${'ee'.repeat(32)}` as Hex) : NIL_BLOCK_ID;
-    const body = {
-      kind: vote.kind,
-      networkId: vote.networkId,
-      height: vote.height,
-      round: vote.round,
-      blockId,
-    };
-    let extension: SignedVoteExtension | null = null;
-    if (vote.kind === VoteKind.Precommit && blockId !== NIL_BLOCK_ID) {
-      const unsigned = {
-        networkId: vote.networkId,
-        height: vote.height,
-        round: vote.round,
-        blockId,
-        validatorIndex: this.validatorIndex,
-        timestampMs: this.localNowMs(),
-        inclusionList: [],
-        prices: [],
-      };
-      extension = { ...unsigned, signature: this.crypto.signExtension(unsigned) };
-    }
-    return { ...body, validatorIndex: this.validatorIndex, signature: this.crypto.signVote(body), extension };
+    return conflictingVote(vote, {
+      crypto: this.crypto,
+      validatorIndex: this.validatorIndex,
+      nowMs: this.localNowMs(),
+    });
   }
 
   /** Another valid block for the same slot (a different proposer index in the header), always fresh. */
@@ -542,11 +518,6 @@ export class SimNode {
     const unsigned = { ...proposal, header, validRound: -1, validRoundCertificate: null };
     return { ...unsigned, signature: this.crypto.signProposal(unsigned) };
   }
-}
-
-/** +4%: inside the oracle's 5% deviation bound, outside the honest observations (±0.1%). */
-function inflate(price: bigint): bigint {
-  return price + (price * 4n) / 100n;
 }
 
 function garbageSignature(signature: Uint8Array): Uint8Array {

@@ -1,0 +1,256 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { ByzantineStrategy, TestnetOptions } from '../src/args.ts';
+import { testnetLayout } from '../src/layout.ts';
+import type { RunningNetwork } from '../src/network.ts';
+import { busyPorts, planPorts } from '../src/ports.ts';
+import { isProcessAlive, ProcessSupervisor } from '../src/processes.ts';
+import { runTestnet } from '../src/runner.ts';
+import { SUMMARY_KEYS, type TestnetSummary } from '../src/summary.ts';
+import { checkHonestPrices, type FinalizedPriceSample, type ObservationSample } from './honest-prices.ts';
+
+/**
+ * Issue #9 §4: a 4-node testnet under load with one byzantine validator, once per strategy
+ * (testnet/README.md "Byzantine nodes"): no acknowledged transaction lost, none finalized twice,
+ * every node's blocks agree, headers reach L1, and every finalized price lies within the honest
+ * nodes' observations. Each strategy gets a fresh testnet (its own directory, --reset, its own
+ * ports), one after the other: a 2-core machine runs one testnet at a time.
+ */
+
+const DURATION_S = 15;
+const LOAD_TPS = 10;
+/** The byzantine validator is the last one (node 0 stays honest). */
+const BYZANTINE_INDEX = 3;
+const HONEST = [0, 1, 2];
+/** Honest observations are read this often (the observer polls about once a second). */
+const SAMPLE_INTERVAL_MS = 200;
+/** Set-up with a DKG (~15 s), start (~7 s), the run, the 15 s drain budget, the stop: with slack for CI. */
+const RUN_TIMEOUT_MS = 150_000;
+
+/** What the strategy's counter (synod_byzantine_actions_total on its /metrics) must show. */
+const EXPECTED_ACTS: Record<ByzantineStrategy, string[]> = {
+  equivocate: ['conflicting-prevote', 'conflicting-precommit'],
+  censor: ['victims-unlisted'],
+  'front-run': ['first-seen-skewed'],
+  'manipulate-prices': ['observations-inflated'],
+};
+
+const usedBases = new Set<number>();
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 30_000 + Math.floor(Math.random() * 300) * 100;
+    if (usedBases.has(base)) continue;
+    if ((await busyPorts(planPorts(base, 4))).length === 0) {
+      usedBases.add(base);
+      return base;
+    }
+  }
+  throw new Error('no free port range');
+}
+
+async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const answer = (await response.json()) as { result?: T; error?: { message: string } };
+  if (answer.error !== undefined) throw new Error(`${method}: ${answer.error.message}`);
+  return answer.result as T;
+}
+
+interface StatusOracle {
+  oracle?: { feedId: string; observation: { price: string | null; observedAtMs: number } | null }[];
+}
+interface BlockAnswer {
+  header: { height: number; timestampMs: number };
+  prices: { feedId: string; answer: string }[];
+}
+
+/** Samples the honest nodes' observations until stopped. */
+function sampleObservations(network: RunningNetwork, samples: ObservationSample[]): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = Date.now();
+      await Promise.all(
+        HONEST.map(async (index) => {
+          const node = network.nodes[index]!;
+          try {
+            const status = await rpc<StatusOracle>(node.rpcUrl, 'synod_status');
+            const sampledAtMs = Date.now();
+            for (const feed of status.oracle ?? []) {
+              if (feed.observation?.price === null || feed.observation === null) continue;
+              samples.push({
+                node: index,
+                feedId: feed.feedId,
+                observedAtMs: feed.observation.observedAtMs,
+                price: BigInt(feed.observation.price),
+                sampledAtMs,
+              });
+            }
+          } catch {
+            // A slow answer under load: the next sample covers it.
+          }
+        }),
+      );
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, SAMPLE_INTERVAL_MS - (Date.now() - started))),
+      );
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
+/** Every finalized price of heights from..to, from an honest node. */
+async function finalizedPrices(rpcUrl: string, from: number, to: number): Promise<FinalizedPriceSample[]> {
+  const prices: FinalizedPriceSample[] = [];
+  for (let height = from; height <= to; height++) {
+    const block = await rpc<BlockAnswer | null>(rpcUrl, 'synod_getBlockByHeight', [height, false]);
+    if (block === null) continue;
+    for (const price of block.prices)
+      prices.push({
+        height,
+        blockTimeMs: Number(block.header.timestampMs),
+        feedId: price.feedId,
+        answer: BigInt(price.answer),
+      });
+  }
+  return prices;
+}
+
+/** The byzantine node's acts by kind, from its /metrics. */
+async function byzantineActs(metricsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) })).text();
+  const acts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^synod_byzantine_actions_total\{.*action="([^"]+)".*\} (\d+)/.exec(line);
+    if (match !== null) acts[match[1]!] = Number(match[2]);
+  }
+  return acts;
+}
+
+describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
+  test.each(Object.keys(EXPECTED_ACTS) as ByzantineStrategy[])(
+    '--strategy %s: nothing lost or duplicated, nodes agree, headers on L1, prices within the honest range',
+    async (strategy) => {
+      const layout = testnetLayout(await mkdtemp(join(tmpdir(), `synod-byzantine-${strategy}-`)));
+      const supervisor = new ProcessSupervisor();
+      const options: TestnetOptions = {
+        nodes: 4,
+        reset: true,
+        basePort: await freeBasePort(),
+        durationS: DURATION_S,
+        json: true,
+        byzantine: 1,
+        strategy,
+        loadTps: LOAD_TPS,
+      };
+      const samples: ObservationSample[] = [];
+      let prices: FinalizedPriceSample[] = [];
+      let acts: Record<string, number> = {};
+      let stopSampling: (() => Promise<void>) | undefined;
+      const pids: { name: string; pid: number }[] = [];
+      let stdout = '';
+      let stderr = '';
+      let passed = false;
+      try {
+        const code = await runTestnet(options, {
+          io: { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), isTty: false },
+          signal: new AbortController().signal,
+          startedAtMs: Date.now(),
+          layout,
+          supervisor,
+          inspector: {
+            started(network, setup) {
+              for (const child of [
+                setup.l1.process,
+                network.simulator,
+                ...network.nodes.map((n) => n.process),
+              ])
+                if (child !== undefined) pids.push({ name: child.name, pid: child.pid });
+              expect(network.nodes.map((node) => node.byzantine)).toEqual([false, false, false, true]);
+              stopSampling = sampleObservations(network, samples);
+            },
+            async beforeStop(network: RunningNetwork, summary: TestnetSummary) {
+              await stopSampling?.();
+              const status = await rpc<{ finalizedHeight: number }>(network.nodes[0]!.rpcUrl, 'synod_status');
+              const to = status.finalizedHeight;
+              prices = await finalizedPrices(
+                network.nodes[0]!.rpcUrl,
+                Math.max(1, to - summary.heightsFinalized),
+                to,
+              );
+              acts = await byzantineActs(network.nodes[BYZANTINE_INDEX]!.metricsUrl);
+            },
+          },
+        });
+        const line = stdout.trim().split('\n');
+        // The report of this strategy's run (the issue's JSON line), for CI logs.
+        const check = checkHonestPrices(prices, samples, HONEST);
+        console.log(
+          `--strategy ${strategy}: ${line.at(-1)} (exit ${code}); acts ${JSON.stringify(acts)}; ${check.checked} of ${prices.length} finalized prices checked against ${samples.length} honest observations`,
+        );
+        // A run that failed before its summary says why on stderr (the runner names the log to read).
+        expect(
+          line.length === 1 && line[0]!.startsWith('{'),
+          `no summary; stderr:\n${stderr.slice(-4_000)}`,
+        ).toBe(true);
+        const summary = JSON.parse(line[0]!) as TestnetSummary;
+        expect(Object.keys(summary)).toEqual([...SUMMARY_KEYS]);
+        expect(summary).toMatchObject({
+          nodes: 4,
+          byzantine: 1,
+          durationS: DURATION_S,
+          txSubmitted: DURATION_S * LOAD_TPS,
+          txLost: 0,
+          txDuplicated: 0,
+          safetyViolations: 0,
+        });
+        expect(summary.heightsFinalized).toBeGreaterThan(0);
+        expect(summary.txFinalized).toBe(summary.txSubmitted);
+        expect(summary.headersPostedL1).toBeGreaterThan(0);
+        expect(code, stderr).toBe(0);
+
+        // The attack happened: the byzantine node counted its acts of the strategy's kinds.
+        for (const act of EXPECTED_ACTS[strategy])
+          expect(acts[act] ?? 0, `${act} in ${JSON.stringify(acts)}`).toBeGreaterThan(0);
+
+        // Prices: every finalized price within the honest observations around its block time.
+        expect(check.violations).toEqual([]);
+        expect(check.checked, `${prices.length} prices, ${samples.length} samples`).toBeGreaterThanOrEqual(
+          10,
+        );
+        // …and the check is not vacuous: the same prices 1% higher (a mean with one +4% value) fail it.
+        const skewed = prices.map((price) => ({ ...price, answer: price.answer + price.answer / 100n }));
+        expect(checkHonestPrices(skewed, samples, HONEST).violations.length).toBeGreaterThan(
+          check.checked / 2,
+        );
+
+        if (strategy === 'equivocate') {
+          // Honest nodes saw both of its votes and kept the evidence, without stopping.
+          const logs = await Promise.all(HONEST.map((i) => readFile(layout.nodeLog(i), 'utf8')));
+          expect(logs.filter((log) => log.includes('equivocation evidence')).length).toBeGreaterThan(0);
+        }
+        passed = true;
+      } finally {
+        await stopSampling?.();
+        await supervisor.stopAll();
+        // The runner stopped every child: none is left (signal 0 probes without signalling).
+        for (const { name, pid } of pids)
+          expect(isProcessAlive(pid), `${name} (pid ${pid}) survived`).toBe(false);
+        expect(supervisor.pids()).toEqual([]);
+        // A failed run keeps its testnet directory: the node logs are the evidence.
+        if (passed) await rm(layout.root, { recursive: true, force: true });
+        else console.log(`--strategy ${strategy}: logs kept in ${layout.logs}`);
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
+});

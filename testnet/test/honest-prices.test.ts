@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest';
+import { checkHonestPrices, honestRange, type ObservationSample } from './honest-prices.ts';
+
+const FEED = '0xfeed';
+
+/** Node `node` observed `prices[i]` at i seconds, sampled right away; the test reads until 10 s. */
+function series(node: number, prices: number[]): ObservationSample[] {
+  return [
+    ...prices.map((price, i) => ({
+      node,
+      feedId: FEED,
+      observedAtMs: i * 1_000,
+      price: BigInt(price),
+      sampledAtMs: i * 1_000 + 10,
+    })),
+    {
+      node,
+      feedId: FEED,
+      observedAtMs: (prices.length - 1) * 1_000,
+      price: BigInt(prices.at(-1)!),
+      sampledAtMs: 10_000,
+    },
+  ];
+}
+
+describe('honest price range', () => {
+  const samples = [...series(0, [1000, 1001, 1002, 1003]), ...series(1, [999, 1000, 1004, 1005])];
+
+  test('the observations current at any time of the window, across the honest nodes', () => {
+    // [1500, 2500]: node 0 had 1001 then 1002, node 1 had 1000 then 1004.
+    expect(honestRange(samples, [0, 1], FEED, 1_500, 2_500)).toEqual({ min: 1000n, max: 1004n });
+    // After the last observation, the last one stays current while samples cover the window.
+    expect(honestRange(samples, [0, 1], FEED, 5_000, 6_000)).toEqual({ min: 1003n, max: 1005n });
+  });
+
+  test('a window the samples do not cover is not judged', () => {
+    expect(honestRange(samples, [0, 1], FEED, -500, 500)).toBeUndefined(); // before the first observation
+    expect(honestRange(samples, [0, 1], FEED, 9_000, 11_000)).toBeUndefined(); // after the last sample
+    expect(honestRange(samples, [0, 2], FEED, 1_500, 2_500)).toBeUndefined(); // node 2 never sampled
+  });
+
+  test('a median inside the honest range passes; a manipulated (+4%) or averaged one does not', () => {
+    const options = { beforeMs: 500, afterMs: 500, toleranceBps: 10n };
+    const at = (answer: bigint) => [{ height: 7, blockTimeMs: 2_000, feedId: FEED, answer }];
+    expect(checkHonestPrices(at(1002n), samples, [0, 1], options)).toEqual({ checked: 1, violations: [] });
+    expect(checkHonestPrices(at(1041n), samples, [0, 1], options).violations).toHaveLength(1);
+    expect(checkHonestPrices(at(1_020n), samples, [0, 1], options).violations[0]).toMatch(
+      /height 7 .* 1020 outside the honest \[1000, 1004\]/,
+    );
+  });
+});
