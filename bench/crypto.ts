@@ -7,47 +7,31 @@ import {
   blsSign,
   blsVerify,
   insecureTrustedDealer,
-  type NetworkDomain,
   type PartialSignature,
   partialSign,
   recoverGroupSignature,
-  recoverPublicKeyNative,
   recoverPublicKeyNoble,
   secp256k1Backend,
-  signTransaction,
-  type Transaction,
   transactionId,
   verifyGroupSignature,
 } from '@synod/protocol';
 import { hexToBytes, keccak256, toBytes } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { measure, medianMs, printTable, writeResults } from './support.ts';
+import {
+  measure,
+  measureSecp256k1RecoverNative,
+  medianMs,
+  printTable,
+  recoveryFixture,
+  writeResults,
+} from './support.ts';
 
 if (secp256k1Backend !== 'native') {
   throw new Error('native libsecp256k1 did not load: the benchmark would measure the fallback twice');
 }
 
-const domain: NetworkDomain = {
-  networkId: 1,
-  chainId: 31337,
-  inbox: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
-};
-const account = privateKeyToAccount(keccak256(toBytes('synod bench account')));
-const transaction: Transaction = {
-  networkId: domain.networkId,
-  namespace: keccak256(toBytes('bench-app')),
-  sender: account.address,
-  nonce: 7n,
-  payload: '0x0102030405060708090a0b0c0d0e0f10',
-  validUntil: 4_000_000_000n,
-};
-const signed = await signTransaction(account, transaction, domain);
-const signatureBytes = hexToBytes(signed.signature);
-const rs = signatureBytes.subarray(0, 64);
-const recovery = signatureBytes[64]! - 27;
-const digest = hexToBytes(transactionId(transaction, domain));
+const { domain, transaction, rs, recovery, digest } = await recoveryFixture();
 
-const secp256k1RecoverNative = measure(() => recoverPublicKeyNative(rs, recovery, digest));
+const secp256k1RecoverNative = await measureSecp256k1RecoverNative();
 const secp256k1RecoverNoble = measure(() => recoverPublicKeyNoble(rs, recovery, digest), 1000, 5);
 let nonce = 0n;
 const eip712Hash = measure(() => transactionId({ ...transaction, nonce: nonce++ }, domain));

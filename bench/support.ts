@@ -1,6 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type NetworkDomain,
+  recoverPublicKeyNative,
+  secp256k1Backend,
+  signTransaction,
+  type Transaction,
+  transactionId,
+} from '@synod/protocol';
+import { hexToBytes, keccak256, toBytes } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 
 /** Where every benchmark writes its JSON (git-ignored). */
 export const resultsDirectory = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -56,4 +66,54 @@ export function printTable(title: string, rows: [string, string][]): void {
   const width = Math.max(...rows.map(([key]) => key.length));
   process.stdout.write(`\n${title}\n${'-'.repeat(title.length)}\n`);
   for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);
+}
+
+/** The signed transaction the crypto benchmarks recover: one sender, a 16-byte payload. */
+export interface RecoveryFixture {
+  domain: NetworkDomain;
+  transaction: Transaction;
+  /** r ‖ s of the signature. */
+  rs: Uint8Array;
+  recovery: number;
+  /** The EIP-712 digest (the txId) as bytes. */
+  digest: Uint8Array;
+}
+
+export async function recoveryFixture(): Promise<RecoveryFixture> {
+  const domain: NetworkDomain = {
+    networkId: 1,
+    chainId: 31337,
+    inbox: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+  };
+  const account = privateKeyToAccount(keccak256(toBytes('synod bench account')));
+  const transaction: Transaction = {
+    networkId: domain.networkId,
+    namespace: keccak256(toBytes('bench-app')),
+    sender: account.address,
+    nonce: 7n,
+    payload: '0x0102030405060708090a0b0c0d0e0f10',
+    validUntil: 4_000_000_000n,
+  };
+  const signed = await signTransaction(account, transaction, domain);
+  const signatureBytes = hexToBytes(signed.signature);
+  return {
+    domain,
+    transaction,
+    rs: signatureBytes.subarray(0, 64),
+    recovery: signatureBytes[64]! - 27,
+    digest: hexToBytes(transactionId(transaction, domain)),
+  };
+}
+
+/**
+ * Native libsecp256k1 public-key recoveries per second on one core (crypto.json's
+ * `secp256k1RecoverNative`, and the network benchmark's crypto ceiling). Throws if the addon did
+ * not load: the number would be the fallback's.
+ */
+export async function measureSecp256k1RecoverNative(durationMs = 1000): Promise<Measurement> {
+  if (secp256k1Backend !== 'native') {
+    throw new Error('native libsecp256k1 did not load: the benchmark would measure the fallback');
+  }
+  const { rs, recovery, digest } = await recoveryFixture();
+  return measure(() => recoverPublicKeyNative(rs, recovery, digest), durationMs);
 }

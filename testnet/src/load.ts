@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import {
   type NetworkDomain,
   normalizeTransactionSignature,
@@ -6,7 +8,7 @@ import {
   transactionCodec,
   transactionId,
 } from '@synod/protocol';
-import { type Address, type Hex, keccak256, toHex } from 'viem';
+import { type Address, type Hex, hexToBytes, keccak256, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, sign } from 'viem/accounts';
 import type { NodeRpc } from './rpc.ts';
 
@@ -30,6 +32,32 @@ export const LOAD_TICK_MS = 10;
 /** Payload of each transaction: 32 bytes, an order-sized message. */
 const PAYLOAD_BYTES = 32;
 
+/** What the factory uses of libsecp256k1's addon (`secp256k1/bindings`, @synod/protocol's dependency). */
+interface NativeSigner {
+  ecdsaSign(digest: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };
+}
+
+/**
+ * libsecp256k1 signs ~10× faster than viem's @noble/curves, so a benchmark can pre-sign tens of
+ * thousands of transactions per load step in a second or two. Loaded through @synod/protocol's
+ * own dependency (the node verifies with the same addon); undefined when it does not load, and
+ * the factory then signs with viem. Both are RFC 6979 deterministic with low s, so they produce
+ * the same bytes (the factory checks its first signature against viem's).
+ */
+function loadNativeSigner(): NativeSigner | undefined {
+  try {
+    const protocolEntry = fileURLToPath(import.meta.resolve('@synod/protocol'));
+    return createRequire(protocolEntry)('secp256k1/bindings') as NativeSigner;
+  } catch {
+    return undefined;
+  }
+}
+
+const nativeSigner = loadNativeSigner();
+
+/** Which signer the load generator's factory uses: 'native' (libsecp256k1) or 'viem' (noble). */
+export const loadSignerBackend: 'native' | 'viem' = nativeSigner === undefined ? 'viem' : 'native';
+
 export interface PreparedTransaction {
   txId: string;
   /** transactionCodec encoding, 0x-hex: the synod_sendTransaction parameter. */
@@ -50,6 +78,7 @@ export class TransactionFactory {
   readonly #domain: NetworkDomain;
   readonly #validUntilS: bigint;
   readonly #keys: Hex[];
+  readonly #keyBytes: Uint8Array[];
   readonly #addresses: Address[];
   readonly #nonces: bigint[];
   #count = 0;
@@ -58,8 +87,30 @@ export class TransactionFactory {
     this.#domain = parameters.domain;
     this.#validUntilS = parameters.validUntilS;
     this.#keys = Array.from({ length: parameters.senders }, () => generatePrivateKey());
+    this.#keyBytes = this.#keys.map((key) => hexToBytes(key));
     this.#addresses = this.#keys.map((key) => privateKeyToAccount(key).address.toLowerCase() as Address);
     this.#nonces = this.#keys.map(() => 0n);
+  }
+
+  #checkedNative = false;
+
+  /** r ‖ s ‖ v (v = 27 + recovery bit, low s) over the EIP-712 digest `txId`. */
+  async #sign(txId: Hex, s: number): Promise<Hex> {
+    // The txId is the EIP-712 digest: signing it directly is signTypedData without re-hashing.
+    const viemSignature = async () =>
+      normalizeTransactionSignature(await sign({ hash: txId, privateKey: this.#keys[s]!, to: 'hex' }));
+    if (nativeSigner === undefined) return await viemSignature();
+    const { signature, recid } = nativeSigner.ecdsaSign(hexToBytes(txId), this.#keyBytes[s]!);
+    const bytes = new Uint8Array(65);
+    bytes.set(signature);
+    bytes[64] = 27 + recid;
+    const native = toLowerHex(bytes) as Hex;
+    if (!this.#checkedNative) {
+      const expected = await viemSignature();
+      if (native !== expected) throw new Error(`native signature ${native} differs from viem's ${expected}`);
+      this.#checkedNative = true;
+    }
+    return native;
   }
 
   async next(count: number): Promise<PreparedTransaction[]> {
@@ -78,10 +129,7 @@ export class TransactionFactory {
       };
       this.#nonces[s] = this.#nonces[s]! + 1n;
       const txId = transactionId(unsigned, this.#domain);
-      // The txId is the EIP-712 digest: signing it directly is signTypedData without re-hashing.
-      const signature = normalizeTransactionSignature(
-        await sign({ hash: txId as Hex, privateKey: this.#keys[s]!, to: 'hex' }),
-      );
+      const signature = await this.#sign(txId as Hex, s);
       const signed: SignedTransaction = { ...unsigned, signature };
       prepared.push({ txId, encoded: toLowerHex(transactionCodec.encode(signed)) as Hex });
     }
@@ -91,6 +139,8 @@ export class TransactionFactory {
 
 export interface Submission {
   sentAtMs: number;
+  /** When the node's answer to the batch arrived (RPC admission latency = answeredAtMs − sentAtMs). */
+  answeredAtMs?: number;
   /** The node answered the txId (admitted to its mempool). */
   acknowledged: boolean;
   error?: string;
@@ -155,8 +205,10 @@ export class LoadGenerator {
     const request = target
       .sendRawTransactions(batch.map((tx) => tx.encoded))
       .then((answers) => {
+        const answeredAtMs = this.#nowMs();
         for (const [i, answer] of answers.entries()) {
           const submission = this.submissions.get(batch[i]!.txId)!;
+          submission.answeredAtMs = answeredAtMs;
           if (answer.ok && answer.result.toLowerCase() === batch[i]!.txId) submission.acknowledged = true;
           else {
             this.rejected++;
