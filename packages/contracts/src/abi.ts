@@ -9,4 +9,5 @@ export {
   settlementInboxAbi,
   synodPriceFeedAdapterAbi,
 } from './artifacts.ts';
+export { type HeaderArgs, headerArgs } from './calls.ts';
 export { buildMultiproof } from './multiproof.ts';

@@ -1,5 +1,5 @@
 import { type BlockHeader, rotationMessage as protocolRotationMessage } from '@synod/protocol';
-import { bytesToHex, encodeAbiParameters, type Hex, keccak256, parseEventLogs, toHex } from 'viem';
+import { bytesToHex, type Hex, parseEventLogs } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bls12381HarnessAbi, bls12381HarnessBytecode, committeeRegistryAbi } from '../src/artifacts.ts';
 import { startTestChain, type TestChain } from './helpers/chain.ts';

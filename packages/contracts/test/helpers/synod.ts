@@ -68,23 +68,7 @@ export function signWith(secretKey: Uint8Array, message: Hex): Hex {
   return bytesToHex(g2ToEip2537(blsSign(secretKey, hexToBytes(message))));
 }
 
-/** The viem argument for a Solidity `Header` struct. */
-export function headerArgs(header: BlockHeader) {
-  return {
-    version: header.version,
-    networkId: BigInt(header.networkId),
-    epoch: BigInt(header.epoch),
-    height: BigInt(header.height),
-    parentHash: header.parentHash,
-    timestampMs: BigInt(header.timestampMs),
-    txRoot: header.txRoot,
-    txCount: header.txCount,
-    priceRoot: header.priceRoot,
-    priceCount: header.priceCount,
-    historyRoot: header.historyRoot,
-    proposerIndex: header.proposerIndex,
-  };
-}
+export { headerArgs } from '../../src/calls.ts';
 
 export interface BuiltBlock {
   header: BlockHeader;

@@ -1,34 +1,9 @@
 import { buildMultiproof } from '@synod/contracts/abi';
-import {
-  type BlockHeader,
-  type Certificate,
-  type FeedPrice,
-  g2ToEip2537,
-  type Hex,
-  priceLeaf,
-} from '@synod/protocol';
+import { type Certificate, type FeedPrice, g2ToEip2537, type Hex, priceLeaf } from '@synod/protocol';
 import { bytesToHex } from 'viem';
 import type { PriceLeafUpdate } from './schedule.ts';
 
-/** The viem argument for the Solidity `Header` struct (docs/protocol.md "Block header"). */
-export function headerArgs(header: BlockHeader) {
-  return {
-    version: header.version,
-    networkId: BigInt(header.networkId),
-    epoch: BigInt(header.epoch),
-    height: BigInt(header.height),
-    parentHash: header.parentHash,
-    timestampMs: BigInt(header.timestampMs),
-    txRoot: header.txRoot,
-    txCount: header.txCount,
-    priceRoot: header.priceRoot,
-    priceCount: header.priceCount,
-    historyRoot: header.historyRoot,
-    proposerIndex: header.proposerIndex,
-  };
-}
-
-export type HeaderArgs = ReturnType<typeof headerArgs>;
+export { type HeaderArgs, headerArgs } from '@synod/contracts/abi';
 
 /** The certificate as the inbox takes it: the round and the signature as an uncompressed EIP-2537 G2 point. */
 export function certificateArgs(certificate: Certificate): { round: number; signature: Hex } {

@@ -3,6 +3,7 @@ export {
   aggregatorV3InterfaceAbi,
   buildMultiproof,
   committeeRegistryAbi,
+  headerArgs,
   priceFeedsAbi,
   settlementInboxAbi,
   synodPriceFeedAdapterAbi,

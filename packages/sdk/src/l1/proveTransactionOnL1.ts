@@ -1,10 +1,10 @@
 import { encodeFunctionData, type Hex, keccak256 } from 'viem';
 import { type WaitForFinalityReturnType, waitForFinality } from '../actions/waitForFinality.ts';
 import type { Client } from '../clients/createClient.ts';
-import { settlementInboxAbi } from '../internal/contracts.ts';
+import { headerArgs, settlementInboxAbi } from '../internal/contracts.ts';
 import { headerHash } from '../internal/protocol.ts';
 import { isHeaderStored, submitHeaderToL1 } from './submitHeaderToL1.ts';
-import { headerToAbi, L1Error, type SynodL1Config } from './types.ts';
+import { L1Error, type SynodL1Config } from './types.ts';
 
 export type ProveTransactionOnL1Parameters = {
   /**
@@ -34,7 +34,7 @@ export interface ProveTransactionOnL1ReturnType {
   calldata: Hex;
   /** The arguments of that call, in viem's form. */
   args: {
-    header: ReturnType<typeof headerToAbi>;
+    header: ReturnType<typeof headerArgs>;
     leaf: { txId: Hex; sender: Hex; namespace: Hex; nonce: bigint; payloadHash: Hex };
     index: bigint;
     proof: readonly Hex[];
@@ -83,7 +83,7 @@ export async function proveTransactionOnL1(
       .transactionHash;
   }
   const args = {
-    header: headerToAbi(header),
+    header: headerArgs(header),
     leaf: {
       txId: finality.txId,
       sender: transaction.sender,

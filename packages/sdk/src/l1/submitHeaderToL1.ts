@@ -1,11 +1,11 @@
 import { bytesToHex, type Hex } from 'viem';
 import type { Client } from '../clients/createClient.ts';
-import { settlementInboxAbi } from '../internal/contracts.ts';
+import { headerArgs, settlementInboxAbi } from '../internal/contracts.ts';
 import { headerHash } from '../internal/protocol.ts';
 import type { BlockHeader, Certificate } from '../types/synod.ts';
 import { assertCertified } from '../utils/assertVerified.ts';
 import { g2ToEip2537 } from '../utils/bls.ts';
-import { headerToAbi, L1Error, requireWallet, type SynodL1Config } from './types.ts';
+import { L1Error, requireWallet, type SynodL1Config } from './types.ts';
 
 export interface SubmitHeaderToL1Parameters {
   header: BlockHeader;
@@ -47,7 +47,7 @@ export async function submitHeaderToL1(
       abi: settlementInboxAbi,
       functionName: 'submitHeader',
       args: [
-        headerToAbi(header),
+        headerArgs(header),
         { round: certificate.round, signature: bytesToHex(g2ToEip2537(certificate.signature)) },
       ],
       account: walletClient.account,

@@ -1,11 +1,11 @@
 import { bytesToHex, type Hex } from 'viem';
 import { getBlock } from '../actions/getBlock.ts';
 import type { Client } from '../clients/createClient.ts';
-import { buildMultiproof, priceFeedsAbi } from '../internal/contracts.ts';
+import { buildMultiproof, headerArgs, priceFeedsAbi } from '../internal/contracts.ts';
 import { headerHash, priceLeaf } from '../internal/protocol.ts';
 import { g2ToEip2537 } from '../utils/bls.ts';
 import { isHeaderStored } from './submitHeaderToL1.ts';
-import { headerToAbi, L1Error, requireWallet, type SynodL1Config } from './types.ts';
+import { L1Error, requireWallet, type SynodL1Config } from './types.ts';
 
 export interface SubmitPricesToL1Parameters {
   /** Height of the block whose prices to post; the latest finalized when omitted. */
@@ -60,7 +60,7 @@ export async function submitPricesToL1(
     answer: price.answer,
     index: BigInt(index),
   }));
-  const header = headerToAbi(block.header);
+  const header = headerArgs(block.header);
   const stored = await isHeaderStored(l1, block.header, headerHash(block.header, client.network));
   try {
     const chain = walletClient.chain ?? null;

@@ -1,6 +1,5 @@
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
 import { BaseError } from '../errors/base.ts';
-import type { BlockHeader } from '../types/synod.ts';
 
 /** Where the Synod contracts are on the settlement chain. */
 export interface SynodL1Addresses {
@@ -24,24 +23,6 @@ export class L1Error extends BaseError {
   constructor(shortMessage: string, parameters: { details?: string; cause?: unknown } = {}) {
     super(shortMessage, { name: 'L1Error', docsPath: '#l1error', ...parameters });
   }
-}
-
-/** The Solidity Header struct as viem encodes it (uint64 as bigint, uint16/32 as number). */
-export function headerToAbi(header: BlockHeader) {
-  return {
-    version: header.version,
-    networkId: BigInt(header.networkId),
-    epoch: BigInt(header.epoch),
-    height: BigInt(header.height),
-    parentHash: header.parentHash,
-    timestampMs: BigInt(header.timestampMs),
-    txRoot: header.txRoot,
-    txCount: header.txCount,
-    priceRoot: header.priceRoot,
-    priceCount: header.priceCount,
-    historyRoot: header.historyRoot,
-    proposerIndex: header.proposerIndex,
-  } as const;
 }
 
 export function requireWallet(config: SynodL1Config): WalletClient<Transport, Chain | undefined, Account> {
