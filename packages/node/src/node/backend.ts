@@ -2,12 +2,17 @@ import {
   type CertifiedBlock,
   type Hex,
   headerHash,
+  leafHashBytes,
   merkleProof,
   type NetworkDomain,
+  nodeHashBytes,
   parseHex,
   priceLeaf,
   type SignedTransaction,
+  toLowerHex,
   transactionId,
+  transactionLeafData,
+  zeroHashBytes,
 } from '@synod/protocol';
 import type { CommitteeJson } from '../dkg/committee.ts';
 import type { ConsensusDriver } from '../driver/driver.ts';
@@ -24,6 +29,7 @@ import type {
   TransactionInclusion,
 } from '../rpc/backend.ts';
 import { RpcBackendError } from '../rpc/errors.ts';
+import type { FinalityListener } from '../rpc/subscriptions.ts';
 import type { Store } from '../storage/store.ts';
 import type { CatchUpSync } from '../sync/sync.ts';
 import { MAX_TRACKED_FEEDS, PRICE_LOOKBACK_MAX_HEIGHTS } from './constants.ts';
@@ -62,7 +68,7 @@ export interface NodeBackendParts {
 export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
   const { domain, committee, store, mempool, driver } = parts;
   const blockListeners = new Set<(block: FinalizedBlock) => void>();
-  const txListeners = new Set<(txId: Hex, inclusion: TransactionInclusion) => void>();
+  const txListeners = new Set<FinalityListener>();
   const priceListeners = new Set<(price: FinalizedPrice) => void>();
   /**
    * Height of the latest finalized price per feed. Filled from the chain's oracle state (persisted
@@ -135,26 +141,6 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
   driver.onCommit((committed: CommittedBlock) => {
     const block = finalized(committed.certified, committed.hash, committed.transactionIds);
     for (const listener of blockListeners) listener(block);
-    if (txListeners.size > 0 && committed.transactionIds.length > 0) {
-      // Proofs are computed from the stored leaves on demand; one tree for the whole block.
-      void Promise.all(committed.transactionIds.map((txId) => store.getTransactionWithProof(txId))).then(
-        (proofs) => {
-          for (const proof of proofs) {
-            if (proof === undefined) continue;
-            const inclusion: TransactionInclusion = {
-              height: proof.height,
-              index: proof.index,
-              blockHash: committed.hash,
-              header: proof.header,
-              certificate: proof.certificate,
-              proof: proof.proof,
-            };
-            for (const listener of txListeners) listener(proof.txId, inclusion);
-          }
-        },
-        () => {},
-      );
-    }
     const { header } = committed.certified.block;
     for (const price of committed.certified.block.prices) {
       const entry: FinalizedPrice = {
@@ -167,7 +153,47 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
       for (const listener of priceListeners) listener(entry);
     }
     parts.oracle?.updateMetrics(driver.chain.feedStates);
+    if (txListeners.size > 0 && committed.transactionIds.length > 0) notifyFinalized(committed);
   });
+
+  /**
+   * Inclusions of the committed block's transactions that some listener wants (the RPC hub wants
+   * only the watched ones), from the block in memory: no store read, one tree for the block, a
+   * proof only per wanted transaction. Nothing is hashed when nobody watches.
+   */
+  function notifyFinalized(committed: CommittedBlock): void {
+    const listeners = [...txListeners];
+    const wantedBy = (txId: Hex) => listeners.filter((listener) => listener.wants?.(txId) ?? true);
+    const wanted: { index: number; listeners: FinalityListener[] }[] = [];
+    committed.transactionIds.forEach((txId, index) => {
+      const matching = wantedBy(txId);
+      if (matching.length > 0) wanted.push({ index, listeners: matching });
+    });
+    if (wanted.length === 0) return;
+    const { block, certificate } = committed.certified;
+    const { header, transactions } = block;
+    const levels = merkleLevels(
+      transactions.map((tx, index) =>
+        leafHashBytes(transactionLeafData(tx, committed.transactionIds[index]!)),
+      ),
+    );
+    const root = toLowerHex(levels[levels.length - 1]![0]!);
+    if (transactions.length !== header.txCount || root !== header.txRoot.toLowerCase()) {
+      throw new Error(`assertion failed: committed block ${header.height} does not match its txRoot`);
+    }
+    for (const { index, listeners: matching } of wanted) {
+      const txId = committed.transactionIds[index]!;
+      const inclusion: TransactionInclusion = {
+        height: header.height,
+        index,
+        blockHash: committed.hash,
+        header,
+        certificate,
+        proof: proofOf(levels, index),
+      };
+      for (const listener of matching) listener(txId, inclusion);
+    }
+  }
 
   const subscribe = <T>(set: Set<T>, listener: T) => {
     set.add(listener);
@@ -263,7 +289,36 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
           },
         }),
     onBlock: (listener) => subscribe(blockListeners, listener),
-    onTransactionFinalized: (listener) => subscribe(txListeners, listener),
+    onTransactionFinalized: (listener: FinalityListener) => subscribe(txListeners, listener),
     onPrice: (listener) => subscribe(priceListeners, listener),
   };
+}
+
+/**
+ * Every level of the padded tx tree (merkleRoot/merkleProof of @synod/protocol), leaves first,
+ * root last: built once per block so that each proof is then a walk up (merkleProof rebuilds the
+ * tree per call). At least one leaf.
+ */
+function merkleLevels(leaves: Uint8Array[]): Uint8Array[][] {
+  const levels = [leaves];
+  for (let level = 0; levels[level]!.length > 1; level++) {
+    const nodes = levels[level]!;
+    const parents: Uint8Array[] = [];
+    for (let i = 0; i < nodes.length; i += 2) {
+      parents.push(nodeHashBytes(nodes[i]!, nodes[i + 1] ?? zeroHashBytes(level)));
+    }
+    levels.push(parents);
+  }
+  return levels;
+}
+
+/** merkleProof(leaves, index) from the levels of merkleLevels: sibling hashes, leaf to root. */
+function proofOf(levels: readonly Uint8Array[][], index: number): Hex[] {
+  const proof: Hex[] = [];
+  let position = index;
+  for (let level = 0; level < levels.length - 1; level++) {
+    proof.push(toLowerHex(levels[level]![position ^ 1] ?? zeroHashBytes(level)));
+    position >>= 1;
+  }
+  return proof;
 }

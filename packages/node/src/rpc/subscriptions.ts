@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Hex } from '@synod/protocol';
 import type { SubscriptionTopic } from '@synod/protocol/pure';
-import type { SynodRpcBackend, Unsubscribe } from './backend.ts';
+import type { SynodRpcBackend, TransactionInclusion, Unsubscribe } from './backend.ts';
 import { MAX_PENDING_NOTIFICATIONS_PER_SUBSCRIPTION } from './constants.ts';
 import { encodeBlockSummary, encodeInclusion, encodePrice } from './encoding.ts';
 import { RpcError } from './errors.ts';
@@ -20,6 +20,15 @@ import type { RpcMetrics } from './metrics.ts';
  */
 
 export { SUBSCRIPTION_TOPICS, type SubscriptionTopic } from '@synod/protocol/pure';
+
+/**
+ * A listener of onTransactionFinalized that may name the transactions it wants (`wants`): a
+ * backend that reads it (the node's) builds inclusion proofs, and calls the listener, only for
+ * those. A listener without `wants` is called for every finalized transaction.
+ */
+export type FinalityListener = ((txId: Hex, inclusion: TransactionInclusion) => void) & {
+  readonly wants?: (txId: Hex) => boolean;
+};
 
 /** Where a socket's notifications go (the WebSocket connection). */
 export interface NotificationSink {
@@ -63,12 +72,18 @@ export class SubscriptionHub {
         const result = encodeBlockSummary(block);
         for (const subscription of this.#blocks) this.deliver(subscription, result);
       }),
-      this.#backend.onTransactionFinalized((txId, inclusion) => {
-        const subscriptions = this.#finality.get(txId);
-        if (subscriptions === undefined) return;
-        const result = encodeInclusion(inclusion);
-        for (const subscription of subscriptions) this.deliver(subscription, result);
-      }),
+      this.#backend.onTransactionFinalized(
+        Object.assign(
+          (txId: Hex, inclusion: TransactionInclusion) => {
+            const subscriptions = this.#finality.get(txId);
+            if (subscriptions === undefined) return;
+            const result = encodeInclusion(inclusion);
+            for (const subscription of subscriptions) this.deliver(subscription, result);
+          },
+          // Only watched transactions need a proof (building one per transaction is O(N²) a block).
+          { wants: (txId: Hex) => this.hasTransactionSubscribers(txId) },
+        ) satisfies FinalityListener,
+      ),
       this.#backend.onPrice((price) => {
         const byFeed = this.#pricesByFeed.get(price.feedId);
         if (this.#allPrices.size === 0 && byFeed === undefined) return;
@@ -87,6 +102,11 @@ export class SubscriptionHub {
   /** The subscriptions of one new socket, at most `maxSubscriptions` at a time. */
   openSocket(sink: NotificationSink, maxSubscriptions: number): SocketSubscriptions {
     return new SocketSubscriptions(this, sink, maxSubscriptions);
+  }
+
+  /** Whether some subscription waits for the finality of txId (same lookup as the delivery). */
+  hasTransactionSubscribers(txId: Hex): boolean {
+    return this.#finality.has(txId);
   }
 
   /** Sends (or holds until active) one notification; ends a one-shot subscription. */
