@@ -203,6 +203,43 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}${lastError === undefined ? '' : `: ${lastError}`}`);
 }
 
+export async function finalizedHeight(port: number): Promise<number> {
+  return (await rpc(port, 'synod_status')).finalizedHeight as number;
+}
+
+/** The tail of every node's output, for a failure message. */
+export function tailLogs(nodes: readonly RunningProcess[]): string {
+  return nodes
+    .map((node, i) => {
+      const { stdout, stderr } = node.output();
+      return `--- node ${i} (exit ${node.child.exitCode}) ---\n${stdout.slice(-3_000)}\n${stderr.slice(-2_000)}`;
+    })
+    .join('\n');
+}
+
+/**
+ * `synod start` on every data dir (appended to `nodes`, so afterAll can kill them), then waits
+ * until every node has finalized `height`; on a timeout the error carries every node's log tail.
+ */
+export async function startNodesUntilHeight(
+  network: { dataDirs: readonly string[]; passwordPath: string; ports: readonly NodePorts[] },
+  nodes: RunningProcess[],
+  height: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const dataDir of network.dataDirs) nodes.push(startSynod(dataDir, network.passwordPath));
+  await waitFor(
+    async () => {
+      for (const port of network.ports) if ((await finalizedHeight(port.rpc)) < height) return false;
+      return true;
+    },
+    `every node at height ${height}`,
+    timeoutMs,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${tailLogs(nodes)}`);
+  });
+}
+
 /** Sums a Prometheus counter/gauge over the series whose labels include `labels`. */
 export async function scrapeMetric(
   port: number,

@@ -32,6 +32,7 @@ import { dataDirLayout } from '../../src/keys/layout.ts';
 import { inboxCallAbi } from '../../src/l1/abis.ts';
 import {
   CHAIN_ID,
+  finalizedHeight,
   initNetwork,
   killAll,
   NETWORK_ID,
@@ -39,18 +40,10 @@ import {
   type RpcJson,
   type RunningProcess,
   rpc,
-  startSynod,
+  startNodesUntilHeight,
   waitFor,
 } from './helpers.ts';
-import {
-  blockPrice,
-  FEED_DECIMALS,
-  FEED_ID,
-  finalizedHeight,
-  PAIR,
-  patchConfig,
-  simulatorSources,
-} from './oracleHelpers.ts';
+import { blockPrice, FEED_DECIMALS, FEED_ID, PAIR, patchConfig, simulatorSources } from './oracleHelpers.ts';
 
 /**
  * Issue #7 §5 end to end: anvil with the deployed contracts (registry with the DKG's group key,
@@ -80,16 +73,6 @@ let publicClient: PublicClient;
 let deployment: SynodDeployment;
 let domain: { networkId: number; chainId: number; inbox: Hex };
 const nodes: RunningProcess[] = [];
-
-/** The tail of every node's output, for a failure message. */
-function nodeLogs(): string {
-  return nodes
-    .map((node, i) => {
-      const { stdout, stderr } = node.output();
-      return `--- node ${i} (exit ${node.child.exitCode}) ---\n${stdout.slice(-3_000)}\n${stderr.slice(-2_000)}`;
-    })
-    .join('\n');
-}
 
 const sender = privateKeyToAccount(keccak256(toBytes('synod/integration/l1/sender')));
 let nextNonce = 0n;
@@ -199,17 +182,7 @@ beforeAll(async () => {
       },
     });
   }
-  for (const dataDir of dataDirs) nodes.push(startSynod(dataDir, passwordPath));
-  await waitFor(
-    async () => {
-      for (const port of ports) if ((await finalizedHeight(port.rpc)) < 2) return false;
-      return true;
-    },
-    'every node at height 2',
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${nodeLogs()}`);
-  });
+  await startNodesUntilHeight({ dataDirs, passwordPath, ports }, nodes, 2);
 }, 120_000);
 
 afterAll(async () => {

@@ -42,6 +42,7 @@ import {
   rpc,
   rpcCall,
   scrapeMetric,
+  startNodesUntilHeight,
   startSynod,
   waitFor,
 } from './helpers.ts';
@@ -111,13 +112,7 @@ beforeAll(async () => {
   const committee = parseCommittee(await readFile(dataDirLayout(dataDirs[0]!).committee, 'utf8'));
   groupPublicKey = parseHex(committee.groupPublicKey, 48)!;
   committeePeerIds = committee.members.map((member) => member.peerId);
-  for (const dataDir of dataDirs) nodes.push(startSynod(dataDir, passwordPath));
-  await waitFor(
-    async () => (await Promise.all(ports.map((_, i) => finalizedHeight(i)))).every((h) => h >= 2),
-    'every node to finalize height 2',
-    40_000,
-    200,
-  );
+  await startNodesUntilHeight({ dataDirs, passwordPath, ports }, nodes, 2, 40_000);
 }, 90_000);
 
 afterAll(async () => {

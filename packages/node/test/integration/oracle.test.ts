@@ -10,6 +10,7 @@ import { dataDirLayout } from '../../src/keys/layout.ts';
 import { openStore } from '../../src/storage/store.ts';
 import {
   CHAIN_ID,
+  finalizedHeight,
   INBOX,
   initNetwork,
   killAll,
@@ -18,6 +19,7 @@ import {
   type RunningProcess,
   rpc,
   scrapeMetric,
+  startNodesUntilHeight,
   startSynod,
   waitFor,
 } from './helpers.ts';
@@ -25,7 +27,6 @@ import {
   blockPrice,
   FEED_DECIMALS,
   FEED_ID,
-  finalizedHeight,
   PAIR,
   patchConfig,
   simulatorSources,
@@ -69,15 +70,6 @@ let honest: PriceSimulator;
 let extreme: PriceSimulator;
 const nodes: RunningProcess[] = [];
 
-/** The tail of every node's output, for a failure message. */
-function nodeLogs(): string {
-  return nodes
-    .map((node, i) => {
-      const { stdout, stderr } = node.output();
-      return `--- node ${i} (exit ${node.child.exitCode}) ---\n${stdout.slice(-3_000)}\n${stderr.slice(-2_000)}`;
-    })
-    .join('\n');
-}
 /** Heights of phase 1 (undisturbed market), checked against the stored extensions at the end. */
 let phaseOne: { from: number; to: number };
 
@@ -108,17 +100,7 @@ beforeAll(async () => {
   }
   const committee = parseCommittee(await readFile(dataDirLayout(dataDirs[0]!).committee, 'utf8'));
   groupPublicKey = parseHex(committee.groupPublicKey, 48)!;
-  for (const dataDir of dataDirs) nodes.push(startSynod(dataDir, passwordPath));
-  await waitFor(
-    async () => {
-      for (const port of ports) if ((await finalizedHeight(port.rpc)) < 3) return false;
-      return true;
-    },
-    'every node at height 3',
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${nodeLogs()}`);
-  });
+  await startNodesUntilHeight({ dataDirs, passwordPath, ports }, nodes, 3);
 }, 120_000);
 
 afterAll(async () => {

@@ -80,10 +80,6 @@ export async function blockPrice(
   return entry === undefined ? undefined : BigInt(entry.answer);
 }
 
-export async function finalizedHeight(port: number): Promise<number> {
-  return (await rpc(port, 'synod_status')).finalizedHeight as number;
-}
-
 /** Simulator prices are 8-decimal fixed point, like the feed. */
 export function units(price: string): bigint {
   const [whole, fraction = ''] = price.split('.');
