@@ -215,6 +215,10 @@ export const CONFIG_SCHEMA = {
       10_000,
       'Cap on any timeout, which bounds the time to recover from a bad round; must be ≥ every base timeout.',
     ),
+    stallWarningMs: durationMs(
+      30_000,
+      'No block finalized for this long: the node logs its consensus state at warn level (again each period) and reports it in synod_status and metrics.',
+    ),
   },
   mempool: {
     maxTransactions: count(MEMPOOL_MAX_TRANSACTIONS, 'Pending transactions held at once.'),

@@ -351,11 +351,11 @@ function scheduleTimeout(
 function rebroadcastRound(state: ConsensusState, outputs: ConsensusOutput[]): void {
   for (const proposal of state.ownProposals) {
     if (proposal.round === state.round)
-      outputs.push({ type: 'broadcast', message: { type: 'proposal', proposal } });
+      outputs.push({ type: 'broadcast', message: { type: 'proposal', proposal }, retransmission: true });
   }
   for (const vote of state.ownVotes) {
     if (vote.round + MAX_REBROADCAST_ROUNDS > state.round)
-      outputs.push({ type: 'broadcast', message: { type: 'vote', vote } });
+      outputs.push({ type: 'broadcast', message: { type: 'vote', vote }, retransmission: true });
   }
 }
 

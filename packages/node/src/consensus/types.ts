@@ -159,7 +159,12 @@ export interface CommitRecord {
 export type ConsensusOutput =
   /** Write-ahead: the driver stores it durably before carrying out any later output. */
   | { type: 'persist'; record: SafetyRecord }
-  | { type: 'broadcast'; message: ConsensusMessage }
+  /**
+   * `retransmission`: a message already broadcast once (rebroadcast timeout, restart). Gossip
+   * deduplicates by content, so the driver sends these to each peer directly rather than
+   * publishing the same bytes again.
+   */
+  | { type: 'broadcast'; message: ConsensusMessage; retransmission?: boolean }
   | { type: 'send'; to: number; message: ConsensusMessage }
   | { type: 'scheduleTimeout'; timeout: TimeoutEvent; durationMs: number }
   /**

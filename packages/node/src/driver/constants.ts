@@ -22,3 +22,13 @@ export const DRIVER_MAX_VERIFIED_TRANSACTIONS = 65_536;
 
 /** How long catch-up waits for the core to commit one certified block it was handed. */
 export const SYNCED_BLOCK_COMMIT_TIMEOUT_MS = 10_000;
+
+/**
+ * Default of consensus.stallWarningMs: no finalized block for this long is reported as a stall.
+ * Well above the worst healthy height (a few escalated rounds of ≤ 10 s timeouts), so a warning
+ * means something is wrong (no quorum reachable, or messages not arriving).
+ */
+export const DRIVER_STALL_WARNING_MS = 30_000;
+
+/** Rounds of the current height shown in diagnostics (the newest ones). */
+export const DRIVER_DIAGNOSTIC_ROUNDS = 4;

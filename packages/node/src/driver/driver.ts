@@ -30,11 +30,12 @@ import {
   deriveBlockContent,
   isWellFormedExtension,
 } from '../consensus/content.ts';
-import { type ConsensusState, createConsensusState, step } from '../consensus/core.ts';
+import { type ConsensusState, createConsensusState, NIL_BLOCK_ID, step } from '../consensus/core.ts';
 import type {
   CommitRecord,
   ConsensusConfig,
   ConsensusInput,
+  ConsensusMessage,
   ConsensusOutput,
   ExtensionPayload,
   ProposedBlock,
@@ -42,15 +43,18 @@ import type {
 } from '../consensus/types.ts';
 import type { ListedBody, LoggedVote } from '../storage/store.ts';
 import {
+  DRIVER_DIAGNOSTIC_ROUNDS,
   DRIVER_FETCH_TIMEOUT_MS,
   DRIVER_MAX_COMMIT_FETCH_ATTEMPTS,
   DRIVER_MAX_FETCHED_BODIES,
   DRIVER_MAX_VERIFIED_TRANSACTIONS,
+  DRIVER_STALL_WARNING_MS,
   SYNCED_BLOCK_COMMIT_TIMEOUT_MS,
 } from './constants.ts';
 import { decodePersistedState, encodePersistedState, type FeedStateSnapshot } from './persistence.ts';
 import type {
   CommittedBlock,
+  ConsensusDiagnostics,
   ConsensusDriverComponents,
   ConsensusDriverInit,
   DriverTimers,
@@ -108,6 +112,13 @@ export class ConsensusDriver {
   #heightStartedMs = 0;
   #roundStartedMs = 0;
   #roundKey = '';
+  /** Retransmissions of the step being carried out, sent together after it. */
+  #retransmissions: ConsensusMessage[] = [];
+  /** performance.now() of the last finalized block (or the start). */
+  #lastProgressMs = 0;
+  #stalled = false;
+  #stalls = 0;
+  #watchdog: unknown;
   /** What a test-only behaviour may read of this node (components.behaviour). */
   readonly #behaviourContext: BehaviourContext;
 
@@ -184,6 +195,8 @@ export class ConsensusDriver {
       persisted: record,
     });
     this.#heightStartedMs = performance.now();
+    this.#lastProgressMs = this.#heightStartedMs;
+    this.#armWatchdog();
     this.#logger?.info(
       {
         height,
@@ -199,6 +212,8 @@ export class ConsensusDriver {
   /** Stops timers and input processing; waits for the output being carried out. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
     for (const handle of this.#timerHandles) this.#timers.clearTimeout(handle);
     this.#timerHandles.clear();
     this.#queue.length = 0;
@@ -240,6 +255,91 @@ export class ConsensusDriver {
     });
     await committed;
     return this.chain.height >= header.height;
+  }
+
+  /**
+   * A snapshot of the core and the driver: height, round, step, locks, the votes and proposals of
+   * the last rounds, queue and timers, time since the last finalized block. Logged at warn level
+   * when consensus stalls; served by `synod_status`.
+   */
+  diagnostics(): ConsensusDiagnostics {
+    const core = this.#core;
+    const rounds = core === undefined ? [] : [...core.rounds.keys()].sort((a, b) => a - b);
+    const tally = (votes: ReadonlyMap<number, Vote>): Record<string, number[]> => {
+      const byBlock: Record<string, number[]> = {};
+      for (const [index, vote] of [...votes].sort(([a], [b]) => a - b)) {
+        const key = vote.blockId === NIL_BLOCK_ID ? 'nil' : vote.blockId;
+        byBlock[key] = [...(byBlock[key] ?? []), index];
+      }
+      return byBlock;
+    };
+    return {
+      height: this.height,
+      round: this.round,
+      step: core?.step ?? 'propose',
+      lockedRound: core?.lockedRound ?? -1,
+      validRound: core?.validRound ?? -1,
+      msSinceProgress: Math.round(performance.now() - this.#lastProgressMs),
+      stalled: this.#stalled,
+      stalls: this.#stalls,
+      queuedInputs: this.#queue.length,
+      processing: this.#draining,
+      pendingTimers: this.#timerHandles.size,
+      rounds: rounds.slice(-DRIVER_DIAGNOSTIC_ROUNDS).map((round) => {
+        const state = core!.rounds.get(round)!;
+        return {
+          round,
+          proposal: state.proposalBlockId,
+          prevotes: tally(state.prevotes),
+          precommits: tally(state.precommits),
+        };
+      }),
+      ownVotes: (core?.ownVotes ?? []).map(
+        (vote) =>
+          `${vote.round}/${vote.kind === VoteKind.Prevote ? 'prevote' : 'precommit'}/${vote.blockId === NIL_BLOCK_ID ? 'nil' : vote.blockId.slice(0, 10)}`,
+      ),
+      futureMessages: core?.futureMessages.length ?? 0,
+    };
+  }
+
+  /** Checks for a stall once per stall period (and keeps reporting it while it lasts). */
+  #armWatchdog(): void {
+    if (this.#stopped) return;
+    const periodMs = this.#init.stallWarningMs ?? DRIVER_STALL_WARNING_MS;
+    const elapsed = performance.now() - this.#lastProgressMs;
+    const delayMs = elapsed >= periodMs ? periodMs : periodMs - elapsed;
+    this.#watchdog = this.#timers.setTimeout(() => {
+      this.#watchdog = undefined;
+      this.#checkStall(periodMs);
+      this.#armWatchdog();
+    }, delayMs);
+    (this.#watchdog as { unref?: () => void }).unref?.();
+  }
+
+  #checkStall(periodMs: number): void {
+    if (this.#stopped || performance.now() - this.#lastProgressMs < periodMs) return;
+    if (!this.#stalled) {
+      this.#stalled = true;
+      this.#stalls += 1;
+      this.#components.metrics?.stalled.set(1);
+      this.#components.metrics?.stallsTotal.inc();
+    }
+    this.#logger?.warn(
+      { diagnostics: this.diagnostics(), ...this.#components.diagnostics?.() },
+      `consensus stalled: no block finalized for ${Math.round((performance.now() - this.#lastProgressMs) / 1000)} s`,
+    );
+  }
+
+  #markProgress(nowMs: number): void {
+    if (this.#stalled) {
+      this.#logger?.warn(
+        { height: this.height, stalledForMs: Math.round(nowMs - this.#lastProgressMs) },
+        'consensus progressing again after a stall',
+      );
+      this.#stalled = false;
+      this.#components.metrics?.stalled.set(0);
+    }
+    this.#lastProgressMs = nowMs;
   }
 
   /** A body this node holds for `txId`: pending, fetched, from a synced block, or listed by us. */
@@ -285,6 +385,7 @@ export class ConsensusDriver {
           if (this.#stopped) break;
           await this.#carryOut(output);
         }
+        this.#flushRetransmissions();
         this.#afterStep();
       }
     } catch (error) {
@@ -293,6 +394,17 @@ export class ConsensusDriver {
       this.#draining = false;
       this.#resolveIdle?.();
     }
+  }
+
+  /** Sends the step's retransmissions to every peer in one go (DriverNetwork.resend). */
+  #flushRetransmissions(): void {
+    if (this.#retransmissions.length === 0) return;
+    const messages = this.#retransmissions;
+    this.#retransmissions = [];
+    this.#components.metrics?.retransmittedTotal.inc(messages.length);
+    this.#components.network.resend(messages).catch((error: unknown) => {
+      this.#logger?.warn({ err: error, count: messages.length }, 'retransmitting consensus messages failed');
+    });
   }
 
   #fail(error: unknown): void {
@@ -332,6 +444,11 @@ export class ConsensusDriver {
         }
         const { behaviour } = this.#components;
         const messages = behaviour?.outgoing?.(message, this.#behaviourContext) ?? [message];
+        if (output.retransmission === true) {
+          this.#retransmissions.push(...messages);
+          return;
+        }
+        this.#flushRetransmissions(); // keep our messages in the order the core produced them
         for (const sent of messages) {
           this.#components.network.publish(sent).catch((error: unknown) => {
             this.#logger?.warn({ err: error, type: sent.type }, 'publishing a consensus message failed');
@@ -657,12 +774,14 @@ export class ConsensusDriver {
       answer(null);
       return;
     }
-    void this.#fetchBodies(first.missing).then(() => {
-      if (this.chain.height + 1 !== output.height) return;
-      const second = derive();
-      if (second.ok) this.#contents.set(second.content.blockId, second.content);
-      answer(second.ok ? toProposedBlock(second.content) : null);
-    });
+    void this.#fetchBodies(first.missing)
+      .then(() => {
+        if (this.chain.height + 1 !== output.height) return;
+        const second = derive();
+        if (second.ok) this.#contents.set(second.content.blockId, second.content);
+        answer(second.ok ? toProposedBlock(second.content) : null);
+      })
+      .catch((error: unknown) => this.#fail(error));
   }
 
   /** valid(v): the proposal is exactly the fair-content function's output. */
@@ -763,6 +882,7 @@ export class ConsensusDriver {
     metrics?.commitLatencySeconds.observe((nowMs - this.#heightStartedMs) / 1000);
     metrics?.roundsPerHeight.observe(commit.certificate.round + 1);
     this.#heightStartedMs = nowMs;
+    this.#markProgress(nowMs);
     this.#logger?.debug(
       { height: commit.height, round: commit.certificate.round, txs: content.transactions.length },
       'block committed',

@@ -6,6 +6,7 @@ import type {
   PriceObservation,
   SignedTransaction,
 } from '@synod/protocol';
+import type { RpcConsensusState } from '@synod/protocol/pure';
 import type { Logger } from 'pino';
 import type { NodeBehaviour } from '../behaviour/types.ts';
 import type { BlockContent } from '../consensus/content.ts';
@@ -18,6 +19,12 @@ import type { Store } from '../storage/store.ts';
 export interface DriverNetwork {
   /** Publishes our proposal or vote by gossip. Called only after its safety record is on disk. */
   publish(message: ConsensusMessage): Promise<void>;
+  /**
+   * Sends proposals and votes already published once to every connected peer directly (the
+   * core's retransmission): gossip would drop the same bytes as a duplicate. Resolves with the
+   * number of peers reached.
+   */
+  resend(messages: readonly ConsensusMessage[]): Promise<number>;
   /** Asks peers for these transaction bodies; resolves with whichever were found (any subset). */
   fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]>;
 }
@@ -48,7 +55,15 @@ export interface ConsensusDriverInit {
   timeouts: TimeoutConfig;
   /** How long one attempt to fetch missing transaction bodies may take (default DRIVER_FETCH_TIMEOUT_MS). */
   fetchTimeoutMs?: number;
+  /**
+   * No block finalized for this long = a stall: the driver logs `diagnostics()` at warn level
+   * (again every period while it lasts) and sets the stalled metric (default DRIVER_STALL_WARNING_MS).
+   */
+  stallWarningMs?: number;
 }
+
+/** What the driver and its core are doing, for stall reports, `synod_status` and tests. */
+export type ConsensusDiagnostics = RpcConsensusState & { height: number; round: number };
 
 export interface ConsensusDriverComponents {
   crypto: ConsensusCrypto;
@@ -71,6 +86,8 @@ export interface ConsensusDriverComponents {
    * entry). Never set by `synod start`; without it the driver is honest.
    */
   behaviour?: NodeBehaviour | undefined;
+  /** More state for a stall report (the node adds its peers and gossip counters). */
+  diagnostics?: () => Record<string, unknown>;
 }
 
 /** A block the driver has stored and applied, for RPC events and metrics. */

@@ -63,6 +63,24 @@ export function createConsensusMetrics(register: Registry) {
       buckets: [1, 2, 3, 4, 6, 8],
       registers: [register],
     }),
+    /** Own proposals and votes sent again to every peer directly (rebroadcast timeout, restart). */
+    retransmittedTotal: new Counter({
+      name: 'synod_consensus_retransmitted_total',
+      help: 'Own proposals and votes re-sent directly to peers (retransmission)',
+      registers: [register],
+    }),
+    /** 1 while no block has been finalized for consensus.stallWarningMs, else 0. */
+    stalled: new Gauge({
+      name: 'synod_consensus_stalled',
+      help: 'Whether consensus has finalized nothing for consensus.stallWarningMs (1) or not (0)',
+      registers: [register],
+    }),
+    /** Stalls detected (transitions of synod_consensus_stalled to 1). */
+    stallsTotal: new Counter({
+      name: 'synod_consensus_stalls_total',
+      help: 'Times consensus went consensus.stallWarningMs without finalizing a block',
+      registers: [register],
+    }),
     /** Round timeouts that fired, by step (propose|prevote|precommit). */
     timeoutsTotal: new Counter<'step'>({
       name: 'synod_consensus_timeouts_total',

@@ -14,9 +14,10 @@ import {
   transactionLeafData,
   zeroHashBytes,
 } from '@synod/protocol';
+import type { RpcConsensusState } from '@synod/protocol/pure';
 import type { CommitteeJson } from '../dkg/committee.ts';
 import type { ConsensusDriver } from '../driver/driver.ts';
-import type { CommittedBlock } from '../driver/types.ts';
+import type { CommittedBlock, ConsensusDiagnostics } from '../driver/types.ts';
 import type { Mempool } from '../mempool/mempool.ts';
 import type {
   CommitteeInfo,
@@ -272,6 +273,7 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
         finalizedHash: height === 0 ? null : store.latestHash(),
         consensusHeight: driver.height,
         consensusRound: driver.round,
+        consensus: consensusState(driver.diagnostics()),
         syncing: parts.sync.syncing,
         peers: parts.peerCount(),
         mempoolTransactions: mempool.size,
@@ -321,4 +323,13 @@ function proofOf(levels: readonly Uint8Array[][], index: number): Hex[] {
     position >>= 1;
   }
   return proof;
+}
+
+/** The driver's diagnostics without the height and round synod_status already has. */
+function consensusState({
+  height: _height,
+  round: _round,
+  ...state
+}: ConsensusDiagnostics): RpcConsensusState {
+  return state;
 }

@@ -254,6 +254,7 @@ export async function startNode(
           perRoundIncrementMs: config.consensus.timeoutPerRoundIncrementMs,
           maxMs: config.consensus.timeoutMaxMs,
         },
+        stallWarningMs: config.consensus.stallWarningMs,
       },
       {
         crypto,
@@ -265,6 +266,16 @@ export async function startNode(
             if (message.type === 'proposal') await p2p.publish('proposals', message.proposal);
             else if (message.type === 'vote') await p2p.publish('votes', message.vote);
           },
+          resend: async (messages: readonly ConsensusMessage[]) => {
+            if (!p2p.isStarted()) return 0;
+            const proposals = messages.flatMap((m) => (m.type === 'proposal' ? [m.proposal] : []));
+            const votes = messages.flatMap((m) => (m.type === 'vote' ? [m.vote] : []));
+            const [byProposals, byVotes] = await Promise.all([
+              p2p.resend('proposals', proposals),
+              p2p.resend('votes', votes),
+            ]);
+            return Math.max(byProposals.recipients, byVotes.recipients);
+          },
           fetchTransactions: (txIds, signal) => fetchTransactions(p2p, domain, txIds, signal),
         },
         nowMs,
@@ -272,6 +283,7 @@ export async function startNode(
         logger: consensusLogger,
         priceObserver: dependencies.priceObserver ?? oracle?.priceObserver,
         behaviour: dependencies.behaviour,
+        diagnostics: () => p2pDiagnostics(p2p),
         onFatal: (error) => {
           fatal = true;
           dependencies.onFatal?.(error);
@@ -536,4 +548,14 @@ class BoundedCache<K, V> extends Map<K, V> {
     if (!this.has(key) && this.size >= this.#capacity) this.delete(this.keys().next().value as K);
     return super.set(key, value);
   }
+}
+
+/** The p2p view a stall report adds: who is connected, and who is known on each consensus topic. */
+function p2pDiagnostics(p2p: P2pNode<SynodGossipMessages>): Record<string, unknown> {
+  if (!p2p.isStarted()) return { p2p: 'stopped' };
+  return {
+    peers: p2p.connectedPeers().map(String),
+    proposalTopicPeers: p2p.topicPeers('proposals').length,
+    voteTopicPeers: p2p.topicPeers('votes').length,
+  };
 }

@@ -34,6 +34,14 @@ export const GOSSIP_MAX_PROPOSAL_BYTES = MAX_PROPOSAL_MESSAGE_BYTES;
 export const GOSSIP_MAX_VOTE_BYTES = MAX_VOTE_MESSAGE_BYTES;
 
 /**
+ * Caps of one direct re-send (`/synod/1/req/resend`, p2p/resend.ts): the largest single gossip
+ * message (a full proposal) with room for the framing, and at most 32 messages (a rebroadcast
+ * carries the votes of MAX_REBROADCAST_ROUNDS rounds, two per round). Senders split larger sets.
+ */
+export const GOSSIP_RESEND_MAX_BYTES = MAX_PROPOSAL_MESSAGE_BYTES + 64 * 1024;
+export const GOSSIP_RESEND_MAX_MESSAGES = 32;
+
+/**
  * Slack added to the largest topic cap to size gossipsub's inbound RPC frame limit: a frame also
  * carries protobuf field headers, the topic string and piggy-backed control messages (IHAVE /
  * IWANT ids, bounded by gossipsub's decodeRpcLimits). A frame over the limit kills the stream

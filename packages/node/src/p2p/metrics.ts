@@ -20,11 +20,28 @@ export function createP2pMetrics(register: Registry) {
       labelNames: ['topic', 'result', 'code'],
       registers: [register],
     }),
-    /** Gossip messages we published, by topic. */
+    /** Gossip messages we published that gossipsub sent to at least one peer, by topic. */
     gossipPublishedTotal: new Counter<'topic'>({
       name: 'synod_gossip_published_total',
-      help: 'Gossip messages published by this node, by topic',
+      help: 'Gossip messages published by this node and sent to at least one peer, by topic',
       labelNames: ['topic'],
+      registers: [register],
+    }),
+    /**
+     * Publishes gossipsub sent to nobody: no subscribed peer known yet, or a duplicate of a message
+     * published within the seen-cache TTL. Retransmission goes through `resend` for that reason.
+     */
+    gossipUnsentTotal: new Counter<'topic'>({
+      name: 'synod_gossip_unsent_total',
+      help: 'Gossip publishes that reached no peer (no subscribed peer yet, or a duplicate), by topic',
+      labelNames: ['topic'],
+      registers: [register],
+    }),
+    /** Messages re-sent directly to peers (`/synod/1/req/resend`), by topic and outcome (ok|failed), per peer. */
+    gossipResentTotal: new Counter<'topic' | 'outcome'>({
+      name: 'synod_gossip_resent_total',
+      help: 'Messages re-sent directly to a peer over /synod/1/req/resend, by topic and outcome',
+      labelNames: ['topic', 'outcome'],
       registers: [register],
     }),
     /** Handler failures after a message was accepted (our bug or overload, never the peer's fault). */

@@ -24,6 +24,8 @@ import {
   GOSSIP_MESH_DEGREE_HIGH,
   GOSSIP_MESH_DEGREE_LOW,
   GOSSIP_MESSAGE_ID_BYTES,
+  GOSSIP_RESEND_MAX_BYTES,
+  GOSSIP_RESEND_MAX_MESSAGES,
   GOSSIP_RPC_FRAME_OVERHEAD_BYTES,
   GOSSIP_SEEN_TTL_MS,
   MAX_BANNED_PEERS,
@@ -31,10 +33,11 @@ import {
   PEER_BAN_DURATION_MS,
   SCORE_DISCONNECT_THRESHOLD,
 } from './constants.ts';
-import { P2pConfigError } from './errors.ts';
+import { P2pConfigError, RequestHandlerError } from './errors.ts';
 import type { P2pMetrics } from './metrics.ts';
 import { Reconnector, type Timers } from './reconnect.ts';
 import { ReqResp } from './reqresp/reqResp.ts';
+import { type GossipResend, resendProtocol } from './resend.ts';
 import { peerScoreParams, peerScoreThresholds } from './scoring.ts';
 import type {
   GossipHandler,
@@ -91,6 +94,13 @@ export interface P2pNode<M> {
   /** Encodes and publishes `value`; returns how many peers it was sent to (0 is not an error). */
   publish<K extends GossipTopicName<M>>(topic: K, value: M[K]): Promise<{ recipients: number }>;
   /**
+   * Sends `values` of `topic` again, directly to every connected peer (p2p/resend.ts), where they
+   * go through the topic's validation and handlers as gossip does. For retransmission: publishing
+   * the same bytes again within the seen-cache TTL reaches nobody. Returns how many peers took
+   * them; a peer that fails is logged and skipped.
+   */
+  resend<K extends GossipTopicName<M>>(topic: K, values: readonly M[K][]): Promise<{ recipients: number }>;
+  /**
    * Delivers accepted messages of `topic` to `handler` (and subscribes to the topic on first
    * use). Returns a function that removes the handler (and unsubscribes after the last one).
    */
@@ -146,6 +156,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
   private readonly now: () => number;
   private readonly reconnector: Reconnector;
   private readonly entriesByTopic = new Map<string, GossipTopicEntry<unknown>>();
+  private readonly entriesByName = new Map<string, GossipTopicEntry<unknown>>();
   private readonly handlers = new Map<string, Set<GossipHandler<unknown>>>();
   /** Decoded values of accepted messages, keyed by the message's data buffer (same object at delivery). */
   private readonly decoded = new WeakMap<Uint8Array, unknown>();
@@ -165,6 +176,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
     for (const name of init.topics.names) {
       const entry = init.topics.entries[name] as GossipTopicEntry<unknown>;
       this.entriesByTopic.set(entry.topic, entry);
+      this.entriesByName.set(entry.name, entry);
     }
     this.reqResp = new ReqResp(
       {
@@ -174,6 +186,8 @@ class SynodP2pNode<M> implements P2pNode<M> {
       },
       { metrics: this.metrics, logger: this.logger, now: this.now },
     );
+    // Registered before start (the registry keeps it across stop/start).
+    void this.reqResp.handle(resendProtocol, (request, { from }) => this.acceptResend(request, from));
     this.reconnector = new Reconnector(
       {
         dialer: {
@@ -338,8 +352,61 @@ class SynodP2pNode<M> implements P2pNode<M> {
       `${topic}: ${data.length} bytes exceeds topic cap ${entry.maxBytes}`,
     );
     const result = await this.libp2p.services.pubsub.publish(entry.topic, data);
-    this.metrics?.gossipPublishedTotal.inc({ topic });
+    if (result.recipients.length > 0) this.metrics?.gossipPublishedTotal.inc({ topic });
+    else this.metrics?.gossipUnsentTotal.inc({ topic });
     return { recipients: result.recipients.length };
+  }
+
+  async resend<K extends GossipTopicName<M>>(
+    topic: K,
+    values: readonly M[K][],
+  ): Promise<{ recipients: number }> {
+    if (values.length === 0 || this.node === undefined) return { recipients: 0 };
+    const entry = this.init.topics.entries[topic];
+    const encoded = values.map((value) => {
+      const data = entry.codec.encode(value);
+      assert(
+        data.length <= entry.maxBytes,
+        `${topic}: ${data.length} bytes exceeds topic cap ${entry.maxBytes}`,
+      );
+      return data;
+    });
+    const requests = packResend(entry.name, encoded);
+    const results = await Promise.all(
+      this.connectedPeers().map(async (peer) => {
+        try {
+          for (const request of requests) await this.reqResp.request(peer, resendProtocol, request);
+          this.metrics?.gossipResentTotal.inc({ topic, outcome: 'ok' }, values.length);
+          return 1;
+        } catch (error) {
+          this.metrics?.gossipResentTotal.inc({ topic, outcome: 'failed' }, values.length);
+          this.logger?.debug({ topic, peer: peer.toString(), err: error }, 'resend to a peer failed');
+          return 0;
+        }
+      }),
+    );
+    return { recipients: results.reduce<number>((sum, ok) => sum + ok, 0) };
+  }
+
+  /** Serves `/synod/1/req/resend`: each message through the topic's validation, then its handlers. */
+  private async acceptResend(request: GossipResend, from: PeerId): Promise<GossipResend[]> {
+    const entry = this.entriesByName.get(request.topic);
+    if (entry === undefined || !this.handlers.has(entry.topic)) {
+      throw new RequestHandlerError('INVALID_REQUEST', `not subscribed to topic ${request.topic}`);
+    }
+    let rejected = 0;
+    for (const data of request.messages) {
+      const outcome = await validateGossipMessage(entry, data, from, {
+        metrics: this.metrics,
+        logger: this.logger,
+      });
+      if (outcome.result === TopicValidatorResult.Accept) this.dispatch(entry, outcome.value, from);
+      else if (outcome.result === TopicValidatorResult.Reject) rejected += 1;
+    }
+    if (rejected > 0) {
+      throw new RequestHandlerError('INVALID_REQUEST', `${rejected} of ${request.messages.length} rejected`);
+    }
+    return [];
   }
 
   subscribe<K extends GossipTopicName<M>>(topic: K, handler: GossipHandler<M[K]>): () => void {
@@ -395,9 +462,16 @@ class SynodP2pNode<M> implements P2pNode<M> {
     // The validator decoded this exact buffer; decode again only if that cache was bypassed.
     const value = this.decoded.has(msg.data) ? this.decoded.get(msg.data) : entry.codec.decode(msg.data);
     this.decoded.delete(msg.data);
+    this.dispatch(entry, value, propagationSource);
+  }
+
+  /** Hands an accepted message to the topic's handlers (gossip and direct re-sends alike). */
+  private dispatch(entry: GossipTopicEntry<unknown>, value: unknown, source: PeerId): void {
+    const handlers = this.handlers.get(entry.topic);
+    if (handlers === undefined) return;
     for (const handler of handlers) {
       Promise.resolve()
-        .then(() => handler(value, propagationSource))
+        .then(() => handler(value, source))
         .catch((error: unknown) => {
           this.metrics?.gossipHandlerErrorsTotal.inc({ topic: entry.name });
           this.logger?.error({ topic: entry.name, err: error }, 'gossip handler failed');
@@ -466,4 +540,28 @@ function peerIdOfAddress(address: string): string {
   } catch (error) {
     throw new P2pConfigError('INVALID_PEER_ADDRESS', `${address}: bad peer id`, { cause: error });
   }
+}
+
+/** Splits encoded messages into resend requests within the count and byte caps, in order. */
+export function packResend(topic: string, messages: readonly Uint8Array[]): GossipResend[] {
+  const requests: GossipResend[] = [];
+  let current: Uint8Array[] = [];
+  let bytes = 0;
+  // Envelope, topic and list framing: well under 1 KiB.
+  const overhead = 1024;
+  for (const message of messages) {
+    const size = message.length + 4;
+    if (
+      current.length > 0 &&
+      (current.length === GOSSIP_RESEND_MAX_MESSAGES || overhead + bytes + size > GOSSIP_RESEND_MAX_BYTES)
+    ) {
+      requests.push({ topic, messages: current });
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push({ topic, messages: current });
+  return requests;
 }

@@ -217,6 +217,7 @@ describe('the driver with a behaviour (committee of one)', () => {
           publish: async (message) => {
             if (message.type === 'vote') published.push(message.vote);
           },
+          resend: async () => 0,
           fetchTransactions: async () => [],
         },
         priceObserver: { observe: () => [{ feedId: FEED.feedId, price: 300_000_000_000n }] },

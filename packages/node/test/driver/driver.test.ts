@@ -11,6 +11,7 @@ import {
   VoteCodec,
   VoteKind,
 } from '@synod/protocol';
+import type { Logger } from 'pino';
 import { keccak256, toBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -33,6 +34,8 @@ const DOMAIN: NetworkDomain = {
   inbox: '0x00000000000000000000000000000000000051a0',
 };
 const dealing = insecureTrustedDealer(1, 1, keccak256(toBytes('synod/test/driver'), 'bytes'));
+/** A committee of four of which only validator 0 runs: it can never reach a quorum. */
+const dealingOf4 = insecureTrustedDealer(4, 3, keccak256(toBytes('synod/test/driver/4'), 'bytes'));
 const TIMEOUTS = {
   proposeBaseMs: 40,
   prevoteBaseMs: 20,
@@ -58,11 +61,22 @@ interface Harness {
   unlogged: string[];
   /** Vote-log reads in flight (awaited before the store closes). */
   checks: Set<Promise<void>>;
+  /** Messages handed to network.resend (retransmissions), in order. */
+  resent: ConsensusMessage[];
+  /** Warn-level log lines: message and fields. */
+  warnings: { message: string; fields: Record<string, unknown> }[];
+}
+
+interface DriverOptions {
+  /** Run as validator 0 of a committee of four whose other members never start. */
+  alone?: boolean;
+  stallWarningMs?: number;
 }
 
 async function startDriver(
   path: string,
   onVote?: (vote: Vote, driver: ConsensusDriver) => void,
+  options: DriverOptions = {},
 ): Promise<Harness> {
   const store = await openStore(path, { domain: DOMAIN });
   let driver: ConsensusDriver | undefined;
@@ -73,21 +87,25 @@ async function startDriver(
   const published: Vote[] = [];
   const unlogged: string[] = [];
   const checks = new Set<Promise<void>>();
+  const resent: ConsensusMessage[] = [];
+  const warnings: Harness['warnings'] = [];
+  const keys = options.alone === true ? dealingOf4 : dealing;
   const crypto = createBlsConsensusCrypto({
     validatorIndex: 0,
-    shareSecretKey: dealing.shares[0]!.secretKey,
-    sharePublicKeys: [dealing.shares[0]!.publicKey],
-    groupPublicKey: dealing.groupPublicKey,
+    shareSecretKey: keys.shares[0]!.secretKey,
+    sharePublicKeys: keys.shares.map((share) => share.publicKey),
+    groupPublicKey: keys.groupPublicKey,
   });
   driver = new ConsensusDriver(
     {
       validatorIndex: 0,
-      validatorCount: 1,
+      validatorCount: keys.shares.length,
       domain: DOMAIN,
       epoch: 0,
       feeds: [],
       genesisTimestampMs: 0,
       timeouts: TIMEOUTS,
+      stallWarningMs: options.stallWarningMs,
     },
     {
       crypto,
@@ -108,12 +126,32 @@ async function startDriver(
           await check;
           checks.delete(check);
         },
+        async resend(messages: readonly ConsensusMessage[]) {
+          resent.push(...messages);
+          await Promise.all(messages.map((message) => this.publish(message)));
+          return 3;
+        },
         fetchTransactions: async () => [],
       },
+      logger: captureWarnings(warnings),
     },
   );
   await driver.start();
-  return { driver, store, mempool, published, unlogged, checks };
+  return { driver, store, mempool, published, unlogged, checks, resent, warnings };
+}
+
+/** A pino-shaped logger that records warn calls (the driver logs `warn(fields, message)`). */
+function captureWarnings(into: Harness['warnings']): Logger {
+  const logger = {
+    warn(fields: Record<string, unknown>, message: string) {
+      into.push({ message, fields });
+    },
+    child: () => logger,
+  };
+  for (const level of ['trace', 'debug', 'info', 'error', 'fatal'] as const) {
+    (logger as Record<string, unknown>)[level] = () => {};
+  }
+  return logger as unknown as Logger;
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -201,5 +239,57 @@ describe('consensus driver', () => {
     ).toBe(true);
     expect(second.unlogged).toEqual([]);
     await stop(second);
+  });
+
+  test('retransmissions go to network.resend (gossip drops a second publish of the same bytes), in one batch per step', {
+    timeout: 20_000,
+  }, async () => {
+    const harness = await startDriver(join(dir, 'chain'), undefined, { alone: true, stallWarningMs: 60_000 });
+    // Alone in a committee of four it cannot decide height 1: every propose timeout re-sends its votes.
+    await until(() => harness.resent.length >= 3, 'retransmissions');
+    const votes = harness.resent.filter((m) => m.type === 'vote').map((m) => (m as { vote: Vote }).vote);
+    expect(votes.length).toBe(harness.resent.length);
+    for (const vote of votes) {
+      expect(vote.height).toBe(1);
+      expect(vote.validatorIndex).toBe(0);
+      // Every retransmitted vote is one it had already published (and logged) once.
+      const encoded = toLowerHex(VoteCodec.encode(vote));
+      expect(harness.published.some((p) => toLowerHex(VoteCodec.encode(p)) === encoded)).toBe(true);
+    }
+    expect(harness.unlogged).toEqual([]);
+    await stop(harness);
+  });
+
+  test('a driver that finalizes nothing reports a stall with its state, in diagnostics and at warn level', {
+    timeout: 20_000,
+  }, async () => {
+    const harness = await startDriver(join(dir, 'chain'), undefined, { alone: true, stallWarningMs: 300 });
+    expect(harness.driver.diagnostics().stalled).toBe(false);
+    await until(() => harness.driver.diagnostics().stalled, 'a stall to be reported');
+    const diagnostics = harness.driver.diagnostics();
+    expect(diagnostics.height).toBe(1);
+    expect(diagnostics.stalls).toBe(1);
+    expect(diagnostics.msSinceProgress).toBeGreaterThanOrEqual(300);
+    // Its own prevote of round 0 is there, and nobody else's.
+    expect(diagnostics.ownVotes[0]).toMatch(/^0\/prevote\//);
+    expect(diagnostics.rounds[0]!.round).toBe(0);
+    expect(Object.values(diagnostics.rounds[0]!.prevotes).flat()).toEqual([0]);
+    const warning = harness.warnings.find((w) => w.message.startsWith('consensus stalled'));
+    expect(warning?.fields.diagnostics).toMatchObject({ height: 1, stalled: true });
+    // It keeps reporting while the stall lasts, and counts it once.
+    await until(
+      () => harness.warnings.filter((w) => w.message.startsWith('consensus stalled')).length >= 2,
+      'a second report',
+    );
+    expect(harness.driver.diagnostics().stalls).toBe(1);
+    await stop(harness);
+  });
+
+  test('a healthy driver never reports a stall', { timeout: 20_000 }, async () => {
+    const harness = await startDriver(join(dir, 'chain'), undefined, { stallWarningMs: 300 });
+    await until(() => harness.driver.chain.height >= 20, 'height 20');
+    expect(harness.driver.diagnostics()).toMatchObject({ stalled: false, stalls: 0 });
+    expect(harness.warnings.filter((w) => w.message.startsWith('consensus stalled'))).toEqual([]);
+    await stop(harness);
   });
 });

@@ -126,6 +126,11 @@ class Committee {
               });
             }
           },
+          // Retransmissions reach every running member directly, like the node's resend protocol.
+          async resend(messages: readonly ConsensusMessage[]) {
+            for (const message of messages) await this.publish(message);
+            return 1;
+          },
           // As the node's `/synod/1/req/transactions` handler answers: driver bodies, then finalized ones.
           fetchTransactions: async (txIds) => {
             const found: SignedTransaction[] = [];

@@ -42,8 +42,8 @@ import {
   rpc,
   rpcCall,
   scrapeMetric,
-  startNodesUntilHeight,
   startSynod,
+  tailLogs,
   waitFor,
 } from './helpers.ts';
 
@@ -112,7 +112,37 @@ beforeAll(async () => {
   const committee = parseCommittee(await readFile(dataDirLayout(dataDirs[0]!).committee, 'utf8'));
   groupPublicKey = parseHex(committee.groupPublicKey, 48)!;
   committeePeerIds = committee.members.map((member) => member.peerId);
-  await startNodesUntilHeight({ dataDirs, passwordPath, ports }, nodes, 2, 40_000);
+  // A staggered start (issue #12's start-up stall): nodes 0 and 1 start first and vote in
+  // round 0 of height 1 while 2 and 3 are down, so those votes are lost to 2 and 3. Gossip
+  // never delivers a message twice, so before retransmission went around it (p2p/resend.ts)
+  // the committee sat in round 0 until gossipsub's seen cache expired two minutes later.
+  const early = [0, 1].map((i) => startSynod(dataDirs[i]!, passwordPath));
+  nodes.push(...early);
+  await waitFor(
+    async () => {
+      for (const i of [0, 1]) {
+        const { consensus } = await status(i);
+        if (!(consensus.ownVotes as string[]).some((vote) => vote.startsWith('0/prevote'))) return false;
+      }
+      return true;
+    },
+    'nodes 0 and 1 to prevote in round 0 of height 1',
+    30_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${tailLogs(nodes)}`);
+  });
+  const late = [2, 3].map((i) => startSynod(dataDirs[i]!, passwordPath));
+  nodes.push(...late);
+  await waitFor(
+    async () => {
+      for (let i = 0; i < N; i++) if ((await finalizedHeight(i)) < 2) return false;
+      return true;
+    },
+    'every node at height 2 after the staggered start',
+    30_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${tailLogs(nodes)}`);
+  });
 }, 90_000);
 
 afterAll(async () => {

@@ -116,6 +116,10 @@ async function startMember(
             });
           }
         },
+        async resend(messages: readonly ConsensusMessage[]) {
+          for (const message of messages) await this.publish(message);
+          return 1;
+        },
         fetchTransactions: async () => [],
       },
       onFatal: (error) => {

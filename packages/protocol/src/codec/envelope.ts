@@ -26,6 +26,7 @@ export const MessageType = {
   BlockHeader: 14,
   Certificate: 15,
   SyncedBlock: 16,
+  GossipResend: 17,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

@@ -187,6 +187,35 @@ export interface RpcL1Status {
   feeBumps: number;
 }
 
+/** Votes of one kind in one round: validator indices by block id (`nil` for the nil vote). */
+export type RpcVoteTally = Record<string, number[]>;
+
+/**
+ * What consensus is doing (synod_status `consensus`): enough to see why a height does not
+ * finish — which votes arrived, what this node voted, how long since the last finalized block.
+ */
+export interface RpcConsensusState {
+  step: 'propose' | 'prevote' | 'precommit';
+  /** Round of the locked value, −1 when none. */
+  lockedRound: number;
+  validRound: number;
+  /** Milliseconds since the last finalized block (or the node's start). */
+  msSinceProgress: number;
+  /** True once msSinceProgress passed consensus.stallWarningMs, until the next block. */
+  stalled: boolean;
+  /** Stalls detected since the node started. */
+  stalls: number;
+  queuedInputs: number;
+  processing: boolean;
+  pendingTimers: number;
+  /** The newest rounds of the current height: proposal block id and votes by block id. */
+  rounds: { round: number; proposal: Hex | null; prevotes: RpcVoteTally; precommits: RpcVoteTally }[];
+  /** This node's votes of the current height, `round/kind/blockId-prefix`. */
+  ownVotes: string[];
+  /** Proposals and votes held for the next height. */
+  futureMessages: number;
+}
+
 export interface RpcStatus {
   /** Software version of the node. */
   version: string;
@@ -201,6 +230,7 @@ export interface RpcStatus {
   /** Height and round consensus is working on. */
   consensusHeight: number;
   consensusRound: number;
+  consensus: RpcConsensusState;
   /** True while catching up from peers. */
   syncing: boolean;
   peers: number;
