@@ -41,3 +41,16 @@ export const L1_CHAIN_CHECK_MAX_DELAY_MS = 60_000;
 
 /** One L1 JSON-RPC request (viem's http transport); the submitter retries with its own backoff. */
 export const L1_RPC_TIMEOUT_MS = 10_000;
+
+/**
+ * Re-gossip of pending transactions (node/gossip.ts PendingRegossip). A transaction still pending
+ * REGOSSIP_MIN_AGE_MS after this node admitted it (a healthy network finalizes in well under a
+ * second) is sent again to every peer directly, then again after doubling intervals up to
+ * REGOSSIP_MAX_INTERVAL_MS: a batch that was lost (this node paused or cut off while gossiping
+ * it, or published before its peers were connected) would otherwise leave a nonce gap that
+ * strands every later transaction of the sender at the other nodes.
+ */
+export const REGOSSIP_MIN_AGE_MS = 3_000;
+export const REGOSSIP_MAX_INTERVAL_MS = 60_000;
+/** Transactions re-sent per housekeeping tick at most (the oldest first). */
+export const REGOSSIP_MAX_PER_TICK = 2_048;

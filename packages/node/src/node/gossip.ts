@@ -1,5 +1,6 @@
 import type { FeedConfig } from '@synod/oracle';
 import {
+  type Hex,
   type NetworkDomain,
   type SignedTransaction,
   type TransactionBatch,
@@ -18,7 +19,14 @@ import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../p2p/constants.ts';
 import { type GossipValidationCode, GossipValidationError } from '../p2p/errors.ts';
 import type { SynodGossipValidators } from '../p2p/synod.ts';
 import type { CatchUpSync } from '../sync/sync.ts';
-import { TX_BATCH_MAX_COUNT, TX_BATCH_MAX_PENDING, TX_BATCH_WINDOW_MS } from './constants.ts';
+import {
+  REGOSSIP_MAX_INTERVAL_MS,
+  REGOSSIP_MAX_PER_TICK,
+  REGOSSIP_MIN_AGE_MS,
+  TX_BATCH_MAX_COUNT,
+  TX_BATCH_MAX_PENDING,
+  TX_BATCH_WINDOW_MS,
+} from './constants.ts';
 
 /**
  * Gossip validation of the Synod topics (docs/decisions.md "Gossip validation"): REJECT what no
@@ -179,6 +187,54 @@ export class TransactionBatcher {
 
   stop(): void {
     this.flush();
+  }
+}
+
+/**
+ * Re-sends transactions that stay pending (docs/decisions.md "Pending transactions are re-sent"):
+ * each tick, those admitted at least `minAgeMs` ago and not re-sent within their current
+ * interval go to every peer directly (gossip would drop the same batch as a duplicate); the
+ * interval doubles per re-send up to `maxIntervalMs`. Receivers admit them to their mempools
+ * like gossip, so a sender's nonce gap left by a lost batch closes.
+ */
+export class PendingRegossip {
+  readonly #mempool: Mempool;
+  readonly #resend: (transactions: readonly SignedTransaction[]) => Promise<void>;
+  readonly #minAgeMs: number;
+  readonly #maxIntervalMs: number;
+  readonly #maxPerTick: number;
+  /** txId → when it was last re-sent and the wait before the next re-send. */
+  readonly #sent = new Map<Hex, { atMs: number; intervalMs: number }>();
+
+  constructor(
+    mempool: Mempool,
+    resend: (transactions: readonly SignedTransaction[]) => Promise<void>,
+    options: { minAgeMs?: number; maxIntervalMs?: number; maxPerTick?: number } = {},
+  ) {
+    this.#mempool = mempool;
+    this.#resend = resend;
+    this.#minAgeMs = options.minAgeMs ?? REGOSSIP_MIN_AGE_MS;
+    this.#maxIntervalMs = options.maxIntervalMs ?? REGOSSIP_MAX_INTERVAL_MS;
+    this.#maxPerTick = options.maxPerTick ?? REGOSSIP_MAX_PER_TICK;
+  }
+
+  /** Re-sends what is due at `nowMs` (this node's clock, as firstSeenMs); returns how many. */
+  tick(nowMs: number): number {
+    for (const txId of this.#sent.keys()) if (!this.#mempool.has(txId)) this.#sent.delete(txId);
+    const due: SignedTransaction[] = [];
+    // Entries iterate in first-seen order: the oldest (most likely blocking a sender) first.
+    for (const entry of this.#mempool.entries()) {
+      if (due.length >= this.#maxPerTick) break;
+      if (nowMs - entry.firstSeenMs < this.#minAgeMs) break;
+      const sent = this.#sent.get(entry.txId);
+      if (sent !== undefined && nowMs - sent.atMs < sent.intervalMs) continue;
+      const intervalMs =
+        sent === undefined ? this.#minAgeMs : Math.min(2 * sent.intervalMs, this.#maxIntervalMs);
+      this.#sent.set(entry.txId, { atMs: nowMs, intervalMs });
+      due.push(entry.transaction);
+    }
+    if (due.length > 0) void this.#resend(due);
+    return due.length;
   }
 }
 

@@ -18,6 +18,12 @@ export function createAssemblyMetrics(register: Registry) {
       help: 'Certified blocks fetched from peers and applied by catch-up sync',
       registers: [register],
     }),
+    /** Pending transactions re-sent to peers because they stayed pending (PendingRegossip). */
+    regossipedTransactionsTotal: new Counter({
+      name: 'synod_mempool_regossiped_total',
+      help: 'Pending transactions re-sent directly to peers because they stayed pending',
+      registers: [register],
+    }),
     syncing: new Gauge({
       name: 'synod_sync_active',
       help: '1 while catching up from peers',

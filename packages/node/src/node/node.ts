@@ -42,7 +42,7 @@ import {
   MAX_SCORED_PEERS,
   VERIFICATION_CACHE_ENTRIES,
 } from './constants.ts';
-import { createGossipValidators, TransactionBatcher } from './gossip.ts';
+import { createGossipValidators, PendingRegossip, splitToFit, TransactionBatcher } from './gossip.ts';
 import { loadValidatorIdentity } from './identity.ts';
 import { createNodeL1, type NodeL1 } from './l1.ts';
 import { createAssemblyMetrics } from './metrics.ts';
@@ -430,9 +430,14 @@ export async function startNode(
       cleanups.push(() => started.stop());
     }
 
+    const regossip = new PendingRegossip(mempool, async (transactions) => {
+      assemblyMetrics.regossipedTransactionsTotal.inc(transactions.length);
+      await p2p.resend('transactions', splitToFit(transactions));
+    });
     const scoredPeers = new Set<string>();
     const housekeeping = setInterval(() => {
       mempool.prune(nowMs());
+      if (p2p.isStarted() && p2p.connectedPeers().length > 0) regossip.tick(nowMs());
       assemblyMetrics.syncing.set(syncRef.syncing ? 1 : 0);
       oracle?.updateMetrics(driverRef.chain.feedStates);
       if (!p2p.isStarted()) return;

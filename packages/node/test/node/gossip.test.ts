@@ -1,8 +1,10 @@
 import {
+  type Hex,
   type NetworkDomain,
   type SignedTransaction,
   signTransaction,
   transactionBatchCodec,
+  transactionId,
 } from '@synod/protocol';
 import { keccak256, toBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -11,7 +13,7 @@ import type { ConsensusCrypto } from '../../src/consensus/types.ts';
 import type { ConsensusDriver } from '../../src/driver/driver.ts';
 import { decodePersistedState, encodePersistedState } from '../../src/driver/persistence.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { createGossipValidators, splitToFit } from '../../src/node/gossip.ts';
+import { createGossipValidators, PendingRegossip, splitToFit } from '../../src/node/gossip.ts';
 import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../../src/p2p/constants.ts';
 import { GossipValidationError } from '../../src/p2p/errors.ts';
 import type { CatchUpSync } from '../../src/sync/sync.ts';
@@ -126,5 +128,59 @@ describe('persisted driver state', () => {
     };
     const decoded = decodePersistedState(encodePersistedState(state));
     expect(decoded).toEqual(state);
+  });
+});
+
+describe('re-gossip of transactions that stay pending', () => {
+  test('re-sends a pending transaction after the minimum age, then at doubling intervals, until it leaves the pool', async () => {
+    const mempool = new Mempool({ domain: DOMAIN });
+    const sent: bigint[][] = [];
+    const regossip = new PendingRegossip(
+      mempool,
+      async (transactions) => {
+        sent.push(transactions.map((t) => t.nonce));
+      },
+      { minAgeMs: 1_000, maxIntervalMs: 4_000 },
+    );
+    const t0 = 1_000_000;
+    const first = await tx(0n);
+    mempool.add(first, { nowMs: t0 });
+    mempool.add(await tx(1n), { nowMs: t0 + 500 });
+
+    expect(regossip.tick(t0 + 999)).toBe(0); // too young: a healthy network finalizes it first
+    expect(regossip.tick(t0 + 1_000)).toBe(1); // nonce 0 only; nonce 1 is 500 ms old
+    expect(regossip.tick(t0 + 1_500)).toBe(1); // nonce 1 now
+    expect(regossip.tick(t0 + 1_999)).toBe(0);
+    expect(regossip.tick(t0 + 2_000)).toBe(1); // nonce 0 again after 1 s
+    expect(regossip.tick(t0 + 3_999)).toBe(1); // nonce 1 (due at 2.5 s), nonce 0 waits 2 s
+    expect(regossip.tick(t0 + 4_000)).toBe(1); // nonce 0 again after 2 s
+    expect(sent).toEqual([[0n], [1n], [0n], [1n], [0n]]);
+    // The interval stops doubling at the cap: nonce 0 is due every 4 s from here.
+    expect(regossip.tick(t0 + 8_000)).toBe(2);
+    expect(regossip.tick(t0 + 11_999)).toBe(0);
+    expect(regossip.tick(t0 + 12_000)).toBe(2);
+
+    mempool.markFinalized([
+      { sender: account.address.toLowerCase() as Hex, nonce: 0n, txId: transactionId(first, DOMAIN) },
+    ]);
+    expect(regossip.tick(t0 + 60_000)).toBe(1);
+    expect(sent.at(-1)).toEqual([1n]);
+  });
+
+  test('re-sends the oldest first and at most maxPerTick per tick', async () => {
+    const mempool = new Mempool({ domain: DOMAIN });
+    const sent: bigint[][] = [];
+    const regossip = new PendingRegossip(
+      mempool,
+      async (transactions) => {
+        sent.push(transactions.map((t) => t.nonce));
+      },
+      { minAgeMs: 100, maxPerTick: 2 },
+    );
+    for (let nonce = 0n; nonce < 5n; nonce++) mempool.add(await tx(nonce), { nowMs: 1_000 + Number(nonce) });
+    expect(regossip.tick(2_000)).toBe(2);
+    expect(regossip.tick(2_001)).toBe(2);
+    expect(regossip.tick(2_002)).toBe(1);
+    expect(sent).toEqual([[0n, 1n], [2n, 3n], [4n]]);
   });
 });
