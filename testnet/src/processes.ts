@@ -24,6 +24,8 @@ export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
   readonly logPath: string;
+  /** When it was spawned, unix ms. */
+  readonly startedAtMs: number;
   readonly child: ChildProcess;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
@@ -65,6 +67,7 @@ export class ProcessSupervisor {
     const logFd = openSync(options.logPath, 'a');
     writeSync(logFd, `\n=== ${new Date().toISOString()} ${name}: ${command} ${args.join(' ')}\n`);
     let child: ChildProcess;
+    const startedAtMs = Date.now();
     try {
       child = spawn(command, [...args], {
         cwd: options.cwd,
@@ -108,6 +111,7 @@ export class ProcessSupervisor {
         name,
         pid: -1,
         logPath: options.logPath,
+        startedAtMs,
         child,
         exited,
         stdout: () => captured,
@@ -119,6 +123,7 @@ export class ProcessSupervisor {
       name,
       pid: child.pid,
       logPath: options.logPath,
+      startedAtMs,
       child,
       exited,
       stdout: () => captured,
@@ -160,11 +165,13 @@ export class ProcessSupervisor {
   }
 }
 
-function signalProcess(pid: number, signal: NodeJS.Signals): void {
+/** Sends a signal; false when the process is already gone. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
+    return true;
   } catch {
-    // Already gone.
+    return false;
   }
 }
 
@@ -172,6 +179,8 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
 export async function stopProcess(child: ManagedProcess, graceMs: number = STOP_GRACE_MS): Promise<void> {
   if (!child.isRunning()) return;
   signalProcess(child.pid, 'SIGTERM');
+  // A paused child (SIGSTOP, `pnpm testnet:ctl pause`) handles the SIGTERM only once continued.
+  signalProcess(child.pid, 'SIGCONT');
   const timer = setTimeout(() => signalProcess(child.pid, 'SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);
