@@ -5,7 +5,7 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** The `synod` CLI, run with process.execPath (Node 24 under pnpm), as an operator would. */
 export const SYNOD_CLI = join(REPO_ROOT, 'packages', 'node', 'src', 'cli', 'main.ts');
-/** The testnet's byzantine validator: `synod start` with a test-only behaviour (byzantine-node.ts). */
+/** The testnet's test-only validator entry: `synod start` with a test-only behaviour (byzantine-node.ts). */
 export const BYZANTINE_NODE_SCRIPT = join(REPO_ROOT, 'testnet', 'src', 'byzantine-node.ts');
 /** The price simulator as a process (packages/oracle/scripts/simulator.ts). */
 export const SIMULATOR_SCRIPT = join(REPO_ROOT, 'packages', 'oracle', 'scripts', 'simulator.ts');
@@ -21,6 +21,8 @@ export interface TestnetLayout {
   logs: string;
   /** The running children (name, pid, log) while the testnet is up; removed when it stops. */
   processes: string;
+  /** Where the running testnet's control endpoint listens (control.ts); removed when it stops. */
+  control: string;
   /** anvil's state, dumped on exit and loaded on the next start, so L1 survives a restart. */
   anvilState: string;
   nodeDir(index: number): string;
@@ -49,6 +51,7 @@ export function testnetLayout(root: string = defaultTestnetRoot()): TestnetLayou
     passwordFile: join(root, 'keystore-password'),
     logs,
     processes: join(root, 'processes.json'),
+    control: join(root, 'control.json'),
     anvilState: join(root, 'anvil-state.json'),
     nodeDir: (index) => join(root, 'nodes', `node-${index}`),
     nodeLog: (index) => join(logs, `node-${index}.log`),
