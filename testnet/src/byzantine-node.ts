@@ -1,6 +1,8 @@
-// A byzantine validator for the end-to-end testnet: `synod start` with a test-only behaviour.
+// The testnet's test-only validator entry: `synod start` with a test-only behaviour, a byzantine
+// strategy (`--byzantine K --strategy S`), a wrong wall clock (`--clock-offset node-I=±MS`), or both.
 //
-//   node testnet/src/byzantine-node.ts --strategy <S> --data-dir <dir> --password-file <file>
+//   node testnet/src/byzantine-node.ts [--strategy <S>] [--clock-offset-ms <±MS>]
+//                                      --data-dir <dir> --password-file <file>
 //
 // It loads the node's configuration exactly as `synod start` does (config.json of the data dir,
 // SYNOD_* env, defaults), then calls the node's own startNode with a NodeBehaviour of
@@ -13,7 +15,9 @@ import {
   BYZANTINE_STRATEGIES,
   createByzantineActionCounter,
   createByzantineBehaviour,
+  createClockOffsetBehaviour,
   isByzantineStrategy,
+  type NodeBehaviour,
 } from '../../packages/node/src/behaviour/index.ts';
 import { resolveConfig } from '../../packages/node/src/cli/common.ts';
 import { ConfigError } from '../../packages/node/src/config/errors.ts';
@@ -36,12 +40,18 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 async function main(): Promise<number> {
-  let values: { strategy?: string; 'data-dir'?: string; 'password-file'?: string };
+  let values: {
+    strategy?: string;
+    'clock-offset-ms'?: string;
+    'data-dir'?: string;
+    'password-file'?: string;
+  };
   try {
     values = parseArgs({
       args: process.argv.slice(2),
       options: {
         strategy: { type: 'string' },
+        'clock-offset-ms': { type: 'string' },
         'data-dir': { type: 'string' },
         'password-file': { type: 'string' },
       },
@@ -52,9 +62,16 @@ async function main(): Promise<number> {
     return EXIT.usage;
   }
   const strategy = values.strategy;
-  if (strategy === undefined || !isByzantineStrategy(strategy) || values['data-dir'] === undefined) {
+  const offsetText = values['clock-offset-ms'];
+  const clockOffsetMs = offsetText === undefined ? undefined : Number(offsetText);
+  if (
+    (strategy !== undefined && !isByzantineStrategy(strategy)) ||
+    (offsetText !== undefined && !/^[+-]?\d+$/.test(offsetText)) ||
+    (strategy === undefined && clockOffsetMs === undefined) ||
+    values['data-dir'] === undefined
+  ) {
     process.stderr.write(
-      `usage: byzantine-node.ts --strategy <${BYZANTINE_STRATEGIES.join('|')}> --data-dir <dir> [--password-file <file>]\n`,
+      `usage: byzantine-node.ts [--strategy <${BYZANTINE_STRATEGIES.join('|')}>] [--clock-offset-ms <±MS>] --data-dir <dir> [--password-file <file>] (a strategy, an offset or both)\n`,
     );
     return EXIT.usage;
   }
@@ -80,16 +97,31 @@ async function main(): Promise<number> {
     destination: { write: (line: string) => io.stdout(line) },
   });
   const register = createNodeRegistry({ labels: { node: config.node.name } });
-  const counted = createByzantineActionCounter(register, strategy);
-  const seen = new Set<string>();
-  const behaviour = createByzantineBehaviour(strategy, (action) => {
-    counted(action);
-    // The first act of each kind is logged; the counter has them all.
-    if (!seen.has(action)) {
-      seen.add(action);
-      logger.warn({ strategy, action }, 'byzantine act (first of its kind)');
-    }
-  });
+  let behaviour: NodeBehaviour | undefined;
+  if (strategy !== undefined) {
+    const counted = createByzantineActionCounter(register, strategy);
+    const seen = new Set<string>();
+    behaviour = createByzantineBehaviour(strategy, (action) => {
+      counted(action);
+      // The first act of each kind is logged; the counter has them all.
+      if (!seen.has(action)) {
+        seen.add(action);
+        logger.warn({ strategy, action }, 'byzantine act (first of its kind)');
+      }
+    });
+  }
+  if (clockOffsetMs !== undefined) {
+    behaviour = createClockOffsetBehaviour(clockOffsetMs, {
+      base: behaviour,
+      onMode: (mode) =>
+        logger.warn(
+          { clockOffsetMs, mode },
+          mode === 'node-clock'
+            ? "clock offset: the node's wall clock carries it"
+            : 'clock offset: applied to the timestamps of the extensions this node signs (startNode does not route its wall clock through the behaviour yet)',
+        ),
+    });
+  }
   let failure: unknown;
   let wake: () => void = () => {};
   const done = new Promise<void>((resolve) => {

@@ -111,10 +111,41 @@ export function spawnSynodStart(
 }
 
 /**
- * A byzantine node: not `synod start` (the product has no byzantine mode), but the testnet's own
- * entry, which loads the same config and calls the node's startNode with the strategy's test-only
- * behaviour (byzantine-node.ts). Same name, data dir, log and signals as an honest node.
+ * A validator with a test-only behaviour (a byzantine strategy, a clock offset, or both): not
+ * `synod start` (the product has no such modes), but the testnet's own entry, which loads the same
+ * config and calls the node's startNode with the behaviour (byzantine-node.ts). Same name, data
+ * dir, log and signals as an honest node.
  */
+export function spawnTestNode(
+  supervisor: ProcessSupervisor,
+  parameters: {
+    index: number;
+    dataDir: string;
+    passwordFile: string;
+    logPath: string;
+    strategy?: ByzantineStrategy | undefined;
+    clockOffsetMs?: number | undefined;
+  },
+): ManagedProcess {
+  return supervisor.spawn(
+    `node-${parameters.index}`,
+    process.execPath,
+    [
+      BYZANTINE_NODE_SCRIPT,
+      ...(parameters.strategy === undefined ? [] : ['--strategy', parameters.strategy]),
+      ...(parameters.clockOffsetMs === undefined
+        ? []
+        : ['--clock-offset-ms', String(parameters.clockOffsetMs)]),
+      '--data-dir',
+      parameters.dataDir,
+      '--password-file',
+      parameters.passwordFile,
+    ],
+    { logPath: parameters.logPath, env: childEnvironment() },
+  );
+}
+
+/** A byzantine validator (spawnTestNode with a strategy). */
 export function spawnByzantineNode(
   supervisor: ProcessSupervisor,
   parameters: {
@@ -125,18 +156,5 @@ export function spawnByzantineNode(
     strategy: ByzantineStrategy;
   },
 ): ManagedProcess {
-  return supervisor.spawn(
-    `node-${parameters.index}`,
-    process.execPath,
-    [
-      BYZANTINE_NODE_SCRIPT,
-      '--strategy',
-      parameters.strategy,
-      '--data-dir',
-      parameters.dataDir,
-      '--password-file',
-      parameters.passwordFile,
-    ],
-    { logPath: parameters.logPath, env: childEnvironment() },
-  );
+  return spawnTestNode(supervisor, parameters);
 }

@@ -2,6 +2,7 @@
 // Deliberately not exported from the package index: `synod start` and node configs cannot reach
 // them; only code that calls startNode(config, { behaviour }) itself can.
 export * from './actions.ts';
+export * from './clock.ts';
 export { createByzantineActionCounter } from './metrics.ts';
 export * from './strategies.ts';
 export type { BehaviourContext, NodeBehaviour } from './types.ts';

@@ -37,6 +37,19 @@ export interface NodeBehaviour {
    * `[message]` is honest; more is equivocation, none is withholding.
    */
   outgoing?(message: ConsensusMessage, context: BehaviourContext): ConsensusMessage[];
+  /**
+   * The node's wall clock, unix ms, in place of Date.now: a validator whose clock is off (the
+   * testnet's `--clock-offset`, clock.ts). Only wall-clock readings are meant (extension and
+   * first-seen timestamps, transaction expiry, oracle observation times, L1 posting schedule);
+   * timers and measured durations stay on the monotonic clock, as they would on a machine whose
+   * clock is wrong.
+   *
+   * Not yet routed by startNode (packages/node/src/node/node.ts takes `nowMs = () => Date.now()`):
+   * until it is, createClockOffsetBehaviour shifts the timestamps of the extensions it signs
+   * through `extendVote` instead, and notices (by `BehaviourContext.nowMs`) once the node applies
+   * the offset itself.
+   */
+  wallClockMs?(): number;
 }
 
 /** What a behaviour may read of its node. */
