@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MAX_BASE_PORT, MAX_NODES } from './ports.ts';
+import { MAX_BASE_PORT, MAX_NODES, maxBasePort } from './ports.ts';
 
 /**
  * Byzantine strategies by their command-line name (issue #9), each with the simulator actor whose
@@ -33,7 +33,25 @@ export interface TestnetOptions {
   strategy: ByzantineStrategy | undefined;
   /** Transactions per second of the built-in load generator; 0 = no load. */
   loadTps: number;
+  /** Restart validators that exit, with exponential back-off (restart.ts). Default true; `--no-restart`. */
+  restart?: boolean;
+  /**
+   * Route every validator's p2p traffic through the runner's link proxies (proxy.ts), so that the
+   * control interface can cut, blackhole and delay links. `pnpm testnet` turns them on (`--no-proxy`
+   * turns them off); a library caller that leaves this undefined gets direct connections.
+   */
+  linkProxies?: boolean;
+  /** Validators whose wall clock is off by `offsetMs`: started through the test entry (byzantine-node.ts). */
+  clockOffsets?: readonly ClockOffset[];
 }
+
+export interface ClockOffset {
+  node: number;
+  offsetMs: number;
+}
+
+/** The largest clock offset: an hour is already a broken machine. */
+export const MAX_CLOCK_OFFSET_MS = 3_600_000;
 
 export type ParsedCommandLine = { kind: 'help' } | { kind: 'run'; options: TestnetOptions };
 
@@ -59,7 +77,17 @@ Options:
   --load R              R transactions per second from the built-in load generator
   --byzantine K         the last K nodes run a byzantine strategy (needs --strategy)
   --strategy S          equivocate | censor | front-run | manipulate-prices
+  --no-restart          a validator that exits stays down (default: restarted with
+                        back-off, 1 s doubling to 30 s)
+  --no-proxy            nodes connect directly, not through the link proxies (no
+                        link faults from \`pnpm testnet:ctl\`)
+  --clock-offset node-I=±MS
+                        node I's wall clock is MS milliseconds off (test entry;
+                        repeatable)
   -h, --help            this text
+
+While it runs, \`pnpm testnet:ctl\` kills, pauses and restarts nodes and cuts, delays and
+heals the links between them (\`pnpm testnet:ctl --help\`).
 `;
 
 function integerOption(name: string, text: string, min: number, max: number): number {
@@ -85,7 +113,7 @@ export function toleratedFaults(nodes: number): number {
 
 /** Parses `pnpm testnet` arguments. Throws UsageError on anything unknown or out of range. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
@@ -98,6 +126,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         byzantine: { type: 'string' },
         strategy: { type: 'string' },
         load: { type: 'string' },
+        'no-restart': { type: 'boolean' },
+        'no-proxy': { type: 'boolean' },
+        'clock-offset': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -143,6 +174,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       `--byzantine ${byzantine}: ${nodes} nodes tolerate at most f = ⌊(n−1)/3⌋ = ${f} byzantine nodes${f === 0 ? ' (use --nodes 4 or more)' : ''}`,
     );
   }
+  if (basePort > maxBasePort(nodes)) {
+    throw new UsageError(
+      `--base-port ${basePort}: the port plan of ${nodes} nodes (link proxies up to P+${65_535 - maxBasePort(nodes)}) needs a base port ≤ ${maxBasePort(nodes)}`,
+    );
+  }
+  const clockOffsets = ((values['clock-offset'] as string[] | undefined) ?? []).map((text) =>
+    parseClockOffset(text, nodes),
+  );
+  const offsetNodes = clockOffsets.map((offset) => offset.node);
+  const repeated = offsetNodes.find((node, i) => offsetNodes.indexOf(node) !== i);
+  if (repeated !== undefined) throw new UsageError(`--clock-offset names node-${repeated} twice`);
   return {
     kind: 'run',
     options: {
@@ -154,6 +196,25 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       byzantine,
       strategy,
       loadTps,
+      restart: values['no-restart'] !== true,
+      linkProxies: values['no-proxy'] !== true,
+      clockOffsets,
     },
   };
+}
+
+/** `node-2=+2000` (or `2=-1500`): node 2's clock 2 s ahead. */
+export function parseClockOffset(text: string, nodes: number): ClockOffset {
+  const match = /^(?:node-)?(\d{1,3})=([+-]?\d+)$/.exec(text);
+  if (match === null) {
+    throw new UsageError(`--clock-offset must be node-I=±MS (e.g. node-2=+2000), got "${text}"`);
+  }
+  const node = Number(match[1]);
+  const offsetMs = Number(match[2]);
+  if (node >= nodes)
+    throw new UsageError(`--clock-offset ${text}: there is no node-${node} in ${nodes} nodes`);
+  if (Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS) {
+    throw new UsageError(`--clock-offset ${text}: at most ±${MAX_CLOCK_OFFSET_MS} ms`);
+  }
+  return { node, offsetMs };
 }

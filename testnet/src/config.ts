@@ -35,6 +35,12 @@ export const TESTNET_DKG_PEER_WAIT_TIMEOUT_MS = 60_000;
  */
 export const TESTNET_L1_POSTING_INTERVAL_MS = 2_000;
 
+/**
+ * Redial ceiling of testnet nodes (the production default is 60 s): on loopback a dial costs
+ * nothing, and a healed link or a restarted node should be back within seconds, not a minute.
+ */
+export const TESTNET_RECONNECT_MAX_DELAY_MS = 5_000;
+
 export interface TestnetFeed {
   /** `ETH/USD`: the simulator pair and the feed name (feedId = keccak256 of it). */
   pair: string;
@@ -55,8 +61,14 @@ export function nodeName(index: number): string {
   return `node-${index}`;
 }
 
+/** The node's p2p address in the genesis (and its listen address without link proxies). */
 export function p2pListenAddress(ports: NodePorts): string {
   return `/ip4/127.0.0.1/tcp/${ports.p2p}`;
+}
+
+/** Where the node listens for real: behind the link proxies, its own port; without, the genesis one. */
+export function p2pRealAddress(ports: NodePorts, linkProxies: boolean): string {
+  return linkProxies ? `/ip4/127.0.0.1/tcp/${ports.p2pListen}` : p2pListenAddress(ports);
 }
 
 /** `--<section>.<key> value` flags of `synod init` for node `index`: its ports and name. */
@@ -132,10 +144,19 @@ export interface NodeConfigParameters {
   /** PriceFeeds contract: without it nodes post headers only, never prices. */
   priceFeeds: Address;
   l1RpcUrl: string;
-  /** Every node's p2p address with /p2p/<peerId>, in node order (the node's own is left out). */
+  /**
+   * Every node's p2p address with /p2p/<peerId> as this node dials it, in node order (the node's
+   * own is left out): with link proxies, the proxy of (index → j) for each j.
+   */
   peerAddresses: readonly string[];
   simulatorUrl: string;
   feedSources: boolean;
+  /**
+   * Behind link proxies (proxy.ts): the node listens on its own port (P+400+i) and announces its
+   * genesis address (P+100+i, where nothing listens during a run), so that identify teaches the
+   * other nodes no address that bypasses the proxies. Default false.
+   */
+  linkProxies?: boolean;
 }
 
 /** The full config.json of node `index` (replacing the one `synod init` wrote). */
@@ -151,8 +172,10 @@ export function nodeConfig(parameters: NodeConfigParameters): Record<string, Rec
     },
     node: { name: nodeName(parameters.index) },
     p2p: {
-      listenAddresses: [p2pListenAddress(ports)],
+      listenAddresses: [p2pRealAddress(ports, parameters.linkProxies === true)],
+      ...(parameters.linkProxies === true ? { announceAddresses: [p2pListenAddress(ports)] } : {}),
       bootstrapPeers: parameters.peerAddresses.filter((_, i) => i !== parameters.index),
+      reconnectMaxDelayMs: TESTNET_RECONNECT_MAX_DELAY_MS,
     },
     rpc: {
       host: '127.0.0.1',

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { TestnetOptions } from './args.ts';
-import { TESTNET_FEEDS } from './config.ts';
+import { p2pRealAddress, TESTNET_FEEDS } from './config.ts';
 import { SIMULATOR_SCRIPT } from './layout.ts';
+import { proxyPort } from './ports.ts';
 import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
 import type { Progress } from './progress.ts';
+import { LinkMesh } from './proxy.ts';
 import { createNodeRpc, type NodeRpc, type NodeStatus } from './rpc.ts';
 import type { TestnetSetup } from './setup.ts';
-import { spawnByzantineNode, spawnSynodStart } from './synod.ts';
+import { spawnSynodStart, spawnTestNode } from './synod.ts';
 import { TimeoutError, waitUntil } from './wait.ts';
 
 /** The simulator answers within a second of starting; 20 s covers a loaded machine. */
@@ -22,17 +24,25 @@ export const SIMULATOR_SEED = '9';
 
 export interface RunningNode {
   index: number;
+  /** The node's current process: a restart (validators.ts) replaces it. */
   process: ManagedProcess;
+  /** Starts the node again, the way it was started (`synod start`, or the test entry). */
+  spawn(): ManagedProcess;
   rpc: NodeRpc;
   rpcUrl: string;
   metricsUrl: string;
+  /** Where the node really listens (with /p2p/<peerId>); behind link proxies, not its genesis address. */
   p2pAddress: string;
   byzantine: boolean;
+  /** Its wall clock's offset (`--clock-offset`); 0 for none. */
+  clockOffsetMs: number;
 }
 
 export interface RunningNetwork {
   simulator: ManagedProcess | undefined;
   nodes: RunningNode[];
+  /** The link proxies between the nodes (undefined without `linkProxies`). */
+  links: LinkMesh | undefined;
 }
 
 /** The simulator as a child process (packages/oracle/scripts/simulator.ts), on the planned port. */
@@ -86,25 +96,33 @@ export async function startNodes(
 ): Promise<RunningNode[]> {
   const nodes = setup.plan.nodes.map((ports, index): RunningNode => {
     const byzantine = isByzantineIndex(index, options);
+    const clockOffsetMs = options.clockOffsets?.find((offset) => offset.node === index)?.offsetMs ?? 0;
     const where = {
       index,
       dataDir: setup.layout.nodeDir(index),
       passwordFile: setup.layout.passwordFile,
       logPath: setup.layout.nodeLog(index),
     };
-    const child =
-      byzantine && options.strategy !== undefined
-        ? spawnByzantineNode(supervisor, { ...where, strategy: options.strategy })
+    const strategy = byzantine ? options.strategy : undefined;
+    const spawn = () =>
+      strategy !== undefined || clockOffsetMs !== 0
+        ? spawnTestNode(supervisor, {
+            ...where,
+            strategy,
+            clockOffsetMs: clockOffsetMs === 0 ? undefined : clockOffsetMs,
+          })
         : spawnSynodStart(supervisor, where);
     const rpcUrl = `http://127.0.0.1:${ports.rpc}/`;
     return {
       index,
-      process: child,
+      process: spawn(),
+      spawn,
       rpc: createNodeRpc(rpcUrl),
       rpcUrl,
       metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
-      p2pAddress: `/ip4/127.0.0.1/tcp/${ports.p2p}/p2p/${setup.state.participants[index]!.peerId}`,
+      p2pAddress: `${p2pRealAddress(ports, options.linkProxies === true)}/p2p/${setup.state.participants[index]!.peerId}`,
       byzantine,
+      clockOffsetMs,
     };
   });
   await Promise.all(
@@ -169,7 +187,24 @@ export async function waitForFinalizedBlock(
   return height;
 }
 
-/** Progress-reporting wrapper: simulator, nodes, first block. */
+/**
+ * The link proxies of a testnet (proxy.ts): node i dials node j on P+1000+100i+j, forwarded to
+ * j's real listen port P+400+j. Listening when this resolves.
+ */
+export async function startLinkProxies(setup: TestnetSetup): Promise<LinkMesh> {
+  const mesh = new LinkMesh({
+    nodes: setup.plan.nodes.length,
+    proxyPort: (from, to) => proxyPort(setup.plan, from, to),
+    targetPort: (to) => setup.plan.nodes[to]!.p2pListen,
+  });
+  await mesh.start();
+  return mesh;
+}
+
+/**
+ * Progress-reporting wrapper: simulator, link proxies (with `linkProxies`), nodes, first block.
+ * Whoever gets the network closes `links` after stopping the nodes; on failure this closes them.
+ */
 export async function startNetwork(
   setup: TestnetSetup,
   options: TestnetOptions,
@@ -182,14 +217,27 @@ export async function startNetwork(
   if (simulator === undefined) progress.note(`no price simulator (${SIMULATOR_SCRIPT} is missing)`);
   else progress.done(`price simulator on ${setup.simulatorUrl}`);
 
-  progress.start(`starting ${options.nodes} nodes`);
-  const nodes = await startNodes(setup, options, supervisor, signal);
-  progress.done(`${options.nodes} nodes answer on their RPC`);
+  let links: LinkMesh | undefined;
+  if (options.linkProxies === true) {
+    progress.start('starting the link proxies');
+    links = await startLinkProxies(setup);
+    const pairs = options.nodes * (options.nodes - 1);
+    progress.done(`${pairs} link proxies (node i dials node j on ${setup.plan.base}+1000+100i+j)`);
+  }
+  try {
+    progress.start(`starting ${options.nodes} nodes`);
+    const nodes = await startNodes(setup, options, supervisor, signal);
+    progress.done(`${options.nodes} nodes answer on their RPC`);
 
-  progress.start('waiting for the first finalized block');
-  const before = await Promise.all(nodes.map((node) => node.rpc.status().catch(() => undefined)));
-  const startHeight = Math.max(0, ...before.map((status) => status?.finalizedHeight ?? 0));
-  const firstHeight = await waitForFinalizedBlock(nodes, startHeight, signal);
-  progress.done(`height ${firstHeight} finalized, ${progress.elapsedS().toFixed(1)} s after the command`);
-  return { simulator, nodes, firstHeight };
+    progress.start('waiting for the first finalized block');
+    const before = await Promise.all(nodes.map((node) => node.rpc.status().catch(() => undefined)));
+    const startHeight = Math.max(0, ...before.map((status) => status?.finalizedHeight ?? 0));
+    const firstHeight = await waitForFinalizedBlock(nodes, startHeight, signal);
+    progress.done(`height ${firstHeight} finalized, ${progress.elapsedS().toFixed(1)} s after the command`);
+    return { simulator, nodes, links, firstHeight };
+  } catch (error) {
+    // The nodes are the supervisor's to stop; the proxies are ours.
+    await links?.close();
+    throw error;
+  }
 }

@@ -2,53 +2,104 @@ import { createServer } from 'node:net';
 
 /**
  * Port plan of a testnet, all offsets from one base port so that a second testnet (or a test) only
- * needs another `--base-port`, and so that node i's ports can be read off: p2p P+100+i, RPC P+200+i,
- * metrics P+300+i.
+ * needs another `--base-port`, and so that every port can be read off: node i's p2p address P+100+i
+ * (the one in the genesis), RPC P+200+i, metrics P+300+i; behind the link proxies it really listens
+ * on P+400+i, and node i dials node j through the proxy on P+1000+100i+j.
  */
 
+/** The runner's control endpoint (HTTP, control.ts). */
+const CONTROL_OFFSET = 2;
 /** Offsets of the per-node port blocks; each block holds MAX_NODES ports. */
 const P2P_OFFSET = 100;
 const RPC_OFFSET = 200;
 const METRICS_OFFSET = 300;
+const P2P_LISTEN_OFFSET = 400;
+/** Link proxy of node i dialing node j: PROXY_OFFSET + 100·i + j (one block of 100 per dialer). */
+const PROXY_OFFSET = 1_000;
 /** The blocks are 100 apart, so at most 100 nodes; far more than a laptop runs. */
 export const MAX_NODES = 100;
-/** Highest base port whose whole plan (up to METRICS_OFFSET + MAX_NODES) stays below 65536. */
-export const MAX_BASE_PORT = 65_535 - METRICS_OFFSET - MAX_NODES;
+
+/** Highest offset of a plan of `nodes` nodes (the last proxy: node n−1 dialing node n−2). */
+function highestOffset(nodes: number): number {
+  return nodes < 2 ? P2P_LISTEN_OFFSET + nodes - 1 : PROXY_OFFSET + (nodes - 1) * MAX_NODES + (nodes - 2);
+}
+
+/** Highest base port whose whole plan for `nodes` nodes stays below 65536. */
+export function maxBasePort(nodes: number): number {
+  return 65_535 - highestOffset(nodes);
+}
+
+/** Highest base port of any plan: a 1-node testnet's. `--base-port` is checked against the node count too. */
+export const MAX_BASE_PORT = maxBasePort(1);
 
 export interface NodePorts {
+  /** The node's p2p address in the genesis; where it listens without link proxies. */
   p2p: number;
+  /** Where it listens behind the link proxies (nothing listens on `p2p` then). */
+  p2pListen: number;
   rpc: number;
   metrics: number;
 }
 
 export interface PortPlan {
+  base: number;
   anvil: number;
   simulator: number;
+  control: number;
   nodes: NodePorts[];
 }
 
 export function planPorts(basePort: number, nodes: number): PortPlan {
-  if (!Number.isSafeInteger(basePort) || basePort < 1 || basePort > MAX_BASE_PORT) {
-    throw new RangeError(`base port ${basePort} outside 1..${MAX_BASE_PORT}`);
-  }
   if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
     throw new RangeError(`node count ${nodes} outside 1..${MAX_NODES}`);
   }
+  if (!Number.isSafeInteger(basePort) || basePort < 1 || basePort > maxBasePort(nodes)) {
+    throw new RangeError(`base port ${basePort} outside 1..${maxBasePort(nodes)} for ${nodes} nodes`);
+  }
   return {
+    base: basePort,
     anvil: basePort,
     simulator: basePort + 1,
+    control: basePort + CONTROL_OFFSET,
     nodes: Array.from({ length: nodes }, (_, i) => ({
       p2p: basePort + P2P_OFFSET + i,
+      p2pListen: basePort + P2P_LISTEN_OFFSET + i,
       rpc: basePort + RPC_OFFSET + i,
       metrics: basePort + METRICS_OFFSET + i,
     })),
   };
 }
 
+/** The port of the link proxy through which node `from` dials node `to`. */
+export function proxyPort(plan: PortPlan, from: number, to: number): number {
+  const count = plan.nodes.length;
+  if (from === to || from < 0 || to < 0 || from >= count || to >= count) {
+    throw new RangeError(`no link proxy from node ${from} to node ${to} in a ${count}-node plan`);
+  }
+  return plan.base + PROXY_OFFSET + from * MAX_NODES + to;
+}
+
+/** Every ordered pair (from, to) of distinct nodes: one link proxy each. */
+export function orderedPairs(nodes: number): [from: number, to: number][] {
+  const pairs: [number, number][] = [];
+  for (let from = 0; from < nodes; from++)
+    for (let to = 0; to < nodes; to++) if (from !== to) pairs.push([from, to]);
+  return pairs;
+}
+
 /** Every port of a plan, in a stable order. */
 export function allPorts(plan: PortPlan): number[] {
-  return [plan.anvil, plan.simulator, ...plan.nodes.flatMap((node) => [node.p2p, node.rpc, node.metrics])];
+  return [
+    plan.anvil,
+    plan.simulator,
+    plan.control,
+    ...plan.nodes.flatMap((node) => [node.p2p, node.rpc, node.metrics, node.p2pListen]),
+    ...orderedPairs(plan.nodes.length).map(([from, to]) => proxyPort(plan, from, to)),
+  ];
 }
+
+/** Ports probed at once by busyPorts. */
+const PORT_CHECK_BATCH = 256;
 
 /** True when nothing listens on 127.0.0.1:port (we can bind it). */
 export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -63,6 +114,12 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
 /** The ports of the plan that something else already holds (a previous testnet still running?). */
 export async function busyPorts(plan: PortPlan): Promise<number[]> {
   const ports = allPorts(plan);
-  const free = await Promise.all(ports.map((port) => isPortFree(port)));
-  return ports.filter((_, i) => !free[i]);
+  const busy: number[] = [];
+  // In slices: a 100-node plan has ~10,000 ports, more than a process may open at once.
+  for (let start = 0; start < ports.length; start += PORT_CHECK_BATCH) {
+    const slice = ports.slice(start, start + PORT_CHECK_BATCH);
+    const free = await Promise.all(slice.map((port) => isPortFree(port)));
+    busy.push(...slice.filter((_, i) => !free[i]));
+  }
+  return busy;
 }

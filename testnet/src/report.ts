@@ -12,12 +12,15 @@ export function formatTable(
   setup: TestnetSetup,
   nodes: readonly RunningNode[],
   simulatorRunning: boolean,
+  extras: { controlUrl?: string | undefined; linkProxies?: boolean } = {},
 ): string {
   const { deployment } = setup.state;
   const rows = nodes.map(
     (node) =>
-      `  ${pad(`node-${node.index}${node.byzantine ? '*' : ''}`, 9)}${pad(node.rpcUrl, 27)}${pad(node.metricsUrl, 34)}${node.p2pAddress}`,
+      `  ${pad(`node-${node.index}${node.byzantine ? '*' : ''}${node.clockOffsetMs !== 0 ? '°' : ''}`, 9)}${pad(node.rpcUrl, 27)}${pad(node.metricsUrl, 34)}${node.p2pAddress}`,
   );
+  const clockNodes = nodes.filter((node) => node.clockOffsetMs !== 0);
+  const base = setup.plan.base;
   const adapters = TESTNET_FEEDS.map((feed) => {
     const address = deployment.adapters[feedIdOf(feed.pair)];
     return `  ${pad(`${feed.pair} adapter`, 20)}${address ?? '-'}`;
@@ -29,6 +32,16 @@ export function formatTable(
     `  ${pad('node', 9)}${pad('RPC (HTTP, WebSocket /ws)', 27)}${pad('metrics', 34)}p2p`,
     ...rows,
     ...(nodes.some((node) => node.byzantine) ? ['  * byzantine'] : []),
+    ...(clockNodes.length > 0
+      ? [
+          `  ° clock off: ${clockNodes.map((node) => `node-${node.index} ${node.clockOffsetMs > 0 ? '+' : ''}${node.clockOffsetMs} ms`).join(', ')}`,
+        ]
+      : []),
+    ...(extras.linkProxies === true
+      ? [
+          `  p2p goes through link proxies: node i dials node j on 127.0.0.1:${base + 1000}+100i+j (node-1 → node-2: ${base + 1102})`,
+        ]
+      : []),
     '',
     `L1 (anvil)            ${setup.l1.rpcUrl}   chain id ${setup.state.chainId}`,
     `  ${pad('CommitteeRegistry', 20)}${deployment.registry}`,
@@ -37,6 +50,9 @@ export function formatTable(
     ...adapters,
     `Price simulator       ${simulatorRunning ? `${setup.simulatorUrl}   (GET /state, POST /control)` : 'not running'}`,
     `Group public key      ${setup.committee.groupPublicKey}`,
+    ...(extras.controlUrl === undefined
+      ? []
+      : [`Control               ${extras.controlUrl}   (pnpm testnet:ctl status | kill | pause | cut …)`]),
     `Data                  ${setup.layout.root}`,
     `Logs                  ${setup.layout.logs}`,
     '',
@@ -58,6 +74,10 @@ export interface StatusLineInput {
   prices: ReadonlyMap<string, string>;
   nodesUp: number;
   nodes: number;
+  /** Nodes that are not up and why: `node-3 restarting in 2 s`, `node-2 paused`. */
+  nodeNotes?: readonly string[];
+  /** Links that are not plainly up: `2 cut, 1 delayed`. */
+  links?: string | undefined;
   load?: { sent: number; rejected: number } | undefined;
 }
 
@@ -70,7 +90,8 @@ export function formatStatusLine(input: StatusLineInput): string {
     `height ${input.height}`,
     `${input.tps.toFixed(1)} tx/s finalized`,
     ...prices,
-    `${input.nodesUp}/${input.nodes} nodes up`,
+    `${input.nodesUp}/${input.nodes} nodes up${input.nodeNotes !== undefined && input.nodeNotes.length > 0 ? ` (${input.nodeNotes.join(', ')})` : ''}`,
+    ...(input.links === undefined || input.links === '' ? [] : [`links ${input.links}`]),
     ...(input.load === undefined
       ? []
       : [

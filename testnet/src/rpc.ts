@@ -135,3 +135,53 @@ export function createNodeRpc(url: string, options: { timeoutMs?: number } = {})
       ),
   };
 }
+
+/** How long the runner waits for a node's status when several are asked at once (a paused node never answers). */
+export const STATUS_PROBE_TIMEOUT_MS = 1_000;
+
+/**
+ * One NodeRpc over several nodes, to follow the chain while nodes come and go (killed, paused,
+ * cut off): `status()` is the answer of the node with the highest finalized height among those
+ * that answer within `timeoutMs`; blocks are read from that node, or the next one that answers.
+ * Its `url` (the WebSocket a follower subscribes to) is the first node's.
+ */
+export function createNetworkRpc(urls: readonly string[], options: { timeoutMs?: number } = {}): NodeRpc {
+  if (urls.length === 0) throw new Error('createNetworkRpc needs at least one node');
+  const probes = urls.map((url) =>
+    createNodeRpc(url, { timeoutMs: options.timeoutMs ?? STATUS_PROBE_TIMEOUT_MS }),
+  );
+  // Block batches may take longer than a status under load: the usual timeout.
+  const nodes = urls.map((url) => createNodeRpc(url));
+  let best = 0;
+  const inOrder = () => [nodes[best]!, ...nodes.filter((_, i) => i !== best)];
+  async function firstAnswer<T>(call: (node: NodeRpc) => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (const node of inOrder()) {
+      try {
+        return await call(node);
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last;
+  }
+  return {
+    url: urls[0]!,
+    async status() {
+      const answers = await Promise.allSettled(probes.map((node) => node.status()));
+      let chosen: NodeStatus | undefined;
+      answers.forEach((answer, i) => {
+        if (answer.status !== 'fulfilled') return;
+        if (chosen === undefined || answer.value.finalizedHeight > chosen.finalizedHeight) {
+          chosen = answer.value;
+          best = i;
+        }
+      });
+      if (chosen === undefined) throw (answers[0] as PromiseRejectedResult).reason;
+      return chosen;
+    },
+    blockByHeight: (height) => firstAnswer((node) => node.blockByHeight(height)),
+    blocksByHeight: (heights) => firstAnswer((node) => node.blocksByHeight(heights)),
+    sendRawTransactions: (encoded) => nodes[best]!.sendRawTransactions(encoded),
+  };
+}

@@ -1,16 +1,18 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Address } from 'viem';
 import type { TestnetOptions } from './args.ts';
+import { type ControlEndpointFile, ControlServer, TestnetControl } from './control.ts';
 import { ChainFollower } from './follower.ts';
 import { postedToL1 } from './l1.ts';
 import { type TestnetLayout, testnetLayout } from './layout.ts';
 import { LoadGenerator, loadValidUntil, senderCount, TransactionFactory } from './load.ts';
-import { assertRunning, type RunningNetwork, type RunningNode, startNetwork } from './network.ts';
+import { type RunningNetwork, type RunningNode, startNetwork } from './network.ts';
 import { type ManagedProcess, ProcessSupervisor } from './processes.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { formatStatusLine, formatTable } from './report.ts';
+import { createNetworkRpc, createNodeRpc, type NodeRpc, STATUS_PROBE_TIMEOUT_MS } from './rpc.ts';
 import { setupTestnet, type TestnetSetup } from './setup.ts';
 import {
   checkSafety,
@@ -19,6 +21,7 @@ import {
   healthProblems,
   type TestnetSummary,
 } from './summary.ts';
+import { type NodeRuntimeStatus, ValidatorSet } from './validators.ts';
 import { sleep } from './wait.ts';
 
 /** The live status line is refreshed this often. */
@@ -53,8 +56,14 @@ export interface RunTestnetContext {
 
 /** Hooks into a run, each while every process is up. A hook that throws fails the run. */
 export interface RunInspector {
-  /** Once the first block is finalized, before the load starts. */
-  started?(network: RunningNetwork, setup: TestnetSetup): void;
+  /** Once the first block is finalized, before the load starts; `control` drives the running testnet. */
+  started?(network: RunningNetwork, setup: TestnetSetup, control: TestnetControl): void;
+  /**
+   * A fault scenario, run once the load started: the live phase ends when it resolves (or at
+   * --duration / the signal, whichever comes first), then the run drains and summarizes as usual.
+   * If it rejects, the run fails with its error.
+   */
+  scenario?(network: RunningNetwork, setup: TestnetSetup, control: TestnetControl): Promise<void>;
   /** With --json, after the drain and the summary (healthy or not), before anything is stopped. */
   beforeStop?(network: RunningNetwork, summary: TestnetSummary): Promise<void>;
 }
@@ -82,6 +91,13 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
   let follower: ChainFollower | undefined;
   let load: LoadGenerator | undefined;
   let upAndRunning = false;
+  let network: RunningNetwork | undefined;
+  let validators: ValidatorSet | undefined;
+  let control: ControlServer | undefined;
+  const tty = io.isTty && !options.json;
+  /** An event while the testnet runs (a node exits, a link is cut): one line, above the status line. */
+  const event = (message: string) =>
+    humanOut(`${tty ? '\r\x1b[K' : ''}[${progress.elapsedS().toFixed(1).padStart(5)} s] ! ${message}\n`);
   try {
     const setup = await setupTestnet(options, { supervisor, layout, progress, signal });
     const domain = {
@@ -99,15 +115,48 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     const prepared = factory.next(loadCount);
     prepared.catch(() => {}); // awaited below; a failure surfaces there
 
-    const network = await startNetwork(setup, options, supervisor, progress, signal);
+    const started = await startNetwork(setup, options, supervisor, progress, signal);
+    network = started;
     upAndRunning = true;
-    humanOut(formatTable(setup, network.nodes, network.simulator !== undefined));
+
+    // From here on a validator that exits is reported (and restarted), not fatal.
+    const running = started;
+    validators = new ValidatorSet(running.nodes, { restart: options.restart ?? true, onEvent: event });
+    const probes = running.nodes.map((node) =>
+      createNodeRpc(node.rpcUrl, { timeoutMs: STATUS_PROBE_TIMEOUT_MS }),
+    );
+    control = new ControlServer(
+      { validators, links: running.links, rpc: (index) => probes[index]!, onEvent: event },
+      { port: setup.plan.control },
+    );
+    const controlUrl = await control.start();
+    const endpoint: ControlEndpointFile = {
+      url: controlUrl,
+      pid: process.pid,
+      nodes: options.nodes,
+      basePort: options.basePort,
+      linkProxies: running.links !== undefined,
+      startedAt: new Date().toISOString(),
+    };
+    await writeFile(layout.control, `${JSON.stringify(endpoint, null, 2)}\n`);
+    const controlClient = new TestnetControl(controlUrl);
+
+    humanOut(
+      formatTable(setup, running.nodes, running.simulator !== undefined, {
+        controlUrl,
+        linkProxies: running.links !== undefined,
+      }),
+    );
     humanOut(`Logs of every process: ${layout.logs}/ (node-<i>.log, anvil.log, simulator.log)\n`);
 
-    context.inspector?.started?.(network, setup);
-    const followed = network.nodes.find((node) => !node.byzantine)!;
-    const startHeight = network.firstHeight;
-    follower = new ChainFollower({ rpc: followed.rpc, fromHeight: startHeight });
+    context.inspector?.started?.(running, setup, controlClient);
+    const honest = running.nodes.filter((node) => !node.byzantine);
+    const startHeight = running.firstHeight;
+    // The chain as the most advanced honest node has it: any one node may be down or cut off.
+    follower = new ChainFollower({
+      rpc: createNetworkRpc(honest.map((node) => node.rpcUrl)),
+      fromHeight: startHeight,
+    });
     follower.start();
     const l1StartBlock = await setup.l1.publicClient.getBlockNumber();
 
@@ -115,7 +164,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       load = new LoadGenerator({
         transactions: await prepared,
         ratePerSecond: options.loadTps,
-        targets: network.nodes.filter((node) => !node.byzantine).map((node) => node.rpc),
+        targets: honest.map((node) => node.rpc),
       });
       load.start();
       humanOut(
@@ -127,15 +176,47 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
         options.durationS === undefined ? 'Press Ctrl-C to stop.\n' : `Running for ${options.durationS} s.\n`,
       );
     }
-    await liveStatus({ options, io, signal, setup, network, follower, load, factory });
+    const liveStartedAtMs = Date.now();
+    let scenario: { done: boolean; error?: unknown } | undefined;
+    if (context.inspector?.scenario !== undefined) {
+      const state: { done: boolean; error?: unknown } = { done: false };
+      scenario = state;
+      context.inspector.scenario(running, setup, controlClient).then(
+        () => {
+          state.done = true;
+        },
+        (error: unknown) => {
+          state.error = error ?? new Error('the scenario failed');
+          state.done = true;
+        },
+      );
+    }
+    await liveStatus({
+      options,
+      io,
+      signal,
+      setup,
+      network: running,
+      validators,
+      probes,
+      follower,
+      load,
+      factory,
+      until: () => scenario?.done === true,
+    });
+    if (scenario?.error !== undefined) throw scenario.error;
     if (signal.aborted && !options.json) return ExitCode.ok;
     if (signal.aborted) return ExitCode.interrupted;
 
     if (!options.json) return ExitCode.ok;
+    const liveS = Math.round((Date.now() - liveStartedAtMs) / 100) / 10;
     const summary = await drainAndSummarize({
       options,
+      // A scenario that ended the run early: its real length.
+      durationS: scenario?.done === true ? liveS : (options.durationS ?? 0),
       setup,
-      network,
+      network: running,
+      validators,
       follower,
       load,
       startHeight,
@@ -143,7 +224,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       progress,
     });
     io.stdout(`${formatSummary(summary)}\n`);
-    await context.inspector?.beforeStop?.(network, summary);
+    await context.inspector?.beforeStop?.(running, summary);
     const problems = healthProblems(summary);
     if (problems.length > 0) {
       io.stderr(`pnpm testnet: unhealthy run: ${problems.join('; ')}\n`);
@@ -161,12 +242,15 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
   } finally {
     follower?.stop();
     await load?.stop();
+    // No more restarts or control requests while everything stops.
+    validators?.close();
+    await control?.close();
+    await rm(layout.control, { force: true });
     if (supervisor.running().length > 0) {
-      humanOut(
-        `${io.isTty && !options.json ? '\n' : ''}Stopping ${supervisor.running().length} processes…\n`,
-      );
+      humanOut(`${tty ? '\n' : ''}Stopping ${supervisor.running().length} processes…\n`);
     }
     await supervisor.stopAll({ order: STOP_ORDER });
+    await network?.links?.close();
     await rm(layout.processes, { force: true });
     humanOut(`Stopped. Data kept in ${layout.root} (--reset to start over).\n`);
   }
@@ -203,19 +287,27 @@ async function liveStatus(parameters: {
   signal: AbortSignal;
   setup: TestnetSetup;
   network: RunningNetwork;
+  validators: ValidatorSet;
+  /** Short-timeout RPC clients of the nodes (a paused node must not hold the status line up). */
+  probes: readonly NodeRpc[];
   follower: ChainFollower;
   load: LoadGenerator | undefined;
   factory: TransactionFactory;
+  /** Ends the live phase early (a scenario finished). */
+  until: () => boolean;
 }): Promise<void> {
-  const { options, io, signal, network, follower, load, factory } = parameters;
+  const { options, io, signal, network, validators, follower, load, factory } = parameters;
   const endAtMs =
     options.durationS === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.durationS * 1000;
   let lastLineAtMs = 0;
   let refilling: Promise<void> | undefined;
   const tty = io.isTty && !options.json;
-  while (!signal.aborted && Date.now() < endAtMs) {
-    await sleep(Math.min(STATUS_INTERVAL_MS, Math.max(0, endAtMs - Date.now())), signal).catch(() => {});
-    if (signal.aborted) break;
+  // Poll often when a scenario may end the phase; the status line still changes once a second.
+  const intervalMs = options.json ? STATUS_INTERVAL_MS / 5 : STATUS_INTERVAL_MS;
+  let lastStatusAtMs = 0;
+  while (!signal.aborted && Date.now() < endAtMs && !parameters.until()) {
+    await sleep(Math.min(intervalMs, Math.max(0, endAtMs - Date.now())), signal).catch(() => {});
+    if (signal.aborted || parameters.until()) break;
     checkChildren(network, parameters.setup);
     if (
       load !== undefined &&
@@ -231,14 +323,22 @@ async function liveStatus(parameters: {
           refilling = undefined;
         });
     }
-    if (options.json) continue;
-    const statuses = await Promise.all(network.nodes.map((node) => node.rpc.status().catch(() => undefined)));
+    if (options.json || Date.now() - lastStatusAtMs < STATUS_INTERVAL_MS - 50) continue;
+    lastStatusAtMs = Date.now();
+    const runtimes = validators.status();
+    const statuses = await Promise.all(
+      runtimes.map((runtime, i) =>
+        runtime.state === 'running' ? parameters.probes[i]!.status().catch(() => undefined) : undefined,
+      ),
+    );
     const line = formatStatusLine({
       height: follower.height,
       tps: follower.transactionsPerSecond(STATUS_TPS_WINDOW_MS),
       prices: follower.latestPrices,
       nodesUp: statuses.filter((status) => status !== undefined).length,
       nodes: network.nodes.length,
+      nodeNotes: runtimes.flatMap((runtime, i) => nodeNote(runtime, statuses[i] !== undefined)),
+      links: network.links === undefined ? undefined : linkSummary(network.links.status()),
       load: load === undefined ? undefined : { sent: load.sent, rejected: load.rejected },
     });
     if (tty) io.stdout(`\r\x1b[K${line}`);
@@ -250,9 +350,33 @@ async function liveStatus(parameters: {
   if (tty) io.stdout('\n');
 }
 
-/** A child that exits while the testnet runs ends the run with an error naming its log. */
+/** Why a node is not up, for the status line; nothing for a node that answers. */
+function nodeNote(runtime: NodeRuntimeStatus, answers: boolean): string[] {
+  switch (runtime.state) {
+    case 'running':
+      return answers ? [] : [`${runtime.name} not answering`];
+    case 'restarting':
+      return [`${runtime.name} restarting in ${Math.ceil((runtime.restartInMs ?? 0) / 1000)} s`];
+    default:
+      return [`${runtime.name} ${runtime.state}`];
+  }
+}
+
+/** `2 cut, 1 delayed` for the status line; empty when every link is plainly up. */
+function linkSummary(links: readonly { mode: string; delayMs: number }[]): string {
+  const counts = new Map<string, number>();
+  for (const link of links) {
+    const kind = link.mode === 'up' ? (link.delayMs > 0 ? 'delayed' : undefined) : link.mode;
+    if (kind !== undefined) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ');
+}
+
+/**
+ * anvil or the price simulator exiting ends the run with an error naming its log: every node
+ * depends on them. A validator exiting does not (validators.ts reports and restarts it).
+ */
 function checkChildren(network: RunningNetwork, setup: TestnetSetup): void {
-  for (const node of network.nodes) assertRunning(node);
   if (network.simulator !== undefined && !network.simulator.isRunning()) {
     throw new Error(`the price simulator exited; see ${network.simulator.logPath}`);
   }
@@ -261,8 +385,10 @@ function checkChildren(network: RunningNetwork, setup: TestnetSetup): void {
 
 async function drainAndSummarize(parameters: {
   options: TestnetOptions;
+  durationS: number;
   setup: TestnetSetup;
   network: RunningNetwork;
+  validators: ValidatorSet;
   follower: ChainFollower;
   load: LoadGenerator | undefined;
   startHeight: number;
@@ -286,10 +412,11 @@ async function drainAndSummarize(parameters: {
     if (pending.size === 0) break;
     await sleep(100);
   }
-  for (const node of network.nodes) assertRunning(node);
-  // Every node should have what the followed node has; give laggards the same drain budget.
+  // Every running node should have what the followed node has; give laggards the same drain budget.
   const endHeight = follower.height;
-  const honest = network.nodes.filter((node) => !node.byzantine);
+  const honest = network.nodes.filter(
+    (node) => !node.byzantine && parameters.validators.isRunning(node.index),
+  );
   while (Date.now() < deadline) {
     const statuses = await Promise.all(honest.map((node) => node.rpc.status().catch(() => undefined)));
     if (statuses.every((status) => (status?.finalizedHeight ?? 0) >= endHeight)) break;
@@ -314,7 +441,7 @@ async function drainAndSummarize(parameters: {
   return computeSummary({
     nodes: options.nodes,
     byzantine: options.byzantine,
-    durationS: options.durationS ?? 0,
+    durationS: parameters.durationS,
     startHeight: parameters.startHeight,
     endHeight,
     submissions,
@@ -322,5 +449,6 @@ async function drainAndSummarize(parameters: {
     headersPostedL1: posted.headers,
     pricesPostedL1: posted.prices,
     safety,
+    validators: parameters.validators.totals(),
   });
 }

@@ -16,7 +16,7 @@ import {
 } from './l1.ts';
 import type { TestnetLayout } from './layout.ts';
 import { type CommitteeJson, ConfigError, loadConfig, parseCommittee } from './node-api.ts';
-import { busyPorts, type PortPlan, planPorts } from './ports.ts';
+import { busyPorts, type PortPlan, planPorts, proxyPort } from './ports.ts';
 import { type ProcessSupervisor, stopProcess } from './processes.ts';
 import type { Progress } from './progress.ts';
 import { decideReuse, readState, type TestnetState } from './state.ts';
@@ -155,7 +155,14 @@ export async function setupTestnet(options: TestnetOptions, context: SetupContex
   await writeJson(layout.state, complete);
 
   const simulatorUrl = `http://127.0.0.1:${plan.simulator}`;
-  const withSources = await writeNodeConfigs(complete, plan, l1, layout, simulatorUrl);
+  const withSources = await writeNodeConfigs(
+    complete,
+    plan,
+    l1,
+    layout,
+    simulatorUrl,
+    options.linkProxies === true,
+  );
   progress.done(`wrote ${state.nodes} node configs`);
   if (!withSources) {
     progress.note('this node build takes no price sources in oracle.feeds yet: blocks will carry no prices');
@@ -254,10 +261,26 @@ async function createCommittee(
   };
 }
 
-/** Every node's full p2p address (with /p2p/<peerId>), in node order. */
+/** Every node's full p2p address in the genesis (with /p2p/<peerId>), in node order. */
 export function peerAddresses(state: TestnetState, plan: PortPlan): string[] {
   return state.participants.map(
     (participant, i) => `${p2pListenAddress(plan.nodes[i]!)}/p2p/${participant.peerId}`,
+  );
+}
+
+/**
+ * The addresses node `from` dials the others at, in node order (its own left out by nodeConfig):
+ * through the link proxy of (from → j) with link proxies, the genesis addresses without.
+ */
+export function dialAddresses(
+  state: TestnetState,
+  plan: PortPlan,
+  from: number,
+  linkProxies: boolean,
+): string[] {
+  if (!linkProxies) return peerAddresses(state, plan);
+  return state.participants.map((participant, to) =>
+    to === from ? '' : `/ip4/127.0.0.1/tcp/${proxyPort(plan, from, to)}/p2p/${participant.peerId}`,
   );
 }
 
@@ -282,9 +305,9 @@ async function writeNodeConfigs(
   l1: L1,
   layout: TestnetLayout,
   simulatorUrl: string,
+  linkProxies: boolean,
 ): Promise<boolean> {
   let withSources = true;
-  const peers = peerAddresses(state, plan);
   for (let index = 0; index < state.nodes; index++) {
     const parameters = {
       index,
@@ -294,8 +317,9 @@ async function writeNodeConfigs(
       inbox: state.deployment.inbox,
       priceFeeds: state.deployment.priceFeeds,
       l1RpcUrl: l1.rpcUrl,
-      peerAddresses: peers,
+      peerAddresses: dialAddresses(state, plan, index, linkProxies),
       simulatorUrl,
+      linkProxies,
     };
     const path = join(layout.nodeDir(index), 'config.json');
     let config = nodeConfig({ ...parameters, feedSources: true });

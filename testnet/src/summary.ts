@@ -31,6 +31,12 @@ export interface TestnetSummary {
   pricesPostedL1: number;
   /** Heights at which two nodes answer different block hashes. */
   safetyViolations: number;
+  /** Validator process exits during the run, whatever the cause (not the final stop). */
+  nodeExits: number;
+  /** Validator starts after the first: by the restart policy or the control interface. */
+  nodeRestarts: number;
+  /** Of the exits, those of a node that exited on its own with a non-zero code: a bug. */
+  nodeCrashes: number;
 }
 
 /** The key order of the JSON line, as issue #9 lists it. */
@@ -49,6 +55,9 @@ export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   'headersPostedL1',
   'pricesPostedL1',
   'safetyViolations',
+  'nodeExits',
+  'nodeRestarts',
+  'nodeCrashes',
 ];
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -138,6 +147,8 @@ export interface SummaryInput {
   headersPostedL1: number;
   pricesPostedL1: number;
   safety: SafetyReport;
+  /** Exits, restarts and crashes of the validators during the run (validators.ts); none when absent. */
+  validators?: { exits: number; restarts: number; crashes: number } | undefined;
 }
 
 export function computeSummary(input: SummaryInput): TestnetSummary {
@@ -181,6 +192,9 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
     headersPostedL1: input.headersPostedL1,
     pricesPostedL1: input.pricesPostedL1,
     safetyViolations: input.safety.violations,
+    nodeExits: input.validators?.exits ?? 0,
+    nodeRestarts: input.validators?.restarts ?? 0,
+    nodeCrashes: input.validators?.crashes ?? 0,
   };
 }
 
@@ -192,6 +206,10 @@ export function healthProblems(summary: TestnetSummary): string[] {
   if (summary.txDuplicated > 0) problems.push(`${summary.txDuplicated} transactions were finalized twice`);
   if (summary.safetyViolations > 0)
     problems.push(`${summary.safetyViolations} heights with conflicting blocks`);
+  if (summary.nodeCrashes > 0)
+    problems.push(
+      `${summary.nodeCrashes} validator crashes (exited on their own with an error; see the node logs)`,
+    );
   return problems;
 }
 

@@ -18,6 +18,9 @@ describe('parseCommandLine', () => {
       byzantine: 0,
       strategy: undefined,
       loadTps: 0,
+      restart: true,
+      linkProxies: true,
+      clockOffsets: [],
     });
   });
 
@@ -38,6 +41,12 @@ describe('parseCommandLine', () => {
         '2',
         '--strategy',
         'front-run',
+        '--no-restart',
+        '--no-proxy',
+        '--clock-offset',
+        'node-1=+2000',
+        '--clock-offset',
+        '6=-1500',
       ]),
     ).toEqual({
       nodes: 7,
@@ -48,6 +57,12 @@ describe('parseCommandLine', () => {
       byzantine: 2,
       strategy: 'front-run',
       loadTps: 12.5,
+      restart: false,
+      linkProxies: false,
+      clockOffsets: [
+        { node: 1, offsetMs: 2000 },
+        { node: 6, offsetMs: -1500 },
+      ],
     });
   });
 
@@ -73,6 +88,12 @@ describe('parseCommandLine', () => {
     ],
     [['--byzantine', '2', '--strategy', 'censor'], /4 nodes tolerate at most f = .* = 1/],
     [['--nodes', '3', '--byzantine', '1', '--strategy', 'censor'], /use --nodes 4 or more/],
+    [['--clock-offset', 'node-2'], /node-I=±MS/],
+    [['--clock-offset', 'node-2=soon'], /node-I=±MS/],
+    [['--clock-offset', 'node-4=+100'], /no node-4 in 4 nodes/],
+    [['--clock-offset', 'node-1=+4000000'], /at most ±3600000 ms/],
+    [['--clock-offset', 'node-1=+1', '--clock-offset', '1=-1'], /names node-1 twice/],
+    [['--nodes', '100', '--base-port', '60000'], /needs a base port ≤ 54537/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);

@@ -1,27 +1,52 @@
 import { createServer } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { allPorts, busyPorts, isPortFree, MAX_BASE_PORT, planPorts } from '../src/ports.ts';
+import {
+  allPorts,
+  busyPorts,
+  isPortFree,
+  MAX_BASE_PORT,
+  MAX_NODES,
+  maxBasePort,
+  planPorts,
+  proxyPort,
+} from '../src/ports.ts';
 
 describe('planPorts', () => {
-  test('derives every port from the base: anvil, simulator, then p2p/RPC/metrics blocks', () => {
+  test('derives every port from the base: anvil, simulator, control, then p2p/RPC/metrics/listen blocks', () => {
     expect(planPorts(20000, 3)).toEqual({
+      base: 20000,
       anvil: 20000,
       simulator: 20001,
+      control: 20002,
       nodes: [
-        { p2p: 20100, rpc: 20200, metrics: 20300 },
-        { p2p: 20101, rpc: 20201, metrics: 20301 },
-        { p2p: 20102, rpc: 20202, metrics: 20302 },
+        { p2p: 20100, p2pListen: 20400, rpc: 20200, metrics: 20300 },
+        { p2p: 20101, p2pListen: 20401, rpc: 20201, metrics: 20301 },
+        { p2p: 20102, p2pListen: 20402, rpc: 20202, metrics: 20302 },
       ],
     });
   });
 
-  test('never gives a port twice, even with the most nodes at the highest base', () => {
-    const ports = allPorts(planPorts(MAX_BASE_PORT, 100));
-    expect(new Set(ports).size).toBe(ports.length);
-    expect(Math.max(...ports)).toBeLessThanOrEqual(65535);
+  test('link proxies: node i dials node j on P+1000+100i+j', () => {
+    const plan = planPorts(20000, 4);
+    expect(proxyPort(plan, 1, 3)).toBe(21103);
+    expect(proxyPort(plan, 3, 0)).toBe(21300);
+    expect(() => proxyPort(plan, 2, 2)).toThrow(RangeError);
+    expect(() => proxyPort(plan, 0, 4)).toThrow(RangeError);
+    expect(allPorts(plan)).toHaveLength(3 + 4 * 4 + 12);
   });
 
+  test.each([1, 2, 4, MAX_NODES])(
+    'never gives a port twice, even with %i nodes at their highest base',
+    (nodes) => {
+      const ports = allPorts(planPorts(maxBasePort(nodes), nodes));
+      expect(new Set(ports).size).toBe(ports.length);
+      expect(Math.max(...ports)).toBe(65535);
+    },
+  );
+
   test('refuses a plan that does not fit', () => {
+    expect(MAX_BASE_PORT).toBe(maxBasePort(1));
+    expect(() => planPorts(maxBasePort(4) + 1, 4)).toThrow(RangeError);
     expect(() => planPorts(MAX_BASE_PORT + 1, 1)).toThrow(RangeError);
     expect(() => planPorts(20000, 101)).toThrow(RangeError);
     expect(() => planPorts(20000, 0)).toThrow(RangeError);

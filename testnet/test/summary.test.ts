@@ -80,8 +80,33 @@ describe('computeSummary', () => {
       headersPostedL1: 2,
       pricesPostedL1: 4,
       safetyViolations: 0,
+      nodeExits: 0,
+      nodeRestarts: 0,
+      nodeCrashes: 0,
     });
     expect(healthProblems(summary)).toEqual([]);
+  });
+
+  test('validator exits and restarts are reported; only crashes make a run unhealthy', () => {
+    const input = {
+      nodes: 4,
+      byzantine: 0,
+      durationS: 30,
+      startHeight: 7,
+      endHeight: 20,
+      submissions: new Map(),
+      blocks: [],
+      headersPostedL1: 1,
+      pricesPostedL1: 0,
+      safety: { heightsCompared: 13, violations: 0, examples: [] },
+    };
+    const killed = computeSummary({ ...input, validators: { exits: 2, restarts: 2, crashes: 0 } });
+    expect(killed).toMatchObject({ nodeExits: 2, nodeRestarts: 2, nodeCrashes: 0 });
+    expect(healthProblems(killed)).toEqual([]);
+    const crashed = computeSummary({ ...input, validators: { exits: 1, restarts: 1, crashes: 1 } });
+    expect(healthProblems(crashed)).toEqual([
+      '1 validator crashes (exited on their own with an error; see the node logs)',
+    ]);
   });
 
   test('txLost counts acknowledged transactions that never finalized, not refused ones', () => {
@@ -151,6 +176,10 @@ describe('computeSummary', () => {
       'headersPostedL1',
       'pricesPostedL1',
       'safetyViolations',
+      // Issue #12: appended, so that readers of the first fourteen keys are unaffected.
+      'nodeExits',
+      'nodeRestarts',
+      'nodeCrashes',
     ]);
   });
 });
