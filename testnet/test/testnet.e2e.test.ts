@@ -1,20 +1,23 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestnetOptions } from '../src/args.ts';
+import type { TestnetControl } from '../src/control.ts';
 import { groupKeyForContracts, registryGroupKey } from '../src/l1.ts';
 import { REPO_ROOT, TESTNET_DIR_ENV, type TestnetLayout, testnetLayout } from '../src/layout.ts';
+import type { RunningNetwork } from '../src/network.ts';
 import { parseCommittee } from '../src/node-api.ts';
 import { busyPorts, planPorts } from '../src/ports.ts';
 import { isProcessAlive, ProcessSupervisor } from '../src/processes.ts';
 import { createProgress } from '../src/progress.ts';
+import type { NodeStatus } from '../src/rpc.ts';
 import { runTestnet } from '../src/runner.ts';
 import { setupTestnet } from '../src/setup.ts';
-import { SUMMARY_KEYS } from '../src/summary.ts';
-import { waitUntil } from '../src/wait.ts';
+import { SUMMARY_KEYS, type TestnetSummary } from '../src/summary.ts';
+import { sleep, waitUntil } from '../src/wait.ts';
 
 /**
  * End to end against real processes: anvil, `synod init`/`dkg`/`start`, the price simulator.
@@ -44,8 +47,33 @@ function options(overrides: Partial<TestnetOptions> = {}): TestnetOptions {
     byzantine: 0,
     strategy: undefined,
     loadTps: 0,
+    restart: true,
+    linkProxies: true,
     ...overrides,
   };
+}
+
+/**
+ * The established TCP connections of a process, as (local port, remote port), from Linux's /proc:
+ * the sockets among its file descriptors, looked up in its network namespace's table.
+ */
+function tcpConnectionsOf(pid: number): { local: number; remote: number }[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match !== null) inodes.add(match[1]!);
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
+  return readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length > 9 && fields[3] === '01' && inodes.has(fields[9]!))
+    .map((fields) => ({ local: port(fields[1]!), remote: port(fields[2]!) }));
 }
 
 beforeAll(async () => {
@@ -112,6 +140,122 @@ describe('pnpm testnet, end to end', () => {
     expect(summary.safetyViolations).toBe(0);
     expect(code, stderr).toBe(0);
   }, 120_000);
+
+  test('the network survives its nodes: an outside SIGKILL is restarted, a cut link and a partition hold and heal', async () => {
+    let stdout = '';
+    let stderr = '';
+    const timings: Record<string, number> = {};
+    const scenario = async (network: RunningNetwork, _setup: unknown, control: TestnetControl) => {
+      const status = async (i: number): Promise<NodeStatus | undefined> =>
+        await network.nodes[i]!.rpc.status().catch(() => undefined);
+      const statuses = async () => await Promise.all([0, 1, 2, 3].map(status));
+      const height = async (i: number) => (await status(i))?.finalizedHeight ?? -1;
+      const fullMesh = async () => (await statuses()).every((s) => s?.peers === 3);
+      await waitUntil(fullMesh, { timeoutMs: 30_000, what: 'every node connected to the 3 others' });
+
+      // 1. SIGKILL from outside: reported, restarted after the 1 s back-off, the others finalize on.
+      const killedPid = network.nodes[3]!.process.pid;
+      const before = await height(0);
+      const killedAt = Date.now();
+      process.kill(killedPid, 'SIGKILL');
+      await waitUntil(async () => (await control.status()).nodes[3]!.restarts === 1, {
+        timeoutMs: 10_000,
+        what: 'node-3 restarted',
+      });
+      timings.restartedMs = Date.now() - killedAt;
+      await waitUntil(async () => (await status(3)) !== undefined, {
+        timeoutMs: 60_000,
+        what: "node-3's RPC",
+      });
+      timings.answersMs = Date.now() - killedAt;
+      const whileDown = await height(0);
+      expect(whileDown, 'node-0 finalized while node-3 was down').toBeGreaterThan(before);
+      await waitUntil(async () => (await height(3)) >= whileDown, {
+        timeoutMs: 30_000,
+        what: 'node-3 to catch up',
+      });
+      timings.caughtUpMs = Date.now() - killedAt;
+      const node3 = (await control.status()).nodes[3]!;
+      expect(node3).toMatchObject({ state: 'running', exits: 1, restarts: 1, crashes: 0 });
+      expect(node3.lastExit).toMatchObject({ signal: 'SIGKILL', cause: 'signal' });
+      expect(node3.pid).not.toBe(killedPid);
+      await waitUntil(fullMesh, { timeoutMs: 30_000, what: 'the mesh after the restart' });
+
+      // 2. Cut node-1 — node-2: the two have no connection for the whole cut (their peer counts),
+      // no node talks to another's real p2p port (only to proxies), and the network finalizes on.
+      const realPorts = new Set(network.nodes.flatMap((_, i) => [basePort + 100 + i, basePort + 400 + i]));
+      const bypasses = () =>
+        network.nodes.flatMap((node) =>
+          tcpConnectionsOf(node.process.pid)
+            .filter((c) => realPorts.has(c.remote))
+            .map((c) => `node-${node.index} :${c.local} → :${c.remote}`),
+        );
+      expect(bypasses()).toEqual([]);
+      await control.cut('node-1', 'node-2');
+      const cutAt = await height(0);
+      await sleep(1_000); // the nodes hear of the reset
+      for (let sample = 0; sample < 20; sample++) {
+        const [s1, s2] = [await status(1), await status(2)];
+        expect(s1?.peers, `node-1's peers during the cut (sample ${sample})`).toBe(2);
+        expect(s2?.peers, `node-2's peers during the cut (sample ${sample})`).toBe(2);
+        if (sample % 5 === 0) expect(bypasses()).toEqual([]);
+        await sleep(250);
+      }
+      const link = (await control.status()).links!.find((l) => l.a === 'node-1' && l.b === 'node-2')!;
+      expect(link).toMatchObject({ mode: 'cut', connections: 0 });
+      expect(await height(0), 'finalizing with one link cut').toBeGreaterThan(cutAt);
+      await control.heal('node-1', 'node-2');
+      const healedAt = Date.now();
+      await waitUntil(fullMesh, { timeoutMs: 20_000, what: 'node-1 and node-2 reconnected' });
+      timings.reconnectedMs = Date.now() - healedAt;
+
+      // 3. Partition node-2 from all others: the three finalize on, node-2 stands still; healed, it catches up.
+      await control.partition(['node-2']);
+      await sleep(1_000);
+      const isolatedAt = await height(2);
+      const othersAt = await height(0);
+      await sleep(5_000);
+      const isolated = await status(2);
+      expect(isolated?.peers).toBe(0);
+      expect(isolated?.finalizedHeight, 'the isolated node does not advance').toBe(isolatedAt);
+      const others = await Promise.all([0, 1, 3].map(height));
+      for (const h of others) expect(h, 'the three others keep finalizing').toBeGreaterThan(othersAt);
+      await control.healAll();
+      const rejoinedAt = Date.now();
+      const target = Math.max(...others);
+      await waitUntil(async () => (await height(2)) >= target, {
+        timeoutMs: 30_000,
+        what: 'node-2 to catch up',
+      });
+      timings.partitionCatchUpMs = Date.now() - rejoinedAt;
+      timings.partitionHeights = target - isolatedAt;
+    };
+    const code = await runTestnet(options({ json: true, durationS: 240 }), {
+      io: { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), isTty: false },
+      signal: new AbortController().signal,
+      startedAtMs: Date.now(),
+      layout,
+      inspector: { scenario },
+    });
+    console.log(`fault scenario: ${JSON.stringify(timings)}; ${stdout.trim()}`);
+    expect(stderr).toMatch(/node-3 killed by SIGKILL after [\d.]+ s; restarting in 1\.0 s/);
+    expect(stderr).toMatch(/node-3 restarted \(attempt 1\): pid \d+/);
+    expect(stderr).toMatch(/link node-1 — node-2 cut/);
+    expect(stderr).toMatch(/partition \(cut\): node-2 separated from the other nodes/);
+    const lines = stdout.trim().split('\n');
+    expect(lines, stderr.slice(-3_000)).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!) as TestnetSummary;
+    expect(Object.keys(summary)).toEqual([...SUMMARY_KEYS]);
+    expect(summary).toMatchObject({
+      nodeExits: 1,
+      nodeRestarts: 1,
+      nodeCrashes: 0,
+      safetyViolations: 0,
+      txLost: 0,
+    });
+    expect(summary.heightsFinalized).toBeGreaterThan(0);
+    expect(code, stderr.slice(-3_000)).toBe(0);
+  }, 300_000);
 
   test.each(['SIGINT', 'SIGTERM'] as const)(
     '%s stops every child process; none is left behind',
