@@ -111,16 +111,8 @@ async function main(): Promise<number> {
     });
   }
   if (clockOffsetMs !== undefined) {
-    behaviour = createClockOffsetBehaviour(clockOffsetMs, {
-      base: behaviour,
-      onMode: (mode) =>
-        logger.warn(
-          { clockOffsetMs, mode },
-          mode === 'node-clock'
-            ? "clock offset: the node's wall clock carries it"
-            : 'clock offset: applied to the timestamps of the extensions this node signs (startNode does not route its wall clock through the behaviour yet)',
-        ),
-    });
+    behaviour = createClockOffsetBehaviour(clockOffsetMs, { base: behaviour });
+    logger.warn({ clockOffsetMs }, "clock offset: this node's wall clock is off by the offset");
   }
   let failure: unknown;
   let wake: () => void = () => {};

@@ -42,12 +42,7 @@ export interface NodeBehaviour {
    * testnet's `--clock-offset`, clock.ts). Only wall-clock readings are meant (extension and
    * first-seen timestamps, transaction expiry, oracle observation times, L1 posting schedule);
    * timers and measured durations stay on the monotonic clock, as they would on a machine whose
-   * clock is wrong.
-   *
-   * Not yet routed by startNode (packages/node/src/node/node.ts takes `nowMs = () => Date.now()`):
-   * until it is, createClockOffsetBehaviour shifts the timestamps of the extensions it signs
-   * through `extendVote` instead, and notices (by `BehaviourContext.nowMs`) once the node applies
-   * the offset itself.
+   * clock is wrong. startNode reads its wall clock through this when it is set.
    */
   wallClockMs?(): number;
 }

@@ -46,6 +46,8 @@ export interface NodeL1Init {
   maxFeePerGasWei: bigint | undefined;
   metrics: L1Metrics;
   logger: Logger;
+  /** Wall clock, unix ms (default Date.now). */
+  nowMs?: () => number;
 }
 
 export interface NodeL1 extends NodeL1Backend {
@@ -62,6 +64,7 @@ const NO_PRICE_FEEDS: Address = '0x0000000000000000000000000000000000000000';
 
 export function createNodeL1(init: NodeL1Init): NodeL1 {
   const { domain, logger } = init;
+  const nowMs = init.nowMs ?? Date.now;
   const chain: Chain = defineChain({
     id: domain.chainId,
     name: `synod settlement chain ${domain.chainId}`,
@@ -91,6 +94,7 @@ export function createNodeL1(init: NodeL1Init): NodeL1 {
     },
     metrics: init.metrics,
     logger,
+    nowMs,
   });
 
   let chainChecked = false;
@@ -108,7 +112,7 @@ export function createNodeL1(init: NodeL1Init): NodeL1 {
           checkError = {
             code: 'RPC_ERROR',
             message: `l1.rpcUrl serves chain id ${chainId}, the network's is ${domain.chainId}: not posting`,
-            atMs: Date.now(),
+            atMs: nowMs(),
           };
           logger.error({ chainId, expected: domain.chainId }, checkError.message);
           return;
@@ -119,7 +123,7 @@ export function createNodeL1(init: NodeL1Init): NodeL1 {
         logger.info({ account: account.address, chainId }, 'L1 submitter started');
         return;
       } catch (error) {
-        checkError = { code: 'RPC_UNAVAILABLE', message: (error as Error).message, atMs: Date.now() };
+        checkError = { code: 'RPC_UNAVAILABLE', message: (error as Error).message, atMs: nowMs() };
         logger.warn(
           { err: checkError.message, retryInMs: delayMs },
           'L1 unreachable; chain id not checked yet',

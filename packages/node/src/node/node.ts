@@ -134,7 +134,10 @@ export async function startNode(
     }));
   const identity = await loadValidatorIdentity(layout, password);
   if (dependencies.behaviour !== undefined)
-    logger.warn({ behaviour: dependencies.behaviour.name }, 'BYZANTINE test behaviour: this node attacks');
+    logger.warn(
+      { behaviour: dependencies.behaviour.name },
+      'TEST behaviour: this node deviates from the product',
+    );
   const { committee, validatorIndex } = identity;
 
   if (config.network.inboxAddress === null) {
@@ -167,7 +170,9 @@ export async function startNode(
   const register = dependencies.register ?? createNodeRegistry({ labels: { node: config.node.name } });
   const metrics = createNodeMetrics(register);
   const assemblyMetrics = createAssemblyMetrics(register);
-  const nowMs = () => Date.now();
+  // The wall clock (timestamps, expiry, schedules); a test-only behaviour may run it off true time.
+  const wallClock = dependencies.behaviour?.wallClockMs;
+  const nowMs = wallClock === undefined ? () => Date.now() : () => wallClock.call(dependencies.behaviour);
 
   const store = await openStore(layout.chainDir, { domain, metrics: metrics.storage });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
@@ -180,6 +185,7 @@ export async function startNode(
             sources: feedSources,
             pollIntervalMs: config.oracle.pollIntervalMs,
             register,
+            nowMs,
           });
     // Late-bound: the gossip validators and the mempool need the driver, which needs the network.
     let driver: ConsensusDriver | undefined;
@@ -368,6 +374,7 @@ export async function startNode(
         maxFeePerGasWei: config.l1.maxFeePerGasWei === null ? undefined : BigInt(config.l1.maxFeePerGasWei),
         metrics: metrics.l1,
         logger: subsystemLogger(logger, 'l1'),
+        nowMs,
       });
       const started = l1;
       driver.onCommit((block) => started.onFinalized(block.height));
