@@ -19,6 +19,7 @@ import {
  *                                           restart policy bring it back (default: stays down)
  *   POST /nodes/<node>/pause|resume         SIGSTOP | SIGCONT
  *   POST /nodes/<node>/restart|start        stop (if running) and start | start a node that is down
+ *   POST /nodes/<node>/sources-down|up      every price source of that node unreachable | back
  *   POST /links/<a>/<b>/cut|blackhole|heal  the link between two nodes (both directions)
  *   POST /links/<a>/<b>/delay               body {"ms": N}: N ms more on every chunk, each way
  *   POST /partition                         body {"nodes": ["node-2"], "mode": "cut"|"blackhole"}:
@@ -30,7 +31,16 @@ import {
  * the testnet runs without link proxies, it is stopping).
  */
 
-export const NODE_ACTIONS = ['kill', 'stop', 'pause', 'resume', 'restart', 'start'] as const;
+export const NODE_ACTIONS = [
+  'kill',
+  'stop',
+  'pause',
+  'resume',
+  'restart',
+  'start',
+  'sources-down',
+  'sources-up',
+] as const;
 export type NodeAction = (typeof NODE_ACTIONS)[number];
 export const LINK_ACTIONS = ['cut', 'blackhole', 'heal', 'delay'] as const;
 export type LinkAction = (typeof LINK_ACTIONS)[number];
@@ -177,6 +187,8 @@ export interface ControlStatus {
   nodes: ControlNodeStatus[];
   /** Every link, or null when the testnet runs without link proxies. */
   links: ControlLinkStatus[] | null;
+  /** Nodes whose price sources are down (sources-down). */
+  sourcesDown: string[];
   totals: ValidatorTotals;
 }
 
@@ -246,6 +258,15 @@ export async function executeControlCommand(
             return await validators.restart(command.node);
           case 'start':
             return validators.start(command.node);
+          case 'sources-down':
+          case 'sources-up': {
+            const links = requireLinks(target);
+            if (!links.hasSources) throw new ControlError(409, 'the price sources are not behind proxies');
+            const up = command.action === 'sources-up';
+            links.setSources(command.node, up ? { mode: 'up', delayMs: 0 } : { mode: 'cut', delayMs: 0 });
+            say(`price sources of node-${command.node} ${up ? 'back up' : 'down'}`);
+            return validators.nodeStatus(command.node);
+          }
         }
       } catch (error) {
         if (error instanceof NodeStateError) throw new ControlError(409, error.message);
@@ -320,6 +341,7 @@ async function controlStatus(target: ControlTarget): Promise<ControlStatus> {
       peers: rpcs[i]?.peers ?? null,
     })),
     links: target.links === undefined ? null : linkStatus(target.links),
+    sourcesDown: target.links?.sourcesDown().map(linkName) ?? [],
     totals: target.validators.totals(),
   };
 }
@@ -486,6 +508,15 @@ export class TestnetControl {
 
   start(node: string | number): Promise<NodeRuntimeStatus> {
     return this.#node(node, 'start');
+  }
+
+  /** Every price source of the node unreachable (its oracle observes nothing) until sourcesUp. */
+  sourcesDown(node: string | number): Promise<NodeRuntimeStatus> {
+    return this.#node(node, 'sources-down');
+  }
+
+  sourcesUp(node: string | number): Promise<NodeRuntimeStatus> {
+    return this.#node(node, 'sources-up');
   }
 
   #link(

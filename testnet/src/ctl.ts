@@ -23,6 +23,8 @@ Commands:
   resume <node>             SIGCONT
   restart <node>            stop it if it runs, start it now
   start <node>              start a node that is down
+  sources-down <node>       every price source of that node unreachable (its oracle sees nothing)
+  sources-up <node>         its price sources back
   cut <a> <b>               reset the link's connections, refuse new ones (RST), both ways
   blackhole <a> <b>         the link's bytes vanish silently (no RST), both ways
   delay <a> <b> <ms>        every chunk on the link <ms> later, each way (0 lifts it)
@@ -73,6 +75,7 @@ export function formatControlStatus(status: ControlStatus): string {
     );
     for (const link of faulty) lines.push(`  ${describeLink(link)}`);
   }
+  if (status.sourcesDown.length > 0) lines.push(`price sources down: ${status.sourcesDown.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -138,9 +141,13 @@ export async function runCtl(
       case 'pause':
       case 'resume':
       case 'restart':
-      case 'start': {
+      case 'start':
+      case 'sources-down':
+      case 'sources-up': {
         const [node] = args(1, 'a node');
-        const status = await control[command](node!);
+        const method =
+          command === 'sources-down' ? 'sourcesDown' : command === 'sources-up' ? 'sourcesUp' : command;
+        const status = await control[method](node!);
         answer = status;
         text = `${describeNode(status)}\n`;
         break;
@@ -173,6 +180,7 @@ export async function runCtl(
         text = formatControlStatus({
           nodes: [],
           links: result.links,
+          sourcesDown: [],
           totals: { exits: 0, restarts: 0, crashes: 0 },
         })
           .split('\n')

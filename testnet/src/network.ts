@@ -196,6 +196,8 @@ export async function startLinkProxies(setup: TestnetSetup): Promise<LinkMesh> {
     nodes: setup.plan.nodes.length,
     proxyPort: (from, to) => proxyPort(setup.plan, from, to),
     targetPort: (to) => setup.plan.nodes[to]!.p2pListen,
+    sourcesProxyPort: (node) => setup.plan.nodes[node]!.sourcesProxy,
+    sourcesTargetPort: setup.plan.simulator,
   });
   await mesh.start();
   return mesh;

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
  * Port plan of a testnet, all offsets from one base port so that a second testnet (or a test) only
  * needs another `--base-port`, and so that every port can be read off: node i's p2p address P+100+i
  * (the one in the genesis), RPC P+200+i, metrics P+300+i; behind the link proxies it really listens
- * on P+400+i, and node i dials node j through the proxy on P+1000+100i+j.
+ * on P+400+i, and node i dials node j through the proxy on P+1000+100i+j; node i's price sources
+ * go through the proxy on P+500+i to the simulator.
  */
 
 /** The runner's control endpoint (HTTP, control.ts). */
@@ -14,14 +15,16 @@ const P2P_OFFSET = 100;
 const RPC_OFFSET = 200;
 const METRICS_OFFSET = 300;
 const P2P_LISTEN_OFFSET = 400;
+/** Node i's price sources (the simulator) through the proxy on SOURCES_PROXY_OFFSET + i. */
+const SOURCES_PROXY_OFFSET = 500;
 /** Link proxy of node i dialing node j: PROXY_OFFSET + 100·i + j (one block of 100 per dialer). */
 const PROXY_OFFSET = 1_000;
 /** The blocks are 100 apart, so at most 100 nodes; far more than a laptop runs. */
 export const MAX_NODES = 100;
 
-/** Highest offset of a plan of `nodes` nodes (the last proxy: node n−1 dialing node n−2). */
+/** Highest offset of a plan of `nodes` nodes (the last link proxy, node n−1 dialing n−2; with one node, its sources proxy). */
 function highestOffset(nodes: number): number {
-  return nodes < 2 ? P2P_LISTEN_OFFSET + nodes - 1 : PROXY_OFFSET + (nodes - 1) * MAX_NODES + (nodes - 2);
+  return nodes < 2 ? SOURCES_PROXY_OFFSET + nodes - 1 : PROXY_OFFSET + (nodes - 1) * MAX_NODES + (nodes - 2);
 }
 
 /** Highest base port whose whole plan for `nodes` nodes stays below 65536. */
@@ -37,6 +40,8 @@ export interface NodePorts {
   p2p: number;
   /** Where it listens behind the link proxies (nothing listens on `p2p` then). */
   p2pListen: number;
+  /** Behind the link proxies: the proxy its price sources reach the simulator through. */
+  sourcesProxy: number;
   rpc: number;
   metrics: number;
 }
@@ -64,6 +69,7 @@ export function planPorts(basePort: number, nodes: number): PortPlan {
     nodes: Array.from({ length: nodes }, (_, i) => ({
       p2p: basePort + P2P_OFFSET + i,
       p2pListen: basePort + P2P_LISTEN_OFFSET + i,
+      sourcesProxy: basePort + SOURCES_PROXY_OFFSET + i,
       rpc: basePort + RPC_OFFSET + i,
       metrics: basePort + METRICS_OFFSET + i,
     })),
@@ -93,7 +99,7 @@ export function allPorts(plan: PortPlan): number[] {
     plan.anvil,
     plan.simulator,
     plan.control,
-    ...plan.nodes.flatMap((node) => [node.p2p, node.rpc, node.metrics, node.p2pListen]),
+    ...plan.nodes.flatMap((node) => [node.p2p, node.rpc, node.metrics, node.p2pListen, node.sourcesProxy]),
     ...orderedPairs(plan.nodes.length).map(([from, to]) => proxyPort(plan, from, to)),
   ];
 }

@@ -385,6 +385,9 @@ export interface LinkMeshOptions {
   proxyPort(from: number, to: number): number;
   /** Where node `to` really listens. */
   targetPort(to: number): number;
+  /** Node i's price sources proxy, and the simulator's port it forwards to (both or neither). */
+  sourcesProxyPort?(node: number): number;
+  sourcesTargetPort?: number;
   host?: string;
 }
 
@@ -395,9 +398,23 @@ export interface LinkMeshOptions {
 export class LinkMesh {
   readonly nodes: number;
   readonly #proxies = new Map<string, LinkProxy>();
+  /** Per node: its price sources' way to the simulator (empty without sourcesProxyPort). */
+  readonly #sources: LinkProxy[] = [];
 
   constructor(options: LinkMeshOptions) {
     this.nodes = options.nodes;
+    if (options.sourcesProxyPort !== undefined && options.sourcesTargetPort !== undefined) {
+      for (let node = 0; node < options.nodes; node++) {
+        this.#sources.push(
+          new LinkProxy({
+            listenPort: options.sourcesProxyPort(node),
+            targetPort: options.sourcesTargetPort,
+            host: options.host,
+            name: `node-${node} → price sources`,
+          }),
+        );
+      }
+    }
     for (let from = 0; from < options.nodes; from++) {
       for (let to = 0; to < options.nodes; to++) {
         if (from === to) continue;
@@ -416,11 +433,12 @@ export class LinkMesh {
 
   /** Listens on every proxy port; on failure closes the ones that did listen. */
   async start(): Promise<void> {
-    const results = await Promise.allSettled([...this.#proxies.values()].map((proxy) => proxy.start()));
+    const all = [...this.#proxies.values(), ...this.#sources];
+    const results = await Promise.allSettled(all.map((proxy) => proxy.start()));
     const failed = results.findIndex((result) => result.status === 'rejected');
     if (failed >= 0) {
       await this.close();
-      const proxy = [...this.#proxies.values()][failed]!;
+      const proxy = all[failed]!;
       throw new Error(
         `link proxy ${proxy.name} cannot listen on 127.0.0.1:${proxy.listenPort}: ${((results[failed] as PromiseRejectedResult).reason as Error).message}`,
       );
@@ -428,7 +446,24 @@ export class LinkMesh {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#proxies.values()].map((proxy) => proxy.close()));
+    await Promise.allSettled([...this.#proxies.values(), ...this.#sources].map((proxy) => proxy.close()));
+  }
+
+  /** Whether node i's price sources go through a proxy here (the runner's testnets: yes). */
+  get hasSources(): boolean {
+    return this.#sources.length > 0;
+  }
+
+  /** Cuts (every source of node i down: connections reset, new ones refused) or heals its price sources. */
+  setSources(node: number, condition: LinkCondition): void {
+    const proxy = this.#sources[node];
+    if (proxy === undefined) throw new RangeError(`no price-sources proxy for node ${node}`);
+    proxy.set(condition);
+  }
+
+  /** Nodes whose price sources are not up. */
+  sourcesDown(): number[] {
+    return this.#sources.flatMap((proxy, node) => (proxy.condition.mode === 'up' ? [] : [node]));
   }
 
   proxy(from: number, to: number): LinkProxy {
@@ -455,9 +490,9 @@ export class LinkMesh {
     }
   }
 
-  /** Every link up, without delay. */
+  /** Every link up, without delay (price sources too). */
   healAll(): void {
-    for (const proxy of this.#proxies.values()) {
+    for (const proxy of [...this.#proxies.values(), ...this.#sources]) {
       if (proxy.condition.mode !== 'up' || proxy.condition.delayMs !== 0) proxy.set(LINK_UP);
     }
   }

@@ -318,7 +318,8 @@ async function writeNodeConfigs(
       priceFeeds: state.deployment.priceFeeds,
       l1RpcUrl: l1.rpcUrl,
       peerAddresses: dialAddresses(state, plan, index, linkProxies),
-      simulatorUrl,
+      // Behind the proxies, each node reaches the simulator through its own (price-source faults).
+      simulatorUrl: linkProxies ? `http://127.0.0.1:${plan.nodes[index]!.sourcesProxy}` : simulatorUrl,
       linkProxies,
     };
     const path = join(layout.nodeDir(index), 'config.json');

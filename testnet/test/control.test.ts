@@ -68,7 +68,7 @@ describe('parseControlRequest', () => {
       '/nodes/node-1/explode',
       undefined,
       400,
-      'unknown node command "explode": one of kill, stop, pause, resume, restart, start',
+      'unknown node command "explode": one of kill, stop, pause, resume, restart, start, sources-down, sources-up',
     ],
     ['POST', '/links/node-1/node-9/cut', undefined, 404, 'unknown node "node-9"'],
     ['POST', '/links/1/1/cut', undefined, 400, 'two different nodes'],
@@ -167,7 +167,8 @@ describe('ControlServer and TestnetControl', () => {
     expect(raw.status).toBe(400);
     expect(raw.headers.get('content-type')).toBe('application/json');
     expect(await raw.json()).toEqual({
-      error: 'unknown node command "explode": one of kill, stop, pause, resume, restart, start',
+      error:
+        'unknown node command "explode": one of kill, stop, pause, resume, restart, start, sources-down, sources-up',
     });
 
     const notJson = await fetch(new URL('links/0/1/delay', control.url), { method: 'POST', body: '{ms: 3' });

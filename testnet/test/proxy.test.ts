@@ -274,4 +274,44 @@ describe('LinkMesh', () => {
     expect(mesh.status().every((link) => link.mode === 'up' && link.delayMs === 0)).toBe(true);
     expect(mesh.status()).toHaveLength(6);
   });
+
+  test("a node's price sources: down refuses its connections to the simulator, up restores them; others unaffected", async () => {
+    const simulator = await startTarget();
+    const free = await Promise.all([0, 1].map(() => freePort()));
+    const mesh = new LinkMesh({
+      nodes: 2,
+      proxyPort: () => 0,
+      targetPort: () => 1,
+      sourcesProxyPort: (node) => free[node]!,
+      sourcesTargetPort: simulator.port,
+    });
+    await mesh.start();
+    cleanups.push(() => mesh.close());
+    expect(mesh.hasSources).toBe(true);
+    const ask = async (node: number): Promise<string> => {
+      const client = dialRaw(free[node]!);
+      client.socket.write('tick');
+      await waitUntil(() => client.received() !== '' || client.ended() !== undefined, {
+        timeoutMs: 2_000,
+        what: 'an answer or a reset',
+      });
+      return client.received() || `ended: ${client.ended()}`;
+    };
+    expect(await ask(0)).toBe('pong:tick');
+    mesh.setSources(0, { mode: 'cut', delayMs: 0 });
+    expect(mesh.sourcesDown()).toEqual([0]);
+    expect(await ask(0)).toMatch(/^ended/);
+    expect(await ask(1)).toBe('pong:tick');
+    mesh.healAll();
+    expect(mesh.sourcesDown()).toEqual([]);
+    expect(await ask(0)).toBe('pong:tick');
+  });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
