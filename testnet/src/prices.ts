@@ -1,5 +1,5 @@
 /**
- * "Prices within the honest range" (issue #9 §4), for the byzantine end-to-end tests: the honest
+ * "Prices within the honest range" (issue #9 §4), for the byzantine runs and the fault campaign: the honest
  * nodes' own observations are sampled from `synod_status` (oracle[].observation) while the
  * testnet runs, and every finalized price is checked against the observations the honest nodes
  * could have signed into the extensions it was computed from (those current around its block time).
@@ -34,6 +34,13 @@ export interface PriceRangeOptions {
   afterMs: number;
   /** Slack in basis points on both ends: a sample the test missed moves the edge by one tick at most. */
   toleranceBps: bigint;
+  /**
+   * Nodes whose samples must cover a price's window for it to be checked (default: all of them).
+   * With n − 1 of n honest nodes, the lower median of the extensions still lies within the range
+   * of the covered ones whatever the missing node signed: a node down or cut off during a fault
+   * leaves a gap in its samples, not a hole in the check.
+   */
+  minCovered?: number;
 }
 
 export const DEFAULT_PRICE_RANGE: PriceRangeOptions = { beforeMs: 3_000, afterMs: 1_000, toleranceBps: 10n };
@@ -56,16 +63,19 @@ export function honestRange(
   feedId: string,
   fromMs: number,
   toMs: number,
+  minCovered: number = nodes.length,
 ): { min: bigint; max: bigint } | undefined {
   let min: bigint | undefined;
   let max: bigint | undefined;
+  let covered = 0;
   for (const node of nodes) {
     const own = samples.filter((sample) => sample.node === node && sample.feedId === feedId);
-    if (own.length === 0 || Math.max(...own.map((sample) => sample.sampledAtMs)) < toMs) return undefined;
+    if (own.length === 0 || Math.max(...own.map((sample) => sample.sampledAtMs)) < toMs) continue;
     const byTime = new Map<number, bigint>();
     for (const sample of own) byTime.set(sample.observedAtMs, sample.price);
     const sequence = [...byTime].sort((a, b) => a[0] - b[0]);
-    if (sequence[0]![0] > fromMs) return undefined;
+    if (sequence[0]![0] > fromMs) continue;
+    covered++;
     sequence.forEach(([observedAtMs, price], i) => {
       const next = sequence[i + 1];
       if (observedAtMs > toMs || (next !== undefined && next[0] <= fromMs)) return;
@@ -73,6 +83,7 @@ export function honestRange(
       if (max === undefined || price > max) max = price;
     });
   }
+  if (covered < minCovered) return undefined;
   return min === undefined || max === undefined ? undefined : { min, max };
 }
 
@@ -92,6 +103,7 @@ export function checkHonestPrices(
       price.feedId,
       price.blockTimeMs - options.beforeMs,
       price.blockTimeMs + options.afterMs,
+      options.minCovered,
     );
     if (range === undefined) continue;
     checked++;
@@ -104,4 +116,90 @@ export function checkHonestPrices(
     }
   }
   return { checked, violations };
+}
+
+/** Observation samples the sampler reads from synod_status. */
+interface StatusOracle {
+  oracle?: { feedId: string; observation: { price: string | null; observedAtMs: number } | null }[];
+}
+
+async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const answer = (await response.json()) as { result?: T; error?: { message: string } };
+  if (answer.error !== undefined) throw new Error(`${method}: ${answer.error.message}`);
+  return answer.result as T;
+}
+
+/**
+ * Samples the observations of the given nodes (index → RPC URL) from synod_status every
+ * `intervalMs` into `samples`, until the returned function is called (it resolves once stopped).
+ * A node that does not answer (down, paused, slow under load) is skipped for that round.
+ */
+export function sampleObservations(
+  nodes: ReadonlyMap<number, string>,
+  samples: ObservationSample[],
+  intervalMs = 400,
+): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = Date.now();
+      await Promise.all(
+        [...nodes].map(async ([index, url]) => {
+          try {
+            const status = await rpc<StatusOracle>(url, 'synod_status');
+            const sampledAtMs = Date.now();
+            for (const feed of status.oracle ?? []) {
+              if (feed.observation?.price === null || feed.observation === null) continue;
+              samples.push({
+                node: index,
+                feedId: feed.feedId,
+                observedAtMs: feed.observation.observedAtMs,
+                price: BigInt(feed.observation.price),
+                sampledAtMs,
+              });
+            }
+          } catch {
+            // Down or slow: the next round covers it.
+          }
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - started))));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
+interface BlockAnswer {
+  header: { height: number; timestampMs: number };
+  prices: { feedId: string; answer: string }[];
+}
+
+/** Every finalized price of heights from..to, read from one node. */
+export async function finalizedPrices(
+  rpcUrl: string,
+  from: number,
+  to: number,
+): Promise<FinalizedPriceSample[]> {
+  const prices: FinalizedPriceSample[] = [];
+  for (let height = from; height <= to; height++) {
+    const block = await rpc<BlockAnswer | null>(rpcUrl, 'synod_getBlockByHeight', [height, false]);
+    if (block === null) continue;
+    for (const price of block.prices)
+      prices.push({
+        height,
+        blockTimeMs: Number(block.header.timestampMs),
+        feedId: price.feedId,
+        answer: BigInt(price.answer),
+      });
+  }
+  return prices;
 }

@@ -6,10 +6,16 @@ import type { ByzantineStrategy, TestnetOptions } from '../src/args.ts';
 import { testnetLayout } from '../src/layout.ts';
 import type { RunningNetwork } from '../src/network.ts';
 import { busyPorts, planPorts } from '../src/ports.ts';
+import {
+  checkHonestPrices,
+  type FinalizedPriceSample,
+  finalizedPrices,
+  type ObservationSample,
+  sampleObservations,
+} from '../src/prices.ts';
 import { isProcessAlive, ProcessSupervisor } from '../src/processes.ts';
 import { runTestnet } from '../src/runner.ts';
 import { SUMMARY_KEYS, type TestnetSummary } from '../src/summary.ts';
-import { checkHonestPrices, type FinalizedPriceSample, type ObservationSample } from './honest-prices.ts';
 
 /**
  * Issue #9 §4: a 4-node testnet under load with one byzantine validator, once per strategy
@@ -60,69 +66,6 @@ async function rpc<T>(url: string, method: string, params: unknown[] = []): Prom
   const answer = (await response.json()) as { result?: T; error?: { message: string } };
   if (answer.error !== undefined) throw new Error(`${method}: ${answer.error.message}`);
   return answer.result as T;
-}
-
-interface StatusOracle {
-  oracle?: { feedId: string; observation: { price: string | null; observedAtMs: number } | null }[];
-}
-interface BlockAnswer {
-  header: { height: number; timestampMs: number };
-  prices: { feedId: string; answer: string }[];
-}
-
-/** Samples the honest nodes' observations until stopped. */
-function sampleObservations(network: RunningNetwork, samples: ObservationSample[]): () => Promise<void> {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = Date.now();
-      await Promise.all(
-        HONEST.map(async (index) => {
-          const node = network.nodes[index]!;
-          try {
-            const status = await rpc<StatusOracle>(node.rpcUrl, 'synod_status');
-            const sampledAtMs = Date.now();
-            for (const feed of status.oracle ?? []) {
-              if (feed.observation?.price === null || feed.observation === null) continue;
-              samples.push({
-                node: index,
-                feedId: feed.feedId,
-                observedAtMs: feed.observation.observedAtMs,
-                price: BigInt(feed.observation.price),
-                sampledAtMs,
-              });
-            }
-          } catch {
-            // A slow answer under load: the next sample covers it.
-          }
-        }),
-      );
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.max(0, SAMPLE_INTERVAL_MS - (Date.now() - started))),
-      );
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-  };
-}
-
-/** Every finalized price of heights from..to, from an honest node. */
-async function finalizedPrices(rpcUrl: string, from: number, to: number): Promise<FinalizedPriceSample[]> {
-  const prices: FinalizedPriceSample[] = [];
-  for (let height = from; height <= to; height++) {
-    const block = await rpc<BlockAnswer | null>(rpcUrl, 'synod_getBlockByHeight', [height, false]);
-    if (block === null) continue;
-    for (const price of block.prices)
-      prices.push({
-        height,
-        blockTimeMs: Number(block.header.timestampMs),
-        feedId: price.feedId,
-        answer: BigInt(price.answer),
-      });
-  }
-  return prices;
 }
 
 /** The byzantine node's acts by kind, from its /metrics. */
@@ -176,7 +119,11 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
               ])
                 if (child !== undefined) pids.push({ name: child.name, pid: child.pid });
               expect(network.nodes.map((node) => node.byzantine)).toEqual([false, false, false, true]);
-              stopSampling = sampleObservations(network, samples);
+              stopSampling = sampleObservations(
+                new Map(HONEST.map((index) => [index, network.nodes[index]!.rpcUrl])),
+                samples,
+                SAMPLE_INTERVAL_MS,
+              );
             },
             async beforeStop(network: RunningNetwork, summary: TestnetSummary) {
               await stopSampling?.();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkHonestPrices, honestRange, type ObservationSample } from './honest-prices.ts';
+import { checkHonestPrices, honestRange, type ObservationSample } from '../src/prices.ts';
 
 const FEED = '0xfeed';
 
@@ -47,5 +47,15 @@ describe('honest price range', () => {
     expect(checkHonestPrices(at(1_020n), samples, [0, 1], options).violations[0]).toMatch(
       /height 7 .* 1020 outside the honest \[1000, 1004\]/,
     );
+  });
+});
+
+describe('honest range with a node missing', () => {
+  test('minCovered: a node without samples in the window is skipped, down to the minimum', () => {
+    const samples = [...series(0, [100, 101, 102]), ...series(1, [99, 100, 101])];
+    // Node 2 never answered (it was down): the range comes from 0 and 1 when 2 of 3 suffice.
+    expect(honestRange(samples, [0, 1, 2], FEED, 500, 1_500)).toBeUndefined();
+    expect(honestRange(samples, [0, 1, 2], FEED, 500, 1_500, 2)).toEqual({ min: 99n, max: 101n });
+    expect(honestRange(samples, [0, 1, 2], FEED, 500, 1_500, 3)).toBeUndefined();
   });
 });
