@@ -76,16 +76,21 @@ export function senderCount(ratePerSecond: number): number {
  */
 export class TransactionFactory {
   readonly #domain: NetworkDomain;
-  readonly #validUntilS: bigint;
+  readonly #validUntilS: () => bigint;
   readonly #keys: Hex[];
   readonly #keyBytes: Uint8Array[];
   readonly #addresses: Address[];
   readonly #nonces: bigint[];
   #count = 0;
 
-  constructor(parameters: { senders: number; domain: NetworkDomain; validUntilS: bigint }) {
+  /**
+   * `validUntilS`: a fixed expiry, or a function read at each `next()` (an open-ended run signs
+   * ahead as it goes; a fixed expiry would make its later transactions expired when signed).
+   */
+  constructor(parameters: { senders: number; domain: NetworkDomain; validUntilS: bigint | (() => bigint) }) {
     this.#domain = parameters.domain;
-    this.#validUntilS = parameters.validUntilS;
+    const validUntil = parameters.validUntilS;
+    this.#validUntilS = typeof validUntil === 'bigint' ? () => validUntil : validUntil;
     this.#keys = Array.from({ length: parameters.senders }, () => generatePrivateKey());
     this.#keyBytes = this.#keys.map((key) => hexToBytes(key));
     this.#addresses = this.#keys.map((key) => privateKeyToAccount(key).address.toLowerCase() as Address);
@@ -115,6 +120,7 @@ export class TransactionFactory {
 
   async next(count: number): Promise<PreparedTransaction[]> {
     const prepared: PreparedTransaction[] = [];
+    const validUntil = this.#validUntilS();
     for (let i = 0; i < count; i++, this.#count++) {
       const s = this.#count % this.#keys.length;
       const payload = new Uint8Array(PAYLOAD_BYTES);
@@ -125,7 +131,7 @@ export class TransactionFactory {
         sender: this.#addresses[s]!,
         nonce: this.#nonces[s]!,
         payload: toLowerHex(payload),
-        validUntil: this.#validUntilS,
+        validUntil,
       };
       this.#nonces[s] = this.#nonces[s]! + 1n;
       const txId = transactionId(unsigned, this.#domain);
@@ -138,7 +144,13 @@ export class TransactionFactory {
 }
 
 export interface Submission {
+  /** The first send (latency is measured from it, whatever the retries). */
   sentAtMs: number;
+  /** Sends so far (1 + resubmissions) and when the last one went out. */
+  attempts: number;
+  lastSentAtMs: number;
+  /** Index into the targets of the node the last send went to. */
+  lastTarget: number;
   /** When the node's answer to the batch arrived (RPC admission latency = answeredAtMs − sentAtMs). */
   answeredAtMs?: number;
   /** The node answered the txId (admitted to its mempool). */
@@ -153,7 +165,23 @@ export interface LoadGeneratorOptions {
   /** The honest nodes' RPCs, in round-robin order. */
   targets: readonly NodeRpc[];
   nowMs?: () => number;
+  /**
+   * Whether a transaction is in a finalized block (the runner's chain follower). With it, the
+   * generator behaves as a careful client: a transaction whose send failed is sent to the next
+   * node at once, and one not finalized RESUBMIT_AFTER_MS after its last send goes to the next
+   * node again, up to MAX_SEND_ATTEMPTS sends. A node can acknowledge a transaction and then crash
+   * before gossiping it (its mempool is not persisted), or be unreachable: no protocol saves a
+   * transaction only one node ever held, so clients resubmit (docs/decisions.md).
+   */
+  isFinalized?: (txId: string) => boolean;
 }
+
+/** A transaction not finalized this long after its last send is sent again, to another node. */
+export const RESUBMIT_AFTER_MS = 5_000;
+/** Sends of one transaction at most (the first and the resubmissions). */
+export const MAX_SEND_ATTEMPTS = 8;
+/** How often the generator looks for transactions to resubmit. */
+const RESUBMIT_CHECK_MS = 500;
 
 /** Sends the prepared transactions at the rate, round-robin, one JSON-RPC batch per node per tick. */
 export class LoadGenerator {
@@ -164,7 +192,12 @@ export class LoadGenerator {
   #next = 0;
   #startedAtMs = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #resubmitTimer: ReturnType<typeof setInterval> | undefined;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Transactions neither finalized nor given up on, by txId (what resubmit() scans). */
+  readonly #unsettled = new Map<string, PreparedTransaction>();
+  /** Sends beyond the first (to another node, after a failure or while not finalized). */
+  resubmitted = 0;
   rejected = 0;
   lastError: string | undefined;
 
@@ -182,6 +215,38 @@ export class LoadGenerator {
   start(): void {
     this.#startedAtMs = this.#nowMs();
     this.#timer = setInterval(() => this.tick(), LOAD_TICK_MS);
+    if (this.#options.isFinalized !== undefined)
+      this.#resubmitTimer = setInterval(() => this.resubmit(), RESUBMIT_CHECK_MS);
+  }
+
+  /**
+   * Sends again, each to the node after the one it last went to, the transactions that are not
+   * finalized: at once after a failed send, RESUBMIT_AFTER_MS after an acknowledged one. Returns
+   * how many it sent.
+   */
+  resubmit(): number {
+    const isFinalized = this.#options.isFinalized;
+    if (isFinalized === undefined) return 0;
+    const { targets } = this.#options;
+    const nowMs = this.#nowMs();
+    const perTarget: PreparedTransaction[][] = targets.map(() => []);
+    let count = 0;
+    for (const [txId, tx] of this.#unsettled) {
+      const submission = this.submissions.get(txId)!;
+      if (isFinalized(txId) || submission.attempts >= MAX_SEND_ATTEMPTS) {
+        this.#unsettled.delete(txId);
+        continue;
+      }
+      if (submission.answeredAtMs === undefined && submission.error === undefined) continue; // in flight
+      const failed = submission.error !== undefined && !submission.acknowledged;
+      if (!failed && nowMs - submission.lastSentAtMs < RESUBMIT_AFTER_MS) continue;
+      const target = (submission.lastTarget + 1) % targets.length;
+      perTarget[target]!.push(tx);
+      count++;
+    }
+    for (const [i, batch] of perTarget.entries()) if (batch.length > 0) this.#send(i, batch);
+    this.resubmitted += count;
+    return count;
   }
 
   /** Sends what is due by now. */
@@ -195,13 +260,32 @@ export class LoadGenerator {
       perTarget[this.#next % targets.length]!.push(this.#transactions[this.#next]!);
     }
     for (const [i, batch] of perTarget.entries()) {
-      if (batch.length > 0) this.#send(targets[i]!, batch);
+      if (batch.length > 0) this.#send(i, batch);
     }
   }
 
-  #send(target: NodeRpc, batch: PreparedTransaction[]): void {
+  #send(targetIndex: number, batch: PreparedTransaction[]): void {
+    const target = this.#options.targets[targetIndex]!;
     const sentAtMs = this.#nowMs();
-    for (const tx of batch) this.submissions.set(tx.txId, { sentAtMs, acknowledged: false });
+    for (const tx of batch) {
+      const known = this.submissions.get(tx.txId);
+      if (known === undefined) {
+        this.submissions.set(tx.txId, {
+          sentAtMs,
+          attempts: 1,
+          lastSentAtMs: sentAtMs,
+          lastTarget: targetIndex,
+          acknowledged: false,
+        });
+      } else {
+        known.attempts++;
+        known.lastSentAtMs = sentAtMs;
+        known.lastTarget = targetIndex;
+        known.answeredAtMs = undefined;
+        known.error = undefined;
+      }
+      if (this.#options.isFinalized !== undefined) this.#unsettled.set(tx.txId, tx);
+    }
     const request = target
       .sendRawTransactions(batch.map((tx) => tx.encoded))
       .then((answers) => {
@@ -211,16 +295,21 @@ export class LoadGenerator {
           submission.answeredAtMs = answeredAtMs;
           if (answer.ok && answer.result.toLowerCase() === batch[i]!.txId) submission.acknowledged = true;
           else {
-            this.rejected++;
+            // A resubmission of a transaction finalized meanwhile is refused (nonce used): not an error.
+            if (submission.attempts === 1) this.rejected++;
             submission.error = answer.ok ? `answered txId ${answer.result}` : answer.error.message;
             this.lastError = submission.error;
           }
         }
       })
       .catch((error: unknown) => {
-        this.rejected += batch.length;
+        this.rejected += batch.filter((tx) => this.submissions.get(tx.txId)!.attempts === 1).length;
         this.lastError = (error as Error).message;
-        for (const tx of batch) this.submissions.get(tx.txId)!.error = this.lastError;
+        for (const tx of batch) {
+          const submission = this.submissions.get(tx.txId)!;
+          submission.error = this.lastError;
+          submission.answeredAtMs = this.#nowMs();
+        }
       })
       .finally(() => this.#inFlight.delete(request));
     this.#inFlight.add(request);
@@ -252,9 +341,21 @@ export class LoadGenerator {
     }
   }
 
-  /** Stops sending and waits for the answers of what was sent. */
+  /**
+   * Stops sending new transactions and waits for the answers of what was sent. Resubmission goes
+   * on (the drain needs it) until close().
+   */
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await Promise.all([...this.#inFlight]);
+  }
+
+  /** Stops everything, resubmission included, and waits for the answers. Idempotent. */
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.#resubmitTimer !== undefined) clearInterval(this.#resubmitTimer);
+    this.#resubmitTimer = undefined;
     await Promise.all([...this.#inFlight]);
   }
 

@@ -109,7 +109,10 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     const factory = new TransactionFactory({
       senders: senderCount(options.loadTps),
       domain,
-      validUntilS: loadValidUntil(options.durationS ?? LOAD_PREPARE_AHEAD_S * 2),
+      validUntilS:
+        options.durationS === undefined
+          ? () => loadValidUntil(LOAD_PREPARE_AHEAD_S * 2)
+          : loadValidUntil(options.durationS),
     });
     const loadCount = Math.ceil(options.loadTps * (options.durationS ?? LOAD_PREPARE_AHEAD_S));
     const prepared = factory.next(loadCount);
@@ -153,9 +156,13 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     const honest = running.nodes.filter((node) => !node.byzantine);
     const startHeight = running.firstHeight;
     // The chain as the most advanced honest node has it: any one node may be down or cut off.
+    const finalizedTxIds = new Set<string>();
     follower = new ChainFollower({
       rpc: createNetworkRpc(honest.map((node) => node.rpcUrl)),
       fromHeight: startHeight,
+      onBlock: (block) => {
+        for (const txId of block.transactionIds) finalizedTxIds.add(txId);
+      },
     });
     follower.start();
     const l1StartBlock = await setup.l1.publicClient.getBlockNumber();
@@ -165,6 +172,8 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
         transactions: await prepared,
         ratePerSecond: options.loadTps,
         targets: honest.map((node) => node.rpc),
+        // A careful client: what a node failed to take, or took and did not get finalized, goes to another.
+        isFinalized: (txId) => finalizedTxIds.has(txId),
       });
       load.start();
       humanOut(
@@ -241,7 +250,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     return ExitCode.failure;
   } finally {
     follower?.stop();
-    await load?.stop();
+    await load?.close();
     // No more restarts or control requests while everything stops.
     validators?.close();
     await control?.close();
@@ -422,6 +431,7 @@ async function drainAndSummarize(parameters: {
     if (statuses.every((status) => (status?.finalizedHeight ?? 0) >= endHeight)) break;
     await sleep(100);
   }
+  await load?.close();
   progress.done(`drained: ${pending.size} acknowledged transactions still pending`);
 
   progress.start("comparing every node's blocks");
@@ -445,6 +455,7 @@ async function drainAndSummarize(parameters: {
     startHeight: parameters.startHeight,
     endHeight,
     submissions,
+    resubmitted: load?.resubmitted ?? 0,
     blocks: follower.blocks,
     headersPostedL1: posted.headers,
     pricesPostedL1: posted.prices,

@@ -37,6 +37,8 @@ export interface TestnetSummary {
   nodeRestarts: number;
   /** Of the exits, those of a node that exited on its own with a non-zero code: a bug. */
   nodeCrashes: number;
+  /** Sends of load transactions beyond the first: to another node after a failure, or while not finalized. */
+  txResubmitted: number;
 }
 
 /** The key order of the JSON line, as issue #9 lists it. */
@@ -58,6 +60,7 @@ export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   'nodeExits',
   'nodeRestarts',
   'nodeCrashes',
+  'txResubmitted',
 ];
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -142,6 +145,8 @@ export interface SummaryInput {
   startHeight: number;
   endHeight: number;
   submissions: ReadonlyMap<string, Submission>;
+  /** The load generator's resubmissions (0 without load). */
+  resubmitted?: number;
   /** Blocks above startHeight as the runner followed them. */
   blocks: readonly FollowedBlock[];
   headersPostedL1: number;
@@ -195,6 +200,7 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
     nodeExits: input.validators?.exits ?? 0,
     nodeRestarts: input.validators?.restarts ?? 0,
     nodeCrashes: input.validators?.crashes ?? 0,
+    txResubmitted: input.resubmitted ?? 0,
   };
 }
 

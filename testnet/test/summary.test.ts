@@ -56,9 +56,9 @@ function summarize(submissions: Map<string, Submission>, blocks: FollowedBlock[]
 describe('computeSummary', () => {
   test('a clean run: everything acknowledged is finalized once', () => {
     const submissions = new Map<string, Submission>([
-      ['0xa', { sentAtMs: 1_000, acknowledged: true }],
-      ['0xb', { sentAtMs: 1_100, acknowledged: true }],
-      ['0xc', { sentAtMs: 1_200, acknowledged: true }],
+      ['0xa', { sentAtMs: 1_000, attempts: 1, lastSentAtMs: 1_000, lastTarget: 0, acknowledged: true }],
+      ['0xb', { sentAtMs: 1_100, attempts: 1, lastSentAtMs: 1_100, lastTarget: 0, acknowledged: true }],
+      ['0xc', { sentAtMs: 1_200, attempts: 1, lastSentAtMs: 1_200, lastTarget: 0, acknowledged: true }],
     ]);
     const summary = summarize(submissions, [
       block(11, ['0xa', '0xother'], 1_050),
@@ -83,6 +83,7 @@ describe('computeSummary', () => {
       nodeExits: 0,
       nodeRestarts: 0,
       nodeCrashes: 0,
+      txResubmitted: 0,
     });
     expect(healthProblems(summary)).toEqual([]);
   });
@@ -111,9 +112,19 @@ describe('computeSummary', () => {
 
   test('txLost counts acknowledged transactions that never finalized, not refused ones', () => {
     const submissions = new Map<string, Submission>([
-      ['0xa', { sentAtMs: 0, acknowledged: true }],
-      ['0xlost', { sentAtMs: 0, acknowledged: true }],
-      ['0xrefused', { sentAtMs: 0, acknowledged: false, error: 'NONCE_TOO_LOW' }],
+      ['0xa', { sentAtMs: 0, attempts: 1, lastSentAtMs: 0, lastTarget: 0, acknowledged: true }],
+      ['0xlost', { sentAtMs: 0, attempts: 1, lastSentAtMs: 0, lastTarget: 0, acknowledged: true }],
+      [
+        '0xrefused',
+        {
+          sentAtMs: 0,
+          attempts: 1,
+          lastSentAtMs: 0,
+          lastTarget: 0,
+          acknowledged: false,
+          error: 'NONCE_TOO_LOW',
+        },
+      ],
     ]);
     const summary = summarize(submissions, [block(11, ['0xa'], 10)]);
     expect(summary.txSubmitted).toBe(3);
@@ -123,7 +134,9 @@ describe('computeSummary', () => {
   });
 
   test('txDuplicated counts every extra copy in the chain', () => {
-    const submissions = new Map<string, Submission>([['0xa', { sentAtMs: 0, acknowledged: true }]]);
+    const submissions = new Map<string, Submission>([
+      ['0xa', { sentAtMs: 0, attempts: 1, lastSentAtMs: 0, lastTarget: 0, acknowledged: true }],
+    ]);
     const summary = summarize(submissions, [
       block(11, ['0xa'], 10),
       block(12, ['0xa'], 20),
@@ -180,6 +193,7 @@ describe('computeSummary', () => {
       'nodeExits',
       'nodeRestarts',
       'nodeCrashes',
+      'txResubmitted',
     ]);
   });
 });
