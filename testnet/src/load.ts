@@ -151,6 +151,8 @@ export interface Submission {
   lastSentAtMs: number;
   /** Index into the targets of the node the last send went to. */
   lastTarget: number;
+  /** Failed sends in a row (the retry back-off). */
+  failuresInARow?: number;
   /** When the node's answer to the batch arrived (RPC admission latency = answeredAtMs − sentAtMs). */
   answeredAtMs?: number;
   /** The node answered the txId (admitted to its mempool). */
@@ -168,18 +170,22 @@ export interface LoadGeneratorOptions {
   /**
    * Whether a transaction is in a finalized block (the runner's chain follower). With it, the
    * generator behaves as a careful client: a transaction whose send failed is sent to the next
-   * node at once, and one not finalized RESUBMIT_AFTER_MS after its last send goes to the next
-   * node again, up to MAX_SEND_ATTEMPTS sends. A node can acknowledge a transaction and then crash
+   * node after a short back-off (doubling from RETRY_MIN_DELAY_MS while sends keep failing: the
+   * whole committee may be restarting), and one not finalized RESUBMIT_AFTER_MS after an
+   * acknowledged send goes to the next node again, until GIVE_UP_AFTER_MS after its first send.
+   * A node can acknowledge a transaction and then crash
    * before gossiping it (its mempool is not persisted), or be unreachable: no protocol saves a
    * transaction only one node ever held, so clients resubmit (docs/decisions.md).
    */
   isFinalized?: (txId: string) => boolean;
 }
 
-/** A transaction not finalized this long after its last send is sent again, to another node. */
+/** A transaction not finalized this long after its last (acknowledged) send is sent again, to another node. */
 export const RESUBMIT_AFTER_MS = 5_000;
-/** Sends of one transaction at most (the first and the resubmissions). */
-export const MAX_SEND_ATTEMPTS = 8;
+/** After a failed send: the first retry's delay, doubled per failure in a row up to RESUBMIT_AFTER_MS. */
+export const RETRY_MIN_DELAY_MS = 250;
+/** A transaction is given up (not sent again) this long after its first send. */
+export const GIVE_UP_AFTER_MS = 120_000;
 /** How often the generator looks for transactions to resubmit. */
 const RESUBMIT_CHECK_MS = 500;
 
@@ -233,13 +239,17 @@ export class LoadGenerator {
     let count = 0;
     for (const [txId, tx] of this.#unsettled) {
       const submission = this.submissions.get(txId)!;
-      if (isFinalized(txId) || submission.attempts >= MAX_SEND_ATTEMPTS) {
+      if (isFinalized(txId) || nowMs - submission.sentAtMs >= GIVE_UP_AFTER_MS) {
         this.#unsettled.delete(txId);
         continue;
       }
       if (submission.answeredAtMs === undefined && submission.error === undefined) continue; // in flight
-      const failed = submission.error !== undefined && !submission.acknowledged;
-      if (!failed && nowMs - submission.lastSentAtMs < RESUBMIT_AFTER_MS) continue;
+      const failures = submission.failuresInARow ?? 0;
+      const waitMs =
+        failures > 0
+          ? Math.min(RETRY_MIN_DELAY_MS * 2 ** (failures - 1), RESUBMIT_AFTER_MS)
+          : RESUBMIT_AFTER_MS;
+      if (nowMs - submission.lastSentAtMs < waitMs) continue;
       const target = (submission.lastTarget + 1) % targets.length;
       perTarget[target]!.push(tx);
       count++;
@@ -293,8 +303,11 @@ export class LoadGenerator {
         for (const [i, answer] of answers.entries()) {
           const submission = this.submissions.get(batch[i]!.txId)!;
           submission.answeredAtMs = answeredAtMs;
-          if (answer.ok && answer.result.toLowerCase() === batch[i]!.txId) submission.acknowledged = true;
-          else {
+          if (answer.ok && answer.result.toLowerCase() === batch[i]!.txId) {
+            submission.acknowledged = true;
+            submission.failuresInARow = 0;
+          } else {
+            submission.failuresInARow = (submission.failuresInARow ?? 0) + 1;
             // A resubmission of a transaction finalized meanwhile is refused (nonce used): not an error.
             if (submission.attempts === 1) this.rejected++;
             submission.error = answer.ok ? `answered txId ${answer.result}` : answer.error.message;
@@ -309,6 +322,7 @@ export class LoadGenerator {
           const submission = this.submissions.get(tx.txId)!;
           submission.error = this.lastError;
           submission.answeredAtMs = this.#nowMs();
+          submission.failuresInARow = (submission.failuresInARow ?? 0) + 1;
         }
       })
       .finally(() => this.#inFlight.delete(request));
@@ -357,6 +371,37 @@ export class LoadGenerator {
     if (this.#resubmitTimer !== undefined) clearInterval(this.#resubmitTimer);
     this.#resubmitTimer = undefined;
     await Promise.all([...this.#inFlight]);
+  }
+
+  /**
+   * Why transactions are not finalized: for each sender with an unfinalized transaction, its
+   * lowest unfinalized nonce (every later one waits for it) and what that transaction went
+   * through. At most `limit` senders, those with the most transactions waiting first.
+   */
+  explainUnfinalized(isFinalized: (txId: string) => boolean, limit = 5): string[] {
+    const bySender = new Map<string, { nonce: bigint; txId: string; waiting: number }>();
+    for (const tx of this.#transactions.slice(0, this.#next)) {
+      if (isFinalized(tx.txId)) continue;
+      const decoded = transactionCodec.decode(hexToBytes(tx.encoded));
+      const known = bySender.get(decoded.sender);
+      if (known === undefined)
+        bySender.set(decoded.sender, { nonce: decoded.nonce, txId: tx.txId, waiting: 1 });
+      else {
+        known.waiting++;
+        if (decoded.nonce < known.nonce) Object.assign(known, { nonce: decoded.nonce, txId: tx.txId });
+      }
+    }
+    return [...bySender]
+      .sort((a, b) => b[1].waiting - a[1].waiting)
+      .slice(0, limit)
+      .map(([sender, { nonce, txId, waiting }]) => {
+        const submission = this.submissions.get(txId);
+        const state =
+          submission === undefined
+            ? 'never sent'
+            : `sent ${submission.attempts}× (last to node #${submission.lastTarget}), ${submission.acknowledged ? 'acknowledged' : 'never acknowledged'}, last answer: ${submission.error ?? 'ok'}`;
+        return `sender ${sender.slice(0, 10)}…: ${waiting} unfinalized from nonce ${nonce} (${txId.slice(0, 10)}…: ${state})`;
+      });
   }
 
   acknowledgedCount(): number {

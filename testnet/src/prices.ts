@@ -41,6 +41,12 @@ export interface PriceRangeOptions {
    * leaves a gap in its samples, not a hole in the check.
    */
   minCovered?: number;
+  /**
+   * A node whose samples leave a gap longer than this anywhere in a price's window does not cover
+   * it (default: no limit): the observation it signed may have come and gone in the gap. The
+   * observer changes its observation about once a second.
+   */
+  maxSampleGapMs?: number;
 }
 
 export const DEFAULT_PRICE_RANGE: PriceRangeOptions = { beforeMs: 3_000, afterMs: 1_000, toleranceBps: 10n };
@@ -64,6 +70,7 @@ export function honestRange(
   fromMs: number,
   toMs: number,
   minCovered: number = nodes.length,
+  maxSampleGapMs: number = Number.POSITIVE_INFINITY,
 ): { min: bigint; max: bigint } | undefined {
   let min: bigint | undefined;
   let max: bigint | undefined;
@@ -71,6 +78,14 @@ export function honestRange(
   for (const node of nodes) {
     const own = samples.filter((sample) => sample.node === node && sample.feedId === feedId);
     if (own.length === 0 || Math.max(...own.map((sample) => sample.sampledAtMs)) < toMs) continue;
+    // A gap in this node's samples around the window may hide the observation it signed.
+    const times = [...new Set(own.map((sample) => sample.sampledAtMs))].sort((a, b) => a - b);
+    const before = times.findLastIndex((t) => t <= fromMs);
+    const after = times.findIndex((t) => t >= toMs);
+    if (before < 0 || after < 0) continue;
+    let gapped = false;
+    for (let i = before; i < after; i++) if (times[i + 1]! - times[i]! > maxSampleGapMs) gapped = true;
+    if (gapped) continue;
     const byTime = new Map<number, bigint>();
     for (const sample of own) byTime.set(sample.observedAtMs, sample.price);
     const sequence = [...byTime].sort((a, b) => a[0] - b[0]);
@@ -104,6 +119,7 @@ export function checkHonestPrices(
       price.blockTimeMs - options.beforeMs,
       price.blockTimeMs + options.afterMs,
       options.minCovered,
+      options.maxSampleGapMs,
     );
     if (range === undefined) continue;
     checked++;
@@ -123,12 +139,12 @@ interface StatusOracle {
   oracle?: { feedId: string; observation: { price: string | null; observedAtMs: number } | null }[];
 }
 
-async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+async function rpc<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5_000): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    signal: AbortSignal.timeout(5_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const answer = (await response.json()) as { result?: T; error?: { message: string } };
   if (answer.error !== undefined) throw new Error(`${method}: ${answer.error.message}`);
@@ -138,43 +154,40 @@ async function rpc<T>(url: string, method: string, params: unknown[] = []): Prom
 /**
  * Samples the observations of the given nodes (index → RPC URL) from synod_status every
  * `intervalMs` into `samples`, until the returned function is called (it resolves once stopped).
- * A node that does not answer (down, paused, slow under load) is skipped for that round.
+ * Each node is sampled on its own, so a node that does not answer (down, paused, slow under
+ * load) leaves a gap in its own samples only.
  */
 export function sampleObservations(
   nodes: ReadonlyMap<number, string>,
   samples: ObservationSample[],
-  intervalMs = 400,
+  intervalMs = 300,
 ): () => Promise<void> {
   let running = true;
-  const loop = (async () => {
+  const loops = [...nodes].map(async ([index, url]) => {
     while (running) {
       const started = Date.now();
-      await Promise.all(
-        [...nodes].map(async ([index, url]) => {
-          try {
-            const status = await rpc<StatusOracle>(url, 'synod_status');
-            const sampledAtMs = Date.now();
-            for (const feed of status.oracle ?? []) {
-              if (feed.observation?.price === null || feed.observation === null) continue;
-              samples.push({
-                node: index,
-                feedId: feed.feedId,
-                observedAtMs: feed.observation.observedAtMs,
-                price: BigInt(feed.observation.price),
-                sampledAtMs,
-              });
-            }
-          } catch {
-            // Down or slow: the next round covers it.
-          }
-        }),
-      );
+      try {
+        const status = await rpc<StatusOracle>(url, 'synod_status', [], Math.max(intervalMs, 1_000));
+        const sampledAtMs = Date.now();
+        for (const feed of status.oracle ?? []) {
+          if (feed.observation?.price === null || feed.observation === null) continue;
+          samples.push({
+            node: index,
+            feedId: feed.feedId,
+            observedAtMs: feed.observation.observedAtMs,
+            price: BigInt(feed.observation.price),
+            sampledAtMs,
+          });
+        }
+      } catch {
+        // Down or slow: a gap in this node's samples, which the check accounts for.
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - started))));
     }
-  })();
+  });
   return async () => {
     running = false;
-    await loop;
+    await Promise.all(loops);
   };
 }
 

@@ -433,6 +433,11 @@ async function drainAndSummarize(parameters: {
   }
   await load?.close();
   progress.done(`drained: ${pending.size} acknowledged transactions still pending`);
+  // Where the senders of lost transactions are stuck, so that an unhealthy run can be diagnosed.
+  if (pending.size > 0 && load !== undefined) {
+    const finalized = new Set(follower.blocks.flatMap((block) => block.transactionIds));
+    for (const line of load.explainUnfinalized((txId) => finalized.has(txId))) progress.note(line);
+  }
 
   progress.start("comparing every node's blocks");
   const safety = await checkSafety(

@@ -59,3 +59,30 @@ describe('honest range with a node missing', () => {
     expect(honestRange(samples, [0, 1, 2], FEED, 500, 1_500, 3)).toBeUndefined();
   });
 });
+
+describe('honest range with a sampling gap', () => {
+  test('maxSampleGapMs: a node whose samples skip part of the window does not cover it', () => {
+    // Node 0 observed 100, 101 (at 1 s), 150 (at 2 s, unseen: sampling stalled 0.5 s → 3.5 s), 102.
+    const node0: ObservationSample[] = [
+      { node: 0, feedId: FEED, observedAtMs: 0, price: 100n, sampledAtMs: 100 },
+      { node: 0, feedId: FEED, observedAtMs: 0, price: 100n, sampledAtMs: 500 },
+      { node: 0, feedId: FEED, observedAtMs: 3_000, price: 102n, sampledAtMs: 3_500 },
+      { node: 0, feedId: FEED, observedAtMs: 3_000, price: 102n, sampledAtMs: 3_900 },
+    ];
+    const node1 = series(1, [100, 100, 150, 102]);
+    const samples = [...node0, ...node1];
+    // Without a gap limit node 0 "covers" [1.5 s, 2.5 s] with its stale 100, and a true 150 looks outside.
+    expect(honestRange(node0, [0], FEED, 1_500, 2_500)).toEqual({ min: 100n, max: 100n });
+    expect(honestRange(node0, [0], FEED, 1_500, 2_500, 1, 900)).toBeUndefined();
+    // Node 1 sampled every second: it covers the window with 1 s as the limit, node 0 does not.
+    expect(honestRange(samples, [0, 1], FEED, 1_500, 2_500, 1, 1_000)).toEqual({ min: 100n, max: 150n });
+    expect(
+      checkHonestPrices([{ height: 9, blockTimeMs: 2_000, feedId: FEED, answer: 150n }], node0, [0], {
+        beforeMs: 500,
+        afterMs: 500,
+        toleranceBps: 0n,
+        maxSampleGapMs: 900,
+      }),
+    ).toEqual({ checked: 0, violations: [] });
+  });
+});

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import {
+  GIVE_UP_AFTER_MS,
   LoadGenerator,
-  MAX_SEND_ATTEMPTS,
   type PreparedTransaction,
   RESUBMIT_AFTER_MS,
+  RETRY_MIN_DELAY_MS,
 } from '../src/load.ts';
 import type { BatchResult, NodeRpc } from '../src/rpc.ts';
 
@@ -60,7 +61,9 @@ describe('LoadGenerator resubmission', () => {
     await settle();
     expect(load.submissions.get('0x01')).toMatchObject({ acknowledged: false, attempts: 1, lastTarget: 0 });
 
-    expect(load.resubmit()).toBe(1); // failed: at once, to node b
+    expect(load.resubmit()).toBe(0); // failed: after the first back-off
+    now += RETRY_MIN_DELAY_MS;
+    expect(load.resubmit()).toBe(1); // to node b
     await settle();
     expect(nodes[1]!.received).toEqual(['0x01']);
     expect(load.submissions.get('0x01')).toMatchObject({ acknowledged: true, attempts: 2, lastTarget: 1 });
@@ -81,7 +84,7 @@ describe('LoadGenerator resubmission', () => {
     await load.close();
   });
 
-  test('gives up after MAX_SEND_ATTEMPTS sends', async () => {
+  test('while every node refuses (a whole-committee restart) it backs off, doubling, and gives up only after GIVE_UP_AFTER_MS', async () => {
     const nodes = [stubNode('a'), stubNode('b')];
     for (const node of nodes) node.up = false;
     let now = 0;
@@ -96,12 +99,17 @@ describe('LoadGenerator resubmission', () => {
     now = 1_000;
     load.tick();
     await settle();
-    let sends = 1;
-    while (load.resubmit() > 0) {
-      sends++;
+    const sendTimes: number[] = [now];
+    while (now < 1_000 + GIVE_UP_AFTER_MS + 10_000) {
+      now += 50;
+      if (load.resubmit() > 0) sendTimes.push(now);
       await settle();
     }
-    expect(sends).toBe(MAX_SEND_ATTEMPTS);
+    const gaps = sendTimes.slice(1).map((t, i) => t - sendTimes[i]!);
+    expect(gaps.slice(0, 6)).toEqual([250, 500, 1_000, 2_000, 4_000, 5_000]);
+    expect(Math.max(...gaps)).toBe(RESUBMIT_AFTER_MS);
+    expect(sendTimes.at(-1)!).toBeLessThan(1_000 + GIVE_UP_AFTER_MS);
+    expect(sendTimes.length).toBeGreaterThan(20);
     expect(load.submissions.get('0x02')?.acknowledged).toBe(false);
     await load.close();
   });
