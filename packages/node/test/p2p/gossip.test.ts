@@ -8,7 +8,7 @@ import {
   noteCodec,
   REJECT_PREFIX,
 } from './fixtures/notes.ts';
-import { gossipCount, meshPeers, startTestNode, type TestNode, waitFor } from './helpers.ts';
+import { gossipCount, linked, meshPeers, startTestNode, type TestNode, waitFor } from './helpers.ts';
 
 const NOTES_TOPIC = '/synod/1/notes/bin';
 
@@ -36,17 +36,6 @@ function collect(test: TestNode, topic: 'notes' | 'echoes' = 'notes'): { notes: 
 /** Publishes bytes the sender's codec would never produce (a byzantine sender). */
 async function publishRaw(sender: TestNode, data: Uint8Array): Promise<void> {
   await sender.node.libp2p.services.pubsub.publish(NOTES_TOPIC, data);
-}
-
-/** Waits until `a` sees `b` subscribed to notes and vice versa (subscriptions exchanged). */
-async function linked(a: TestNode, b: TestNode): Promise<void> {
-  await a.node.dial(b.address());
-  await waitFor(
-    () =>
-      a.node.topicPeers('notes').some((p) => p.equals(b.node.peerId)) &&
-      b.node.topicPeers('notes').some((p) => p.equals(a.node.peerId)),
-    'subscriptions to be exchanged',
-  );
 }
 
 describe('gossip', { timeout: 20_000 }, () => {

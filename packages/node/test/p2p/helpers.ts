@@ -69,3 +69,14 @@ export function meshPeers(node: P2pNode<NoteMessages>, topic: keyof NoteMessages
   const pubsub = node.libp2p.services.pubsub as unknown as { getMeshPeers(topic: string): string[] };
   return pubsub.getMeshPeers(`/synod/1/${topic}/bin`);
 }
+
+/** Dials b from a and waits until each sees the other subscribed to notes (subscriptions exchanged). */
+export async function linked(a: TestNode, b: TestNode): Promise<void> {
+  await a.node.dial(b.address());
+  await waitFor(
+    () =>
+      a.node.topicPeers('notes').some((p) => p.equals(b.node.peerId)) &&
+      b.node.topicPeers('notes').some((p) => p.equals(a.node.peerId)),
+    'subscriptions to be exchanged',
+  );
+}

@@ -3,7 +3,7 @@ import { GOSSIP_RESEND_MAX_MESSAGES } from '../../src/p2p/constants.ts';
 import { packResend } from '../../src/p2p/node.ts';
 import { gossipResendCodec } from '../../src/p2p/resend.ts';
 import { REJECT_PREFIX } from './fixtures/notes.ts';
-import { gossipCount, startTestNode, type TestNode, waitFor } from './helpers.ts';
+import { gossipCount, linked, startTestNode, type TestNode, waitFor } from './helpers.ts';
 
 let nodes: TestNode[] = [];
 afterEach(async () => {
@@ -15,16 +15,6 @@ async function startNodes(count: number): Promise<TestNode[]> {
   const started = await Promise.all(Array.from({ length: count }, () => startTestNode()));
   nodes.push(...started);
   return started;
-}
-
-async function linked(a: TestNode, b: TestNode): Promise<void> {
-  await a.node.dial(b.address());
-  await waitFor(
-    () =>
-      a.node.topicPeers('notes').some((p) => p.equals(b.node.peerId)) &&
-      b.node.topicPeers('notes').some((p) => p.equals(a.node.peerId)),
-    'subscriptions to be exchanged',
-  );
 }
 
 describe('direct re-send of gossip messages', { timeout: 20_000 }, () => {
