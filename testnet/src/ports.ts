@@ -129,3 +129,28 @@ export async function busyPorts(plan: PortPlan): Promise<number[]> {
   }
   return busy;
 }
+
+/**
+ * Where test and benchmark testnets look for a free port plan: below Linux's ephemeral range
+ * (net.ipv4.ip_local_port_range, 32768–60999 by default). A plan inside it can lose a port to an
+ * outgoing connection's local port between the check and the listen (seen: a node's metrics port
+ * taken by one, EADDRINUSE at start).
+ */
+export const TEST_BASE_PORTS = { from: 10_000, to: 30_000 } as const;
+
+/**
+ * A random base port in TEST_BASE_PORTS whose whole plan for `nodes` nodes is free now, not one of
+ * `avoid` (plans handed out before, maybe not listening yet).
+ */
+export async function findFreeBasePort(nodes: number, avoid: Set<number> = new Set()): Promise<number> {
+  const slots = Math.floor((TEST_BASE_PORTS.to - TEST_BASE_PORTS.from) / 100);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = TEST_BASE_PORTS.from + Math.floor(Math.random() * slots) * 100;
+    if (avoid.has(base)) continue;
+    if ((await busyPorts(planPorts(base, nodes))).length === 0) {
+      avoid.add(base);
+      return base;
+    }
+  }
+  throw new Error('no free port range for a test testnet');
+}

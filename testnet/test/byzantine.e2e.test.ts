@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import type { ByzantineStrategy, TestnetOptions } from '../src/args.ts';
 import { testnetLayout } from '../src/layout.ts';
 import type { RunningNetwork } from '../src/network.ts';
-import { busyPorts, planPorts } from '../src/ports.ts';
+import { findFreeBasePort } from '../src/ports.ts';
 import {
   checkHonestPrices,
   type FinalizedPriceSample,
@@ -44,16 +44,8 @@ const EXPECTED_ACTS: Record<ByzantineStrategy, string[]> = {
 };
 
 const usedBases = new Set<number>();
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 300) * 100;
-    if (usedBases.has(base)) continue;
-    if ((await busyPorts(planPorts(base, 4))).length === 0) {
-      usedBases.add(base);
-      return base;
-    }
-  }
-  throw new Error('no free port range');
+function freeBasePort(): Promise<number> {
+  return findFreeBasePort(4, usedBases);
 }
 
 async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { FAULT_KINDS, runCampaign } from '../src/chaos.ts';
 import { testnetLayout } from '../src/layout.ts';
-import { busyPorts, planPorts } from '../src/ports.ts';
+import { findFreeBasePort } from '../src/ports.ts';
 
 /**
  * The short fault campaign of issue #12 on real processes (anvil, four `synod start`, the price
@@ -14,12 +14,8 @@ import { busyPorts, planPorts } from '../src/ports.ts';
  * the long one.
  */
 
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 300) * 100;
-    if ((await busyPorts(planPorts(base, 4))).length === 0) return base;
-  }
-  throw new Error('no free port range');
+function freeBasePort(): Promise<number> {
+  return findFreeBasePort(4);
 }
 
 test('the short fault campaign passes: every fault recovers within its bounds, nothing lost, one chain, honest prices', {

@@ -3,12 +3,14 @@ import { describe, expect, test } from 'vitest';
 import {
   allPorts,
   busyPorts,
+  findFreeBasePort,
   isPortFree,
   MAX_BASE_PORT,
   MAX_NODES,
   maxBasePort,
   planPorts,
   proxyPort,
+  TEST_BASE_PORTS,
 } from '../src/ports.ts';
 
 describe('planPorts', () => {
@@ -68,5 +70,17 @@ describe('busyPorts', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     expect(await isPortFree(port)).toBe(true);
+  });
+});
+
+describe('findFreeBasePort', () => {
+  test('plans below the ephemeral port range, never the same base twice for one avoid set', async () => {
+    const avoid = new Set<number>();
+    const bases = [await findFreeBasePort(4, avoid), await findFreeBasePort(4, avoid)];
+    expect(bases[0]).not.toBe(bases[1]);
+    for (const base of bases) {
+      expect(base).toBeGreaterThanOrEqual(TEST_BASE_PORTS.from);
+      expect(Math.max(...allPorts(planPorts(base, 4)))).toBeLessThan(32_768);
+    }
   });
 });

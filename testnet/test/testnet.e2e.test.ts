@@ -10,7 +10,7 @@ import { groupKeyForContracts, registryGroupKey } from '../src/l1.ts';
 import { REPO_ROOT, TESTNET_DIR_ENV, type TestnetLayout, testnetLayout } from '../src/layout.ts';
 import type { RunningNetwork } from '../src/network.ts';
 import { parseCommittee } from '../src/node-api.ts';
-import { busyPorts, planPorts } from '../src/ports.ts';
+import { findFreeBasePort } from '../src/ports.ts';
 import { isProcessAlive, ProcessSupervisor } from '../src/processes.ts';
 import { createProgress } from '../src/progress.ts';
 import type { NodeStatus } from '../src/rpc.ts';
@@ -29,12 +29,8 @@ const MAIN = join(REPO_ROOT, 'testnet', 'src', 'main.ts');
 let layout: TestnetLayout;
 let basePort: number;
 
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 300) * 100;
-    if ((await busyPorts(planPorts(base, 4))).length === 0) return base;
-  }
-  throw new Error('no free port range');
+function freeBasePort(): Promise<number> {
+  return findFreeBasePort(4);
 }
 
 function options(overrides: Partial<TestnetOptions> = {}): TestnetOptions {
