@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { FAULT_KINDS, runCampaign } from '../src/chaos.ts';
+import { FAULT_KINDS, formatFault, runCampaign } from '../src/chaos.ts';
 import { testnetLayout } from '../src/layout.ts';
 import { findFreeBasePort } from '../src/ports.ts';
 
@@ -33,6 +33,8 @@ test('the short fault campaign passes: every fault recovers within its bounds, n
       io: { stdout: (text) => output.push(text), stderr: (text) => output.push(text), isTty: false },
       signal: new AbortController().signal,
     });
+    // The per-fault lines in the test's output: recovery times of every CI run, for comparison.
+    for (const fault of outcome.report.faults) console.log(formatFault(fault));
     const context = `${outcome.report.problems.join('\n')}\n--- output ---\n${output.join('').slice(-6_000)}`;
     expect(outcome.report.problems, context).toEqual([]);
     expect(outcome.exitCode, context).toBe(0);

@@ -80,6 +80,7 @@ describe('worstRecoveries', () => {
     resumeMs,
     catchUpMs,
     l1CatchUpMs: null,
+    reconnectMs: 0,
     problems: [],
   });
 
