@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SCORE_INVALID_MESSAGE_WEIGHT, SCORE_TOPIC_CAP } from '../../src/p2p/constants.ts';
 import {
   IGNORE_PREFIX,
@@ -8,21 +8,18 @@ import {
   noteCodec,
   REJECT_PREFIX,
 } from './fixtures/notes.ts';
-import { gossipCount, linked, meshPeers, startTestNode, type TestNode, waitFor } from './helpers.ts';
+import {
+  gossipCount,
+  linked,
+  meshPeers,
+  startNodesStoppedAfterEach,
+  type TestNode,
+  waitFor,
+} from './helpers.ts';
 
 const NOTES_TOPIC = '/synod/1/notes/bin';
 
-let nodes: TestNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.node.stop()));
-  nodes = [];
-});
-
-async function startNodes(count: number): Promise<TestNode[]> {
-  const started = await Promise.all(Array.from({ length: count }, () => startTestNode()));
-  nodes.push(...started);
-  return started;
-}
+const startNodes = startNodesStoppedAfterEach();
 
 function collect(test: TestNode, topic: 'notes' | 'echoes' = 'notes'): { notes: Note[]; from: PeerId[] } {
   const received = { notes: [] as Note[], from: [] as PeerId[] };

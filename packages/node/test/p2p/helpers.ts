@@ -1,6 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
 import { Registry } from 'prom-client';
+import { afterEach } from 'vitest';
 import { createP2pMetrics, type P2pMetrics } from '../../src/p2p/metrics.ts';
 import { createP2pNode, type P2pNode, type P2pNodeInit } from '../../src/p2p/node.ts';
 import { type NoteMessages, noteTopics } from './fixtures/notes.ts';
@@ -79,4 +80,18 @@ export async function linked(a: TestNode, b: TestNode): Promise<void> {
       b.node.topicPeers('notes').some((p) => p.equals(a.node.peerId)),
     'subscriptions to be exchanged',
   );
+}
+
+/** `startNodes(count)` for a test file: nodes started by it are stopped after each test. */
+export function startNodesStoppedAfterEach(): (count: number) => Promise<TestNode[]> {
+  let nodes: TestNode[] = [];
+  afterEach(async () => {
+    await Promise.all(nodes.map((n) => n.node.stop()));
+    nodes = [];
+  });
+  return async (count) => {
+    const started = await Promise.all(Array.from({ length: count }, () => startTestNode()));
+    nodes.push(...started);
+    return started;
+  };
 }

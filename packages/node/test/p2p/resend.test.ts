@@ -1,21 +1,11 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { GOSSIP_RESEND_MAX_MESSAGES } from '../../src/p2p/constants.ts';
 import { packResend } from '../../src/p2p/node.ts';
 import { gossipResendCodec } from '../../src/p2p/resend.ts';
 import { REJECT_PREFIX } from './fixtures/notes.ts';
-import { gossipCount, linked, startTestNode, type TestNode, waitFor } from './helpers.ts';
+import { gossipCount, linked, startNodesStoppedAfterEach, waitFor } from './helpers.ts';
 
-let nodes: TestNode[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.node.stop()));
-  nodes = [];
-});
-
-async function startNodes(count: number): Promise<TestNode[]> {
-  const started = await Promise.all(Array.from({ length: count }, () => startTestNode()));
-  nodes.push(...started);
-  return started;
-}
+const startNodes = startNodesStoppedAfterEach();
 
 describe('direct re-send of gossip messages', { timeout: 20_000 }, () => {
   // The start-up stall of issue #12: a vote published before the peers were connected was lost,
