@@ -10,12 +10,16 @@ import {
   merkleProof,
   merkleRoot,
   type NetworkDomain,
+  namespaceEntries,
+  namespaceInclusionProof,
+  namespaceRoot,
   partialSign,
   recoverGroupSignature,
   signTransaction,
   transactionLeaf,
   verifyGroupSignature,
   verifyMerkleProof,
+  verifyNamespaceBatch,
   verifyTransaction,
 } from '../src/index.ts';
 
@@ -42,10 +46,12 @@ const signed = await signTransaction(
 // 2. A node admits it: signature, low s, signer = sender, network, expiry, payload cap.
 const txId = verifyTransaction(signed, domain, { nowSeconds: 1_800_000_000n });
 
-// 3. The block commits to it in its txRoot.
+// 3. The block commits to it in its txRoot, and to its namespace's batch (the namespace's first
+//    transaction: sequenceStart 0) in its namespaceRoot.
 const leaves = [transactionLeaf(signed, txId)];
+const namespaces = namespaceEntries([{ tx: signed, txId }], () => 0);
 const header: BlockHeader = {
-  version: 1,
+  version: 2,
   networkId: 1,
   epoch: 0,
   height: 1,
@@ -53,6 +59,8 @@ const header: BlockHeader = {
   timestampMs: 1_800_000_000_000,
   txRoot: merkleRoot(leaves),
   txCount: 1,
+  namespaceRoot: namespaceRoot(namespaces),
+  namespaceCount: namespaces.length,
   priceRoot: `0x${'00'.repeat(32)}`,
   priceCount: 0,
   historyRoot: `0x${'00'.repeat(32)}`,
@@ -78,5 +86,13 @@ const included = verifyMerkleProof({
   leaf: leaves[0]!,
   proof: merkleProof(leaves, 0),
 });
-console.log(`txId ${txId}\ncertificate verifies: ${certified}\ntransaction included: ${included}`);
-if (!certified || !included) process.exit(1);
+const batch = verifyNamespaceBatch(
+  header,
+  signed.namespace,
+  [{ tx: signed, txId }],
+  namespaceInclusionProof(namespaces, signed.namespace)!,
+);
+console.log(
+  `txId ${txId}\ncertificate verifies: ${certified}\ntransaction included: ${included}\nnamespace batch: ${batch}`,
+);
+if (!certified || !included || !batch) process.exit(1);

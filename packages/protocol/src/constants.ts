@@ -8,13 +8,16 @@ import { type Hex, keccak256, toBytes } from 'viem';
  */
 
 /** Block header format version (docs/protocol.md "Block header"). */
-export const HEADER_VERSION = 1;
+export const HEADER_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Domain tags: the first word of every hashed message, so no signature of one kind can be
 // replayed as another kind (docs/protocol.md "Domain tags").
 
-/** keccak256("synod/header/v1"): first word of the header hash preimage. */
+/**
+ * keccak256("synod/header/v1"): first word of the header hash preimage. It stays "v1" for header
+ * v2: the version field inside the hashed header distinguishes the formats.
+ */
 export const HEADER_TAG: Hex = keccak256(toBytes('synod/header/v1'));
 /** keccak256("synod/vote/v1"): first word of prevote and precommit messages. */
 export const VOTE_TAG: Hex = keccak256(toBytes('synod/vote/v1'));
@@ -78,8 +81,12 @@ const SIGNED_TX_FIXED_BYTES = 8 + 32 + 20 + 8 + LENGTH_PREFIX_BYTES + 8 + 65;
 /** The largest signed transaction without an envelope (as an item of a batch or block). */
 export const MAX_SIGNED_TX_FIELDS_BYTES = SIGNED_TX_FIXED_BYTES + MAX_TX_PAYLOAD_BYTES;
 
-/** version u16, networkId/epoch/height u64, parentHash 32, timestampMs u64, 3 roots of 32, 3 u32. */
-export const HEADER_FIELDS_BYTES = 2 + 8 + 8 + 8 + 32 + 8 + 32 + 4 + 32 + 4 + 32 + 4;
+/**
+ * version u16, networkId/epoch/height u64, parentHash 32, timestampMs u64, txRoot 32, txCount u32,
+ * namespaceRoot 32, namespaceCount u32, priceRoot 32, priceCount u32, historyRoot 32,
+ * proposerIndex u32 (14 fields).
+ */
+export const HEADER_FIELDS_BYTES = 2 + 8 + 8 + 8 + 32 + 8 + 32 + 4 + 32 + 4 + 32 + 4 + 32 + 4;
 /** round u32, BLS signature 96 (compressed G2). */
 export const CERTIFICATE_FIELDS_BYTES = 4 + 96;
 /** feedId 32, answer i256. */

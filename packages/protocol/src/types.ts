@@ -49,6 +49,13 @@ export interface BlockHeader {
   timestampMs: number;
   txRoot: Hex;
   txCount: number;
+  /**
+   * Merkle root over one leaf per distinct namespace of the block's transactions, sorted by
+   * namespace (docs/protocol.md "Namespaces"); bytes32(0) for a block without transactions.
+   */
+  namespaceRoot: Hex;
+  /** Number of distinct namespaces among the block's transactions (leaves of namespaceRoot). */
+  namespaceCount: number;
   priceRoot: Hex;
   priceCount: number;
   /** Merkle root over headerHash of heights 1 .. height-1 (see HistoryAccumulator). */

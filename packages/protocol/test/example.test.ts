@@ -9,5 +9,6 @@ describe('README example', () => {
     const output = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
     expect(output).toContain('certificate verifies: true');
     expect(output).toContain('transaction included: true');
+    expect(output).toContain('namespace batch: true');
   });
 });

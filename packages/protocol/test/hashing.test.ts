@@ -24,7 +24,8 @@ import { blockHeaderArbitrary, hash32Arbitrary, networkDomainArbitrary } from '.
 /** The Solidity struct of docs/protocol.md, written out independently of the implementation. */
 const HEADER_STRUCT =
   '(uint16 version, uint64 networkId, uint64 epoch, uint64 height, bytes32 parentHash, uint64 timestampMs, ' +
-  'bytes32 txRoot, uint32 txCount, bytes32 priceRoot, uint32 priceCount, bytes32 historyRoot, uint32 proposerIndex)';
+  'bytes32 txRoot, uint32 txCount, bytes32 namespaceRoot, uint32 namespaceCount, ' +
+  'bytes32 priceRoot, uint32 priceCount, bytes32 historyRoot, uint32 proposerIndex)';
 
 function viemHeaderAbi(header: BlockHeader): Hex {
   return encodeAbiParameters(parseAbiParameters(HEADER_STRUCT), [
@@ -72,6 +73,8 @@ const header: BlockHeader = {
   timestampMs: 1_700_000_000_123,
   txRoot: `0x${'02'.repeat(32)}`,
   txCount: 3,
+  namespaceRoot: `0x${'05'.repeat(32)}`,
+  namespaceCount: 2,
   priceRoot: `0x${'03'.repeat(32)}`,
   priceCount: 2,
   historyRoot: `0x${'04'.repeat(32)}`,
@@ -122,6 +125,8 @@ describe('header ABI encoding and hash', () => {
       { timestampMs: header.timestampMs + 1 },
       { txRoot: otherHash },
       { txCount: 4 },
+      { namespaceRoot: otherHash },
+      { namespaceCount: 3 },
       { priceRoot: otherHash },
       { priceCount: 3 },
       { historyRoot: otherHash },
@@ -152,16 +157,20 @@ describe('header ABI encoding and hash', () => {
       }
       return 'accepted';
     };
-    expect(codeOf({ version: 2 })).toBe('UNKNOWN_VERSION');
+    expect(codeOf({ version: 1 })).toBe('UNKNOWN_VERSION');
+    expect(codeOf({ version: 3 })).toBe('UNKNOWN_VERSION');
     expect(codeOf({ height: 0 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ epoch: -1 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ timestampMs: 1.5 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ timestampMs: 2 ** 53 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ txCount: 2 ** 32 })).toBe('OUT_OF_RANGE');
+    expect(codeOf({ namespaceCount: 2 ** 32 })).toBe('OUT_OF_RANGE');
+    expect(codeOf({ namespaceCount: -1 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ priceCount: -1 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ proposerIndex: 2 ** 32 })).toBe('OUT_OF_RANGE');
     expect(codeOf({ parentHash: '0x1234' })).toBe('MALFORMED_HASH');
     expect(codeOf({ historyRoot: `0x${'zz'.repeat(32)}` })).toBe('MALFORMED_HASH');
+    expect(codeOf({ namespaceRoot: '0x00' })).toBe('MALFORMED_HASH');
     expect(codeOf({ networkId: 8 })).toBe('WRONG_NETWORK');
     expect(() => encodeHeaderAbi({ ...header, txCount: 2 ** 32 })).toThrow(HeaderError);
   });

@@ -4,6 +4,7 @@ import { MessageType, WIRE_VERSION } from '../src/codec/envelope.ts';
 import { Writer } from '../src/codec/primitives.ts';
 import {
   HEADER_FIELDS_BYTES,
+  HEADER_VERSION,
   MAX_BLOCK_PRICES,
   MAX_BLOCK_REQUEST_COUNT,
   MAX_BLOCK_TXS,
@@ -73,7 +74,7 @@ const sampleTx: SignedTransaction = {
 };
 
 const sampleHeader: BlockHeader = {
-  version: 1,
+  version: HEADER_VERSION,
   networkId: 7,
   epoch: 0,
   height: 5,
@@ -81,6 +82,8 @@ const sampleHeader: BlockHeader = {
   timestampMs: 1_700_000_000_000,
   txRoot: zeroHash,
   txCount: 0,
+  namespaceRoot: zeroHash,
+  namespaceCount: 0,
   priceRoot: zeroHash,
   priceCount: 0,
   historyRoot: zeroHash,
@@ -184,12 +187,39 @@ describe('wire caps', () => {
   });
 });
 
+describe('block header wire layout', () => {
+  it('is the 14 header v2 fields in struct order at their struct widths', () => {
+    const header: BlockHeader = {
+      ...sampleHeader,
+      txRoot: `0x${'a1'.repeat(32)}`,
+      txCount: 0x0102_0304,
+      namespaceRoot: `0x${'b2'.repeat(32)}`,
+      namespaceCount: 0x0506_0708,
+      priceRoot: `0x${'c3'.repeat(32)}`,
+      priceCount: 9,
+    };
+    const bytes = blockHeaderCodec.encode(header);
+    expect(bytes.length).toBe(2 + HEADER_FIELDS_BYTES);
+    expect(HEADER_FIELDS_BYTES).toBe(2 + 8 * 3 + 32 + 8 + (32 + 4) * 3 + 32 + 4);
+    // envelope 2, version 2, networkId/epoch/height 24, parentHash 32, timestampMs 8
+    const txRootAt = 2 + 2 + 24 + 32 + 8;
+    expect(Buffer.from(bytes.subarray(txRootAt, txRootAt + 32)).toString('hex')).toBe('a1'.repeat(32));
+    expect(Buffer.from(bytes.subarray(txRootAt + 32, txRootAt + 36)).toString('hex')).toBe('01020304');
+    expect(Buffer.from(bytes.subarray(txRootAt + 36, txRootAt + 68)).toString('hex')).toBe('b2'.repeat(32));
+    expect(Buffer.from(bytes.subarray(txRootAt + 68, txRootAt + 72)).toString('hex')).toBe('05060708');
+    expect(Buffer.from(bytes.subarray(txRootAt + 72, txRootAt + 104)).toString('hex')).toBe('c3'.repeat(32));
+    expect(blockHeaderCodec.decode(bytes)).toEqual(header);
+  });
+});
+
 describe('decoders reject values the protocol does not allow', () => {
   it('a header of another version is UNKNOWN_VERSION; height 0 is INVALID_VALUE', () => {
     const bytes = blockHeaderCodec.encode(sampleHeader);
-    const version2 = bytes.slice();
-    version2[3] = 2; // header.version is the u16 right after the envelope
-    expectDecodeError(blockHeaderCodec, version2, 'UNKNOWN_VERSION');
+    for (const version of [1, 3]) {
+      const other = bytes.slice();
+      other[3] = version; // header.version is the u16 right after the envelope
+      expectDecodeError(blockHeaderCodec, other, 'UNKNOWN_VERSION');
+    }
     const height0 = bytes.slice();
     height0.fill(0, 2 + 2 + 16, 2 + 2 + 24); // header.height, after version, networkId, epoch
     expectDecodeError(blockHeaderCodec, height0, 'INVALID_VALUE');

@@ -29,6 +29,8 @@ export const HEADER_ABI_COMPONENTS = [
   { name: 'timestampMs', type: 'uint64' },
   { name: 'txRoot', type: 'bytes32' },
   { name: 'txCount', type: 'uint32' },
+  { name: 'namespaceRoot', type: 'bytes32' },
+  { name: 'namespaceCount', type: 'uint32' },
   { name: 'priceRoot', type: 'bytes32' },
   { name: 'priceCount', type: 'uint32' },
   { name: 'historyRoot', type: 'bytes32' },
@@ -58,7 +60,7 @@ function hashBytes(value: Hex, field: string): Uint8Array {
 }
 
 /**
- * Validates `header` and writes its 12 ABI words at `offset` of a zero-filled buffer.
+ * Validates `header` and writes its 14 ABI words at `offset` of a zero-filled buffer.
  * uint64 fields are limited to 2^53 − 1 (JS numbers, as everywhere in this package).
  */
 function writeHeaderWords(buffer: Uint8Array, offset: number, header: BlockHeader): void {
@@ -71,10 +73,12 @@ function writeHeaderWords(buffer: Uint8Array, offset: number, header: BlockHeade
   checkUint(header.height, 1, MAX_SAFE_INTEGER, 'height');
   checkUint(header.timestampMs, 0, MAX_SAFE_INTEGER, 'timestampMs');
   checkUint(header.txCount, 0, UINT32_MAX, 'txCount');
+  checkUint(header.namespaceCount, 0, UINT32_MAX, 'namespaceCount');
   checkUint(header.priceCount, 0, UINT32_MAX, 'priceCount');
   checkUint(header.proposerIndex, 0, UINT32_MAX, 'proposerIndex');
   const parentHash = hashBytes(header.parentHash, 'parentHash');
   const txRoot = hashBytes(header.txRoot, 'txRoot');
+  const namespaceRoot = hashBytes(header.namespaceRoot, 'namespaceRoot');
   const priceRoot = hashBytes(header.priceRoot, 'priceRoot');
   const historyRoot = hashBytes(header.historyRoot, 'historyRoot');
 
@@ -86,14 +90,16 @@ function writeHeaderWords(buffer: Uint8Array, offset: number, header: BlockHeade
   writeUintWord(buffer, offset + 160, header.timestampMs);
   writeBytes32Word(buffer, offset + 192, txRoot);
   writeUintWord(buffer, offset + 224, header.txCount);
-  writeBytes32Word(buffer, offset + 256, priceRoot);
-  writeUintWord(buffer, offset + 288, header.priceCount);
-  writeBytes32Word(buffer, offset + 320, historyRoot);
-  writeUintWord(buffer, offset + 352, header.proposerIndex);
+  writeBytes32Word(buffer, offset + 256, namespaceRoot);
+  writeUintWord(buffer, offset + 288, header.namespaceCount);
+  writeBytes32Word(buffer, offset + 320, priceRoot);
+  writeUintWord(buffer, offset + 352, header.priceCount);
+  writeBytes32Word(buffer, offset + 384, historyRoot);
+  writeUintWord(buffer, offset + 416, header.proposerIndex);
 }
 
 /**
- * `abi.encode(Header)`: the 12 fields in order, one word each (384 bytes).
+ * `abi.encode(Header)`: the 14 fields in order, one word each (448 bytes).
  * Throws HeaderError for a field out of range or a wrong version.
  */
 export function encodeHeaderAbi(header: BlockHeader): Hex {

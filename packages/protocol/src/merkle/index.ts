@@ -9,6 +9,23 @@ export {
   transactionLeafData,
 } from './leaves.ts';
 export {
+  type NamespacedTransactionLeaf,
+  type NamespaceEntry,
+  type NamespaceExclusion,
+  type NamespaceInclusion,
+  namespaceBatchHash,
+  namespaceEntries,
+  namespaceEntriesFromLeaves,
+  namespaceExclusionProof,
+  namespaceInclusionProof,
+  namespaceLeaf,
+  namespaceLeafData,
+  namespaceRoot,
+  verifyNamespaceBatch,
+  verifyNamespaceExclusion,
+  verifyNamespaceInclusion,
+} from './namespaces.ts';
+export {
   leafHash,
   leafHashBytes,
   type MerkleProofParameters,

@@ -8,7 +8,7 @@ import { readHexFixed, writeHexFixed } from './fields.ts';
 /**
  * A block header on the wire, its fields in struct order (docs/protocol.md "Block header"):
  * version u16 ‖ networkId u64 ‖ epoch u64 ‖ height u64 ‖ parentHash 32 ‖ timestampMs u64 ‖
- * txRoot 32 ‖ txCount u32 ‖ priceRoot 32 ‖ priceCount u32 ‖ historyRoot 32 ‖ proposerIndex u32.
+ * txRoot 32 ‖ txCount u32 ‖ namespaceRoot 32 ‖ namespaceCount u32 ‖ priceRoot 32 ‖ priceCount u32 ‖ historyRoot 32 ‖ proposerIndex u32.
  * A header version other than HEADER_VERSION is UNKNOWN_VERSION; height 0 is INVALID_VALUE.
  */
 
@@ -21,6 +21,8 @@ export function writeBlockHeader(writer: Writer, header: BlockHeader): void {
   writer.u53(header.timestampMs);
   writeHexFixed(writer, header.txRoot, 32, 'txRoot');
   writer.u32(header.txCount);
+  writeHexFixed(writer, header.namespaceRoot, 32, 'namespaceRoot');
+  writer.u32(header.namespaceCount);
   writeHexFixed(writer, header.priceRoot, 32, 'priceRoot');
   writer.u32(header.priceCount);
   writeHexFixed(writer, header.historyRoot, 32, 'historyRoot');
@@ -46,6 +48,8 @@ export function readBlockHeader(reader: Reader): BlockHeader {
     timestampMs: reader.u53('header.timestampMs'),
     txRoot: readHexFixed(reader, 32, 'header.txRoot'),
     txCount: reader.u32('header.txCount'),
+    namespaceRoot: readHexFixed(reader, 32, 'header.namespaceRoot'),
+    namespaceCount: reader.u32('header.namespaceCount'),
     priceRoot: readHexFixed(reader, 32, 'header.priceRoot'),
     priceCount: reader.u32('header.priceCount'),
     historyRoot: readHexFixed(reader, 32, 'header.historyRoot'),

@@ -60,6 +60,8 @@ export const blockHeaderArbitrary: fc.Arbitrary<BlockHeader> = fc.record({
   timestampMs: u53Arbitrary,
   txRoot: hash32Arbitrary,
   txCount: u32Arbitrary,
+  namespaceRoot: hash32Arbitrary,
+  namespaceCount: u32Arbitrary,
   priceRoot: hash32Arbitrary,
   priceCount: u32Arbitrary,
   historyRoot: hash32Arbitrary,
