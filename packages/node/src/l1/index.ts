@@ -1,5 +1,6 @@
 // L1 settlement: posts certified headers and prices to the settlement contracts, with rotation,
-// takeover, fee bumps and a bounded backlog; proves finalized transactions on L1.
+// takeover, fee bumps and a bounded backlog, through one account's transaction pipeline shared
+// by jobs (sender.ts, scheduler.ts); proves finalized transactions on L1.
 export { inboxCallAbi, priceFeedsCallAbi } from './abis.ts';
 export { Backlog, type BacklogEntry } from './backlog.ts';
 export { certificateArgs, type HeaderArgs, headerArgs, priceUpdateArgs } from './calls.ts';
@@ -14,6 +15,7 @@ export {
   l1ErrorCode,
   revertErrorName,
 } from './errors.ts';
+export { HeaderJob } from './headers.ts';
 export { createL1Metrics, type L1Metrics } from './metrics.ts';
 export {
   type L1ProofSource,
@@ -30,6 +32,8 @@ export {
   planHeight,
   pricesToPush,
 } from './schedule.ts';
+export { type L1Failure, type L1Job, type L1JobContext, L1Scheduler } from './scheduler.ts';
+export { type L1Call, type L1CallOwner, type L1DuplicateAt, L1Sender } from './sender.ts';
 export {
   type CreateL1SubmitterParameters,
   createL1Submitter,
