@@ -3,12 +3,14 @@ pragma solidity 0.8.30;
 
 import {BLS12381} from "./BLS12381.sol";
 import {CommitteeRegistry} from "./CommitteeRegistry.sol";
-import {Certificate, Header, SynodHashing, SynodMerkle, TransactionLeaf} from "./SynodTypes.sol";
+import {SynodNamespaces} from "./SynodNamespaces.sol";
+import {Certificate, Header, NamespaceLeaf, SynodHashing, SynodMerkle, TransactionLeaf} from "./SynodTypes.sol";
 
 /// @title SettlementInbox: certified Synod headers on L1
 /// @notice Anyone may submit a header with its certificate; the inbox stores only its hash, by
 ///         height. Views take a header as calldata and check it against the stored hash, then
-///         prove a transaction (txRoot) or an older header (historyRoot) against it.
+///         prove a transaction (txRoot), a namespace's batch or absence (namespaceRoot) or an
+///         older header (historyRoot) against it. Header version 2 only.
 contract SettlementInbox {
     /// @notice The Synod network this inbox settles.
     uint64 public immutable networkId;
@@ -96,6 +98,55 @@ contract SettlementInbox {
     ) external view returns (bool) {
         requireStored(header);
         return _verifyTransaction(header, leaf, index, proof);
+    }
+
+    /// @notice True iff `leaf` is leaf `index` of the namespace tree of the stored `header`:
+    ///         the block's transactions of leaf.namespace are its sequence numbers
+    ///         leaf.sequenceStart .. + leaf.count - 1, with leaf.batchHash over their leaves.
+    /// @param header A header accepted by this inbox (reverts HeaderNotStored otherwise).
+    /// @param leaf The namespace leaf.
+    /// @param index Position of the leaf (namespaces sorted ascending), < header.namespaceCount.
+    /// @param proof depth(namespaceCount) sibling hashes from the leaf up.
+    function verifyNamespaceLeaf(
+        Header calldata header,
+        NamespaceLeaf calldata leaf,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        requireStored(header);
+        return SynodNamespaces.verifyLeaf(header, leaf, index, proof);
+    }
+
+    /// @notice True iff the stored `header`'s block has no transaction of `namespace`, proven by
+    ///         its neighbours in the sorted namespace tree (SynodNamespaces.verifyExclusion): none
+    ///         when namespaceCount is 0; only `right` (index 0) when `namespace` sorts below every
+    ///         leaf; only `left` (index namespaceCount - 1) when above; else both, adjacent.
+    /// @param header A header accepted by this inbox (reverts HeaderNotStored otherwise).
+    /// @param namespace The namespace proven absent.
+    /// @param hasLeft Whether a left neighbour is given (if not, left* are ignored).
+    /// @param left The greatest leaf below `namespace`.
+    /// @param leftIndex Its index.
+    /// @param leftProof Its proof.
+    /// @param hasRight Whether a right neighbour is given (if not, right* are ignored).
+    /// @param right The least leaf above `namespace`.
+    /// @param rightIndex Its index.
+    /// @param rightProof Its proof.
+    function verifyNamespaceExclusion(
+        Header calldata header,
+        bytes32 namespace,
+        bool hasLeft,
+        NamespaceLeaf calldata left,
+        uint256 leftIndex,
+        bytes32[] calldata leftProof,
+        bool hasRight,
+        NamespaceLeaf calldata right,
+        uint256 rightIndex,
+        bytes32[] calldata rightProof
+    ) external view returns (bool) {
+        requireStored(header);
+        return SynodNamespaces.verifyExclusion(
+            header, namespace, hasLeft, left, leftIndex, leftProof, hasRight, right, rightIndex, rightProof
+        );
     }
 
     /// @notice True iff `olderHeader` is in the history of the stored `anchorHeader`: its hash

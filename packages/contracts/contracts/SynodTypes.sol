@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @notice A Synod block header, field for field as docs/protocol.md "Block header" defines it.
+/// @notice A Synod block header (version 2), field for field as docs/protocol.md "Block header"
+///         defines it: 14 static fields, 448 ABI bytes.
 struct Header {
     uint16 version;
     uint64 networkId;
@@ -11,6 +12,9 @@ struct Header {
     uint64 timestampMs;
     bytes32 txRoot;
     uint32 txCount;
+    /// @dev Header v2: root and leaf count of the namespace tree (docs/protocol.md "Namespaces").
+    bytes32 namespaceRoot;
+    uint32 namespaceCount;
     bytes32 priceRoot;
     uint32 priceCount;
     bytes32 historyRoot;
@@ -34,6 +38,29 @@ struct TransactionLeaf {
     bytes32 payloadHash;
 }
 
+/// @notice One leaf of a header's namespace tree (docs/protocol.md "Namespaces"): the block's
+///         transactions of `namespace` are its sequence numbers sequenceStart .. sequenceStart +
+///         count - 1, and batchHash = keccak256 of their transaction leaves concatenated in block
+///         order. Leaf data = abi.encode(namespace, sequenceStart, count, batchHash), 128 bytes.
+struct NamespaceLeaf {
+    bytes32 namespace;
+    uint64 sequenceStart;
+    uint32 count;
+    bytes32 batchHash;
+}
+
+/// @notice A signed Synod transaction: the EIP-712 message (docs/protocol.md "Transactions")
+///         and its 65-byte r ‖ s ‖ v signature (v ∈ {27, 28}, low s).
+struct SynodTransaction {
+    uint64 networkId;
+    bytes32 namespace;
+    address sender;
+    uint64 nonce;
+    bytes payload;
+    uint64 validUntil;
+    bytes signature;
+}
+
 /// @notice One price leaf and its position in the header's price tree.
 struct PriceUpdate {
     bytes32 feedId;
@@ -43,7 +70,9 @@ struct PriceUpdate {
 
 /// @title Synod hashing rules (docs/protocol.md)
 library SynodHashing {
-    uint16 internal constant HEADER_VERSION = 1;
+    /// @dev Version 2 (namespace commitment) is the only one accepted. The tag stays "v1": the
+    ///      version field inside the hashed header distinguishes the formats.
+    uint16 internal constant HEADER_VERSION = 2;
     bytes32 internal constant HEADER_TAG = keccak256("synod/header/v1");
     bytes32 internal constant VOTE_TAG = keccak256("synod/vote/v1");
     bytes32 internal constant COMMITTEE_TAG = keccak256("synod/committee/v1");

@@ -6,6 +6,7 @@ import {
   certificateMessage,
   g1ToEip2537,
   g2ToEip2537,
+  HEADER_VERSION,
   insecureTrustedDealer,
   partialSign,
   recoverGroupSignature,
@@ -33,7 +34,7 @@ try {
   });
 
   const header: BlockHeader = {
-    version: 1,
+    version: HEADER_VERSION,
     networkId: 1,
     epoch: 0,
     height: 1,
@@ -41,6 +42,8 @@ try {
     timestampMs: Date.now(),
     txRoot: zeroHash,
     txCount: 0,
+    namespaceRoot: zeroHash, // a block without transactions has no namespace leaves
+    namespaceCount: 0,
     priceRoot: zeroHash,
     priceCount: 0,
     historyRoot: zeroHash,

@@ -1,13 +1,30 @@
 /**
- * `@synod/contracts/abi`: typed ABIs and the price multiproof builder, with nothing that needs
- * Node (the main entry also holds the solc build and the anvil launcher). Safe for browsers.
+ * `@synod/contracts/abi`: typed ABIs, the call-argument builders and the price multiproof
+ * builder, with nothing that needs Node (the main entry also holds the solc build and the anvil
+ * launcher). Safe for browsers.
  */
 export {
   aggregatorV3InterfaceAbi,
   committeeRegistryAbi,
   priceFeedsAbi,
   settlementInboxAbi,
+  synodBatchSettlementAbi,
   synodPriceFeedAdapterAbi,
 } from './artifacts.ts';
-export { type HeaderArgs, headerArgs } from './calls.ts';
+export {
+  batchArgs,
+  type CertificateArgs,
+  type HeaderArgs,
+  headerArgs,
+  type NamespaceBatch,
+  type NamespaceLeafArgs,
+  namespaceExclusionArgs,
+  namespaceLeafArgs,
+  namespaceLeafProofArgs,
+  type SynodTransactionArgs,
+  settleBatchArgs,
+  settleBatchFromHistoryArgs,
+  submitHeaderAndSettleBatchArgs,
+  synodTransactionArgs,
+} from './calls.ts';
 export { buildMultiproof } from './multiproof.ts';

@@ -23,7 +23,11 @@ export const SOLC_SETTINGS = {
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
 } as const;
 
-/** Contracts exported as artifacts: [source file, contract name, export prefix]. */
+/**
+ * Contracts exported as artifacts: [source file, contract name, export prefix]. The abstract
+ * SynodBatchSettlement has an ABI and no bytecode (every app that inherits it has that ABI);
+ * contracts/test/ holds test apps for the contract tests and the gas benchmark.
+ */
 export const ARTIFACT_CONTRACTS = [
   ['CommitteeRegistry.sol', 'CommitteeRegistry', 'committeeRegistry'],
   ['SettlementInbox.sol', 'SettlementInbox', 'settlementInbox'],
@@ -31,7 +35,14 @@ export const ARTIFACT_CONTRACTS = [
   ['SynodPriceFeedAdapter.sol', 'SynodPriceFeedAdapter', 'synodPriceFeedAdapter'],
   ['BLS12381Harness.sol', 'BLS12381Harness', 'bls12381Harness'],
   ['AggregatorV3Interface.sol', 'AggregatorV3Interface', 'aggregatorV3Interface'],
+  ['SynodBatchSettlement.sol', 'SynodBatchSettlement', 'synodBatchSettlement'],
+  ['test/BatchRecorder.sol', 'BatchRecorder', 'batchRecorder'],
+  ['test/NoopBatchApp.sol', 'NoopBatchApp', 'noopBatchApp'],
+  ['test/ReentrantBatchApp.sol', 'ReentrantBatchApp', 'reentrantBatchApp'],
 ] as const;
+
+/** Subdirectories of contracts/ compiled too (test apps: contracts/test/*.sol). */
+const SOURCE_SUBDIRECTORIES = ['', 'test'] as const;
 
 export const CONTRACTS_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), '..', 'contracts');
 export const ARTIFACTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'artifacts.ts');
@@ -47,7 +58,7 @@ interface SolcOutput {
   contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
 }
 
-/** Compiles every contracts/*.sol; throws on any compiler error or a solc version mismatch. */
+/** Compiles every contracts/*.sol and contracts/test/*.sol; throws on any compiler error or a solc version mismatch. */
 export function compileContracts(): Map<string, CompiledContract> {
   const require = createRequire(import.meta.url);
   const solc = require('solc') as { version(): string; compile(input: string): string };
@@ -55,9 +66,13 @@ export function compileContracts(): Map<string, CompiledContract> {
     throw new Error(`solc ${solc.version()} is not the pinned ${SOLC_VERSION}`);
   }
   const sources: Record<string, { content: string }> = {};
-  for (const file of readdirSync(CONTRACTS_DIRECTORY).sort()) {
-    if (file.endsWith('.sol'))
-      sources[file] = { content: readFileSync(join(CONTRACTS_DIRECTORY, file), 'utf8') };
+  for (const subdirectory of SOURCE_SUBDIRECTORIES) {
+    const directory = join(CONTRACTS_DIRECTORY, subdirectory);
+    for (const file of readdirSync(directory).sort()) {
+      // Source unit names are paths relative to contracts/, so `import "../X.sol"` resolves.
+      const name = subdirectory === '' ? file : `${subdirectory}/${file}`;
+      if (file.endsWith('.sol')) sources[name] = { content: readFileSync(join(directory, file), 'utf8') };
+    }
   }
   const output = JSON.parse(
     solc.compile(JSON.stringify({ language: 'Solidity', sources, settings: SOLC_SETTINGS })),

@@ -1,12 +1,16 @@
 import {
   type BlockHeader,
   certificateMessage,
+  type NamespaceExclusion,
   type NetworkDomain,
+  namespaceExclusionProof,
+  namespaceInclusionProof,
   type Transaction,
   transactionLeaf,
 } from '@synod/protocol';
 import { type Address, encodeFunctionData, type Hex, keccak256, parseEventLogs, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { namespaceExclusionArgs, namespaceLeafProofArgs } from '../src/calls.ts';
 import { deploySynod } from '../src/deploy.ts';
 import { startTestChain, type TestChain } from './helpers/chain.ts';
 import { expectRevert, inboxAbi } from './helpers/contracts.ts';
@@ -170,10 +174,13 @@ describe('SettlementInbox.submitHeader', () => {
     await expectRevert(submit(header, certifiedFor(domain, header)), 'WrongNetwork');
   });
 
-  it('rejects an unknown header version', async () => {
+  it('rejects every header version but 2 (version 1 has no namespace commitment)', async () => {
     const block = headers.blocks.at(-1)!;
-    const header = { ...block.header, version: 2 };
-    await expectRevert(submit(header, ZERO_HASH), 'UnsupportedHeaderVersion');
+    for (const version of [1, 3]) {
+      const header = { ...block.header, version };
+      // @synod/protocol hashes version 2 only: the version check comes before the certificate.
+      await expectRevert(submit(header, ZERO_HASH), 'UnsupportedHeaderVersion');
+    }
   });
 
   it('rejects a header of an epoch the registry does not know', async () => {
@@ -188,6 +195,8 @@ describe('SettlementInbox.submitHeader', () => {
     const other: Hex = `0x${'11'.repeat(32)}`;
     const tampered: Partial<BlockHeader>[] = [
       { txRoot: other },
+      { namespaceRoot: other },
+      { namespaceCount: block.header.namespaceCount + 1 },
       { priceRoot: other },
       { historyRoot: other },
       { parentHash: other },
@@ -337,6 +346,101 @@ describe('SettlementInbox views', () => {
     await expectRevert(
       read('verifyHeader', [anchorArgs, anchorArgs, historyProof]),
       'HistoryHeightOutOfRange',
+    );
+  });
+});
+
+describe('SettlementInbox namespace views', () => {
+  const ns = (value: number): Hex => toHex(value, { size: 32 });
+  const leafOf = (namespace: Hex, position: number) => ({ ...sampleTransaction(500, position), namespace });
+  let block: BuiltBlock;
+  let empty: BuiltBlock;
+
+  beforeAll(async () => {
+    // Namespaces 0x10 < 0x30 < 0x50, in block order 0x30, 0x10, 0x30, 0x50.
+    block = headers.next({
+      transactions: [leafOf(ns(0x30), 0), leafOf(ns(0x10), 1), leafOf(ns(0x30), 2), leafOf(ns(0x50), 3)],
+    });
+    empty = headers.next({ transactions: [] });
+    await submitOk(block);
+    await submitOk(empty);
+  });
+
+  const exclusion = (header: BlockHeader, namespace: Hex, proof: NamespaceExclusion) =>
+    read<boolean>('verifyNamespaceExclusion', namespaceExclusionArgs(header, namespace, proof));
+
+  it('proves every namespace leaf of a stored header and refuses altered leaves, indices and proofs', async () => {
+    expect(block.header.namespaceCount).toBe(3);
+    expect(block.namespaces.map((entry) => [entry.namespace, entry.count])).toEqual([
+      [ns(0x10), 1],
+      [ns(0x30), 2],
+      [ns(0x50), 1],
+    ]);
+    for (const entry of block.namespaces) {
+      const inclusion = namespaceInclusionProof(block.namespaces, entry.namespace)!;
+      expect(await read('verifyNamespaceLeaf', namespaceLeafProofArgs(block.header, inclusion))).toBe(true);
+    }
+    const inclusion = namespaceInclusionProof(block.namespaces, ns(0x30))!;
+    const altered = [
+      { ...inclusion, index: 0 },
+      { ...inclusion, index: 3 },
+      { ...inclusion, proof: inclusion.proof.slice(1) },
+      { ...inclusion, proof: [...inclusion.proof, ZERO_HASH] },
+      { ...inclusion, entry: { ...inclusion.entry, count: 1 } },
+      { ...inclusion, entry: { ...inclusion.entry, sequenceStart: inclusion.entry.sequenceStart + 1 } },
+      { ...inclusion, entry: { ...inclusion.entry, batchHash: ZERO_HASH } },
+      { ...inclusion, entry: { ...inclusion.entry, namespace: ns(0x31) } },
+    ];
+    for (const wrong of altered) {
+      expect(await read('verifyNamespaceLeaf', namespaceLeafProofArgs(block.header, wrong))).toBe(false);
+    }
+  });
+
+  it('proves absence below, between and above the leaves, and in a block without transactions', async () => {
+    for (const absent of [ns(0x05), ns(0x20), ns(0x40), ns(0x60)]) {
+      const proof = namespaceExclusionProof(block.namespaces, absent);
+      expect(await exclusion(block.header, absent, proof), absent).toBe(true);
+    }
+    expect(namespaceExclusionProof(block.namespaces, ns(0x05)).left).toBeUndefined();
+    expect(namespaceExclusionProof(block.namespaces, ns(0x60)).right).toBeUndefined();
+    expect(empty.header.namespaceCount).toBe(0);
+    expect(await exclusion(empty.header, ns(0x30), {})).toBe(true);
+  });
+
+  it('refuses exclusion proofs that break any rule', async () => {
+    const at = (namespace: Hex) => namespaceInclusionProof(block.namespaces, namespace)!;
+    const [first, middle, last] = [at(ns(0x10)), at(ns(0x30)), at(ns(0x50))];
+    const cases: [string, Hex, NamespaceExclusion][] = [
+      ['a present namespace between non-adjacent leaves', ns(0x30), { left: first, right: last }],
+      ['a present namespace as its own left neighbour', ns(0x30), { left: middle, right: last }],
+      ['a present namespace as its own right neighbour', ns(0x30), { left: first, right: middle }],
+      ['no neighbours in a non-empty block', ns(0x20), {}],
+      ['non-adjacent neighbours', ns(0x40), { left: first, right: last }],
+      ['only a left neighbour that is not the last leaf', ns(0x20), { left: first }],
+      ['only a right neighbour that is not the first leaf', ns(0x40), { right: last }],
+      ['swapped neighbours', ns(0x20), { left: middle, right: first }],
+      ['a left neighbour above the namespace', ns(0x05), { right: first, left: first }],
+      ['a right neighbour with a bad proof', ns(0x60), { left: { ...last, proof: first.proof } }],
+      [
+        'a left neighbour with a tampered leaf',
+        ns(0x60),
+        { left: { ...last, entry: { ...last.entry, count: 9 } } },
+      ],
+    ];
+    for (const [what, namespace, proof] of cases) {
+      expect(await exclusion(block.header, namespace, proof), what).toBe(false);
+    }
+    // A neighbour from another block does not prove anything about the empty one.
+    expect(await exclusion(empty.header, ns(0x60), { left: last })).toBe(false);
+  });
+
+  it('refuse a header that is not stored', async () => {
+    const forged = { ...block.header, namespaceCount: 0, namespaceRoot: ZERO_HASH };
+    await expectRevert(exclusion(forged, ns(0x30), {}), 'HeaderNotStored');
+    const inclusion = namespaceInclusionProof(block.namespaces, ns(0x30))!;
+    await expectRevert(
+      read('verifyNamespaceLeaf', namespaceLeafProofArgs(forged, inclusion)),
+      'HeaderNotStored',
     );
   });
 });

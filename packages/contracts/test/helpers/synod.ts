@@ -1,4 +1,15 @@
-import { type BlockHeader, certificateMessage, headerHash, type NetworkDomain } from '@synod/protocol';
+import {
+  type BlockHeader,
+  certificateMessage,
+  HEADER_VERSION,
+  headerHash,
+  type NamespaceEntry,
+  type NetworkDomain,
+  namespaceEntries,
+  namespaceEntriesFromLeaves,
+  namespaceRoot,
+  type Transaction,
+} from '@synod/protocol';
 import { type Address, bytesToHex, type Hex, hexToBytes, keccak256, toHex } from 'viem';
 import { deploySynod, type FeedAdapterParameters, type SynodDeployment } from '../../src/deploy.ts';
 import {
@@ -70,37 +81,80 @@ export function signWith(secretKey: Uint8Array, message: Hex): Hex {
 
 export { headerArgs } from '../../src/calls.ts';
 
+/** A transaction of a block with its txId (a SignedTransaction when a contract must settle it). */
+export interface BlockTransaction<T extends Transaction = Transaction> {
+  tx: T;
+  txId: Hex;
+}
+
 export interface BuiltBlock {
   header: BlockHeader;
   hash: Hex;
+  /** The on-chain TransactionLeaf data of each transaction, in block order (txRoot's leaves). */
   transactions: TransactionLeafData[];
+  /** The full transactions, when the block was built from them (`signed`). */
+  signed: BlockTransaction[];
+  /** The namespace tree's leaves (sorted), as @synod/protocol computes them. */
+  namespaces: NamespaceEntry[];
   prices: { feedId: Hex; answer: bigint }[];
 }
 
+const isBlockTransaction = (item: TransactionLeafData | BlockTransaction): item is BlockTransaction =>
+  'tx' in item;
+
+/** The on-chain TransactionLeaf struct of a full transaction. */
+export function leafDataOf({ tx, txId }: BlockTransaction): TransactionLeafData {
+  return {
+    txId,
+    sender: tx.sender,
+    namespace: tx.namespace,
+    nonce: tx.nonce,
+    payloadHash: keccak256(tx.payload),
+  };
+}
+
 /**
- * Builds a valid chain of headers for one deployment: every height exists (so historyRoot is
- * right) whether or not a test submits it.
+ * Builds a valid chain of headers (version 2) for one deployment: every height exists (so
+ * historyRoot is right) whether or not a test submits it, and the chain keeps each namespace's
+ * sequence (transactions in earlier blocks) for the namespace tree, as the node's ChainState does.
  */
 export class HeaderChain {
   readonly blocks: BuiltBlock[] = [];
   readonly domain: NetworkDomain;
+  /** Transactions of each namespace in all blocks so far. */
+  readonly sequences = new Map<Hex, number>();
   constructor(domain: NetworkDomain) {
     this.domain = domain;
   }
 
+  /**
+   * The next block. `transactions` are either full transactions with their txIds (namespace
+   * leaves by namespaceEntries) or bare leaf data (by namespaceEntriesFromLeaves); by default two
+   * sample leaves of namespace keccak256("app").
+   */
   next(
     options: {
       epoch?: number;
       timestampMs?: number;
-      transactions?: TransactionLeafData[];
+      transactions?: readonly (TransactionLeafData | BlockTransaction)[];
       prices?: { feedId: Hex; answer: bigint }[];
     } = {},
   ): BuiltBlock {
     const height = this.blocks.length + 1;
-    const transactions = options.transactions ?? [sampleTransaction(height, 0), sampleTransaction(height, 1)];
+    const items = options.transactions ?? [sampleTransaction(height, 0), sampleTransaction(height, 1)];
+    const signed = items.filter(isBlockTransaction);
+    const transactions = items.map((item) => (isBlockTransaction(item) ? leafDataOf(item) : item));
+    const sequenceStart = (namespace: Hex) => this.sequences.get(namespace) ?? 0;
+    const namespaces =
+      signed.length === items.length
+        ? namespaceEntries(signed, sequenceStart)
+        : namespaceEntriesFromLeaves(
+            transactions.map((leaf) => ({ namespace: leaf.namespace, leaf: transactionLeafHash(leaf) })),
+            sequenceStart,
+          );
     const prices = [...(options.prices ?? [])].sort((a, b) => (BigInt(a.feedId) < BigInt(b.feedId) ? -1 : 1));
     const header: BlockHeader = {
-      version: 1,
+      version: HEADER_VERSION,
       networkId: this.domain.networkId,
       epoch: options.epoch ?? 0,
       height,
@@ -108,12 +162,15 @@ export class HeaderChain {
       timestampMs: options.timestampMs ?? 1_700_000_000_000 + height * 1000,
       txRoot: merkleRoot(transactions.map(transactionLeafHash)),
       txCount: transactions.length,
+      namespaceRoot: namespaceRoot(namespaces),
+      namespaceCount: namespaces.length,
       priceRoot: merkleRoot(prices.map((price) => priceLeafHash(price.feedId, price.answer))),
       priceCount: prices.length,
       historyRoot: merkleRoot(this.blocks.map((block) => historyLeafHash(block.hash))),
       proposerIndex: height % 4,
     };
-    const block = { header, hash: headerHash(header, this.domain), transactions, prices };
+    for (const entry of namespaces) this.sequences.set(entry.namespace, entry.sequenceStart + entry.count);
+    const block = { header, hash: headerHash(header, this.domain), transactions, signed, namespaces, prices };
     this.blocks.push(block);
     return block;
   }
