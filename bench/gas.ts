@@ -1,9 +1,19 @@
 // `pnpm bench gas`: gas of the settlement contracts on a real anvil (receipts' gasUsed; views:
 // eth_estimateGas). Writes bench/results/gas.json. Targets (issue #4): submitHeader ≤ 250,000
-// and within 1% across committees of 4, 16, 64; updatePrices16 ≤ 160,000.
-import { encodeFunctionData, type Hex } from 'viem';
-import { synodPriceFeedAdapterAbi } from '../packages/contracts/src/artifacts.ts';
+// and within 1% across committees of 4, 16, 64; updatePrices16 ≤ 160,000. Issue #13: settleBatch
+// with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000.
+import { concat, encodeFunctionData, type Hex, keccak256, toHex } from 'viem';
+import { noopBatchAppAbi, synodPriceFeedAdapterAbi } from '../packages/contracts/src/artifacts.ts';
+import { settleBatchArgs } from '../packages/contracts/src/calls.ts';
 import { buildMultiproof } from '../packages/contracts/src/multiproof.ts';
+import {
+  deployApp,
+  namespaceOf,
+  postHeader,
+  requireBatch,
+  TransactionFactory,
+  USERS,
+} from '../packages/contracts/test/helpers/batches.ts';
 import { feedsAbi, inboxAbi } from '../packages/contracts/test/helpers/benchAbis.ts';
 import { startTestChain, type TestChain } from '../packages/contracts/test/helpers/chain.ts';
 import {
@@ -24,6 +34,10 @@ import {
 import { printTable, writeResults } from './support.ts';
 
 const FEED_COUNT = 16;
+/** Batch sizes of settleBatch. */
+const BATCH_SIZES = [1, 16, 128] as const;
+/** Namespaces in each settleBatch block (the app's and 15 others with one transaction each): a 4-hash namespace proof. */
+const BATCH_BLOCK_NAMESPACES = 16;
 /** Transactions in the block whose leaf verifyTransaction proves (depth 10). */
 const BLOCK_TRANSACTIONS = 1024;
 
@@ -61,6 +75,52 @@ function priceUpdates(block: BuiltBlock) {
       updates.map((_, index) => index),
     ),
   };
+}
+
+/**
+ * settleBatch of NoopBatchApp at each batch size: the header is stored, and the app has settled
+ * a batch before (appliedCount and lastSettledHeight are a nonzero → nonzero write). Payloads are
+ * 64 bytes of hash output (nonzero calldata, the expensive case).
+ */
+async function settleBatchGas(chain: TestChain): Promise<Record<`n${(typeof BATCH_SIZES)[number]}`, number>> {
+  const fixture = await deployFixture(chain, { n: 4, seed: 13 });
+  const headers = new HeaderChain(fixture.domain);
+  const factory = new TransactionFactory(fixture);
+  const namespace = namespaceOf('bench app');
+  const others = Array.from({ length: BATCH_BLOCK_NAMESPACES - 1 }, (_, i) =>
+    namespaceOf(`bench other ${i}`),
+  );
+  const app = await deployApp(chain, fixture, 'noop', namespace);
+  let order = 0;
+  const payload = () => {
+    order += 1;
+    return concat([keccak256(toHex(`order ${order}`)), keccak256(toHex(`order ${order} body`))]);
+  };
+  const settle = async (size: number) => {
+    const transactions = [];
+    for (let i = 0; i < size; i++)
+      transactions.push(await factory.sign(USERS[i % USERS.length]!, namespace, payload()));
+    for (const [i, other] of others.entries()) {
+      transactions.push(await factory.sign(USERS[i % USERS.length]!, other, payload()));
+    }
+    const block = headers.next({ transactions });
+    await postHeader(chain, fixture, block);
+    return Number(
+      await gasUsed(
+        chain,
+        chain.walletClient.writeContract({
+          address: app,
+          abi: noopBatchAppAbi,
+          functionName: 'settleBatch',
+          args: settleBatchArgs(block.header, requireBatch(block, namespace)),
+        }),
+      ),
+    );
+  };
+  await settle(1); // the app's first batch: appliedCount 0 → nonzero
+  const measured: Record<string, number> = {};
+  for (const size of BATCH_SIZES) measured[`n${size}`] = await settle(size);
+  return measured as Record<`n${(typeof BATCH_SIZES)[number]}`, number>;
 }
 
 async function main() {
@@ -157,12 +217,15 @@ async function main() {
       }),
     );
 
+    const batches = await settleBatchGas(chain);
+    const marginalPerTx = Math.round((batches.n128 - batches.n1) / 127);
     const results = {
       submitHeader: { n4: submit.n4!, n16: submit.n16!, n64: submit.n64! },
       submitHeaderWith16Prices,
       updatePrices16: submit.updatePrices16!,
       verifyTransaction,
       latestRoundData,
+      settleBatch: { ...batches, fixed: batches.n1 - marginalPerTx, marginalPerTx },
     };
     const values = [results.submitHeader.n4, results.submitHeader.n16, results.submitHeader.n64];
     const spreadPercent = ((Math.max(...values) - Math.min(...values)) / Math.min(...values)) * 100;
@@ -185,6 +248,11 @@ async function main() {
       ],
       [`verifyTransaction (${BLOCK_TRANSACTIONS} txs)`, format(results.verifyTransaction)],
       ['latestRoundData', format(results.latestRoundData)],
+      ['settleBatch n=1 (no-op hook)', format(results.settleBatch.n1)],
+      ['settleBatch n=16', format(results.settleBatch.n16)],
+      ['settleBatch n=128', format(results.settleBatch.n128)],
+      ['settleBatch fixed part', `${format(results.settleBatch.fixed)}   target ≤ 60,000`],
+      ['settleBatch marginal per tx', `${format(results.settleBatch.marginalPerTx)}   target ≤ 16,000`],
     ]);
     process.stdout.write(`\nwrote ${writeResults('gas', results)}\n`);
   } finally {
