@@ -1,5 +1,6 @@
 import {
   type BlockHeader,
+  HEADER_VERSION,
   type Hex,
   headerHash,
   type Proposal,
@@ -35,7 +36,7 @@ const cryptoOf = (index: number) => createFakeCrypto(committee, index);
 
 function header(height: number, tag: number): BlockHeader {
   return {
-    version: 1,
+    version: HEADER_VERSION,
     networkId: SIM_DOMAIN.networkId,
     epoch: 0,
     height,
@@ -43,6 +44,8 @@ function header(height: number, tag: number): BlockHeader {
     timestampMs: 1000 + tag,
     txRoot: NIL_BLOCK_ID,
     txCount: 0,
+    namespaceRoot: NIL_BLOCK_ID,
+    namespaceCount: 0,
     priceRoot: NIL_BLOCK_ID,
     priceCount: 0,
     historyRoot: NIL_BLOCK_ID,

@@ -1,7 +1,21 @@
+import {
+  type BlockHeader,
+  HEADER_VERSION,
+  type Hex,
+  headerHash,
+  namespaceEntries,
+  namespaceRoot,
+} from '@synod/protocol';
 import { describe, expect, it } from 'vitest';
+import type { BlockContent } from '../src/consensus/content.ts';
+import type { CommitRecord } from '../src/consensus/types.ts';
 import { runCanaries } from '../src/sim/canaries.ts';
+import { checkNamespaceCommitments, checkRun, type NamespaceCheckBlock } from '../src/sim/checkers.ts';
+import { Recorder } from '../src/sim/recorder.ts';
 import { runSeed } from '../src/sim/runner.ts';
+import { generateScenario } from '../src/sim/scenario.ts';
 import { summarize } from '../src/sim/sweep.ts';
+import { SIM_DOMAIN, SIM_NAMESPACES, type TransactionPool, transactionPool } from '../src/sim/workload.ts';
 
 /**
  * Simulation tests: a quick sweep of seeds must show no violation, one seed must replay to the
@@ -44,4 +58,104 @@ describe('simulator', () => {
     expect(results.length).toBeGreaterThanOrEqual(5);
     for (const result of results) expect(result, result.name).toMatchObject({ detected: true });
   }, 180_000);
+});
+
+const ZERO: Hex = `0x${'00'.repeat(32)}`;
+
+/** Blocks of the pool's transactions with honest namespace commitments: `sizes[i]` transactions in block i+1. */
+function honestBlocks(pool: TransactionPool, sizes: readonly number[]): NamespaceCheckBlock[] {
+  const all = pool.bySender.flatMap((chain) => chain.slice(0, 2)); // nonces 0, 1 of every sender
+  const sequences = new Map<Hex, number>();
+  const blocks: NamespaceCheckBlock[] = [];
+  let parentHash = ZERO;
+  let next = 0;
+  for (const [i, size] of sizes.entries()) {
+    const transactions = all.slice(next, next + size).map(({ tx, txId }) => ({ tx, txId }));
+    next += size;
+    const entries = namespaceEntries(transactions, (namespace) => sequences.get(namespace) ?? 0);
+    for (const entry of entries) sequences.set(entry.namespace, entry.sequenceStart + entry.count);
+    const header: BlockHeader = {
+      version: HEADER_VERSION,
+      networkId: SIM_DOMAIN.networkId,
+      epoch: 0,
+      height: i + 1,
+      parentHash,
+      timestampMs: 1000 + i,
+      txRoot: ZERO,
+      txCount: transactions.length,
+      namespaceRoot: namespaceRoot(entries),
+      namespaceCount: entries.length,
+      priceRoot: ZERO,
+      priceCount: 0,
+      historyRoot: ZERO,
+      proposerIndex: 0,
+    };
+    parentHash = headerHash(header, SIM_DOMAIN);
+    blocks.push({ header, transactions });
+  }
+  return blocks;
+}
+
+describe('the namespace commitment check', () => {
+  it('the workload spreads transactions over three namespaces', async () => {
+    const pool = await transactionPool();
+    const used = new Set([...pool.byId.values()].map((entry) => entry.tx.namespace));
+    expect([...used].sort()).toEqual([...SIM_NAMESPACES].sort());
+    for (const block of honestBlocks(pool, [4, 5])) expect(block.header.namespaceCount).toBe(3);
+  });
+
+  it('passes honest headers, and reports a tampered root, count or sequence', async () => {
+    const pool = await transactionPool();
+    const blocks = honestBlocks(pool, [4, 0, 5, 3]);
+    expect(checkNamespaceCommitments(blocks)).toEqual([]);
+    const tamper = (height: number, change: Partial<BlockHeader>) =>
+      blocks.map((block) =>
+        block.header.height === height ? { ...block, header: { ...block.header, ...change } } : block,
+      );
+    expect(checkNamespaceCommitments(tamper(3, { namespaceRoot: blocks[0]!.header.namespaceRoot }))).toEqual([
+      expect.stringMatching(/^namespace: height 3 namespaceRoot /),
+    ]);
+    expect(checkNamespaceCommitments(tamper(2, { namespaceCount: 1 }))).toEqual([
+      expect.stringMatching(/^namespace: height 2 namespaceCount 1, its transactions have 0 namespaces/),
+    ]);
+    // A header whose sequences ignore the earlier blocks: the right batches, the wrong starts.
+    const fresh = namespaceEntries(blocks[2]!.transactions, () => 0);
+    expect(checkNamespaceCommitments(tamper(3, { namespaceRoot: namespaceRoot(fresh) }))).toHaveLength(1);
+    // The transactions of another block under an honest header: both fields may differ, each reported.
+    const swapped = blocks.map((block, i) =>
+      i === 3 ? { ...block, transactions: blocks[1]!.transactions } : block,
+    );
+    expect(checkNamespaceCommitments(swapped)).toHaveLength(2);
+  });
+
+  it('checkRun lists a finalized header with a corrupted commitment as a safety violation', async () => {
+    const pool = await transactionPool();
+    const blocks = honestBlocks(pool, [4, 5]);
+    const scenario = { ...generateScenario(1), submissions: [] };
+    const honest = scenario.clockSkewMs
+      .map((_, index) => index)
+      .filter((index) => !scenario.byzantine.some((entry) => entry.validatorIndex === index));
+    const run = (headers: BlockHeader[]) => {
+      const recorder = new Recorder();
+      for (const validator of honest) {
+        for (const [i, header] of headers.entries()) {
+          const commit = {
+            height: header.height,
+            blockId: headerHash(header, SIM_DOMAIN),
+            proposal: { header, transactionIds: blocks[i]!.transactions.map(({ txId }) => txId), prices: [] },
+            certificate: { round: 0, signature: new Uint8Array(96) },
+            extensions: [],
+          } as unknown as CommitRecord;
+          const content = { transactions: blocks[i]!.transactions, prices: [] } as unknown as BlockContent;
+          recorder.recordCommit(validator, 0, commit, content, true);
+        }
+      }
+      return checkRun({ scenario, recorder, honestValidators: honest, pool, livenessReached: true });
+    };
+    expect(run(blocks.map((block) => block.header)).safetyViolations).toEqual([]);
+    const corrupted = { ...blocks[1]!.header, namespaceRoot: `0x${'ee'.repeat(32)}` as Hex };
+    expect(run([blocks[0]!.header, corrupted]).safetyViolations).toEqual([
+      expect.stringMatching(/^namespace: height 2 namespaceRoot 0xeeee/),
+    ]);
+  });
 });

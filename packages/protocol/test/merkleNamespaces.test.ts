@@ -480,3 +480,49 @@ describe('namespace commitment properties', () => {
     );
   });
 });
+
+describe('the worked example of docs/protocol.md "Namespaces"', () => {
+  const [A, B, C, D] = ['11', '22', '33', '44'].map((byte) => `0x${byte.repeat(32)}` as Hex);
+  const block = [makeTx(B!), makeTx(A!), makeTx(B!), makeTx(C!), makeTx(B!)];
+  const before = new Map<Hex, number>([
+    [A!, 7],
+    [C!, 12],
+    [D!, 3],
+  ]);
+  const entries = namespaceEntries(block, (namespace) => before.get(namespace) ?? 0);
+  const header = headerOf(entries, block.length);
+  const L = block.map(({ tx, txId }) => transactionLeaf(tx, txId));
+  const N = entries.map(namespaceLeaf);
+
+  it('has the leaves, root and proofs the example shows', () => {
+    expect(entries).toEqual([
+      { namespace: A, sequenceStart: 7, count: 1, batchHash: keccak256(L[1]!) },
+      { namespace: B, sequenceStart: 0, count: 3, batchHash: keccak256(concat([L[0]!, L[2]!, L[4]!])) },
+      { namespace: C, sequenceStart: 12, count: 1, batchHash: keccak256(L[3]!) },
+    ]);
+    const node = (l: Hex, r: Hex) => keccak256(concat(['0x01', l, r]));
+    expect(header.namespaceRoot).toBe(node(node(N[0]!, N[1]!), node(N[2]!, ZERO)));
+    const b = namespaceInclusionProof(entries, B!)!;
+    expect(b).toMatchObject({ index: 1, proof: [N[0], node(N[2]!, ZERO)] });
+    const batch = [block[0]!, block[2]!, block[4]!];
+    expect(verifyNamespaceBatch(header, B!, batch, b)).toBe(true);
+    expect(verifyNamespaceBatch(header, B!, [block[2]!, block[0]!, block[4]!], b)).toBe(false);
+    expect(verifyNamespaceBatch(header, B!, [block[0]!, block[2]!], b)).toBe(false);
+    const d = namespaceExclusionProof(entries, D!);
+    expect(d).toEqual({ left: { entry: entries[2], index: 2, proof: [ZERO, node(N[0]!, N[1]!)] } });
+    expect(verifyNamespaceExclusion(header, D!, d)).toBe(true);
+    const between = `0x${'1a'.repeat(32)}` as Hex;
+    expect(namespaceExclusionProof(entries, between)).toMatchObject({
+      left: { index: 0 },
+      right: { index: 1 },
+    });
+    const below = `0x${'05'.repeat(32)}` as Hex;
+    expect(namespaceExclusionProof(entries, below)).toEqual({ right: namespaceInclusionProof(entries, A!) });
+    expect(
+      verifyNamespaceExclusion(header, B!, {
+        left: namespaceInclusionProof(entries, A!),
+        right: namespaceInclusionProof(entries, C!),
+      }),
+    ).toBe(false);
+  });
+});

@@ -171,6 +171,24 @@ describe('reads', () => {
     expect(status.status).toBe('finalized');
   });
 
+  it('getBlock with transactions checks namespaceCount against their namespaces (VerificationError INVALID_PROOF)', async () => {
+    const client = createSynodClient({ transport: http(node.url), network: TEST_NETWORK });
+    await sendTransaction(client, { account: freshAccount(), namespace, payload: '0x07' });
+    node.chain.forge = { namespaceCount: true };
+    const produced = node.chain.produceBlock();
+    expect(produced.block.header.namespaceCount).toBe(2);
+    // Without the bodies the header is all there is: certified, nothing to compare.
+    expect((await getBlock(client, { blockHash: produced.hash, verify: true }))?.hash).toBe(produced.hash);
+    const error = await getBlock(client, {
+      blockHash: produced.hash,
+      includeTransactions: true,
+      verify: true,
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(VerificationError);
+    expect(error.reason).toBe('INVALID_PROOF');
+    expect(error.message).toContain('namespaceCount 2');
+  });
+
   it('getPrice verifies the price against the certified priceRoot', async () => {
     const client = createSynodClient({ transport: http(node.url), network: TEST_NETWORK });
     node.chain.setPrice(ETH_USD, 3_141_00000000n);

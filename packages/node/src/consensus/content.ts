@@ -18,6 +18,8 @@ import {
   MAX_INCLUSION_LIST_ENTRIES,
   merkleRoot,
   type NetworkDomain,
+  namespaceEntriesFromLeaves,
+  namespaceRoot,
   type Proposal,
   priceLeaf,
   type SignedTransaction,
@@ -46,10 +48,20 @@ export class ChainState {
   lastHeader: BlockHeader | null = null;
   readonly history = new HistoryAccumulator();
   readonly nextNonces = new Map<Address, bigint>();
+  /**
+   * Transactions of each namespace (lowercase bytes32) finalized so far: the sequenceStart of
+   * the namespace's leaf in the next block (docs/protocol.md "Namespaces").
+   */
+  readonly namespaceSequences = new Map<Hex, number>();
   feedStates: Map<Hex, FeedState> = new Map();
 
   nextNonce(sender: Address): bigint {
     return this.nextNonces.get(sender) ?? 0n;
+  }
+
+  /** Finalized transactions of `namespace` (0 for one never seen). */
+  namespaceSequence(namespace: Hex): number {
+    return this.namespaceSequences.get(namespace.toLowerCase() as Hex) ?? 0;
   }
 }
 
@@ -187,6 +199,12 @@ export function deriveBlockContent(
     feedStates = aggregated.state;
   }
 
+  // Each transaction is hashed once: its leaf serves the tx tree and its namespace's batch.
+  const txLeaves = ordered.map((entry) => transactionLeaf(entry.tx, entry.txId));
+  const namespaces = namespaceEntriesFromLeaves(
+    ordered.map((entry, i) => ({ namespace: entry.tx.namespace, leaf: txLeaves[i]! })),
+    (namespace) => chain.namespaceSequence(namespace),
+  );
   const header: BlockHeader = {
     version: HEADER_VERSION,
     networkId: domain.networkId,
@@ -194,8 +212,10 @@ export function deriveBlockContent(
     height,
     parentHash: chain.lastBlockId,
     timestampMs,
-    txRoot: merkleRoot(ordered.map((entry) => transactionLeaf(entry.tx, entry.txId))),
+    txRoot: merkleRoot(txLeaves),
     txCount: ordered.length,
+    namespaceRoot: namespaceRoot(namespaces),
+    namespaceCount: namespaces.length,
     priceRoot: merkleRoot(prices.map((price) => priceLeaf(price))),
     priceCount: prices.length,
     historyRoot: chain.history.root(),
@@ -289,6 +309,8 @@ function sameHeader(a: BlockHeader, b: BlockHeader): boolean {
     a.timestampMs === b.timestampMs &&
     a.txRoot === b.txRoot &&
     a.txCount === b.txCount &&
+    a.namespaceRoot === b.namespaceRoot &&
+    a.namespaceCount === b.namespaceCount &&
     a.priceRoot === b.priceRoot &&
     a.priceCount === b.priceCount &&
     a.historyRoot === b.historyRoot &&
@@ -296,7 +318,11 @@ function sameHeader(a: BlockHeader, b: BlockHeader): boolean {
   );
 }
 
-/** Advances the chain state by one finalized block. */
+/**
+ * Advances the chain state by one finalized block: nonces, oracle state, history, and each
+ * namespace's sequence by its transactions in the block (so also for a block applied by
+ * certificate, whose content comes from its bodies).
+ */
 export function applyBlock(chain: ChainState, content: BlockContent): void {
   const { header } = content;
   if (header.height !== chain.height + 1 || header.parentHash !== chain.lastBlockId) {
@@ -306,6 +332,8 @@ export function applyBlock(chain: ChainState, content: BlockContent): void {
   }
   for (const { tx } of content.transactions) {
     chain.nextNonces.set(tx.sender.toLowerCase() as Address, tx.nonce + 1n);
+    const namespace = tx.namespace.toLowerCase() as Hex;
+    chain.namespaceSequences.set(namespace, (chain.namespaceSequences.get(namespace) ?? 0) + 1);
   }
   chain.feedStates = content.feedStates;
   chain.history.append(content.blockId);

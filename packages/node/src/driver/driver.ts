@@ -603,6 +603,11 @@ export class ConsensusDriver {
       this.chain.lastBlockId = hash;
       this.chain.lastHeader = header;
     }
+    // The store advances each namespace's count in every commit batch and keeps the counters
+    // when it prunes bodies: they are the sequences after `latest`, pruned heights included.
+    for (const [namespace, sequence] of await store.namespaceSequences()) {
+      this.chain.namespaceSequences.set(namespace, sequence);
+    }
   }
 
   async #loadLastCommit(): Promise<CommitRecord | null> {

@@ -1,5 +1,5 @@
-import type { Hex } from '@synod/protocol';
-import { committeeSize } from '@synod/protocol';
+import type { BlockHeader, Hex, Transaction } from '@synod/protocol';
+import { committeeSize, namespaceEntries, namespaceRoot } from '@synod/protocol';
 import type { RecordedCommit, RecordedExtension, Recorder } from './recorder.ts';
 import type { Scenario } from './scenario.ts';
 import { isAuthenticTransaction, type TransactionPool } from './workload.ts';
@@ -11,7 +11,10 @@ import { isAuthenticTransaction, type TransactionPool } from './workload.ts';
 
 export interface CheckResult {
   heightsFinalized: number;
-  /** Agreement, certificate validity, validity of the finalized transactions, honest equivocation, write-ahead. */
+  /**
+   * Agreement, certificate validity, validity of the finalized transactions, each header's
+   * namespace commitment, honest equivocation, write-ahead.
+   */
   safetyViolations: string[];
   fairnessViolations: string[];
   censorshipViolations: string[];
@@ -30,6 +33,39 @@ export interface CheckInput {
 interface FinalizedTx {
   height: number;
   position: number;
+}
+
+/** A finalized block as the namespace check reads it: its header and its transactions in block order. */
+export interface NamespaceCheckBlock {
+  header: BlockHeader;
+  transactions: readonly { tx: Transaction; txId: Hex }[];
+}
+
+/**
+ * Namespace commitment (docs/protocol.md "Namespaces"): the namespaceRoot and namespaceCount of
+ * every finalized header, heights 1, 2, … in order, equal the tree over its transactions with
+ * each namespace's sequenceStart the count of its transactions in all earlier blocks. Returns
+ * one violation per mismatching field.
+ */
+export function checkNamespaceCommitments(blocks: readonly NamespaceCheckBlock[]): string[] {
+  const violations: string[] = [];
+  const sequences = new Map<Hex, number>();
+  for (const { header, transactions } of blocks) {
+    const entries = namespaceEntries(transactions, (namespace) => sequences.get(namespace) ?? 0);
+    const root = namespaceRoot(entries);
+    if (header.namespaceCount !== entries.length) {
+      violations.push(
+        `namespace: height ${header.height} namespaceCount ${header.namespaceCount}, its transactions have ${entries.length} namespaces`,
+      );
+    }
+    if (header.namespaceRoot !== root) {
+      violations.push(
+        `namespace: height ${header.height} namespaceRoot ${header.namespaceRoot}, its transactions and the sequences before it give ${root}`,
+      );
+    }
+    for (const entry of entries) sequences.set(entry.namespace, entry.sequenceStart + entry.count);
+  }
+  return violations;
 }
 
 export function checkRun(input: CheckInput): CheckResult {
@@ -113,6 +149,21 @@ export function checkRun(input: CheckInput): CheckResult {
       nextNonce.set(entry.sender, entry.tx.nonce + 1n);
     });
   }
+
+  // Namespace commitment of every finalized header, up to the first gap or unknown transaction
+  // (both already violations above; past them the running sequences would be unknown).
+  const namespaceBlocks: NamespaceCheckBlock[] = [];
+  for (let h = 1; h <= topHeight; h++) {
+    const commit = chain.get(h);
+    if (commit === undefined) break;
+    const entries = commit.transactionIds.map((txId) => input.pool.byId.get(txId));
+    if (entries.some((entry) => entry === undefined)) break;
+    namespaceBlocks.push({
+      header: commit.commit.proposal.header,
+      transactions: entries.map((entry) => ({ tx: entry!.tx, txId: entry!.txId })),
+    });
+  }
+  safety.push(...checkNamespaceCommitments(namespaceBlocks));
 
   const honestSet = new Set(honestValidators);
   const honestExtensionsAt = (height: number): RecordedExtension[] => {

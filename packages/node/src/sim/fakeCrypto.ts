@@ -68,7 +68,7 @@ function proposalKey(proposal: UnsignedProposal): string {
   const h = proposal.header;
   let key = `proposal/${proposal.networkId}/${proposal.height}/${proposal.round}/${proposal.validRound}/${proposal.proposerIndex}`;
   key += `/${h.version}/${h.networkId}/${h.epoch}/${h.height}/${h.parentHash}/${h.timestampMs}/${h.txRoot}/${h.txCount}`;
-  key += `/${h.priceRoot}/${h.priceCount}/${h.historyRoot}/${h.proposerIndex}`;
+  key += `/${h.namespaceRoot}/${h.namespaceCount}/${h.priceRoot}/${h.priceCount}/${h.historyRoot}/${h.proposerIndex}`;
   for (const txId of proposal.transactionIds) key += `/${txId}`;
   for (const price of proposal.prices) key += `/${price.feedId}=${price.answer}`;
   if (proposal.validRoundCertificate !== null)

@@ -24,6 +24,14 @@ export const SIM_DOMAIN: NetworkDomain = {
 export const POOL_SENDERS = 24;
 /** Consecutive nonces signed per sender (0 .. POOL_NONCES_PER_SENDER − 1). */
 export const POOL_NONCES_PER_SENDER = 6;
+/**
+ * The apps of the simulated deployment: transaction (sender s, nonce k) is of namespace
+ * SIM_NAMESPACES[(s + k) % 3], so blocks mix namespaces and the checker's namespace commitment
+ * check (sequences across blocks, several leaves per block) has something to check.
+ */
+export const SIM_NAMESPACES: readonly Hex[] = [0, 1, 2].map((app) =>
+  keccak256(toBytes(`synod/sim/app/${app}`)),
+);
 
 export interface PoolTransaction {
   txId: Hex;
@@ -52,7 +60,6 @@ export function transactionPool(): Promise<TransactionPool> {
 async function buildPool(): Promise<TransactionPool> {
   const bySender: PoolTransaction[][] = [];
   const byId = new Map<Hex, PoolTransaction>();
-  const namespace = keccak256(toBytes('synod/sim'));
   for (let senderIndex = 0; senderIndex < POOL_SENDERS; senderIndex++) {
     const account = privateKeyToAccount(keccak256(toBytes(`synod/sim/sender/${senderIndex}`)));
     const chain: PoolTransaction[] = [];
@@ -61,7 +68,7 @@ async function buildPool(): Promise<TransactionPool> {
         account,
         {
           networkId: SIM_DOMAIN.networkId,
-          namespace,
+          namespace: SIM_NAMESPACES[(senderIndex + nonce) % SIM_NAMESPACES.length]!,
           sender: account.address,
           nonce: BigInt(nonce),
           payload: `0x${(senderIndex * 256 + nonce).toString(16).padStart(4, '0')}`,

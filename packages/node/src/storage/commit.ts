@@ -6,7 +6,10 @@ import {
   type Hex,
   headerHash,
   merkleRoot,
+  type NamespaceEntry,
   type NetworkDomain,
+  namespaceEntriesFromLeaves,
+  namespaceRoot,
   priceLeaf,
   transactionId,
   transactionLeaf,
@@ -21,6 +24,7 @@ import { StorageError } from './errors.ts';
 import {
   contentExtensionKey,
   encodeLeaves,
+  encodeNamespaceEntries,
   encodeTxLocation,
   encodeU64,
   evidenceKey,
@@ -28,6 +32,7 @@ import {
   hashIndexKey,
   heightKey,
   metaKey,
+  namespaceSequenceKey,
   Table,
   txIndexKey,
 } from './keys.ts';
@@ -78,19 +83,38 @@ export interface PreparedCommit {
   operations: BatchOperation[];
   headerHash: Hex;
   txIds: Hex[];
+  /** The block's namespace-tree leaves (docs/protocol.md "Namespaces"). */
+  namespaceEntries: NamespaceEntry[];
+}
+
+/**
+ * The distinct namespaces of a block's transactions, lowercase: the counters commitBlock reads
+ * before prepareCommit. A malformed namespace is skipped here; prepareCommit refuses its block.
+ */
+export function blockNamespaces(certified: CertifiedBlock): Hex[] {
+  const namespaces = new Set<Hex>();
+  for (const tx of certified.block.transactions) {
+    if (typeof tx.namespace === 'string' && /^0x[0-9a-fA-F]{64}$/.test(tx.namespace)) {
+      namespaces.add(tx.namespace.toLowerCase() as Hex);
+    }
+  }
+  return [...namespaces];
 }
 
 /**
  * Checks a certified block against the chain and its own header, and returns every write of its
  * commit, to be applied as one batch. Everything that can fail (hashing, encoding, bounds) runs
  * here, before the batch exists, so a refused commit writes nothing. The certificate is not
- * verified: catch-up sync and consensus do that before committing.
+ * verified: catch-up sync and consensus do that before committing. `namespaceSequences` holds
+ * the stored finalized count of each of the block's namespaces (blockNamespaces; absent = 0):
+ * the namespace leaves are rebuilt from them and must match the header's commitment.
  */
 export function prepareCommit(
   certified: CertifiedBlock,
   domain: NetworkDomain,
   parent: { height: number; hash: Hex },
   options: CommitBlockOptions,
+  namespaceSequences: ReadonlyMap<Hex, number> = new Map(),
 ): PreparedCommit {
   const { header, transactions, prices } = certified.block;
   const height = header.height;
@@ -116,10 +140,15 @@ export function prepareCommit(
   let txIds: Hex[];
   let leaves: Hex[];
   let priceRoot: Hex;
+  let namespaceEntries: NamespaceEntry[];
   try {
     txIds = transactions.map((tx) => transactionId(tx, domain));
     leaves = transactions.map((tx, i) => transactionLeaf(tx, txIds[i]!));
     priceRoot = merkleRoot(prices.map(priceLeaf));
+    namespaceEntries = namespaceEntriesFromLeaves(
+      transactions.map((tx, i) => ({ namespace: tx.namespace, leaf: leaves[i]! })),
+      (namespace) => namespaceSequences.get(namespace) ?? 0,
+    );
   } catch (error) {
     throw new StorageError('INVALID_BLOCK', `block ${height}: ${(error as Error).message}`, { cause: error });
   }
@@ -131,6 +160,15 @@ export function prepareCommit(
   }
   if (priceRoot !== header.priceRoot.toLowerCase()) {
     throw new StorageError('INVALID_BLOCK', `block ${height} prices do not match priceRoot`);
+  }
+  if (
+    namespaceEntries.length !== header.namespaceCount ||
+    namespaceRoot(namespaceEntries) !== header.namespaceRoot.toLowerCase()
+  ) {
+    throw new StorageError(
+      'INVALID_BLOCK',
+      `block ${height} namespace commitment does not match its transactions and the stored sequences`,
+    );
   }
 
   const hash = headerHash(header, domain);
@@ -144,7 +182,19 @@ export function prepareCommit(
     },
     { type: 'put', key: heightKey(Table.TxLeaves, height), value: encodeLeaves(leaves) },
     { type: 'put', key: hashIndexKey(hash), value: encodeU64(height) },
+    {
+      type: 'put',
+      key: heightKey(Table.NamespaceEntries, height),
+      value: encodeNamespaceEntries(namespaceEntries),
+    },
   ];
+  for (const entry of namespaceEntries) {
+    operations.push({
+      type: 'put',
+      key: namespaceSequenceKey(entry.namespace),
+      value: encodeU64(entry.sequenceStart + entry.count),
+    });
+  }
   txIds.forEach((txId, index) => {
     operations.push({ type: 'put', key: txIndexKey(txId), value: encodeTxLocation(height, index) });
   });
@@ -152,7 +202,7 @@ export function prepareCommit(
   operations.push(...extensionOperations(height, options.contentExtensions ?? [], Table.ContentExtension));
   operations.push(...evidenceOperations(options.evidence ?? []));
   operations.push({ type: 'put', key: metaKey('latestHeight'), value: encodeU64(height) });
-  return { operations, headerHash: hash, txIds };
+  return { operations, headerHash: hash, txIds, namespaceEntries };
 }
 
 function extensionOperations(

@@ -9,8 +9,11 @@ import {
 
 /** Bounds of the store. Values come from the protocol's message caps where one applies. */
 
-/** Version of the key schema in keys.ts; a store of another version is refused (SCHEMA_MISMATCH). */
-export const STORAGE_SCHEMA_VERSION = 1;
+/**
+ * Version of the key schema in keys.ts; a store of another version is refused (SCHEMA_MISMATCH).
+ * 2: header v2 (namespace commitment) and the namespace tables 0x0d, 0x0e.
+ */
+export const STORAGE_SCHEMA_VERSION = 2;
 
 /** One extension per committee member per height: the protocol's committee cap. */
 export const STORAGE_MAX_EXTENSIONS_PER_HEIGHT = MAX_COMMITTEE_VALIDATORS;

@@ -1,4 +1,4 @@
-import { assert, type Hex, parseHex, toLowerHex } from '@synod/protocol';
+import { assert, type Hex, type NamespaceEntry, parseHex, toLowerHex } from '@synod/protocol';
 import { StorageError } from './errors.ts';
 
 /**
@@ -23,9 +23,14 @@ import { StorageError } from './errors.ts';
  * | 0x0a | h ‖ r ‖ k               | this node's own signed vote at (h, r, k) (opaque)        | yes    |
  * | 0x0b | h ‖ v                   | the extension of v that block h's content derives from (a precommit extension of the commit of h − 1; opaque) | yes |
  * | 0x0c | h ‖ txId (32)           | SignedTransaction (transactionCodec) this node listed in an extension it signed at h | below latest |
+ * | 0x0d | h                       | the block's namespace-tree leaves in order: (namespace 32 ‖ sequenceStart u64 ‖ count u32 ‖ batchHash 32) each | no |
+ * | 0x0e | namespace (32)          | transactions of the namespace finalized up to the latest height, u64 | no     |
  *
  * Pruning keeps everything needed to answer "is txId final, where, and prove it" (headers,
  * certificates, leaves, both indexes) and drops what only serves bodies or the live protocol.
+ * The namespace tables (schema 2) are written in the commit batch of each block: 0x0d lets a
+ * pruned node still prove a namespace's leaf or its absence at any height, 0x0e is what the
+ * next block's sequenceStart values and a restart (which cannot count pruned bodies) read.
  * Tables 0x0b and 0x0c were added without a schema change: a store written before them simply
  * has none. Listed bodies (0x0c) of heights below the latest block are deleted by every commit:
  * they back this node's inclusion lists only until the height those lists feed is final.
@@ -44,6 +49,8 @@ export const Table = {
   VoteLog: 0x0a,
   ContentExtension: 0x0b,
   ListedBody: 0x0c,
+  NamespaceEntries: 0x0d,
+  NamespaceSequence: 0x0e,
 } as const;
 export type Table = (typeof Table)[keyof typeof Table];
 
@@ -82,7 +89,7 @@ export function metaKey(name: MetaName): Uint8Array {
   return bytes;
 }
 
-/** Key of a per-height table (Block, Header, Certificate, TxLeaves). */
+/** Key of a per-height table (Block, Header, Certificate, TxLeaves, NamespaceEntries). */
 export function heightKey(table: Table, height: number): Uint8Array {
   assertHeight(height);
   const bytes = key(table, HEIGHT_BYTES);
@@ -113,6 +120,17 @@ export function hashIndexKey(headerHash: Hex): Uint8Array {
 
 export function txIndexKey(txId: Hex): Uint8Array {
   return hashKey(Table.TxIndex, txId, 'txId');
+}
+
+/** Key of a namespace's finalized transaction count (table 0x0e). */
+export function namespaceSequenceKey(namespace: Hex): Uint8Array {
+  return hashKey(Table.NamespaceSequence, namespace, 'namespace');
+}
+
+/** The namespace of a namespace-sequence key. */
+export function namespaceSequenceKeyNamespace(keyBytes: Uint8Array): Hex {
+  if (keyBytes.length !== 1 + 32) throw new StorageError('CORRUPT', 'namespace sequence key length');
+  return toLowerHex(keyBytes.subarray(1));
 }
 
 export function extensionKey(height: number, validatorIndex: number): Uint8Array {
@@ -279,4 +297,45 @@ export function decodeLeaves(bytes: Uint8Array, count: number): Hex[] {
     throw new StorageError('CORRUPT', `leaves value of ${bytes.length} bytes for ${count} transactions`);
   }
   return Array.from({ length: count }, (_, i) => toLowerHex(bytes.subarray(32 * i, 32 * i + 32)));
+}
+
+/** namespace 32 ‖ sequenceStart u64 ‖ count u32 ‖ batchHash 32. */
+const NAMESPACE_ENTRY_BYTES = 32 + HEIGHT_BYTES + 4 + 32;
+
+/** A block's namespace entries (table 0x0d value), in leaf order. */
+export function encodeNamespaceEntries(entries: readonly NamespaceEntry[]): Uint8Array {
+  const bytes = new Uint8Array(NAMESPACE_ENTRY_BYTES * entries.length);
+  const fields = new DataView(bytes.buffer);
+  entries.forEach((entry, i) => {
+    const at = NAMESPACE_ENTRY_BYTES * i;
+    const namespace = parseHex(entry.namespace, 32);
+    const batchHash = parseHex(entry.batchHash, 32);
+    assert(namespace !== undefined && batchHash !== undefined, 'namespace entry hashes must be bytes32');
+    assertHeight(entry.sequenceStart);
+    assertU32(entry.count, 'namespace entry count');
+    bytes.set(namespace, at);
+    writeU64(bytes, at + 32, entry.sequenceStart);
+    fields.setUint32(at + 32 + HEIGHT_BYTES, entry.count);
+    bytes.set(batchHash, at + 32 + HEIGHT_BYTES + 4);
+  });
+  return bytes;
+}
+
+export function decodeNamespaceEntries(bytes: Uint8Array, count: number): NamespaceEntry[] {
+  if (bytes.length !== NAMESPACE_ENTRY_BYTES * count) {
+    throw new StorageError(
+      'CORRUPT',
+      `namespace entries value of ${bytes.length} bytes for ${count} namespaces`,
+    );
+  }
+  const fields = view(bytes);
+  return Array.from({ length: count }, (_, i) => {
+    const at = NAMESPACE_ENTRY_BYTES * i;
+    return {
+      namespace: toLowerHex(bytes.subarray(at, at + 32)),
+      sequenceStart: readU64Number(bytes, at + 32, 'namespace sequenceStart'),
+      count: fields.getUint32(at + 32 + HEIGHT_BYTES),
+      batchHash: toLowerHex(bytes.subarray(at + 32 + HEIGHT_BYTES + 4, at + NAMESPACE_ENTRY_BYTES)),
+    };
+  });
 }

@@ -6,7 +6,9 @@ import {
   type Hex,
   headerHash,
   merkleProof,
+  type NamespaceEntry,
   type NetworkDomain,
+  namespaceRoot,
   type SignedTransaction,
   transactionId,
   verifyMerkleProof,
@@ -14,6 +16,7 @@ import {
 import { ClassicLevel } from 'classic-level';
 import {
   type BatchOperation,
+  blockNamespaces,
   type CommitBlockOptions,
   type EvidenceRecord,
   evidenceOperations,
@@ -35,6 +38,7 @@ import { StorageError } from './errors.ts';
 import {
   CONSENSUS_STATE_KEY,
   decodeLeaves,
+  decodeNamespaceEntries,
   decodeTxLocation,
   decodeU64,
   encodeU64,
@@ -46,6 +50,8 @@ import {
   listedBodyKey,
   listedBodyKeyTxId,
   metaKey,
+  namespaceSequenceKey,
+  namespaceSequenceKeyNamespace,
   roundKindOfKey,
   Table,
   txIndexKey,
@@ -70,6 +76,9 @@ import type { StorageMetrics } from './metrics.ts';
  * - Pruning (pruneBelow) drops block bodies, vote extensions and the own-vote log below a height;
  *   headers, certificates, leaves, evidence and both indexes stay, so every finalized txId keeps
  *   its status and proof, only its body is gone (`transaction: undefined`).
+ * - Each commit also stores the block's namespace-tree leaves and advances each namespace's
+ *   finalized count, in the same batch; both survive pruning, so a restart restores the
+ *   namespace sequences without the pruned bodies.
  */
 
 export interface OpenStoreOptions {
@@ -208,11 +217,24 @@ export class Store {
   commitBlock(certified: CertifiedBlock, options: CommitBlockOptions = {}): Promise<void> {
     return this.#write(async () => {
       const startedMs = performance.now();
+      const namespaces = blockNamespaces(certified);
+      const counters = await this.#io(() => this.#db.getMany(namespaces.map(namespaceSequenceKey)));
+      const sequences = new Map<Hex, number>();
+      namespaces.forEach((namespace, i) => {
+        const bytes = counters[i];
+        if (bytes !== undefined) {
+          sequences.set(
+            namespace,
+            this.#checked(() => decodeU64(plainBytes(bytes), 'namespace sequence')),
+          );
+        }
+      });
       const prepared = prepareCommit(
         certified,
         this.domain,
         { height: this.#latestHeight, hash: this.#latestHash },
         options,
+        sequences,
       );
       const already = await this.#io(() => this.#db.getMany(prepared.txIds.map(txIndexKey)));
       const repeated = already.findIndex((value) => value !== undefined);
@@ -328,6 +350,62 @@ export class Store {
       throw this.#corrupt(`tx index points ${txId} at another transaction of block ${height}`);
     }
     return { txId: txId.toLowerCase() as Hex, transaction, height, index, header, certificate, leaf, proof };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Namespaces
+
+  /**
+   * The namespace-tree leaves of the block at `height` (docs/protocol.md "Namespaces"), sorted by
+   * namespace: what namespaceInclusionProof and namespaceExclusionProof take. Kept after pruning;
+   * undefined above the latest height. Checked against the header before they are returned.
+   */
+  async getNamespaceEntries(height: number): Promise<NamespaceEntry[] | undefined> {
+    assertHeightArgument(height);
+    this.#checkOpen();
+    if (height === 0 || height > this.#latestHeight) return undefined;
+    const [header, bytes] = await Promise.all([
+      this.getHeader(height),
+      this.#get(heightKey(Table.NamespaceEntries, height)),
+    ]);
+    if (header === undefined || bytes === undefined)
+      throw this.#corrupt(`no namespace entries at height ${height}`);
+    const entries = this.#checked(() => decodeNamespaceEntries(bytes, header.namespaceCount));
+    if (namespaceRoot(entries) !== header.namespaceRoot) {
+      throw this.#corrupt(`stored namespace entries of block ${height} do not match its namespaceRoot`);
+    }
+    return entries;
+  }
+
+  /**
+   * Transactions of `namespace` (bytes32) finalized up to the latest height: the sequenceStart
+   * its leaf gets in the next block with its transactions. 0 for a namespace never seen.
+   */
+  async namespaceSequence(namespace: Hex): Promise<number> {
+    this.#checkOpen();
+    const bytes = await this.#get(namespaceSequenceKey(namespace));
+    return bytes === undefined ? 0 : this.#checked(() => decodeU64(bytes, 'namespace sequence'));
+  }
+
+  /** Every namespace's finalized count (what a restart restores the chain state from). */
+  async namespaceSequences(): Promise<Map<Hex, number>> {
+    this.#checkOpen();
+    const entries = await this.#io(() =>
+      this.#db
+        .iterator({
+          gte: Uint8Array.of(Table.NamespaceSequence),
+          lt: Uint8Array.of(Table.NamespaceSequence + 1),
+        })
+        .all(),
+    );
+    const sequences = new Map<Hex, number>();
+    for (const [key, value] of entries) {
+      sequences.set(
+        this.#checked(() => namespaceSequenceKeyNamespace(key)),
+        this.#checked(() => decodeU64(plainBytes(value), 'namespace sequence')),
+      );
+    }
+    return sequences;
   }
 
   // -------------------------------------------------------------------------------------------

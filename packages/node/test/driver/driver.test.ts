@@ -285,6 +285,76 @@ describe('consensus driver', () => {
     await stop(harness);
   });
 
+  test('namespace sequences advance with each block and are restored from the store after a restart over pruned bodies', {
+    timeout: 30_000,
+  }, async () => {
+    const path = join(dir, 'chain');
+    const apps = [0, 1, 2].map((app) => keccak256(toBytes(`synod/test/driver/app/${app}`)));
+    const validUntil = BigInt(Math.floor(Date.now() / 1000) + 60);
+    /** Transactions of fresh senders `from` .. `from + count - 1`, sender i in namespace apps[i % 3]. */
+    const transactions = (from: number, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) => {
+          const account = privateKeyToAccount(keccak256(toBytes(`synod/test/driver/ns-sender/${from + i}`)));
+          const namespace = apps[(from + i) % 3]!;
+          return signTransaction(
+            account,
+            {
+              networkId: DOMAIN.networkId,
+              namespace,
+              sender: account.address,
+              nonce: 0n,
+              payload: '0x01',
+              validUntil,
+            },
+            DOMAIN,
+          );
+        }),
+      );
+    const expected = new Map<Hex, number>();
+    const count = (txs: readonly { namespace: Hex }[]) => {
+      for (const { namespace } of txs) expected.set(namespace, (expected.get(namespace) ?? 0) + 1);
+    };
+
+    const first = await startDriver(path);
+    const batch1 = await transactions(0, 7); // apps 0, 1, 2 get 3, 2, 2
+    for (const tx of batch1) first.mempool.add(tx, { nowMs: Date.now() });
+    count(batch1);
+    await until(
+      () => first.mempool.size === 0 && first.driver.chain.height >= 3,
+      'the first batch to be final',
+    );
+    expect(first.driver.chain.namespaceSequences).toEqual(expected);
+    expect(await first.store.namespaceSequences()).toEqual(expected);
+    await first.driver.stop();
+    await Promise.all(first.checks);
+    // Drop every body but the latest block's: a restart cannot count the transactions any more.
+    const latest = first.store.latestHeight();
+    expect(await first.store.pruneBelow(latest)).toBe(latest);
+    await first.store.close();
+
+    const second = await startDriver(path);
+    expect(second.driver.chain.height).toBe(latest);
+    expect(second.driver.chain.namespaceSequences).toEqual(expected);
+    const batch2 = await transactions(7, 4); // apps 1, 2, 0, 1
+    for (const tx of batch2) second.mempool.add(tx, { nowMs: Date.now() });
+    const before = new Map(expected);
+    count(batch2);
+    await until(() => second.mempool.size === 0, 'the second batch to be final');
+    expect(second.driver.chain.namespaceSequences).toEqual(expected);
+    expect(await second.store.namespaceSequences()).toEqual(expected);
+    // The blocks after the restart continued each namespace's sequence (the store checks every
+    // header's namespace commitment against its own counters when it commits).
+    const starts = new Map<Hex, number>();
+    for (let height = latest + 1; height <= second.store.latestHeight(); height++) {
+      for (const entry of (await second.store.getNamespaceEntries(height))!) {
+        if (!starts.has(entry.namespace)) starts.set(entry.namespace, entry.sequenceStart);
+      }
+    }
+    expect(starts).toEqual(before);
+    await stop(second);
+  });
+
   test('a healthy driver never reports a stall', { timeout: 20_000 }, async () => {
     const harness = await startDriver(join(dir, 'chain'), undefined, { stallWarningMs: 300 });
     await until(() => harness.driver.chain.height >= 20, 'height 20');

@@ -17,6 +17,8 @@ import {
   insecureTrustedDealer,
   merkleRoot,
   type NetworkDomain,
+  namespaceEntries,
+  namespaceRoot,
   partialSign,
   priceLeaf,
   recoverGroupSignature,
@@ -257,6 +259,12 @@ export class CertifiedChainBuilder {
       { feedId: ETH_USD, answer: prices.eth },
       { feedId: BTC_USD, answer: prices.btc },
     ].sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
+    // One namespace ('dex') whose k-th transaction has nonce k: its sequence before the block is
+    // the first transaction's nonce.
+    const namespaces = namespaceEntries(
+      transactions.map((tx, i) => ({ tx, txId: txIds[i]! })),
+      () => Number(transactions[0]!.nonce),
+    );
     const header: BlockHeader = {
       version: HEADER_VERSION,
       networkId: this.#domain.networkId,
@@ -266,6 +274,8 @@ export class CertifiedChainBuilder {
       timestampMs: Date.now(),
       txRoot: merkleRoot(transactions.map((tx, i) => transactionLeaf(tx, txIds[i]!))),
       txCount: transactions.length,
+      namespaceRoot: namespaceRoot(namespaces),
+      namespaceCount: namespaces.length,
       priceRoot: merkleRoot(feedPrices.map(priceLeaf)),
       priceCount: feedPrices.length,
       historyRoot: this.#history.root(),

@@ -61,6 +61,8 @@ function header(height: number, timestampMs: number): BlockHeader {
     timestampMs,
     txRoot: zero,
     txCount: 0,
+    namespaceRoot: zero,
+    namespaceCount: 0,
     priceRoot: zero,
     priceCount: 2,
     historyRoot: zero,

@@ -54,7 +54,7 @@ export const CERTIFICATE: Certificate = { round: 0, signature: new Uint8Array(96
 export function makeBlock(height: number): FinalizedBlock {
   const block: Block = {
     header: {
-      version: 1,
+      version: 2,
       networkId: 7,
       epoch: 0,
       height,
@@ -62,6 +62,8 @@ export function makeBlock(height: number): FinalizedBlock {
       timestampMs: 1_700_000_000_000 + height,
       txRoot: hash(0xa0),
       txCount: 0,
+      namespaceRoot: hash(0xd0),
+      namespaceCount: 0,
       priceRoot: hash(0xb0),
       priceCount: 1,
       historyRoot: hash(0xc0),

@@ -193,7 +193,9 @@ describe('Store.commitBlock checks', () => {
     expect(await codeOf(store.commitBlock(makeBlock(1, ZERO_HASH, [tx!, tx!])))).toBe('INVALID_BLOCK');
 
     await store.commitBlock(first);
-    const replay = makeBlock(2, hashOf(first), [first.block.transactions[0]!]);
+    // A replay with a correct namespace commitment (5 transactions of the namespace are final):
+    // refused for the repeated txId itself.
+    const replay = makeBlock(2, hashOf(first), [first.block.transactions[0]!], [], () => 5);
     expect(await codeOf(store.commitBlock(replay))).toBe('INVALID_BLOCK');
     expect(store.latestHeight()).toBe(1);
   });

@@ -45,7 +45,8 @@ export async function assertCertified(
 /**
  * Throws VerificationError unless the whole block is what its certified header commits to: the
  * certificate (assertCertified), the prices against priceRoot, and, when the block carries its
- * transactions, every txId recomputed from its body and the transactions against txRoot.
+ * transactions, every txId recomputed from its body, the transactions against txRoot and their
+ * distinct namespaces against namespaceCount.
  */
 export async function assertBlockVerified(client: Client, block: Block): Promise<void> {
   await assertCertified(client, block);
@@ -80,6 +81,15 @@ export async function assertBlockVerified(client: Client, block: Block): Promise
     throw new VerificationError(
       'INVALID_PROOF',
       `the transactions of height ${header.height} do not match its txRoot`,
+    );
+  }
+  // namespaceRoot also commits each namespace's sequence before the block, which one block does
+  // not show; its leaf count is checkable: one per distinct namespace.
+  const namespaces = new Set(block.transactions.map((transaction) => transaction.namespace.toLowerCase()));
+  if (namespaces.size !== header.namespaceCount) {
+    throw new VerificationError(
+      'INVALID_PROOF',
+      `the transactions of height ${header.height} have ${namespaces.size} namespaces, its header namespaceCount ${header.namespaceCount}`,
     );
   }
 }

@@ -72,6 +72,8 @@ export function decodeHeader(value: unknown): BlockHeader {
     timestampMs: uint(header.timestampMs, 'header.timestampMs'),
     txRoot: hex(header.txRoot, 'header.txRoot', 32),
     txCount: uint(header.txCount, 'header.txCount'),
+    namespaceRoot: hex(header.namespaceRoot, 'header.namespaceRoot', 32),
+    namespaceCount: uint(header.namespaceCount, 'header.namespaceCount'),
     priceRoot: hex(header.priceRoot, 'header.priceRoot', 32),
     priceCount: uint(header.priceCount, 'header.priceCount'),
     historyRoot: hex(header.historyRoot, 'header.historyRoot', 32),

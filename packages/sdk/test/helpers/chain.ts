@@ -4,6 +4,7 @@ import {
   type Certificate,
   certificateMessage,
   type FeedPrice,
+  HEADER_VERSION,
   type Hex,
   HistoryAccumulator,
   headerHash,
@@ -11,6 +12,8 @@ import {
   merkleProof,
   merkleRoot,
   type NetworkDomain,
+  namespaceEntries,
+  namespaceRoot,
   partialSign,
   priceLeaf,
   recoverGroupSignature,
@@ -55,6 +58,11 @@ export interface Forgery {
   certificate?: boolean;
   /** Merkle proofs with a flipped sibling. */
   proof?: boolean;
+  /**
+   * Headers certified by the real committee with one namespace too many: a lying committee,
+   * caught only against the block's transaction bodies.
+   */
+  namespaceCount?: boolean;
 }
 
 export interface TestChainOptions {
@@ -67,7 +75,7 @@ export interface TestChainOptions {
 
 /**
  * A tiny real chain behind the node's SynodRpcBackend interface: a mempool with the node's nonce
- * rules, blocks whose txRoot/priceRoot/historyRoot are real Merkle roots, and certificates that
+ * rules, blocks whose txRoot/namespaceRoot/priceRoot/historyRoot are real Merkle roots, and certificates that
  * are real threshold BLS signatures of a committee dealt with insecureTrustedDealer. Blocks are
  * made on demand (`produceBlock`) so tests control time. `forge` turns it into a lying node.
  */
@@ -88,6 +96,8 @@ export class TestChain implements SynodRpcBackend {
   readonly #pending: { transaction: SignedTransaction; txId: Hex; firstSeenMs: number }[] = [];
   readonly #nextNonce = new Map<string, bigint>();
   readonly #history = new HistoryAccumulator();
+  /** Finalized transactions per namespace: the sequenceStart of the next block's leaves. */
+  readonly #namespaceSequences = new Map<Hex, number>();
   readonly #prices = new Map<Hex, bigint>();
   readonly #forger: TrustedDealing;
   readonly #blockEvents = new Emitter<[FinalizedBlock]>();
@@ -126,9 +136,15 @@ export class TestChain implements SynodRpcBackend {
     const prices: FeedPrice[] = [...this.#prices.entries()]
       .map(([feedId, answer]) => ({ feedId, answer }))
       .sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
+    const namespaces = namespaceEntries(
+      included.map((entry) => ({ tx: entry.transaction, txId: entry.txId })),
+      (namespace) => this.#namespaceSequences.get(namespace) ?? 0,
+    );
+    for (const entry of namespaces)
+      this.#namespaceSequences.set(entry.namespace, entry.sequenceStart + entry.count);
     const parent = this.#blocks.at(-1);
     const header: BlockHeader = {
-      version: 1,
+      version: HEADER_VERSION,
       networkId: this.domain.networkId,
       epoch: 0,
       height,
@@ -136,6 +152,8 @@ export class TestChain implements SynodRpcBackend {
       timestampMs: Date.now(),
       txRoot: merkleRoot(leaves),
       txCount: leaves.length,
+      namespaceRoot: namespaceRoot(namespaces),
+      namespaceCount: namespaces.length + (this.forge.namespaceCount === true ? 1 : 0),
       priceRoot: merkleRoot(prices.map(priceLeaf)),
       priceCount: prices.length,
       historyRoot: this.#history.root(),
