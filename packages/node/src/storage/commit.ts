@@ -32,6 +32,7 @@ import {
   hashIndexKey,
   heightKey,
   metaKey,
+  namespaceBatchKey,
   namespaceSequenceKey,
   Table,
   txIndexKey,
@@ -193,6 +194,11 @@ export function prepareCommit(
       type: 'put',
       key: namespaceSequenceKey(entry.namespace),
       value: encodeU64(entry.sequenceStart + entry.count),
+    });
+    operations.push({
+      type: 'put',
+      key: namespaceBatchKey(entry.namespace, height),
+      value: encodeU64(entry.sequenceStart),
     });
   }
   txIds.forEach((txId, index) => {

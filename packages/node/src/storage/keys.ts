@@ -25,12 +25,14 @@ import { StorageError } from './errors.ts';
  * | 0x0c | h ‖ txId (32)           | SignedTransaction (transactionCodec) this node listed in an extension it signed at h | below latest |
  * | 0x0d | h                       | the block's namespace-tree leaves in order: (namespace 32 ‖ sequenceStart u64 ‖ count u32 ‖ batchHash 32) each | no |
  * | 0x0e | namespace (32)          | transactions of the namespace finalized up to the latest height, u64 | no     |
+ * | 0x0f | namespace (32) ‖ h      | sequenceStart u64 of the namespace's leaf in block h (only heights where it has transactions) | no |
  *
  * Pruning keeps everything needed to answer "is txId final, where, and prove it" (headers,
  * certificates, leaves, both indexes) and drops what only serves bodies or the live protocol.
  * The namespace tables (schema 2) are written in the commit batch of each block: 0x0d lets a
  * pruned node still prove a namespace's leaf or its absence at any height, 0x0e is what the
- * next block's sequenceStart values and a restart (which cannot count pruned bodies) read.
+ * next block's sequenceStart values and a restart (which cannot count pruned bodies) read, and
+ * 0x0f finds a namespace's next non-empty height (what a batch relayer settles next) in one seek.
  * Tables 0x0b and 0x0c were added without a schema change: a store written before them simply
  * has none. Listed bodies (0x0c) of heights below the latest block are deleted by every commit:
  * they back this node's inclusion lists only until the height those lists feed is final.
@@ -51,6 +53,7 @@ export const Table = {
   ListedBody: 0x0c,
   NamespaceEntries: 0x0d,
   NamespaceSequence: 0x0e,
+  NamespaceBatch: 0x0f,
 } as const;
 export type Table = (typeof Table)[keyof typeof Table];
 
@@ -125,6 +128,23 @@ export function txIndexKey(txId: Hex): Uint8Array {
 /** Key of a namespace's finalized transaction count (table 0x0e). */
 export function namespaceSequenceKey(namespace: Hex): Uint8Array {
   return hashKey(Table.NamespaceSequence, namespace, 'namespace');
+}
+
+/** Key of namespace's batch at `height` (table 0x0f): the namespace, then the height. */
+export function namespaceBatchKey(namespace: Hex, height: number): Uint8Array {
+  assertHeight(height);
+  const namespaceBytes = parseHex(namespace, 32);
+  assert(namespaceBytes !== undefined, 'namespace must be a bytes32 hex string');
+  const bytes = key(Table.NamespaceBatch, 32 + HEIGHT_BYTES);
+  bytes.set(namespaceBytes, 1);
+  writeU64(bytes, 1 + 32, height);
+  return bytes;
+}
+
+/** The height of a namespace-batch key. */
+export function namespaceBatchKeyHeight(keyBytes: Uint8Array): number {
+  if (keyBytes.length !== 1 + 32 + HEIGHT_BYTES) throw new StorageError('CORRUPT', 'namespace batch key length');
+  return decodeU64(keyBytes.subarray(1 + 32), 'namespace batch height');
 }
 
 /** The namespace of a namespace-sequence key. */

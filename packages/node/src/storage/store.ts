@@ -50,6 +50,8 @@ import {
   listedBodyKey,
   listedBodyKeyTxId,
   metaKey,
+  namespaceBatchKey,
+  namespaceBatchKeyHeight,
   namespaceSequenceKey,
   namespaceSequenceKeyNamespace,
   roundKindOfKey,
@@ -385,6 +387,27 @@ export class Store {
     this.#checkOpen();
     const bytes = await this.#get(namespaceSequenceKey(namespace));
     return bytes === undefined ? 0 : this.#checked(() => decodeU64(bytes, 'namespace sequence'));
+  }
+
+  /**
+   * The first finalized height above `afterHeight` where `namespace` has transactions, or
+   * undefined when none is final yet: what a contract that settled `afterHeight` settles next.
+   */
+  async nextNamespaceBatchHeight(namespace: Hex, afterHeight: number): Promise<number | undefined> {
+    assertHeightArgument(afterHeight);
+    this.#checkOpen();
+    if (afterHeight >= Number.MAX_SAFE_INTEGER) return undefined;
+    const keys = await this.#io(() =>
+      this.#db
+        .keys({
+          gte: namespaceBatchKey(namespace, afterHeight + 1),
+          lte: namespaceBatchKey(namespace, Number.MAX_SAFE_INTEGER),
+          limit: 1,
+        })
+        .all(),
+    );
+    const first = keys[0];
+    return first === undefined ? undefined : this.#checked(() => namespaceBatchKeyHeight(plainBytes(first)));
   }
 
   /** Every namespace's finalized count (what a restart restores the chain state from). */

@@ -131,6 +131,20 @@ describe('Store namespace tables', () => {
     expect(verifyNamespaceExclusion(empty, NS[0]!, namespaceExclusionProof([], NS[0]!))).toBe(true);
   });
 
+  it('finds a namespace’s next non-empty height in one seek, also after pruning', async () => {
+    const store = await filled();
+    const next = (ns: Hex, after: number) => store.nextNamespaceBatchHeight(ns, after);
+    // LAYOUT: 0a in blocks 1, 4, 5; 0b in 1, 2, 4; 0c in 2, 4; block 3 empty.
+    expect(await Promise.all([0, 1, 2, 3, 4, 5].map((h) => next(NS[0]!, h)))).toEqual([1, 4, 4, 4, 5, undefined]);
+    expect(await Promise.all([0, 1, 2, 3, 4].map((h) => next(NS[1]!, h)))).toEqual([1, 2, 4, 4, undefined]);
+    expect(await Promise.all([0, 2, 4].map((h) => next(NS[2]!, h)))).toEqual([2, 4, undefined]);
+    expect(await next(`0x${'0d'.repeat(32)}`, 0)).toBeUndefined();
+    // A neighbouring namespace's keys are never read as this one's.
+    expect(await next(`0x${'0a'.repeat(31)}0b`, 0)).toBeUndefined();
+    await store.pruneBelow(5);
+    expect(await next(NS[2]!, 0)).toBe(2);
+  });
+
   it('keeps entries and counters through pruning and a reopen', async () => {
     const path = await tempPath();
     const store = await filled(path);
