@@ -16,6 +16,13 @@ export {
   getCommittee,
 } from './actions/getCommittee.ts';
 export {
+  assertNamespaceBatchVerified,
+  type GetNamespaceBatchErrorType,
+  type GetNamespaceBatchParameters,
+  type GetNamespaceBatchReturnType,
+  getNamespaceBatch,
+} from './actions/getNamespaceBatch.ts';
+export {
   type GetNextNonceErrorType,
   type GetNextNonceParameters,
   type GetNextNonceReturnType,
@@ -88,6 +95,11 @@ export {
   proveTransactionOnL1,
 } from './l1/proveTransactionOnL1.ts';
 export { type ReadFeedParameters, type ReadFeedReturnType, readFeed } from './l1/readFeed.ts';
+export {
+  type SettleNamespaceBatchParameters,
+  type SettleNamespaceBatchReturnType,
+  settleNamespaceBatch,
+} from './l1/settleNamespaceBatch.ts';
 export {
   type SubmitHeaderToL1Parameters,
   type SubmitHeaderToL1ReturnType,

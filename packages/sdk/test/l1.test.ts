@@ -1,4 +1,11 @@
-import { type AnvilInstance, deploySynod, type SynodDeployment, startAnvil } from '@synod/contracts';
+import {
+  type AnvilInstance,
+  batchRecorderAbi,
+  batchRecorderBytecode,
+  deploySynod,
+  type SynodDeployment,
+  startAnvil,
+} from '@synod/contracts';
 import { g1ToEip2537 } from '@synod/protocol';
 import {
   type Account,
@@ -17,7 +24,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSynodClient, http, L1Error, synodL1Actions } from '../src/index.ts';
+import { createSynodClient, http, L1Error, synodL1Actions, VerificationError } from '../src/index.ts';
 import { TestChain } from './helpers/chain.ts';
 import { startTestNode, type TestNode } from './helpers/server.ts';
 
@@ -128,5 +135,97 @@ describe('L1 actions through extend (real anvil, real contracts)', () => {
     }).extend(synodL1Actions({ publicClient, addresses: { inbox: deployment.priceFeeds } }));
     const error = await client.proveTransactionOnL1({ txId: `0x${'00'.repeat(32)}` }).catch((e) => e);
     expect(error).toBeInstanceOf(L1Error);
+  });
+});
+
+describe('namespace batches settled into an app contract (real anvil, SynodBatchSettlement)', () => {
+  const appNamespace = keccak256(toHex('sdk-batch-app'));
+  const otherNamespace = keccak256(toHex('sdk-batch-other'));
+  const traders = [privateKeyToAccount(`0x${'31'.repeat(32)}`), privateKeyToAccount(`0x${'32'.repeat(32)}`)];
+
+  async function deployRecorder(): Promise<Hex> {
+    const hash = await walletClient.deployContract({
+      abi: batchRecorderAbi,
+      bytecode: batchRecorderBytecode,
+      args: [deployment.inbox, appNamespace],
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    return receipt.contractAddress!;
+  }
+
+  it('settles every batch in order through whichever entry point the inbox calls for', async () => {
+    const client = l1Client();
+    const app = await deployRecorder();
+    const expected: Hex[] = [];
+    const send = async (trader: number, ns: Hex, payload: Hex) => {
+      const sent = await client.sendTransaction({ account: traders[trader]!, namespace: ns, payload });
+      if (ns === appNamespace) expected.push(sent.txId);
+      return sent;
+    };
+
+    // Height A: two app transactions around a foreign one; its header is above the inbox's
+    // latest, so it is posted in the settling transaction.
+    await send(0, appNamespace, '0x0a01');
+    await send(1, otherNamespace, '0x0b01');
+    await send(1, appNamespace, '0x0a02');
+    const a = node.chain.produceBlock().block.header.height;
+    const first = await client.settleNamespaceBatch({ contract: app });
+    expect(first).toMatchObject({ status: 'settled', height: a, sequenceStart: 0, count: 2 });
+    expect(first.status === 'settled' && first.entryPoint).toBe('submitHeaderAndSettleBatch');
+
+    // Height B has an app transaction but its header is never posted; a later header (C, with
+    // no app transaction) is: B is settled through C's historyRoot.
+    await send(0, appNamespace, '0x0a03');
+    const b = node.chain.produceBlock().block.header.height;
+    await send(1, otherNamespace, '0x0b02');
+    const c = node.chain.produceBlock();
+    await client.submitHeaderToL1({ header: c.block.header, certificate: c.certificate });
+    const empty = await client.getNamespaceBatch({ namespace: appNamespace, height: c.block.header.height });
+    expect(empty.status).toBe('empty');
+    const second = await client.settleNamespaceBatch({ contract: app });
+    expect(second).toMatchObject({ status: 'settled', height: b, sequenceStart: 2, count: 1 });
+    expect(second.status === 'settled' && second.entryPoint).toBe('settleBatchFromHistory');
+
+    // Height D's header is posted first: plain settleBatch.
+    await send(0, appNamespace, '0x0a04');
+    const d = node.chain.produceBlock();
+    await client.submitHeaderToL1({ header: d.block.header, certificate: d.certificate });
+    const third = await client.settleNamespaceBatch({ contract: app });
+    expect(third).toMatchObject({ status: 'settled', height: d.block.header.height, sequenceStart: 3 });
+    expect(third.status === 'settled' && third.entryPoint).toBe('settleBatch');
+
+    expect(await client.settleNamespaceBatch({ contract: app })).toMatchObject({
+      status: 'up-to-date',
+      appliedCount: 4,
+      lastSettledHeight: d.block.header.height,
+    });
+    const applied = await publicClient.readContract({
+      address: app,
+      abi: batchRecorderAbi,
+      functionName: 'allApplied',
+    });
+    expect(applied.map((entry) => entry.txId)).toEqual(expected);
+    expect(applied.map((entry) => Number(entry.sequence))).toEqual([0, 1, 2, 3]);
+  });
+
+  it('refuses a batch a node served with a transaction left out, before touching L1', async () => {
+    const client = l1Client();
+    const app = await deployRecorder();
+    await client.sendTransaction({ account: traders[0]!, namespace: appNamespace, payload: '0x0c01' });
+    await client.sendTransaction({ account: traders[1]!, namespace: appNamespace, payload: '0x0c02' });
+    const height = node.chain.produceBlock().block.header.height;
+    node.chain.forge = { namespaceBatch: true };
+    try {
+      const error = await client.getNamespaceBatch({ namespace: appNamespace, height }).catch((e) => e);
+      expect(error).toBeInstanceOf(VerificationError);
+      expect((error as VerificationError).reason).toBe('INVALID_PROOF');
+      const settle = await client.settleNamespaceBatch({ contract: app }).catch((e) => e);
+      expect(settle).toBeInstanceOf(VerificationError);
+    } finally {
+      node.chain.forge = {};
+    }
+    expect(
+      await publicClient.readContract({ address: app, abi: batchRecorderAbi, functionName: 'appliedCount' }),
+    ).toBe(0n);
   });
 });

@@ -34,6 +34,8 @@ import type { FinalityListener } from '../rpc/subscriptions.ts';
 import type { Store } from '../storage/store.ts';
 import type { CatchUpSync } from '../sync/sync.ts';
 import { MAX_TRACKED_FEEDS, PRICE_LOOKBACK_MAX_HEIGHTS } from './constants.ts';
+import { readHeaderProof } from './headerProofs.ts';
+import { readNamespaceBatch, readNextNamespaceBatch } from './namespaceBatches.ts';
 import type { NodeOracle } from './oracle.ts';
 
 /** The L1 side of the node, as the backend sees it (node/l1.ts). */
@@ -261,6 +263,10 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
     async getPrice(feedId) {
       return priceWithProof(feedId.toLowerCase() as Hex);
     },
+    getNamespaceBatch: (namespace, height) => readNamespaceBatch(store, domain, namespace, height),
+    getNextNamespaceBatch: (namespace, afterHeight) =>
+      readNextNamespaceBatch(store, domain, namespace, afterHeight),
+    getHeaderProof: (height, anchorHeight) => readHeaderProof(store, domain, height, anchorHeight),
     async status(): Promise<NodeStatus> {
       const height = store.latestHeight();
       return {

@@ -1,4 +1,13 @@
-import type { Address, Block, BlockHeader, Certificate, Hex, SignedTransaction } from '@synod/protocol';
+import type {
+  Address,
+  Block,
+  BlockHeader,
+  Certificate,
+  Hex,
+  NamespaceExclusion,
+  NamespaceInclusion,
+  SignedTransaction,
+} from '@synod/protocol';
 import type {
   OracleFeedStatusOf,
   RpcL1Proof,
@@ -42,6 +51,31 @@ export interface SynodRpcBackend {
    * has no L1 configured or L1 does not answer.
    */
   getL1Proof?(txId: Hex, options: BackendCallOptions): Promise<L1ProofResult>;
+  /**
+   * Namespace `namespace`'s batch at `height` (docs/protocol.md "Namespaces"): its transactions
+   * in block order with the leaf and proof against header.namespaceRoot, or the proof that it
+   * has none there, or 'not-final'. RpcBackendError('UNAVAILABLE') when the body was pruned.
+   */
+  getNamespaceBatch(namespace: Hex, height: number, options: BackendCallOptions): Promise<NamespaceBatch>;
+  /**
+   * The first batch of `namespace` above `afterHeight` (what a contract that settled
+   * `afterHeight` settles next), or 'not-final' when no later finalized block has one yet.
+   */
+  getNextNamespaceBatch(
+    namespace: Hex,
+    afterHeight: number,
+    options: BackendCallOptions,
+  ): Promise<NamespaceBatch>;
+  /**
+   * The finalized header at `height` with the proof that it is leaf height − 1 of the
+   * historyRoot of the header at `anchorHeight` (> height); undefined when `anchorHeight` is not
+   * finalized. RpcBackendError('UNAVAILABLE') when the history is too long to read.
+   */
+  getHeaderProof(
+    height: number,
+    anchorHeight: number,
+    options: BackendCallOptions,
+  ): Promise<HeaderProof | undefined>;
   /** Called once per finalized block, in height order. Returns the unsubscribe function. */
   onBlock(listener: (block: FinalizedBlock) => void): Unsubscribe;
   /** Called once per finalized transaction, after its block is stored. */
@@ -65,6 +99,37 @@ export interface FinalizedBlock {
   certificate: Certificate;
   /** txId of each of block.transactions, same order (the store indexes them; the RPC does not rehash). */
   transactionIds: Hex[];
+}
+
+/** The certified block a namespace batch (or its absence) is proven against. */
+interface NamespaceBatchBlock {
+  /** Lowercase bytes32. */
+  namespace: Hex;
+  height: number;
+  blockHash: Hex;
+  header: BlockHeader;
+  certificate: Certificate;
+}
+
+/** synod_getNamespaceBatch before JSON encoding. */
+export type NamespaceBatch =
+  | (NamespaceBatchBlock & {
+      status: 'batch';
+      inclusion: NamespaceInclusion;
+      /** The namespace's transactions in block order. */
+      transactions: { tx: SignedTransaction; txId: Hex }[];
+    })
+  | (NamespaceBatchBlock & { status: 'empty'; exclusion: NamespaceExclusion })
+  | { status: 'not-final'; namespace: Hex; height: number; latestHeight: number };
+
+/** synod_getHeaderProof before JSON encoding. */
+export interface HeaderProof {
+  height: number;
+  header: BlockHeader;
+  anchorHeight: number;
+  anchorHeader: BlockHeader;
+  anchorHash: Hex;
+  proof: Hex[];
 }
 
 /** Where a finalized transaction is, with what an L1 contract needs to verify it. */

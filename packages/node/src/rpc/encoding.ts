@@ -3,6 +3,7 @@ import {
   type Certificate,
   type FeedPrice,
   type Hex,
+  type NamespaceInclusion,
   type SignedTransaction,
   toLowerHex,
 } from '@synod/protocol';
@@ -13,9 +14,12 @@ import type {
   RpcCertificate,
   RpcCommittee,
   RpcHeader,
+  RpcHeaderProof,
   RpcInclusion,
   RpcL1Proof,
   RpcL1Status,
+  RpcNamespaceBatch,
+  RpcNamespaceLeafProof,
   RpcOracleFeedStatus,
   RpcPrice,
   RpcStatus,
@@ -26,7 +30,9 @@ import type {
   CommitteeInfo,
   FinalizedBlock,
   FinalizedPrice,
+  HeaderProof,
   L1ProofResult,
+  NamespaceBatch,
   NodeL1Status,
   NodeStatus,
   OracleFeedStatus,
@@ -149,6 +155,47 @@ export function encodePrice(price: FinalizedPrice): RpcPrice {
     encoded.proof = [...price.proof.siblings];
   }
   return encoded;
+}
+
+export function encodeHeaderProof(proof: HeaderProof): RpcHeaderProof {
+  return {
+    height: proof.height,
+    header: encodeHeader(proof.header),
+    anchorHeight: proof.anchorHeight,
+    anchorHeader: encodeHeader(proof.anchorHeader),
+    anchorHash: proof.anchorHash,
+    proof: [...proof.proof],
+  };
+}
+
+function encodeNamespaceLeafProof(inclusion: NamespaceInclusion): RpcNamespaceLeafProof {
+  return { leaf: { ...inclusion.entry }, index: inclusion.index, proof: [...inclusion.proof] };
+}
+
+export function encodeNamespaceBatch(batch: NamespaceBatch): RpcNamespaceBatch {
+  if (batch.status === 'not-final') return { ...batch };
+  const block = {
+    namespace: batch.namespace,
+    height: batch.height,
+    blockHash: batch.blockHash,
+    header: encodeHeader(batch.header),
+    certificate: encodeCertificate(batch.certificate),
+  };
+  if (batch.status === 'empty') {
+    const { left, right } = batch.exclusion;
+    return {
+      status: 'empty',
+      ...block,
+      left: left === undefined ? null : encodeNamespaceLeafProof(left),
+      right: right === undefined ? null : encodeNamespaceLeafProof(right),
+    };
+  }
+  return {
+    status: 'batch',
+    ...block,
+    inclusion: encodeNamespaceLeafProof(batch.inclusion),
+    transactions: batch.transactions.map(({ tx, txId }) => encodeTransaction(tx, txId)),
+  };
 }
 
 /** bigints → decimal strings, Uint8Arrays → hex, recursively (ABI arguments). */
@@ -444,6 +491,73 @@ export const RESULT_SCHEMAS = {
             'the view call arguments in ABI order: structs as objects, integers as decimal strings, bytes as 0x-hex',
         },
         data: hex('ABI-encoded calldata: eth_call {to: contract, data} returns true (abi-encoded bool)'),
+      }),
+    ],
+  },
+  HeaderProof: object({
+    height: uint("the proven header's height"),
+    header: { $ref: '#/components/schemas/BlockHeader' },
+    anchorHeight: uint('the height of the header whose historyRoot proves it'),
+    anchorHeader: { $ref: '#/components/schemas/BlockHeader' },
+    anchorHash: hex('header hash of anchorHeader', 32),
+    proof: {
+      type: 'array',
+      items: hex('sibling hash', 32),
+      description:
+        'Merkle proof of headerHash(header) as leaf height-1 of anchorHeader.historyRoot, leaf to root',
+    },
+  }),
+  NamespaceLeafProof: object({
+    leaf: object({
+      namespace: hex('bytes32 namespace', 32),
+      sequenceStart: uint('transactions of the namespace in all earlier blocks'),
+      count: uint('transactions of the namespace in this block'),
+      batchHash: hex("keccak256 of the namespace's transaction leaves concatenated in block order", 32),
+    }),
+    index: uint('leaf index in header.namespaceRoot (leaves sorted by namespace)'),
+    proof: {
+      type: 'array',
+      items: hex('sibling hash', 32),
+      description: 'Merkle proof of the leaf against header.namespaceRoot, leaf to root',
+    },
+  }),
+  NamespaceBatch: {
+    oneOf: [
+      object({
+        status: { const: 'batch' },
+        namespace: hex('bytes32 namespace', 32),
+        height: uint('block height'),
+        blockHash: hex('header hash', 32),
+        header: { $ref: '#/components/schemas/BlockHeader' },
+        certificate: { $ref: '#/components/schemas/Certificate' },
+        inclusion: { $ref: '#/components/schemas/NamespaceLeafProof' },
+        transactions: {
+          type: 'array',
+          items: { $ref: '#/components/schemas/Transaction' },
+          description: "the namespace's transactions in block order, all of them",
+        },
+      }),
+      object({
+        status: { const: 'empty' },
+        namespace: hex('bytes32 namespace', 32),
+        height: uint('block height'),
+        blockHash: hex('header hash', 32),
+        header: { $ref: '#/components/schemas/BlockHeader' },
+        certificate: { $ref: '#/components/schemas/Certificate' },
+        left: {
+          oneOf: [{ $ref: '#/components/schemas/NamespaceLeafProof' }, { type: 'null' }],
+          description: 'the leaf just below the namespace (null: none)',
+        },
+        right: {
+          oneOf: [{ $ref: '#/components/schemas/NamespaceLeafProof' }, { type: 'null' }],
+          description: 'the leaf just above the namespace (null: none)',
+        },
+      }),
+      object({
+        status: { const: 'not-final' },
+        namespace: hex('bytes32 namespace', 32),
+        height: uint('the height asked for (next: the first height above the one given)'),
+        latestHeight: uint('the highest finalized height'),
       }),
     ],
   },

@@ -5,8 +5,10 @@ import { MAX_RAW_TRANSACTION_HEX_CHARS } from './constants.ts';
 import {
   encodeBlock,
   encodeCommittee,
+  encodeHeaderProof,
   encodeInclusion,
   encodeL1Proof,
+  encodeNamespaceBatch,
   encodePrice,
   encodeStatus,
   encodeTransactionStatus,
@@ -320,6 +322,75 @@ export const RPC_METHODS: {
         throw new RpcError('UNAVAILABLE', 'this node has no L1 configured (l1.rpcUrl)');
       }
       return encodeL1Proof(await backend.getL1Proof(txId, { signal }));
+    },
+  }),
+
+  synod_getNamespaceBatch: defineMethod({
+    summary: "A namespace's transactions of one finalized height, complete and in order, with their proof.",
+    description:
+      'status "batch": the namespace\'s transactions in block order with its leaf of header.namespaceRoot (sequenceStart, count, batchHash) and the proof, and the certified header: exactly what SynodBatchSettlement checks on L1. "empty": the namespace has no transaction at that height; the neighbouring leaves (left, right; null on a side without one) prove it. "not-final": the height is not finalized yet. UNAVAILABLE when the block\'s body is pruned (leaves and proofs are kept; the transactions are not).',
+    params: [
+      requiredParam('namespace', hash32('Namespace', 'The bytes32 namespace (application id).')),
+      requiredParam('height', integer({ title: 'Height', description: 'A block height (≥ 1).', minimum: 1 })),
+    ],
+    result: { name: 'batch', schema: ref('NamespaceBatch') },
+    errors: ['UNAVAILABLE'],
+    async handler({ namespace, height }, { backend, signal }) {
+      return encodeNamespaceBatch(await backend.getNamespaceBatch(namespace, height, { signal }));
+    },
+  }),
+
+  synod_getNextNamespaceBatch: defineMethod({
+    summary:
+      "A namespace's first batch above a height: what a contract that settled that height settles next.",
+    description:
+      'The first finalized height above afterHeight where the namespace has transactions, as synod_getNamespaceBatch returns it (status "batch"), found with one index seek however many heights lie between; "not-final" when no finalized block above afterHeight has one yet. Pass the contract\'s lastSettledHeight (0 before its first batch).',
+    params: [
+      requiredParam('namespace', hash32('Namespace', 'The bytes32 namespace (application id).')),
+      requiredParam(
+        'afterHeight',
+        integer({
+          title: 'AfterHeight',
+          description: 'Look above this height (0: from the first block).',
+          minimum: 0,
+        }),
+      ),
+    ],
+    result: { name: 'batch', schema: ref('NamespaceBatch') },
+    errors: ['UNAVAILABLE'],
+    async handler({ namespace, afterHeight }, { backend, signal }) {
+      return encodeNamespaceBatch(await backend.getNextNamespaceBatch(namespace, afterHeight, { signal }));
+    },
+  }),
+
+  synod_getHeaderProof: defineMethod({
+    summary: "A finalized header proven by a later header's historyRoot.",
+    description:
+      'The header at height, the header at anchorHeight (> height) and the proof that headerHash(header) is leaf height − 1 of anchorHeader.historyRoot: what SettlementInbox.verifyHeader and SynodBatchSettlement.settleBatchFromHistory check against a posted anchor, so a header that was never posted on L1 is still usable there. null when anchorHeight is not finalized. The node reads every header below the anchor to build it.',
+    params: [
+      requiredParam(
+        'height',
+        integer({ title: 'Height', description: 'The height to prove (≥ 1).', minimum: 1 }),
+      ),
+      requiredParam(
+        'anchorHeight',
+        integer({
+          title: 'AnchorHeight',
+          description: "A later height (e.g. the inbox's latestHeight).",
+          minimum: 2,
+        }),
+      ),
+    ],
+    result: { name: 'proof', schema: nullable(ref('HeaderProof')) },
+    errors: ['UNAVAILABLE'],
+    async handler({ height, anchorHeight }, { backend, signal }) {
+      if (anchorHeight <= height) {
+        throw new RpcError('INVALID_PARAMS', `anchorHeight ${anchorHeight} must be above height ${height}`, {
+          param: 'anchorHeight',
+        });
+      }
+      const proof = await backend.getHeaderProof(height, anchorHeight, { signal });
+      return proof === undefined ? null : encodeHeaderProof(proof);
     },
   }),
 

@@ -143,7 +143,8 @@ export function namespaceBatchKey(namespace: Hex, height: number): Uint8Array {
 
 /** The height of a namespace-batch key. */
 export function namespaceBatchKeyHeight(keyBytes: Uint8Array): number {
-  if (keyBytes.length !== 1 + 32 + HEIGHT_BYTES) throw new StorageError('CORRUPT', 'namespace batch key length');
+  if (keyBytes.length !== 1 + 32 + HEIGHT_BYTES)
+    throw new StorageError('CORRUPT', 'namespace batch key length');
   return decodeU64(keyBytes.subarray(1 + 32), 'namespace batch height');
 }
 

@@ -148,6 +148,18 @@ export class StubBackend implements SynodRpcBackend {
     feedId === hash(0xfe)
       ? { feedId, answer: 123_456_789_000_000_000_000n, height: 3, timestampMs: 1 }
       : undefined;
+  getNamespaceBatch: SynodRpcBackend['getNamespaceBatch'] = async (namespace, height) => {
+    this.calls.push('getNamespaceBatch');
+    return { status: 'not-final', namespace, height, latestHeight: STATUS.finalizedHeight };
+  };
+  getNextNamespaceBatch: SynodRpcBackend['getNextNamespaceBatch'] = async (namespace, afterHeight) => {
+    this.calls.push('getNextNamespaceBatch');
+    return { status: 'not-final', namespace, height: afterHeight + 1, latestHeight: STATUS.finalizedHeight };
+  };
+  getHeaderProof: SynodRpcBackend['getHeaderProof'] = async () => {
+    this.calls.push('getHeaderProof');
+    return undefined;
+  };
   status: SynodRpcBackend['status'] = async () => {
     this.calls.push('status');
     return STATUS;

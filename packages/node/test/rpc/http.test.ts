@@ -120,6 +120,10 @@ describe('JSON-RPC over HTTP: spec errors', () => {
     ['a null required param', 'synod_getPrice', [null], 'feedId'],
     ['an oversized transaction', 'synod_sendTransaction', [`0x${'00'.repeat(9000)}`], 'transaction'],
     ['an unknown topic', 'synod_subscribe', ['logs'], 'topic'],
+    ['a short namespace', 'synod_getNamespaceBatch', ['0x1234', 1], 'namespace'],
+    ['height 0', 'synod_getNamespaceBatch', [hash(1), 0], 'height'],
+    ['a negative afterHeight', 'synod_getNextNamespaceBatch', [hash(1), -1], 'afterHeight'],
+    ['an anchor not above the height', 'synod_getHeaderProof', [5, 5], 'anchorHeight'],
   ])('invalid params (%s) are -32602 naming the param', async (_name, method, params, param) => {
     const error = rpcError(await call(url, method, params));
     expect(error).toMatchObject({ code: -32602, data: { code: 'INVALID_PARAMS', param } });

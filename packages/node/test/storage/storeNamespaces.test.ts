@@ -135,7 +135,14 @@ describe('Store namespace tables', () => {
     const store = await filled();
     const next = (ns: Hex, after: number) => store.nextNamespaceBatchHeight(ns, after);
     // LAYOUT: 0a in blocks 1, 4, 5; 0b in 1, 2, 4; 0c in 2, 4; block 3 empty.
-    expect(await Promise.all([0, 1, 2, 3, 4, 5].map((h) => next(NS[0]!, h)))).toEqual([1, 4, 4, 4, 5, undefined]);
+    expect(await Promise.all([0, 1, 2, 3, 4, 5].map((h) => next(NS[0]!, h)))).toEqual([
+      1,
+      4,
+      4,
+      4,
+      5,
+      undefined,
+    ]);
     expect(await Promise.all([0, 1, 2, 3, 4].map((h) => next(NS[1]!, h)))).toEqual([1, 2, 4, 4, undefined]);
     expect(await Promise.all([0, 2, 4].map((h) => next(NS[2]!, h)))).toEqual([2, 4, undefined]);
     expect(await next(`0x${'0d'.repeat(32)}`, 0)).toBeUndefined();

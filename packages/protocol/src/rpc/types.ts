@@ -264,6 +264,62 @@ export type RpcL1Proof =
       data: Hex;
     };
 
+/** A namespace-tree leaf (docs/protocol.md "Namespaces"). */
+export interface RpcNamespaceLeaf {
+  namespace: Hex;
+  /** Transactions of the namespace in all earlier blocks. */
+  sequenceStart: number;
+  /** Transactions of the namespace in this block. */
+  count: number;
+  /** keccak256 of the namespace's transaction-tree leaves, concatenated in block order. */
+  batchHash: Hex;
+}
+
+/** A namespace leaf at `index` of header.namespaceRoot, with its proof (sibling hashes, leaf to root). */
+export interface RpcNamespaceLeafProof {
+  leaf: RpcNamespaceLeaf;
+  index: number;
+  proof: Hex[];
+}
+
+/** The certified block a namespace batch, or its absence, is proven against. */
+export interface RpcNamespaceBatchBlock {
+  namespace: Hex;
+  height: number;
+  blockHash: Hex;
+  header: RpcHeader;
+  certificate: RpcCertificate;
+}
+
+/** synod_getNamespaceBatch / synod_getNextNamespaceBatch. */
+export type RpcNamespaceBatch =
+  /** The namespace's transactions in block order, complete: the leaf's count and batchHash cover them. */
+  | (RpcNamespaceBatchBlock & {
+      status: 'batch';
+      inclusion: RpcNamespaceLeafProof;
+      transactions: RpcTransaction[];
+    })
+  /** The namespace has no transaction at this height: the neighbouring leaves prove it (null: none on that side). */
+  | (RpcNamespaceBatchBlock & {
+      status: 'empty';
+      left: RpcNamespaceLeafProof | null;
+      right: RpcNamespaceLeafProof | null;
+    })
+  /** `height` is not finalized yet (next: no batch above the given height is final yet). */
+  | { status: 'not-final'; namespace: Hex; height: number; latestHeight: number };
+
+/** synod_getHeaderProof: a finalized header proven by a later one's historyRoot. */
+export interface RpcHeaderProof {
+  height: number;
+  header: RpcHeader;
+  anchorHeight: number;
+  anchorHeader: RpcHeader;
+  /** headerHash of anchorHeader. */
+  anchorHash: Hex;
+  /** headerHash(header) is leaf height − 1 of anchorHeader.historyRoot: sibling hashes, leaf to root. */
+  proof: Hex[];
+}
+
 /** What synod_subscribe can watch. */
 export const SUBSCRIPTION_TOPICS = ['newBlocks', 'transactionFinality', 'prices'] as const;
 export type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
@@ -299,6 +355,9 @@ export interface SynodRpcSchema {
   synod_getCommittee: { params: [epoch?: number]; result: RpcCommittee | null };
   synod_getPrice: { params: [feedId: Hex]; result: RpcPrice | null };
   synod_getL1Proof: { params: [txId: Hex]; result: RpcL1Proof };
+  synod_getNamespaceBatch: { params: [namespace: Hex, height: number]; result: RpcNamespaceBatch };
+  synod_getNextNamespaceBatch: { params: [namespace: Hex, afterHeight: number]; result: RpcNamespaceBatch };
+  synod_getHeaderProof: { params: [height: number, anchorHeight: number]; result: RpcHeaderProof | null };
   synod_status: { params: []; result: RpcStatus };
   synod_subscribe: { params: [topic: SubscriptionTopic, filter?: Hex]; result: string };
   synod_unsubscribe: { params: [subscriptionId: string]; result: boolean };

@@ -5,6 +5,10 @@ export {
   committeeRegistryAbi,
   headerArgs,
   priceFeedsAbi,
+  settleBatchArgs,
+  settleBatchFromHistoryArgs,
   settlementInboxAbi,
+  submitHeaderAndSettleBatchArgs,
+  synodBatchSettlementAbi,
   synodPriceFeedAdapterAbi,
 } from '@synod/contracts/abi';

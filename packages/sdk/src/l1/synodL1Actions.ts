@@ -6,6 +6,11 @@ import {
 } from './proveTransactionOnL1.ts';
 import { type ReadFeedParameters, type ReadFeedReturnType, readFeed } from './readFeed.ts';
 import {
+  type SettleNamespaceBatchParameters,
+  type SettleNamespaceBatchReturnType,
+  settleNamespaceBatch,
+} from './settleNamespaceBatch.ts';
+import {
   type SubmitHeaderToL1Parameters,
   type SubmitHeaderToL1ReturnType,
   submitHeaderToL1,
@@ -22,11 +27,13 @@ export interface SynodL1Actions {
   submitHeaderToL1(parameters: SubmitHeaderToL1Parameters): Promise<SubmitHeaderToL1ReturnType>;
   submitPricesToL1(parameters?: SubmitPricesToL1Parameters): Promise<SubmitPricesToL1ReturnType>;
   readFeed(parameters: ReadFeedParameters): Promise<ReadFeedReturnType>;
+  settleNamespaceBatch(parameters: SettleNamespaceBatchParameters): Promise<SettleNamespaceBatchReturnType>;
 }
 
 /**
  * L1 actions for a Synod client, attached with `extend`: prove a transaction on the settlement
- * chain, post headers and prices, read a feed through its AggregatorV3 adapter. viem's clients
+ * chain, post headers and prices, read a feed through its AggregatorV3 adapter, settle an app's
+ * namespace batches into its SynodBatchSettlement contract. viem's clients
  * do the L1 I/O.
  *
  * @example
@@ -43,5 +50,6 @@ export function synodL1Actions(config: SynodL1Config): (client: Client) => Synod
     submitHeaderToL1: (parameters) => submitHeaderToL1(client, config, parameters),
     submitPricesToL1: (parameters) => submitPricesToL1(client, config, parameters),
     readFeed: (parameters) => readFeed(config, parameters),
+    settleNamespaceBatch: (parameters) => settleNamespaceBatch(client, config, parameters),
   });
 }

@@ -2,13 +2,24 @@ import type { Address, Hex } from 'viem';
 import type {
   BlockHeader,
   FeedPrice,
+  NamespaceEntry,
+  NamespaceExclusion,
+  NamespaceInclusion,
   NetworkDomain,
   SignedTransaction,
   TransactionInclusionOf,
 } from '../internal/protocol.ts';
 import type { RpcBlockSummary, RpcCertificate, RpcStatus, RpcTransactionStatus } from './rpc.ts';
 
-export type { BlockHeader, FeedPrice, NetworkDomain, SignedTransaction };
+export type {
+  BlockHeader,
+  FeedPrice,
+  NamespaceEntry,
+  NamespaceExclusion,
+  NamespaceInclusion,
+  NetworkDomain,
+  SignedTransaction,
+};
 
 /** The committee's threshold signature over a header (96-byte compressed G2 point as hex). */
 export type Certificate = RpcCertificate;
@@ -69,3 +80,27 @@ export interface TrustedCommittee {
 
 /** synod_status: heights, peers and mempool of the node (JSON-safe as it is). */
 export type NodeStatus = RpcStatus;
+
+/** The certified block a namespace batch, or its absence, is proven against. */
+export interface NamespaceBatchBlock {
+  /** bytes32 namespace, lowercase. */
+  namespace: Hex;
+  height: number;
+  blockHash: Hex;
+  header: BlockHeader;
+  certificate: Certificate;
+}
+
+/**
+ * A namespace's batch of one height (docs/protocol.md "Namespaces"): its transactions, complete
+ * and in block order, with their leaf of header.namespaceRoot (inclusion.entry: sequenceStart,
+ * count, batchHash); or the proof that it has none there; or 'not-final'.
+ */
+export type NamespaceBatch =
+  | (NamespaceBatchBlock & {
+      status: 'batch';
+      inclusion: NamespaceInclusion;
+      transactions: FinalizedTransaction[];
+    })
+  | (NamespaceBatchBlock & { status: 'empty'; exclusion: NamespaceExclusion })
+  | { status: 'not-final'; namespace: Hex; height: number; latestHeight: number };

@@ -7,6 +7,8 @@ import type {
   RpcCommittee,
   RpcHeader,
   RpcInclusion,
+  RpcNamespaceBatch,
+  RpcNamespaceLeafProof,
   RpcPrice,
   RpcTransaction,
   RpcTransactionStatus,
@@ -18,6 +20,8 @@ import type {
   Certificate,
   Committee,
   FinalizedTransaction,
+  NamespaceBatch,
+  NamespaceInclusion,
   Price,
   TransactionInclusion,
   TransactionStatus,
@@ -186,4 +190,56 @@ export function decodeCommittee(value: unknown): Committee {
       };
     }),
   };
+}
+
+function decodeNamespaceLeafProof(value: unknown, what: string): NamespaceInclusion {
+  const proof = object(value, what) as Partial<Record<keyof RpcNamespaceLeafProof, unknown>>;
+  const leaf = object(proof.leaf, `${what}.leaf`);
+  return {
+    entry: {
+      namespace: hex(leaf.namespace, `${what}.leaf.namespace`, 32),
+      sequenceStart: uint(leaf.sequenceStart, `${what}.leaf.sequenceStart`),
+      count: uint(leaf.count, `${what}.leaf.count`),
+      batchHash: hex(leaf.batchHash, `${what}.leaf.batchHash`, 32),
+    },
+    index: uint(proof.index, `${what}.index`),
+    proof: array(proof.proof, `${what}.proof`, (sibling, at) => hex(sibling, at, 32)),
+  };
+}
+
+export function decodeNamespaceBatch(value: unknown): NamespaceBatch {
+  const batch = object(value, 'batch') as Record<string, unknown>;
+  const namespace = hex(batch.namespace, 'batch.namespace', 32);
+  const height = uint(batch.height, 'batch.height');
+  const status = batch.status as RpcNamespaceBatch['status'];
+  if (status === 'not-final') {
+    return { status, namespace, height, latestHeight: uint(batch.latestHeight, 'batch.latestHeight') };
+  }
+  const block = {
+    namespace,
+    height,
+    blockHash: hex(batch.blockHash, 'batch.blockHash', 32),
+    header: decodeHeader(batch.header),
+    certificate: decodeCertificate(batch.certificate),
+  };
+  if (status === 'empty') {
+    const side = (value: unknown, what: string) =>
+      value === null ? undefined : decodeNamespaceLeafProof(value, what);
+    const left = side(batch.left, 'batch.left');
+    const right = side(batch.right, 'batch.right');
+    return {
+      status,
+      ...block,
+      exclusion: { ...(left === undefined ? {} : { left }), ...(right === undefined ? {} : { right }) },
+    };
+  }
+  if (status === 'batch') {
+    return {
+      status,
+      ...block,
+      inclusion: decodeNamespaceLeafProof(batch.inclusion, 'batch.inclusion'),
+      transactions: array(batch.transactions, 'batch.transactions', decodeTransaction),
+    };
+  }
+  return malformed('batch.status');
 }

@@ -8,11 +8,15 @@ import {
   type Hex,
   HistoryAccumulator,
   headerHash,
+  historyProof,
   insecureTrustedDealer,
   merkleProof,
   merkleRoot,
+  type NamespaceEntry,
   type NetworkDomain,
   namespaceEntries,
+  namespaceExclusionProof,
+  namespaceInclusionProof,
   namespaceRoot,
   partialSign,
   priceLeaf,
@@ -27,6 +31,7 @@ import {
   type CommitteeInfo,
   type FinalizedBlock,
   type FinalizedPrice,
+  type NamespaceBatch,
   type NodeStatus,
   RpcBackendError,
   type SynodRpcBackend,
@@ -63,6 +68,8 @@ export interface Forgery {
    * caught only against the block's transaction bodies.
    */
   namespaceCount?: boolean;
+  /** Namespace batches served with their last transaction left out (a censoring node). */
+  namespaceBatch?: boolean;
 }
 
 export interface TestChainOptions {
@@ -98,6 +105,8 @@ export class TestChain implements SynodRpcBackend {
   readonly #history = new HistoryAccumulator();
   /** Finalized transactions per namespace: the sequenceStart of the next block's leaves. */
   readonly #namespaceSequences = new Map<Hex, number>();
+  /** Each block's namespace leaves, by height − 1. */
+  readonly #namespaceEntries: NamespaceEntry[][] = [];
   readonly #prices = new Map<Hex, bigint>();
   readonly #forger: TrustedDealing;
   readonly #blockEvents = new Emitter<[FinalizedBlock]>();
@@ -164,6 +173,7 @@ export class TestChain implements SynodRpcBackend {
     const block: Block = { header, transactions, prices };
     const finalized: FinalizedBlock = { hash, block, certificate, transactionIds };
     this.#blocks.push(finalized);
+    this.#namespaceEntries.push(namespaces);
     this.#byHash.set(hash, finalized);
     this.#history.append(hash);
     for (const [index, entry] of included.entries()) {
@@ -223,6 +233,62 @@ export class TestChain implements SynodRpcBackend {
   }
 
   // SynodRpcBackend ----------------------------------------------------------------------------
+
+  getNamespaceBatch: SynodRpcBackend['getNamespaceBatch'] = async (namespaceHex, height) => {
+    this.calls.push('getNamespaceBatch');
+    return this.#namespaceBatch(namespaceHex.toLowerCase() as Hex, height);
+  };
+
+  getNextNamespaceBatch: SynodRpcBackend['getNextNamespaceBatch'] = async (namespaceHex, afterHeight) => {
+    this.calls.push('getNextNamespaceBatch');
+    const namespace = namespaceHex.toLowerCase() as Hex;
+    for (let height = afterHeight + 1; height <= this.#blocks.length; height++) {
+      if (this.#namespaceEntries[height - 1]!.some((entry) => entry.namespace === namespace)) {
+        return this.#namespaceBatch(namespace, height);
+      }
+    }
+    return { status: 'not-final', namespace, height: afterHeight + 1, latestHeight: this.#blocks.length };
+  };
+
+  getHeaderProof: SynodRpcBackend['getHeaderProof'] = async (height, anchorHeight) => {
+    this.calls.push('getHeaderProof');
+    const anchor = this.#blocks[anchorHeight - 1];
+    const proven = this.#blocks[height - 1];
+    if (anchor === undefined || proven === undefined) return undefined;
+    const hashes = this.#blocks.slice(0, anchorHeight - 1).map((block) => block.hash);
+    return {
+      height,
+      header: proven.block.header,
+      anchorHeight,
+      anchorHeader: anchor.block.header,
+      anchorHash: anchor.hash,
+      proof: historyProof(hashes, height - 1),
+    };
+  };
+
+  #namespaceBatch(namespace: Hex, height: number): NamespaceBatch {
+    const finalized = this.#blocks[height - 1];
+    if (finalized === undefined) {
+      return { status: 'not-final', namespace, height, latestHeight: this.#blocks.length };
+    }
+    const entries = this.#namespaceEntries[height - 1]!;
+    const block = {
+      namespace,
+      height,
+      blockHash: finalized.hash,
+      header: finalized.block.header,
+      certificate: finalized.certificate,
+    };
+    const inclusion = namespaceInclusionProof(entries, namespace);
+    if (inclusion === undefined) {
+      return { ...block, status: 'empty', exclusion: namespaceExclusionProof(entries, namespace) };
+    }
+    const transactions = finalized.block.transactions
+      .map((tx, i) => ({ tx, txId: finalized.transactionIds[i]! }))
+      .filter(({ tx }) => tx.namespace.toLowerCase() === namespace);
+    if (this.forge.namespaceBatch === true) transactions.pop();
+    return { ...block, status: 'batch', inclusion, transactions };
+  }
 
   sendTransaction: SynodRpcBackend['sendTransaction'] = async (transaction) => {
     this.calls.push('sendTransaction');

@@ -8,6 +8,7 @@ export type {
   CommitteeInfo,
   FinalizedBlock,
   FinalizedPrice,
+  NamespaceBatch,
   NodeStatus,
   SynodRpcBackend,
   TransactionInclusion,

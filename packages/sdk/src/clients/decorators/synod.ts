@@ -5,6 +5,11 @@ import {
   getCommittee,
 } from '../../actions/getCommittee.ts';
 import {
+  type GetNamespaceBatchParameters,
+  type GetNamespaceBatchReturnType,
+  getNamespaceBatch,
+} from '../../actions/getNamespaceBatch.ts';
+import {
   type GetNextNonceParameters,
   type GetNextNonceReturnType,
   getNextNonce,
@@ -54,6 +59,7 @@ export interface SynodActions {
   waitForFinality(parameters: WaitForFinalityParameters): Promise<WaitForFinalityReturnType>;
   getTransactionStatus(parameters: GetTransactionStatusParameters): Promise<GetTransactionStatusReturnType>;
   getBlock(parameters?: GetBlockParameters): Promise<GetBlockReturnType>;
+  getNamespaceBatch(parameters: GetNamespaceBatchParameters): Promise<GetNamespaceBatchReturnType>;
   watchBlocks(parameters: WatchBlocksParameters): WatchBlocksReturnType;
   getPrice(parameters: GetPriceParameters): Promise<GetPriceReturnType>;
   watchPrices(parameters: WatchPricesParameters): WatchPricesReturnType;
@@ -83,6 +89,7 @@ export function synodActions(client: Client): SynodActions {
     waitForFinality: (parameters) => waitForFinality(client, parameters),
     getTransactionStatus: (parameters) => getTransactionStatus(client, parameters),
     getBlock: (parameters) => getBlock(client, parameters),
+    getNamespaceBatch: (parameters) => getNamespaceBatch(client, parameters),
     watchBlocks: (parameters) => watchBlocks(client, parameters),
     getPrice: (parameters) => getPrice(client, parameters),
     watchPrices: (parameters) => watchPrices(client, parameters),
