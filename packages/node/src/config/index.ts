@@ -45,5 +45,7 @@ export {
   envNameOf,
   type FeedEntry,
   type FeedSourceEntry,
+  type SettlementEntry,
   type SynodConfig,
 } from './schema.ts';
+export { checkSettlement } from './settlement.ts';

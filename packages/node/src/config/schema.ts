@@ -47,8 +47,10 @@ import {
   string,
   stringList,
 } from './fields.ts';
+import { checkSettlement, type SettlementEntry } from './settlement.ts';
 
 export type { FeedEntry, FeedSourceEntry } from './feeds.ts';
+export type { SettlementEntry } from './settlement.ts';
 
 /**
  * The node's configuration schema: every key with its type, default and meaning. This object is
@@ -277,6 +279,13 @@ export const CONFIG_SCHEMA = {
       integer({ min: 1, max: MAX_SAFE, default: 1, description: '' }),
       'Ceiling on maxFeePerGas (wei), estimates and bumps included; null: none. At the ceiling a stuck transaction waits.',
     ),
+    settlement: json<readonly SettlementEntry[]>({
+      type: 'settlement[]',
+      default: [],
+      description:
+        'Namespaces whose batches this validator settles on L1, in order, from its account: [{ "namespace": "0x…32 bytes", "contract": "0x… SynodBatchSettlement app bound to it" }]. Each namespace once, at most 64. Empty: no batch settlement. List the same on every validator: the rotation runs over the whole committee, and the turns of a validator without the namespace wait one takeover timeout. See docs/operations.md "Batch settlement".',
+      check: checkSettlement,
+    }),
   },
   log: {
     level: oneOf({
@@ -357,7 +366,7 @@ export const CONFIG_SECTIONS: Readonly<Record<ConfigSectionName, string>> = {
   consensus: 'Tendermint timeouts.',
   mempool: 'Bounds of the transaction pool.',
   oracle: "Price feeds: consensus settings and this validator's price sources.",
-  l1: 'Posting certified headers and prices to the settlement chain.',
+  l1: 'Posting certified headers and prices, and settling namespace batches, on the settlement chain.',
   log: 'JSON logs.',
   dkg: 'The distributed key generation run by `synod dkg`.',
 };

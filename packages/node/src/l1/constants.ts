@@ -76,3 +76,23 @@ export const L1_DEFAULT_RETRY_MAX_DELAY_MS = 60_000;
 
 /** Transaction hashes remembered per nonce (original + replacements), checked for a receipt. */
 export const L1_MAX_HASHES_PER_NONCE = 32;
+
+/**
+ * Batches of one settled namespace held in memory, at most. Unlike header heights no batch can
+ * be dropped (each must be settled, in order), so at the cap the relayer stops reading further
+ * heights from the store and resumes where it stopped once batches are settled: the bound is on
+ * memory, the store keeps the rest. 1,024 batches is hours of a busy namespace.
+ */
+export const L1_MAX_BACKLOG_BATCHES = 1024;
+
+/**
+ * Gas limit of a batch settlement when the node cannot estimate (a competing settlement of the
+ * same batch is pending): submitHeader (≈ 236,000) + the settlement's fixed part and a history
+ * proof, then per transaction ecrecover, calldata and a modest app hook. Targets of issue #13:
+ * fixed ≤ 60,000, marginal ≤ 16,000 per transaction with a no-op hook.
+ */
+export const L1_FALLBACK_BATCH_GAS_BASE = 500_000n;
+export const L1_FALLBACK_BATCH_GAS_PER_TRANSACTION = 60_000n;
+
+/** Most namespaces one node settles (`l1.settlement`): each is a job sharing the account's one transaction in flight. */
+export const L1_MAX_SETTLEMENT_NAMESPACES = 64;

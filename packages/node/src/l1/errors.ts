@@ -32,7 +32,14 @@ export type L1ErrorCode =
   /** The fee is below the base fee, or a replacement's bump is too small for the pool. */
   | 'UNDERPRICED'
   /** The store has no block for a height the submitter needs (pruned or damaged). */
-  | 'BLOCK_MISSING';
+  | 'BLOCK_MISSING'
+  /** A configured settlement contract is not bound to its namespace or to this network's inbox (l1.settlement). */
+  | 'CONTRACT_MISMATCH'
+  /**
+   * The settlement contract's counter and the store disagree: the next finalized batch of the
+   * namespace does not start at the contract's appliedCount.
+   */
+  | 'BATCH_GAP';
 
 export const L1_ERROR_CODES: readonly L1ErrorCode[] = [
   'RPC_UNAVAILABLE',
@@ -43,6 +50,8 @@ export const L1_ERROR_CODES: readonly L1ErrorCode[] = [
   'INSUFFICIENT_FUNDS',
   'UNDERPRICED',
   'BLOCK_MISSING',
+  'CONTRACT_MISMATCH',
+  'BATCH_GAP',
 ];
 
 /** A failed interaction with L1, with its bounded code. */
@@ -89,6 +98,14 @@ export function revertErrorName(error: unknown): string | undefined {
  */
 export function isStaleHeightRevert(error: unknown): boolean {
   return revertErrorName(error) === 'HeightNotIncreasing';
+}
+
+/**
+ * True when a batch settlement is refused because the contract already applied that batch
+ * (someone else settled it first): a duplicate, never retried.
+ */
+export function isBatchAlreadySettledRevert(error: unknown): boolean {
+  return revertErrorName(error) === 'BatchAlreadySettled';
 }
 
 /** Maps a viem error from an L1 call to its bounded code. */

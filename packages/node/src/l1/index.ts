@@ -1,11 +1,13 @@
 // L1 settlement: posts certified headers and prices to the settlement contracts, with rotation,
 // takeover, fee bumps and a bounded backlog, through one account's transaction pipeline shared
 // by jobs (sender.ts, scheduler.ts); proves finalized transactions on L1.
-export { inboxCallAbi, priceFeedsCallAbi } from './abis.ts';
+export { batchSettlementCallAbi, inboxCallAbi, priceFeedsCallAbi } from './abis.ts';
 export { Backlog, type BacklogEntry } from './backlog.ts';
+export { type BatchCall, BatchJob } from './batches.ts';
 export { certificateArgs, type HeaderArgs, headerArgs, priceUpdateArgs } from './calls.ts';
 export * from './constants.ts';
 export {
+  isBatchAlreadySettledRevert,
   isStaleHeightRevert,
   L1_ERROR_CODES,
   type L1ErrorCode,
@@ -18,6 +20,7 @@ export {
 export { HeaderJob } from './headers.ts';
 export { createL1Metrics, type L1Metrics } from './metrics.ts';
 export {
+  headerHashesBelow,
   type L1ProofSource,
   type L1TransactionProof,
   type ProveOnL1Parameters,
@@ -37,10 +40,14 @@ export { type L1Call, type L1CallOwner, type L1DuplicateAt, L1Sender } from './s
 export {
   type CreateL1SubmitterParameters,
   createL1Submitter,
+  type L1BatchSource,
+  type L1BatchStatus,
   type L1BlockSource,
   type L1CallKind,
   type L1FeePolicy,
+  type L1NamespaceSettlementStatus,
   type L1PendingTransactionStatus,
+  type L1SettlementTarget,
   type L1Submitter,
   type L1SubmitterStatus,
   type L1SubmitterTimers,

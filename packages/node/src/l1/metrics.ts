@@ -1,12 +1,13 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /**
- * Prometheus metrics of the L1 submitter. Optional at every call site (`metrics?.x.inc()`).
- * `code` is an L1ErrorCode (bounded).
+ * Prometheus metrics of the L1 submitter and batch relayer. Optional at every call site (`metrics?.x.inc()`).
+ * `code` is an L1ErrorCode (bounded); `namespace` is one of l1.settlement's (bounded by the config).
  *
  * Alert suggestions (docs/operations.md "L1 settlement"): `synod_l1_backlog > 0` for several
  * posting intervals (L1 unreachable or the account unfunded), `increase(synod_l1_submit_errors_total{code="INSUFFICIENT_FUNDS"}[5m]) > 0`,
- * `synod_storage_latest_height - synod_l1_last_posted_height` growing.
+ * `synod_storage_latest_height - synod_l1_last_posted_height` growing,
+ * `synod_l1_batch_unsettled_transactions > 0` for several posting intervals.
  *
  * @example
  * ```ts
@@ -62,6 +63,55 @@ export function createL1Metrics(register: Registry) {
     lastPostedHeight: new Gauge({
       name: 'synod_l1_last_posted_height',
       help: 'Latest height held by the SettlementInbox (as last read by this node)',
+      registers: [register],
+    }),
+    /** Batches this node settled, per namespace (l1.settlement). */
+    batchesSettledTotal: new Counter<'namespace'>({
+      name: 'synod_l1_batches_settled_total',
+      help: 'Namespace batches this node settled on L1 (mined, successful), per namespace',
+      labelNames: ['namespace'],
+      registers: [register],
+    }),
+    /** Transactions in the batches this node settled, per namespace. */
+    batchTransactionsSettledTotal: new Counter<'namespace'>({
+      name: 'synod_l1_batch_transactions_settled_total',
+      help: 'Transactions in the namespace batches this node settled on L1, per namespace',
+      labelNames: ['namespace'],
+      registers: [register],
+    }),
+    /** Batches read from the store and waiting to be settled, per namespace. */
+    batchBacklog: new Gauge<'namespace'>({
+      name: 'synod_l1_batch_backlog',
+      help: 'Finalized batches of a settled namespace waiting to be settled on L1 (in memory, capped)',
+      labelNames: ['namespace'],
+      registers: [register],
+    }),
+    /** Finalized transactions of the namespace the settlement contract has not applied yet. */
+    batchUnsettledTransactions: new Gauge<'namespace'>({
+      name: 'synod_l1_batch_unsettled_transactions',
+      help: "Finalized transactions of a settled namespace above the contract's appliedCount",
+      labelNames: ['namespace'],
+      registers: [register],
+    }),
+    /** The settlement contract's appliedCount as last read. */
+    batchAppliedCount: new Gauge<'namespace'>({
+      name: 'synod_l1_batch_applied_count',
+      help: "The settlement contract's appliedCount (next expected sequence) as last read, per namespace",
+      labelNames: ['namespace'],
+      registers: [register],
+    }),
+    /** Settlements refused because the batch was already settled (another validator won). */
+    batchDuplicatesTotal: new Counter<'namespace'>({
+      name: 'synod_l1_batch_duplicates_total',
+      help: 'Batch settlements found already settled (BatchAlreadySettled) at estimate, after mining or cancelled; harmless',
+      labelNames: ['namespace'],
+      registers: [register],
+    }),
+    /** Failed batch-relayer steps, by namespace and L1ErrorCode (also in synod_l1_submit_errors_total). */
+    batchErrorsTotal: new Counter<'namespace' | 'code'>({
+      name: 'synod_l1_batch_errors_total',
+      help: 'Failed L1 reads and settlements of the batch relayer, by namespace and code',
+      labelNames: ['namespace', 'code'],
       registers: [register],
     }),
     /** 1 while the last L1 read succeeded. */

@@ -159,8 +159,14 @@ export async function proveOnL1(parameters: ProveOnL1Parameters): Promise<L1Tran
   };
 }
 
-/** headerHash of heights 1 .. anchorHeight − 1: the leaves of anchorHeader.historyRoot. */
-async function headerHashesBelow(store: L1ProofSource, anchorHeight: number): Promise<Hex[]> {
+/**
+ * headerHash of heights 1 .. anchorHeight − 1: the leaves of anchorHeader.historyRoot (what
+ * historyProof takes). Throws L1ProofError HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS.
+ */
+export async function headerHashesBelow(
+  store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
+  anchorHeight: number,
+): Promise<Hex[]> {
   const count = anchorHeight - 1;
   if (count > L1_PROOF_MAX_HISTORY_HEADERS) {
     throw new L1ProofError('HISTORY_TOO_LONG', `anchor ${anchorHeight} has ${count} headers of history`);

@@ -75,6 +75,14 @@ export interface L1CallOwner<C extends L1Call = L1Call> {
   /** True when the revert means the call's work is already on L1 (another sender was first). */
   isDuplicateRevert(error: unknown): boolean;
   /**
+   * True when the revert means the call, as built, no longer fits L1 although its work is still
+   * to do (a batch whose header a higher one overtook): nothing is retried, the owner builds
+   * another call next round, without backoff.
+   */
+  isOutdatedRevert?(error: unknown): boolean;
+  /** The call was outdated: refused at simulation or estimate (nothing sent), or reverted as such once mined. */
+  outdated?(call: C, at: 'estimate' | 'mined'): void;
+  /**
    * Asked before spending on a waiting call again (fee bump, rebroadcast): false when it can no
    * longer succeed, and it is replaced by a cancellation.
    */
@@ -238,6 +246,10 @@ export class L1Sender {
         owner.duplicate(call, 'estimate');
         return false;
       }
+      if (owner.isOutdatedRevert?.(error) === true) {
+        owner.outdated?.(call, 'estimate');
+        return false;
+      }
       if (revertErrorName(error) !== undefined) {
         throw new L1SubmitError(
           'REVERTED',
@@ -254,6 +266,11 @@ export class L1Sender {
       const estimate = await this.#p.publicClient.estimateContractGas(request as never);
       gas = (estimate * L1_GAS_LIMIT_NUMERATOR) / L1_GAS_LIMIT_DENOMINATOR;
     } catch (error) {
+      // A competitor's pending submission would overtake this call: build another next round.
+      if (owner.isOutdatedRevert?.(error) === true) {
+        owner.outdated?.(call, 'estimate');
+        return false;
+      }
       if (!owner.isDuplicateRevert(error)) throw error;
       // Some nodes (anvil) estimate against the pending block whatever the block tag, where a
       // competitor's unmined submission of the same work makes ours revert. We are taking over
@@ -447,6 +464,10 @@ export class L1Sender {
       } catch (error) {
         if (owner.isDuplicateRevert(error)) {
           owner.duplicate(call, 'mined');
+          return true;
+        }
+        if (owner.isOutdatedRevert?.(error) === true) {
+          owner.outdated?.(call, 'mined');
           return true;
         }
       }

@@ -1,10 +1,12 @@
 import type { FeedConfig } from '@synod/oracle';
+import type { Hex } from '@synod/protocol';
 import type { Logger } from 'pino';
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
+import { BatchJob, type L1BatchSource, type L1BatchStatus, type L1SettlementTarget } from './batches.ts';
 import { HeaderJob, type L1BlockSource } from './headers.ts';
 import type { L1Metrics } from './metrics.ts';
 import { type L1Failure, L1Scheduler, type L1SubmitterTimers } from './scheduler.ts';
-import { type L1FeePolicy, type L1PendingTransactionStatus, L1Sender } from './sender.ts';
+import { type L1CallKind, type L1FeePolicy, type L1PendingTransactionStatus, L1Sender } from './sender.ts';
 
 /**
  * The L1 submitter: posts this network's certified headers to the SettlementInbox and its
@@ -12,7 +14,9 @@ import { type L1FeePolicy, type L1PendingTransactionStatus, L1Sender } from './s
  *
  * It is a scheduler (scheduler.ts) running jobs over one account's transaction pipeline
  * (sender.ts): the header job (headers.ts: which heights are needed, rotation and takeover,
- * the bounded backlog). One transaction is in flight at a time; a new one gets the next nonce,
+ * the bounded backlog) and one batch relayer per settled namespace (batches.ts: every batch of
+ * the namespace into its SynodBatchSettlement contract, in order, resumed from its counters).
+ * The jobs take turns: one transaction is in flight for the whole account. One transaction is in flight at a time; a new one gets the next nonce,
  * tracked by the sender and resynced from the chain after any nonce error. A transaction
  * unmined after feeBumpAfterMs is replaced at the same nonce with +12.5 % fees; one whose work
  * landed from elsewhere while it waited is replaced by a 0-value transfer to ourselves instead.
@@ -23,6 +27,7 @@ import { type L1FeePolicy, type L1PendingTransactionStatus, L1Sender } from './s
  * prices PriceFeeds holds), which is all it needs.
  */
 
+export type { L1BatchSource, L1BatchStatus, L1SettlementTarget } from './batches.ts';
 export type { L1BlockSource } from './headers.ts';
 export type { L1SubmitterTimers } from './scheduler.ts';
 export type { L1CallKind, L1FeePolicy, L1PendingTransactionStatus } from './sender.ts';
@@ -51,6 +56,14 @@ export interface CreateL1SubmitterParameters {
   retryMaxDelayMs?: number;
   /** Override of L1_MAX_BACKLOG_HEIGHTS (tests). */
   maxBacklogHeights?: number;
+  /**
+   * Namespaces whose batches this node settles (l1.settlement), each into its
+   * SynodBatchSettlement contract, from the same account; and the store they are read from
+   * (the node's Store; it must also be `store`'s source of blocks).
+   */
+  settlement?: { targets: readonly L1SettlementTarget[]; store: L1BatchSource };
+  /** Override of L1_MAX_BACKLOG_BATCHES (tests). */
+  maxBacklogBatches?: number;
   timers?: L1SubmitterTimers;
   nowMs?: () => number;
   metrics?: L1Metrics;
@@ -81,6 +94,13 @@ export interface L1SubmitterStatus {
   pricesPosted: number;
   duplicateSubmissions: number;
   feeBumps: number;
+  /** One entry per settled namespace (l1.settlement), in config order; absent when none. */
+  batches?: L1NamespaceSettlementStatus[];
+}
+
+/** A settled namespace in status, with its settlement in flight if the account's pending transaction is one. */
+export interface L1NamespaceSettlementStatus extends L1BatchStatus {
+  pending: { height: number; kind: L1CallKind; hash: Hex; nonce: number } | undefined;
 }
 
 export interface L1Submitter {
@@ -143,6 +163,40 @@ export function createL1Submitter(parameters: CreateL1SubmitterParameters): L1Su
     logger,
   });
   scheduler.add(headers);
+  const batchJobs = (parameters.settlement?.targets ?? []).map(
+    (target) =>
+      new BatchJob({
+        publicClient: parameters.publicClient,
+        inbox: parameters.addresses.inbox,
+        target,
+        validatorIndex: parameters.validatorIndex,
+        committeeSize: parameters.committeeSize,
+        store: parameters.settlement!.store,
+        postEveryHeaders: parameters.postEveryHeaders,
+        takeoverTimeoutMs: parameters.takeoverTimeoutMs,
+        maxBacklogBatches: parameters.maxBacklogBatches,
+        context: scheduler.context,
+        metrics,
+        logger,
+      }),
+  );
+  const namespaces = new Set<Hex>();
+  for (const job of batchJobs) {
+    if (namespaces.has(job.namespace)) throw new RangeError(`namespace ${job.namespace} is settled twice`);
+    namespaces.add(job.namespace);
+    scheduler.add(job);
+  }
+
+  const batchStatus = (job: BatchJob): L1NamespaceSettlementStatus => {
+    const pending = sender.pendingStatus();
+    return {
+      ...job.status(),
+      pending:
+        pending?.namespace === job.namespace
+          ? { height: pending.height, kind: pending.kind, hash: pending.hash, nonce: pending.nonce }
+          : undefined,
+    };
+  };
 
   return {
     async start() {
@@ -169,6 +223,7 @@ export function createL1Submitter(parameters: CreateL1SubmitterParameters): L1Su
         pricesPosted: headers.pricesPosted,
         duplicateSubmissions: headers.duplicates,
         feeBumps: sender.feeBumps,
+        ...(batchJobs.length === 0 ? {} : { batches: batchJobs.map(batchStatus) }),
       };
     },
   };

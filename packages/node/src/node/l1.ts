@@ -15,7 +15,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { L1ProofError } from '../l1/errors.ts';
 import type { L1Metrics } from '../l1/metrics.ts';
 import { proveOnL1 } from '../l1/prove.ts';
-import { createL1Submitter, type L1Submitter } from '../l1/submitter.ts';
+import { createL1Submitter, type L1SettlementTarget, type L1Submitter } from '../l1/submitter.ts';
 import type { L1ProofResult, NodeL1Status } from '../rpc/backend.ts';
 import { RpcBackendError } from '../rpc/errors.ts';
 import type { Store } from '../storage/store.ts';
@@ -24,8 +24,9 @@ import { L1_CHAIN_CHECK_MAX_DELAY_MS, L1_CHAIN_CHECK_MIN_DELAY_MS, L1_RPC_TIMEOU
 
 /**
  * The L1 side of a running node (docs/operations.md "L1 settlement"): the submitter posting
- * certified headers and prices from the node's Ethereum account, and the prover behind
- * synod_getL1Proof. The submitter starts once L1 has answered with the expected chain id, so a
+ * certified headers and prices, and settling the batches of the namespaces in l1.settlement,
+ * from the node's Ethereum account (one transaction in flight, shared by those jobs), and the
+ * prover behind synod_getL1Proof. The submitter starts once L1 has answered with the expected chain id, so a
  * node pointed at the wrong chain never sends anything there; L1 being down at start only
  * delays that check (retried with backoff).
  */
@@ -44,6 +45,8 @@ export interface NodeL1Init {
   postingIntervalMs: number;
   feeBumpAfterMs: number;
   maxFeePerGasWei: bigint | undefined;
+  /** Namespaces whose batches this node settles (l1.settlement); empty: none. */
+  settlement?: readonly L1SettlementTarget[];
   metrics: L1Metrics;
   logger: Logger;
   /** Wall clock, unix ms (default Date.now). */
@@ -92,6 +95,9 @@ export function createNodeL1(init: NodeL1Init): NodeL1 {
       feeBumpAfterMs: init.feeBumpAfterMs,
       ...(init.maxFeePerGasWei === undefined ? {} : { maxFeePerGasWei: init.maxFeePerGasWei }),
     },
+    ...(init.settlement === undefined || init.settlement.length === 0
+      ? {}
+      : { settlement: { targets: init.settlement, store: init.store } }),
     metrics: init.metrics,
     logger,
     nowMs,
@@ -120,7 +126,10 @@ export function createNodeL1(init: NodeL1Init): NodeL1 {
         chainChecked = true;
         checkError = undefined;
         await submitter.start();
-        logger.info({ account: account.address, chainId }, 'L1 submitter started');
+        logger.info(
+          { account: account.address, chainId, settledNamespaces: init.settlement?.length ?? 0 },
+          'L1 submitter started',
+        );
         return;
       } catch (error) {
         checkError = { code: 'RPC_UNAVAILABLE', message: (error as Error).message, atMs: nowMs() };

@@ -372,6 +372,10 @@ export async function startNode(
         postingIntervalMs: config.l1.postingIntervalMs,
         feeBumpAfterMs: config.l1.feeBumpAfterMs,
         maxFeePerGasWei: config.l1.maxFeePerGasWei === null ? undefined : BigInt(config.l1.maxFeePerGasWei),
+        settlement: config.l1.settlement.map((entry) => ({
+          namespace: entry.namespace as Hex,
+          contract: entry.contract as Address,
+        })),
         metrics: metrics.l1,
         logger: subsystemLogger(logger, 'l1'),
         nowMs,
@@ -382,6 +386,12 @@ export async function startNode(
       cleanups.unshift(() => started.stop());
     } else {
       logger.warn('l1.rpcUrl is not set: this node posts nothing to L1');
+      if (config.l1.settlement.length > 0) {
+        logger.warn(
+          { namespaces: config.l1.settlement.length },
+          'l1.settlement is ignored without l1.rpcUrl',
+        );
+      }
     }
 
     const backend = createNodeBackend({

@@ -16,6 +16,7 @@ import type {
   RpcHeader,
   RpcHeaderProof,
   RpcInclusion,
+  RpcL1BatchStatus,
   RpcL1Proof,
   RpcL1Status,
   RpcNamespaceBatch,
@@ -293,6 +294,7 @@ export function encodeL1Status(l1: NodeL1Status): RpcL1Status {
             nonce: pending.nonce,
             height: pending.height,
             kind: pending.kind,
+            namespace: pending.namespace ?? null,
             maxFeePerGas: pending.maxFeePerGas.toString(10),
             maxPriorityFeePerGas: pending.maxPriorityFeePerGas.toString(10),
             firstSentAtMs: pending.firstSentAtMs,
@@ -302,6 +304,29 @@ export function encodeL1Status(l1: NodeL1Status): RpcL1Status {
     pricesPosted: l1.pricesPosted,
     duplicateSubmissions: l1.duplicateSubmissions,
     feeBumps: l1.feeBumps,
+    batches: (l1.batches ?? []).map(
+      (batch): RpcL1BatchStatus => ({
+        namespace: batch.namespace,
+        contract: batch.contract,
+        resumed: batch.resumed,
+        appliedCount: batch.appliedCount,
+        lastSettledHeight: batch.lastSettledHeight,
+        finalizedCount: batch.finalizedCount,
+        scannedHeight: batch.scannedHeight,
+        backlog: batch.backlog,
+        backlogHeights: [...batch.backlogHeights],
+        pending: batch.pending === undefined ? null : { ...batch.pending },
+        batchesSettled: batch.batchesSettled,
+        transactionsSettled: batch.transactionsSettled,
+        lastSettledByThisNodeHeight: batch.lastSettledByThisNodeHeight,
+        duplicates: batch.duplicates,
+        overtaken: batch.overtaken,
+        lastError:
+          batch.lastError === undefined
+            ? null
+            : { code: batch.lastError.code, message: batch.lastError.message, atMs: batch.lastError.atMs },
+      }),
+    ),
   };
 }
 
@@ -715,6 +740,9 @@ export const RESULT_SCHEMAS = {
                 nonce: uint('nonce'),
                 height: uint('height posted'),
                 kind: { type: 'string' },
+                namespace: {
+                  oneOf: [hex('namespace of a batch settlement', 32), { type: 'null' }],
+                },
                 maxFeePerGas: decimal('wei'),
                 maxPriorityFeePerGas: decimal('wei'),
                 firstSentAtMs: uint('unix ms'),
@@ -727,6 +755,45 @@ export const RESULT_SCHEMAS = {
           pricesPosted: uint('feed prices this node landed'),
           duplicateSubmissions: uint('stale submissions (another validator was first)'),
           feeBumps: uint('replacements with higher fees'),
+          batches: {
+            type: 'array',
+            description: 'one entry per namespace this node settles (l1.settlement)',
+            items: object({
+              namespace: hex('settled namespace', 32),
+              contract: hex('its SynodBatchSettlement contract', 20),
+              resumed: { type: 'boolean', description: "the contract's counters were read since start" },
+              appliedCount: uint("the contract's appliedCount (next expected sequence) as last read"),
+              lastSettledHeight: uint("the contract's lastSettledHeight as last read"),
+              finalizedCount: uint('transactions of the namespace this node finalized'),
+              scannedHeight: uint('highest finalized height read for the namespace'),
+              backlog: uint('batches waiting to be settled (capped)'),
+              backlogHeights: { type: 'array', items: { type: 'integer' } },
+              pending: {
+                oneOf: [
+                  object({
+                    height: uint('height of the batch'),
+                    kind: { type: 'string' },
+                    hash: hex('newest hash at this nonce', 32),
+                    nonce: uint('nonce'),
+                  }),
+                  { type: 'null' },
+                ],
+              },
+              batchesSettled: uint('batches this node settled'),
+              transactionsSettled: uint('transactions in them'),
+              lastSettledByThisNodeHeight: uint('highest batch height this node settled (since start)'),
+              duplicates: uint('settlements found already settled (another validator was first)'),
+              overtaken: uint(
+                'combined header submissions a higher header overtook (then settled from history)',
+              ),
+              lastError: {
+                oneOf: [
+                  object({ code: { type: 'string' }, message: { type: 'string' }, atMs: uint('unix ms') }),
+                  { type: 'null' },
+                ],
+              },
+            }),
+          },
         }),
         { type: 'null' },
       ],

@@ -107,6 +107,7 @@ describe('l1 keys', () => {
       takeoverTimeoutMs: 36_000,
       feeBumpAfterMs: 36_000,
       maxFeePerGasWei: null,
+      settlement: [],
     });
   });
 

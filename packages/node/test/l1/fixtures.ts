@@ -208,6 +208,8 @@ export async function startL1Fixture(n: number): Promise<L1Fixture> {
 
 const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`;
 const USER = privateKeyToAccount(`0x${'5a'.repeat(32)}`);
+/** The namespace of the default transactions. */
+export const DEX: Hex = keccak256(toHex('dex'));
 
 /**
  * Finalizes real certified blocks into the store: signed transactions, tx/price Merkle roots,
@@ -221,8 +223,12 @@ export class CertifiedChainBuilder {
   readonly #history = new HistoryAccumulator();
   #parentHash: Hex = ZERO_HASH;
   #nonce = 0n;
+  /** namespace (lowercase) → transactions finalized so far. */
+  readonly #sequences = new Map<Hex, number>();
   /** txIds by height. */
   readonly txIds = new Map<number, Hex[]>();
+  /** Signed transactions by height, in block order. */
+  readonly transactions = new Map<number, SignedTransaction[]>();
 
   constructor(domain: NetworkDomain, committee: L1Fixture['committee'], store: Store) {
     this.#domain = domain;
@@ -234,17 +240,21 @@ export class CertifiedChainBuilder {
     return this.#history.count;
   }
 
-  /** Finalizes the next block carrying `prices` (ETH, BTC answers) and two transactions. */
-  async next(prices: { eth: bigint; btc: bigint }): Promise<CertifiedBlock> {
+  /**
+   * Finalizes the next block carrying `prices` (ETH, BTC answers) and, by default, two
+   * transactions of the `dex` namespace; `namespaces` lists one namespace per transaction
+   * instead (block order).
+   */
+  async next(prices: { eth: bigint; btc: bigint }, namespaces?: readonly Hex[]): Promise<CertifiedBlock> {
     const height = this.height + 1;
     const transactions: SignedTransaction[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (const [i, namespace] of (namespaces ?? [DEX, DEX]).entries()) {
       transactions.push(
         await signTransaction(
           USER,
           {
             networkId: this.#domain.networkId,
-            namespace: keccak256(toHex('dex')),
+            namespace,
             sender: USER.address,
             nonce: this.#nonce++,
             payload: toHex(`order ${height}/${i}`),
@@ -255,16 +265,14 @@ export class CertifiedChainBuilder {
       );
     }
     const txIds = transactions.map((tx) => transactionId(tx, this.#domain));
+    const entries = namespaceEntries(
+      transactions.map((tx, i) => ({ tx, txId: txIds[i]! })),
+      (namespace) => this.#sequences.get(namespace) ?? 0,
+    );
     const feedPrices: FeedPrice[] = [
       { feedId: ETH_USD, answer: prices.eth },
       { feedId: BTC_USD, answer: prices.btc },
     ].sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
-    // One namespace ('dex') whose k-th transaction has nonce k: its sequence before the block is
-    // the first transaction's nonce.
-    const namespaces = namespaceEntries(
-      transactions.map((tx, i) => ({ tx, txId: txIds[i]! })),
-      () => Number(transactions[0]!.nonce),
-    );
     const header: BlockHeader = {
       version: HEADER_VERSION,
       networkId: this.#domain.networkId,
@@ -274,8 +282,8 @@ export class CertifiedChainBuilder {
       timestampMs: Date.now(),
       txRoot: merkleRoot(transactions.map((tx, i) => transactionLeaf(tx, txIds[i]!))),
       txCount: transactions.length,
-      namespaceRoot: namespaceRoot(namespaces),
-      namespaceCount: namespaces.length,
+      namespaceRoot: namespaceRoot(entries),
+      namespaceCount: entries.length,
       priceRoot: merkleRoot(feedPrices.map(priceLeaf)),
       priceCount: feedPrices.length,
       historyRoot: this.#history.root(),
@@ -294,6 +302,10 @@ export class CertifiedChainBuilder {
     this.#history.append(hash);
     this.#parentHash = hash;
     this.txIds.set(height, txIds);
+    for (const entry of entries) {
+      this.#sequences.set(entry.namespace, entry.sequenceStart + entry.count);
+    }
+    this.transactions.set(height, transactions);
     return certified;
   }
 }

@@ -171,11 +171,14 @@ export interface RpcL1Status {
   backlogHeights: number[];
   lastPostedHeight: number;
   lastError: { code: string; message: string; atMs: number } | null;
+  /** The account's transaction in flight, whichever job sent it. */
   pendingTransaction: {
     hash: Hex;
     nonce: number;
     height: number;
     kind: string;
+    /** The namespace of a batch settlement; null for a header or price posting. */
+    namespace: Hex | null;
     maxFeePerGas: string;
     maxPriorityFeePerGas: string;
     firstSentAtMs: number;
@@ -185,6 +188,36 @@ export interface RpcL1Status {
   pricesPosted: number;
   duplicateSubmissions: number;
   feeBumps: number;
+  /** One entry per namespace this node settles (l1.settlement), in config order. */
+  batches: RpcL1BatchStatus[];
+}
+
+/** A namespace whose batches the node settles into its SynodBatchSettlement contract (synod_status l1.batches). */
+export interface RpcL1BatchStatus {
+  namespace: Hex;
+  contract: Address;
+  /** The contract's counters were read since start. */
+  resumed: boolean;
+  /** The contract's appliedCount as last read: the next expected sequence number. */
+  appliedCount: number;
+  /** The contract's lastSettledHeight as last read. */
+  lastSettledHeight: number;
+  /** Transactions of the namespace this node finalized. */
+  finalizedCount: number;
+  /** Highest finalized height read for the namespace. */
+  scannedHeight: number;
+  /** Batches read and waiting to be settled (capped; the store holds the rest). */
+  backlog: number;
+  backlogHeights: number[];
+  /** This namespace's settlement in flight, if the account's pending transaction is one. */
+  pending: { height: number; kind: string; hash: Hex; nonce: number } | null;
+  batchesSettled: number;
+  transactionsSettled: number;
+  lastSettledByThisNodeHeight: number;
+  duplicates: number;
+  /** submitHeaderAndSettleBatch calls a higher header overtook (then settled from history). */
+  overtaken: number;
+  lastError: { code: string; message: string; atMs: number } | null;
 }
 
 /** Votes of one kind in one round: validator indices by block id (`nil` for the nil vote). */
