@@ -7,7 +7,15 @@ import {
 import { namespaceInclusionProof } from '@synod/protocol';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { type Address, decodeFunctionData, type Hex, keccak256, parseEventLogs, toHex } from 'viem';
+import {
+  type Address,
+  bytesToHex,
+  decodeFunctionData,
+  type Hex,
+  keccak256,
+  parseEventLogs,
+  toHex,
+} from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchSettlementCallAbi,
@@ -22,6 +30,7 @@ import {
   type L1SettlementTarget,
   type L1Submitter,
 } from '../../src/l1/index.ts';
+import { createNodeL1 } from '../../src/node/l1.ts';
 import {
   clientsFor,
   DEX,
@@ -511,5 +520,43 @@ describe('batch relayer on anvil', () => {
     expect(
       errors.find((value) => value.labels.namespace === APP_B && value.labels.code === 'CONTRACT_MISMATCH'),
     ).toBeDefined();
+  }, 20_000);
+  it('is wired from l1.settlement through the node: synod_status l1 lists each namespace', async () => {
+    await Promise.all(nodes.map((_, i) => stopNode(i)));
+    const nodeL1 = createNodeL1({
+      rpcUrl: fixture.anvil.rpcUrl,
+      domain: fixture.domain,
+      priceFeeds: fixture.deployment.priceFeeds,
+      ethereumPrivateKey: bytesToHex(validatorAccount(1).getHdKey().privateKey!),
+      validatorIndex: 1,
+      committeeSize: N,
+      store: fixture.store,
+      feeds: FEEDS,
+      postEveryHeaders: K,
+      takeoverTimeoutMs: TAKEOVER_TIMEOUT_MS,
+      postingIntervalMs: 100,
+      feeBumpAfterMs: 60_000,
+      maxFeePerGasWei: undefined,
+      settlement: targets(),
+      metrics: createL1Metrics(new Registry()),
+      logger: pino({ level: 'silent' }),
+    });
+    nodeL1.start();
+    try {
+      await waitFor('resumed', () => nodeL1.status().batches?.every((batch) => batch.resumed) === true);
+      const status = nodeL1.status();
+      expect(status.batches!.map((batch) => [batch.namespace, batch.contract])).toEqual([
+        [APP_A, contracts[APP_A]],
+        [APP_B, contracts[APP_B]],
+      ]);
+      expect(status.batches![0]).toMatchObject({
+        appliedCount: await appliedCount(APP_A),
+        finalizedCount: chainOrder(APP_A).length,
+      });
+      expect(status.chainChecked).toBe(true);
+      expect(status.account.toLowerCase()).toBe(address(1));
+    } finally {
+      await nodeL1.stop();
+    }
   }, 20_000);
 });
