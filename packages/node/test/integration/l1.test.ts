@@ -1,7 +1,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AnvilInstance, deploySynod, type SynodDeployment, settlementInboxAbi } from '@synod/contracts';
+import {
+  type AnvilInstance,
+  batchRecorderAbi,
+  batchRecorderBytecode,
+  deploySynod,
+  type SynodDeployment,
+  settlementInboxAbi,
+} from '@synod/contracts';
 import { type PriceSimulator, startPriceSimulator } from '@synod/oracle/simulator';
 import {
   g1ToEip2537,
@@ -52,7 +59,9 @@ import { blockPrice, FEED_DECIMALS, FEED_ID, PAIR, patchConfig, simulatorSources
  * with the designated submitter SIGKILLed, the others post its heights within the takeover
  * timeout; finalized transactions are proven on L1 through synod_getL1Proof, from their own
  * header and from a header that was never posted (history); the adapter answers the finalized
- * prices. L1 down → bounded backlog → catch-up is covered against anvil by
+ * prices. Two apps (BatchRecorder contracts on two namespaces) get their batches settled by the
+ * nodes' relayers under load, each ending with exactly its namespace's transactions in the order
+ * every node finalized. L1 down → bounded backlog → catch-up is covered against anvil by
  * test/l1/submitter.test.ts ("keeps a bounded backlog while L1 is unreachable, reports it, and
  * catches up").
  */
@@ -75,6 +84,12 @@ let domain: { networkId: number; chainId: number; inbox: Hex };
 const nodes: RunningProcess[] = [];
 
 const sender = privateKeyToAccount(keccak256(toBytes('synod/integration/l1/sender')));
+/** The two settlement apps: namespace → its BatchRecorder contract (deployed in beforeAll). */
+const APP_NAMESPACES = [
+  keccak256(toBytes('synod/integration/app-a')),
+  keccak256(toBytes('synod/integration/app-b')),
+];
+const apps = new Map<Hex, Address>();
 let nextNonce = 0n;
 
 async function send(): Promise<Hex> {
@@ -152,6 +167,15 @@ beforeAll(async () => {
     feeds: [{ feedId: FEED_ID, decimals: FEED_DECIMALS, maxAgeSeconds: 3_600n, description: PAIR }],
   });
   domain = { networkId: NETWORK_ID, chainId: CHAIN_ID, inbox: deployment.inbox.toLowerCase() as Hex };
+  for (const namespace of APP_NAMESPACES) {
+    const hash = await deployer.deployContract({
+      abi: batchRecorderAbi,
+      bytecode: batchRecorderBytecode,
+      args: [deployment.inbox, namespace],
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    apps.set(namespace, receipt.contractAddress!.toLowerCase() as Address);
+  }
   const funder = createWalletClient({
     account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 1 }),
     chain,
@@ -179,6 +203,7 @@ beforeAll(async () => {
         postEveryHeaders: K,
         postingIntervalMs: 500,
         takeoverTimeoutMs: TAKEOVER_MS,
+        settlement: [...apps].map(([namespace, contract]) => ({ namespace, contract })),
       },
     });
   }
@@ -296,6 +321,102 @@ describe('L1 settlement against anvil, 4 nodes', () => {
     expect([...seen].sort()).toEqual(['verifyTransaction', 'verifyTransactionInHistory']);
     expect((await rpc(ports[0]!.rpc, 'synod_getL1Proof', [`0x${'00'.repeat(32)}`])).status).toBe('unknown');
   }, 90_000);
+
+  test('two apps under load: each contract ends with exactly its transactions, in the order every node finalized', async () => {
+    const traders = [0, 1, 2, 3].map((i) =>
+      privateKeyToAccount(keccak256(toBytes(`synod/integration/trader/${i}`))),
+    );
+    const PER_TRADER = 10;
+    // Each trader alternates between the two apps, its transactions spread over the four nodes.
+    const sent = await Promise.all(
+      traders.map(async (trader, t) => {
+        const txIds: { txId: Hex; namespace: Hex }[] = [];
+        for (let nonce = 0; nonce < PER_TRADER; nonce++) {
+          const namespace = APP_NAMESPACES[(t + nonce) % 2]!;
+          const tx = await signTransaction(
+            trader,
+            {
+              networkId: NETWORK_ID,
+              namespace,
+              sender: trader.address,
+              nonce: BigInt(nonce),
+              payload: toHex(toBytes(`order ${t}/${nonce}`)),
+              validUntil: BigInt(Math.floor(Date.now() / 1000) + 600),
+            },
+            domain,
+          );
+          const port = ports[(t + nonce) % N]!;
+          txIds.push({
+            txId: await rpc(port.rpc, 'synod_sendTransaction', [toLowerHex(transactionCodec.encode(tx))]),
+            namespace,
+          });
+        }
+        return txIds;
+      }),
+    );
+    const all = sent.flat();
+    // Where every node finalized each transaction: (height, index) gives the network's order.
+    const orders = await Promise.all(
+      ports.map(async (port) => {
+        const located = await Promise.all(
+          all.map(({ txId, namespace }) =>
+            waitFor(
+              async () => {
+                const status = await rpc(port.rpc, 'synod_getTransactionStatus', [txId]);
+                return status.status === 'finalized'
+                  ? { txId, namespace, height: status.height as number, index: status.index as number }
+                  : undefined;
+              },
+              `${txId} to finalize`,
+              60_000,
+              200,
+            ),
+          ),
+        );
+        located.sort((a, b) => a.height - b.height || a.index - b.index);
+        return located;
+      }),
+    );
+    for (const order of orders.slice(1)) expect(order).toEqual(orders[0]);
+    for (const namespace of APP_NAMESPACES) {
+      const contract = apps.get(namespace)!;
+      const expected = orders[0]!.filter((entry) => entry.namespace === namespace).map((entry) => entry.txId);
+      expect(expected).toHaveLength((traders.length * PER_TRADER) / 2);
+      const applied = await waitFor(
+        async () => {
+          const records = await publicClient.readContract({
+            address: contract,
+            abi: batchRecorderAbi,
+            functionName: 'allApplied',
+          });
+          return records.length >= expected.length ? records : undefined;
+        },
+        `app ${namespace} to settle ${expected.length} transactions`,
+        60_000,
+        250,
+      );
+      expect(applied.map((record) => record.txId)).toEqual(expected);
+      expect(applied.map((record) => Number(record.sequence))).toEqual(expected.map((_, i) => i));
+      expect(
+        await publicClient.readContract({
+          address: contract,
+          abi: batchRecorderAbi,
+          functionName: 'appliedCount',
+        }),
+      ).toBe(BigInt(expected.length));
+    }
+    // Every node reports the namespaces it settles; together they settled every batch.
+    const statuses = await Promise.all(ports.map((_, i) => l1Status(i)));
+    for (const status of statuses) {
+      expect(status.batches.map((batch: RpcJson) => batch.namespace)).toEqual(APP_NAMESPACES);
+    }
+    const settledByNodes = statuses.reduce(
+      (sum, status) =>
+        sum + status.batches.reduce((inner: number, batch: RpcJson) => inner + batch.transactionsSettled, 0),
+      0,
+    );
+    expect(settledByNodes).toBe(all.length);
+  }, 120_000);
 
   test('with the designated submitter killed, the next one posts its heights within the takeover timeout', async () => {
     const current = await finalizedHeight(ports[0]!.rpc);
