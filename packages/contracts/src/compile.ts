@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -39,7 +39,7 @@ export const ARTIFACT_CONTRACTS = [
   ['test/BatchRecorder.sol', 'BatchRecorder', 'batchRecorder'],
   ['test/NoopBatchApp.sol', 'NoopBatchApp', 'noopBatchApp'],
   ['test/ReentrantBatchApp.sol', 'ReentrantBatchApp', 'reentrantBatchApp'],
-] as const;
+] as const satisfies readonly ArtifactSpec[];
 
 /** Subdirectories of contracts/ compiled too (test apps: contracts/test/*.sol). */
 const SOURCE_SUBDIRECTORIES = ['', 'test'] as const;
@@ -58,29 +58,59 @@ interface SolcOutput {
   contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
 }
 
-/** Compiles every contracts/*.sol and contracts/test/*.sol; throws on any compiler error or a solc version mismatch. */
-export function compileContracts(): Map<string, CompiledContract> {
+/** [source unit name, contract name, export prefix] of one artifact. */
+export type ArtifactSpec = readonly [file: string, contract: string, exportPrefix: string];
+
+export interface CompileSolidityParameters {
+  /** Directory that source unit names are relative to; imports resolve inside it and nowhere else. */
+  root: string;
+  /** Source unit names (paths relative to `root`) to compile; what they import is read on demand. */
+  files: readonly string[];
+  /** The contracts to return. */
+  artifacts: readonly ArtifactSpec[];
+}
+
+/**
+ * Compiles `files` with the pinned solc and SOLC_SETTINGS; throws on any compiler error or a
+ * solc version mismatch. Other packages' contracts (@synod/perps) compile through this, so every
+ * Synod contract is built with one compiler and one set of settings.
+ */
+export function compileSolidity(parameters: CompileSolidityParameters): Map<string, CompiledContract> {
   const require = createRequire(import.meta.url);
-  const solc = require('solc') as { version(): string; compile(input: string): string };
+  const solc = require('solc') as {
+    version(): string;
+    compile(
+      input: string,
+      callbacks?: { import(path: string): { contents: string } | { error: string } },
+    ): string;
+  };
   if (!solc.version().startsWith(`${SOLC_VERSION}+`)) {
     throw new Error(`solc ${solc.version()} is not the pinned ${SOLC_VERSION}`);
   }
+  const readSource = (name: string) => {
+    const path = normalize(join(parameters.root, name));
+    if (!path.startsWith(normalize(parameters.root) + sep))
+      throw new Error(`${name} is outside ${parameters.root}`);
+    return readFileSync(path, 'utf8');
+  };
   const sources: Record<string, { content: string }> = {};
-  for (const subdirectory of SOURCE_SUBDIRECTORIES) {
-    const directory = join(CONTRACTS_DIRECTORY, subdirectory);
-    for (const file of readdirSync(directory).sort()) {
-      // Source unit names are paths relative to contracts/, so `import "../X.sol"` resolves.
-      const name = subdirectory === '' ? file : `${subdirectory}/${file}`;
-      if (file.endsWith('.sol')) sources[name] = { content: readFileSync(join(directory, file), 'utf8') };
+  for (const file of parameters.files) sources[file] = { content: readSource(file) };
+  const findImport = (path: string) => {
+    try {
+      return { contents: readSource(path) };
+    } catch (error) {
+      return { error: String(error) };
     }
-  }
+  };
   const output = JSON.parse(
-    solc.compile(JSON.stringify({ language: 'Solidity', sources, settings: SOLC_SETTINGS })),
+    solc.compile(JSON.stringify({ language: 'Solidity', sources, settings: SOLC_SETTINGS }), {
+      import: findImport,
+    }),
   ) as SolcOutput;
   const errors = (output.errors ?? []).filter((error) => error.severity === 'error');
   if (errors.length > 0) throw new Error(errors.map((error) => error.formattedMessage).join('\n'));
   const compiled = new Map<string, CompiledContract>();
-  for (const [file, name] of ARTIFACT_CONTRACTS) {
+  for (const [file, name] of parameters.artifacts) {
     const contract = output.contracts[file]?.[name];
     if (contract === undefined) throw new Error(`solc produced no ${file}:${name}`);
     compiled.set(name, { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` });
@@ -88,14 +118,35 @@ export function compileContracts(): Map<string, CompiledContract> {
   return compiled;
 }
 
+/** Compiles every contracts/*.sol and contracts/test/*.sol; throws on any compiler error or a solc version mismatch. */
+export function compileContracts(): Map<string, CompiledContract> {
+  const files: string[] = [];
+  for (const subdirectory of SOURCE_SUBDIRECTORIES) {
+    const directory = join(CONTRACTS_DIRECTORY, subdirectory);
+    for (const file of readdirSync(directory).sort()) {
+      // Source unit names are paths relative to contracts/, so `import "../X.sol"` resolves.
+      if (file.endsWith('.sol')) files.push(subdirectory === '' ? file : `${subdirectory}/${file}`);
+    }
+  }
+  return compileSolidity({ root: CONTRACTS_DIRECTORY, files, artifacts: ARTIFACT_CONTRACTS });
+}
+
 /** The text of src/artifacts.ts for `compiled` (scripts/build.ts formats it with Biome). */
-export function renderArtifacts(compiled: Map<string, CompiledContract>): string {
+export function renderArtifacts(
+  compiled: Map<string, CompiledContract>,
+  artifacts: readonly ArtifactSpec[] = ARTIFACT_CONTRACTS,
+  origin: { sources: string; command: string; test: string } = {
+    sources: 'contracts/*.sol',
+    command: 'pnpm --filter @synod/contracts build',
+    test: 'test/artifacts.test.ts',
+  },
+): string {
   const lines = [
-    `// Generated by scripts/build.ts from contracts/*.sol with solc ${SOLC_VERSION}. Do not edit: run`,
-    '// `pnpm --filter @synod/contracts build`. test/artifacts.test.ts checks it matches the sources.',
+    `// Generated by scripts/build.ts from ${origin.sources} with solc ${SOLC_VERSION}. Do not edit: run`,
+    `// \`${origin.command}\`. ${origin.test} checks it matches the sources.`,
     '',
   ];
-  for (const [, name, prefix] of ARTIFACT_CONTRACTS) {
+  for (const [, name, prefix] of artifacts) {
     const contract = compiled.get(name)!;
     lines.push(`export const ${prefix}Abi = ${JSON.stringify(contract.abi)} as const;`, '');
     if (contract.bytecode !== '0x')

@@ -1,0 +1,40 @@
+import { type Abi, decodeErrorResult, type Hex } from 'viem';
+import {
+  clearinghouseAbi as contractAbi,
+  perpsBatchesAbi,
+  perpsRejectionsAbi,
+  perpsTransactionsAbi,
+} from './artifacts.ts';
+import type { Rejection, RejectionName } from './model/types.ts';
+
+const contractItems: Abi = contractAbi;
+const linked: Abi = [...perpsTransactionsAbi, ...perpsBatchesAbi, ...perpsRejectionsAbi];
+const isSameItem = (a: Abi[number], b: Abi[number]) =>
+  a.type === b.type && 'name' in a && 'name' in b && a.name === b.name;
+
+/**
+ * The clearinghouse's full ABI: the contract's own functions, events and errors, plus the events
+ * its linked libraries emit in its name and the rejection reasons (interface `Rejections`),
+ * which solc puts in those ABIs only.
+ */
+export const clearinghouseAbi = [
+  ...contractAbi,
+  ...linked.filter(
+    (item, index) =>
+      (item.type === 'event' || item.type === 'error') &&
+      !contractItems.some((own) => isSameItem(own, item)) &&
+      linked.findIndex((other) => isSameItem(other, item)) === index,
+  ),
+] as unknown as typeof contractAbi;
+
+/** The rejection reasons' ABI (interface Rejections of PerpsTypes.sol). */
+export const rejectionsAbi = perpsRejectionsAbi;
+
+/** Decodes a TransactionRejected or RestingOrderRemoved reason into the model's Rejection. */
+export function decodeRejection(reason: Hex): Rejection {
+  const decoded = decodeErrorResult({ abi: perpsRejectionsAbi, data: reason });
+  return {
+    name: decoded.errorName as RejectionName,
+    args: ((decoded.args ?? []) as readonly (bigint | number)[]).map((value) => BigInt(value)),
+  };
+}

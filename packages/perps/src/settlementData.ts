@@ -1,0 +1,111 @@
+import { buildMultiproof } from '@synod/contracts/abi';
+import { priceLeaf } from '@synod/protocol/pure';
+import {
+  type Address,
+  concat,
+  encodeAbiParameters,
+  type Hex,
+  keccak256,
+  numberToHex,
+  size,
+  slice,
+  toHex,
+} from 'viem';
+
+/**
+ * The settlement data a settle call of the clearinghouse must end with (docs/perps.md "Settle
+ * calls"): the block's price leaves that decide every market, their multiproof against
+ * `header.priceRoot`, the resting orders to trigger and the accounts to liquidate, appended
+ * after the ABI arguments of any SynodBatchSettlement entry point.
+ */
+
+/** bytes28(keccak256("synod/perps/settlement-data/v1")): Clearinghouse.SETTLEMENT_DATA_TAG. */
+export const SETTLEMENT_DATA_TAG: Hex = slice(keccak256(toHex('synod/perps/settlement-data/v1')), 0, 28);
+
+export interface PriceLeaf {
+  feedId: Hex;
+  answer: bigint;
+}
+
+export interface SettlementDataParameters {
+  /** Every price of the block, in its price tree's order (sorted by feedId). */
+  blockPrices: readonly PriceLeaf[];
+  /** The clearinghouse's markets' feedIds (any order). */
+  marketFeedIds: readonly Hex[];
+  /** Resting order ids to trigger, in order. */
+  triggers?: readonly bigint[];
+  /** Accounts to liquidate if below maintenance, in order. */
+  liquidations?: readonly Address[];
+}
+
+export interface SettlementData {
+  prices: { feedId: Hex; answer: bigint; index: bigint }[];
+  priceProof: Hex[];
+  triggers: bigint[];
+  liquidations: Address[];
+}
+
+/**
+ * Picks the fewest price leaves that decide every market: a market's own leaf, or else its two
+ * neighbours in the tree (just one at either end), and builds their multiproof.
+ *
+ * @example
+ * const data = settlementData({ blockPrices: block.prices, marketFeedIds: [ethUsd], liquidations });
+ * await walletClient.writeContract({ ..., functionName: 'settleBatch', args, dataSuffix: encodeSettlementData(data) });
+ */
+export function settlementData(parameters: SettlementDataParameters): SettlementData {
+  const leaves = parameters.blockPrices;
+  for (let i = 1; i < leaves.length; i++) {
+    if (BigInt(leaves[i - 1]!.feedId) >= BigInt(leaves[i]!.feedId)) {
+      throw new RangeError(
+        'blockPrices must be sorted by feedId, strictly increasing (the price tree order)',
+      );
+    }
+  }
+  const chosen = new Set<number>();
+  for (const feedId of parameters.marketFeedIds) {
+    const feed = BigInt(feedId);
+    const position = leaves.findIndex((leaf) => BigInt(leaf.feedId) >= feed);
+    const at = position === -1 ? leaves.length : position;
+    if (at < leaves.length && BigInt(leaves[at]!.feedId) === feed) {
+      chosen.add(at);
+      continue;
+    }
+    if (at > 0) chosen.add(at - 1);
+    if (at < leaves.length) chosen.add(at);
+  }
+  const indices = [...chosen].sort((a, b) => a - b);
+  return {
+    prices: indices.map((index) => ({ ...leaves[index]!, index: BigInt(index) })),
+    priceProof:
+      indices.length === 0
+        ? []
+        : buildMultiproof(
+            leaves.map((leaf) => priceLeaf(leaf)),
+            indices,
+          ),
+    triggers: [...(parameters.triggers ?? [])],
+    liquidations: [...(parameters.liquidations ?? [])],
+  };
+}
+
+/** `abi.encode(prices, priceProof, triggers, liquidations) ‖ SETTLEMENT_DATA_TAG ‖ uint32 length`. */
+export function encodeSettlementData(data: SettlementData): Hex {
+  const encoded = encodeAbiParameters(
+    [
+      {
+        type: 'tuple[]',
+        components: [
+          { name: 'feedId', type: 'bytes32' },
+          { name: 'answer', type: 'int256' },
+          { name: 'index', type: 'uint256' },
+        ],
+      },
+      { type: 'bytes32[]' },
+      { type: 'uint64[]' },
+      { type: 'address[]' },
+    ],
+    [data.prices, data.priceProof, data.triggers, data.liquidations],
+  );
+  return concat([encoded, SETTLEMENT_DATA_TAG, numberToHex(size(encoded), { size: 4 })]);
+}
