@@ -8,7 +8,8 @@ import {
 import type { Rejection, RejectionName } from './model/types.ts';
 
 const contractItems: Abi = contractAbi;
-const linked: Abi = [...perpsTransactionsAbi, ...perpsBatchesAbi, ...perpsRejectionsAbi];
+const linked = [...perpsTransactionsAbi, ...perpsBatchesAbi, ...perpsRejectionsAbi];
+type LinkedEventOrError = Extract<(typeof linked)[number], { type: 'event' | 'error' }>;
 const isSameItem = (a: Abi[number], b: Abi[number]) =>
   a.type === b.type && 'name' in a && 'name' in b && a.name === b.name;
 
@@ -20,12 +21,12 @@ const isSameItem = (a: Abi[number], b: Abi[number]) =>
 export const clearinghouseAbi = [
   ...contractAbi,
   ...linked.filter(
-    (item, index) =>
+    (item, index): item is LinkedEventOrError =>
       (item.type === 'event' || item.type === 'error') &&
       !contractItems.some((own) => isSameItem(own, item)) &&
-      linked.findIndex((other) => isSameItem(other, item)) === index,
+      linked.findIndex((other) => isSameItem(other, item as Abi[number])) === index,
   ),
-] as unknown as typeof contractAbi;
+];
 
 /** The rejection reasons' ABI (interface Rejections of PerpsTypes.sol). */
 export const rejectionsAbi = perpsRejectionsAbi;

@@ -12,7 +12,6 @@ import {
   keccak256,
   maxUint256,
   parseEventLogs,
-  RawContractError,
   type TransactionReceipt,
   toHex,
 } from 'viem';
@@ -104,6 +103,10 @@ export interface SettledBlock {
   outcomes: TransactionOutcome[];
   /** Rejections the contract emitted, by sequence. */
   rejections: Map<bigint, Rejection>;
+  /** Per transaction in order: the rejection's name, undefined when applied. */
+  reasons: (string | undefined)[];
+  /** Every event of the settle call, decoded with clearinghouseAbi. */
+  events: ReturnType<typeof parseEventLogs<typeof clearinghouseAbi>>;
   gasUsed: bigint;
 }
 
@@ -283,7 +286,11 @@ export class PerpsHarness {
    * model; the outcomes must agree transaction by transaction, and every account after.
    */
   async settle(orders: readonly Order[], options: BlockOptions = {}): Promise<SettledBlock> {
-    const block = await this.buildBlock(orders, options);
+    return await this.settleBlock(await this.buildBlock(orders, options), options);
+  }
+
+  /** Settles an already built (and posted) block, as `settle`. */
+  async settleBlock(block: BuiltBlock, options: BlockOptions = {}): Promise<SettledBlock> {
     let liquidations: Address[];
     if (options.liquidations === undefined || options.liquidations === 'model') {
       // The list a relayer computes: the model after the batch, at the block's prices.
@@ -315,7 +322,53 @@ export class PerpsHarness {
     }
     expect(rejections.size).toBe(result.outcomes.filter((outcome) => outcome.rejection).length);
     await this.compare();
-    return { block, receipt, outcomes: result.outcomes, rejections, gasUsed: receipt.gasUsed };
+    return {
+      block,
+      receipt,
+      outcomes: result.outcomes,
+      rejections,
+      gasUsed: receipt.gasUsed,
+      reasons: result.outcomes.map((outcome) => outcome.rejection?.name),
+      events: parseEventLogs({ abi: clearinghouseAbi, logs: receipt.logs }),
+    };
+  }
+
+  /** Calls the clearinghouse as `account` (anvil impersonation), e.g. claim() or escapeExit(). */
+  async sendAs(account: Address, functionName: string, args: readonly unknown[] = []) {
+    await this.chain.publicClient.request({
+      method: 'anvil_impersonateAccount' as never,
+      params: [account] as never,
+    });
+    await this.chain.publicClient.request({
+      method: 'anvil_setBalance' as never,
+      params: [account, '0x56bc75e2d63100000'] as never,
+    });
+    const hash = await this.chain.walletClient.writeContract({
+      account,
+      address: this.clearinghouse,
+      abi: clearinghouseAbi,
+      functionName,
+      args,
+    } as never);
+    const receipt = await this.chain.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`${functionName} reverted`);
+    return receipt;
+  }
+
+  /** The custom error `functionName` as `account` reverts with. */
+  async revertOf(account: Address, functionName: string, args: readonly unknown[] = []): Promise<string> {
+    try {
+      await this.chain.publicClient.simulateContract({
+        account,
+        address: this.clearinghouse,
+        abi: clearinghouseAbi,
+        functionName,
+        args,
+      } as never);
+    } catch (error) {
+      return errorName(error);
+    }
+    throw new Error(`expected ${functionName} to revert`);
   }
 
   /** Sends a settle call for `block` that must revert; returns the decoded error name. */
@@ -407,15 +460,18 @@ const revertErrors = [...clearinghouseAbi, ...settlementInboxAbi].filter(
 /** The custom error name of a failed call (or its message). */
 export function errorName(error: unknown): string {
   if (!(error instanceof BaseError)) return String(error);
-  const cause = error.walk(
-    (inner) => inner instanceof ContractFunctionRevertedError || inner instanceof RawContractError,
-  );
-  if (cause instanceof ContractFunctionRevertedError) return cause.data?.errorName ?? cause.shortMessage;
-  if (cause instanceof RawContractError && typeof cause.data === 'string') {
+  const reverted = error.walk((inner) => inner instanceof ContractFunctionRevertedError);
+  if (reverted instanceof ContractFunctionRevertedError)
+    return reverted.data?.errorName ?? reverted.shortMessage;
+  // A raw eth_call: the revert data is on the innermost error that carries it.
+  const withData = error.walk(
+    (inner) => typeof (inner as { data?: unknown }).data === 'string',
+  ) as unknown as { data: Hex } | null;
+  if (withData !== null) {
     try {
-      return decodeErrorResult({ abi: revertErrors, data: cause.data }).errorName;
+      return decodeErrorResult({ abi: revertErrors, data: withData.data }).errorName;
     } catch {
-      return cause.data;
+      return withData.data;
     }
   }
   return error.shortMessage;
