@@ -1,8 +1,9 @@
 /**
- * Deliberately broken variants of the core, for the simulator's canaries (issue #3 §5): proof
- * that the checkers can fail. They are keyed by a Symbol: a node's configuration comes from a
- * file, environment and flags, none of which can produce a Symbol-keyed property, and this
- * module is not re-exported from `consensus/index.ts`. Only `sim/canaries.ts` imports it.
+ * Deliberately broken variants of the core, the driver and catch-up, for the simulator's
+ * canaries (issue #3 §5, issue #15): proof that the checkers can fail. They are keyed by a
+ * Symbol: a node's configuration comes from a file, environment and flags, none of which can
+ * produce a Symbol-keyed property, and this module is not re-exported from `consensus/index.ts`.
+ * Only the simulator (sim/canaries.ts, and sim/node.ts handing them to honest drivers) sets them.
  */
 export const CANARY_FAULTS: unique symbol = Symbol('synod.canaryFaults');
 
@@ -18,10 +19,19 @@ export interface CanaryFaults {
   /** On restart, forget the persisted safety record instead of replaying it. */
   forgetPersistedVotes?: boolean;
   /**
-   * Driver-level (the simulator's node honours it): do not persist the bodies of the
-   * transactions this node lists in its extensions, so a restart loses them with the mempool.
+   * Driver: do not persist the bodies of the transactions this node lists in its extensions, so
+   * a restart loses them with the mempool.
    */
   forgetListedBodies?: boolean;
+  /** Driver: carry out a step's broadcast before the persist that covers it (write-ahead broken). */
+  broadcastBeforePersist?: boolean;
+  /** Driver: carry out every commit output twice (a block delivered by consensus and again by catch-up). */
+  applyCommitTwice?: boolean;
+  /**
+   * Catch-up: a served block is checked for chaining but not for its certificate, by the sync and
+   * by the core's decision by certificate (L49 by proof) alike, and so is stored as served.
+   */
+  skipCatchUpCertificateCheck?: boolean;
 }
 
 export type CanaryName = keyof CanaryFaults;

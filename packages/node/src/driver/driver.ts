@@ -31,6 +31,7 @@ import {
   isWellFormedExtension,
 } from '../consensus/content.ts';
 import { type ConsensusState, createConsensusState, NIL_BLOCK_ID, step } from '../consensus/core.ts';
+import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type {
   CommitRecord,
   ConsensusConfig,
@@ -41,7 +42,7 @@ import type {
   ProposedBlock,
   SafetyRecord,
 } from '../consensus/types.ts';
-import type { ListedBody, LoggedVote } from '../storage/store.ts';
+import type { ListedBody, LoggedVote } from '../storage/types.ts';
 import {
   DRIVER_DIAGNOSTIC_ROUNDS,
   DRIVER_FETCH_TIMEOUT_MS,
@@ -79,6 +80,8 @@ export class ConsensusDriver {
   readonly #components: ConsensusDriverComponents;
   readonly #timers: DriverTimers;
   readonly #nowMs: () => number;
+  readonly #monotonicNowMs: () => number;
+  readonly #faults: CanaryFaults;
   readonly #logger: Logger | undefined;
   #core: ConsensusState | undefined;
   readonly #queue: ConsensusInput[] = [];
@@ -114,7 +117,7 @@ export class ConsensusDriver {
   #roundKey = '';
   /** Retransmissions of the step being carried out, sent together after it. */
   #retransmissions: ConsensusMessage[] = [];
-  /** performance.now() of the last finalized block (or the start). */
+  /** Monotonic ms of the last finalized block (or the start). */
   #lastProgressMs = 0;
   #stalled = false;
   #stalls = 0;
@@ -130,6 +133,8 @@ export class ConsensusDriver {
       clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
     };
     this.#nowMs = components.nowMs ?? Date.now;
+    this.#monotonicNowMs = components.monotonicNowMs ?? (() => performance.now());
+    this.#faults = init[CANARY_FAULTS] ?? {};
     this.#logger = components.logger;
     this.#behaviourContext = {
       validatorIndex: init.validatorIndex,
@@ -194,7 +199,7 @@ export class ConsensusDriver {
       lastCommit,
       persisted: record,
     });
-    this.#heightStartedMs = performance.now();
+    this.#heightStartedMs = this.#monotonicNowMs();
     this.#lastProgressMs = this.#heightStartedMs;
     this.#armWatchdog();
     this.#logger?.info(
@@ -279,7 +284,7 @@ export class ConsensusDriver {
       step: core?.step ?? 'propose',
       lockedRound: core?.lockedRound ?? -1,
       validRound: core?.validRound ?? -1,
-      msSinceProgress: Math.round(performance.now() - this.#lastProgressMs),
+      msSinceProgress: Math.round(this.#monotonicNowMs() - this.#lastProgressMs),
       stalled: this.#stalled,
       stalls: this.#stalls,
       queuedInputs: this.#queue.length,
@@ -306,7 +311,7 @@ export class ConsensusDriver {
   #armWatchdog(): void {
     if (this.#stopped) return;
     const periodMs = this.#init.stallWarningMs ?? DRIVER_STALL_WARNING_MS;
-    const elapsed = performance.now() - this.#lastProgressMs;
+    const elapsed = this.#monotonicNowMs() - this.#lastProgressMs;
     const delayMs = elapsed >= periodMs ? periodMs : periodMs - elapsed;
     this.#watchdog = this.#timers.setTimeout(() => {
       this.#watchdog = undefined;
@@ -317,7 +322,7 @@ export class ConsensusDriver {
   }
 
   #checkStall(periodMs: number): void {
-    if (this.#stopped || performance.now() - this.#lastProgressMs < periodMs) return;
+    if (this.#stopped || this.#monotonicNowMs() - this.#lastProgressMs < periodMs) return;
     if (!this.#stalled) {
       this.#stalled = true;
       this.#stalls += 1;
@@ -326,7 +331,7 @@ export class ConsensusDriver {
     }
     this.#logger?.warn(
       { diagnostics: this.diagnostics(), ...this.#components.diagnostics?.() },
-      `consensus stalled: no block finalized for ${Math.round((performance.now() - this.#lastProgressMs) / 1000)} s`,
+      `consensus stalled: no block finalized for ${Math.round((this.#monotonicNowMs() - this.#lastProgressMs) / 1000)} s`,
     );
   }
 
@@ -381,6 +386,7 @@ export class ConsensusDriver {
             this.#components.metrics?.timeoutsTotal.inc({ step: input.timeout.kind });
         }
         const { outputs } = step(this.#core!, input);
+        if (this.#faults.broadcastBeforePersist === true) broadcastBeforePersist(outputs);
         for (const output of outputs) {
           if (this.#stopped) break;
           await this.#carryOut(output);
@@ -422,7 +428,7 @@ export class ConsensusDriver {
     const key = `${core.height}/${core.round}`;
     if (key !== this.#roundKey) {
       this.#roundKey = key;
-      this.#roundStartedMs = performance.now();
+      this.#roundStartedMs = this.#monotonicNowMs();
     }
   }
 
@@ -439,7 +445,7 @@ export class ConsensusDriver {
           const step = message.vote.kind === VoteKind.Prevote ? 'prevote' : 'precommit';
           this.#components.metrics?.voteLatencySeconds.observe(
             { step },
-            (performance.now() - this.#roundStartedMs) / 1000,
+            (this.#monotonicNowMs() - this.#roundStartedMs) / 1000,
           );
         }
         const { behaviour } = this.#components;
@@ -475,6 +481,7 @@ export class ConsensusDriver {
         return;
       case 'commit':
         await this.#commit(output.commit);
+        if (this.#faults.applyCommitTwice === true) await this.#commit(output.commit);
         return;
       case 'evidence': {
         const { first } = output.evidence;
@@ -511,7 +518,9 @@ export class ConsensusDriver {
     }
     // The bodies our new extensions list go to disk with the votes that carry them: a signed
     // inclusion list promises the next height's content function that the bodies exist.
-    const listed = [...this.#unpersistedListed.values()];
+    const forget = this.#faults.forgetListedBodies === true; // the canary loses them instead
+    const listed = forget ? [] : [...this.#unpersistedListed.values()];
+    if (forget) this.#unpersistedListed.clear();
     const listedBodies: ListedBody[] = listed.map(({ height, txId, tx }) => ({
       height,
       txId,
@@ -639,6 +648,7 @@ export class ConsensusDriver {
       networkId: init.domain.networkId,
       timeouts: init.timeouts,
       crypto: this.#components.crypto,
+      [CANARY_FAULTS]: this.#faults,
       application: {
         blockId: (header) => headerHash(header, init.domain),
         extendVote: (height) => this.#extendVote(height),
@@ -722,17 +732,22 @@ export class ConsensusDriver {
     for (let i = 0; i < wanted.length; i += MAX_TX_REQUEST_IDS) {
       const chunk = wanted.slice(i, i + MAX_TX_REQUEST_IDS);
       const requested = new Set(chunk);
+      // The deadline runs on the injected timers (the simulator's virtual time), not AbortSignal.timeout.
+      const deadline = new AbortController();
+      const handle = this.#timers.setTimeout(
+        () => deadline.abort(new Error('fetching transaction bodies timed out')),
+        this.#init.fetchTimeoutMs ?? DRIVER_FETCH_TIMEOUT_MS,
+      );
       try {
-        const found = await this.#components.network.fetchTransactions(
-          chunk,
-          AbortSignal.timeout(this.#init.fetchTimeoutMs ?? DRIVER_FETCH_TIMEOUT_MS),
-        );
+        const found = await this.#components.network.fetchTransactions(chunk, deadline.signal);
         for (const tx of found) {
           const txId = transactionId(tx, this.#init.domain);
           if (requested.has(txId)) this.#rememberBody(txId, tx);
         }
       } catch (error) {
         this.#logger?.debug({ err: error, count: chunk.length }, 'fetching transaction bodies failed');
+      } finally {
+        this.#timers.clearTimeout(handle);
       }
     }
     return wanted.filter((txId) => this.body(txId) === undefined);
@@ -797,7 +812,10 @@ export class ConsensusDriver {
       this.#enqueue({ type: 'contentChecked', height, blockId, proposal, valid });
     };
     const check = () => {
-      const verdict = checkProposalContent(this.#contentContext(), proposal);
+      const verdict = checkProposalContent(this.#contentContext(), proposal, {
+        skipFairContentCheck: this.#faults.skipContentCheck === true,
+        skipExtensionSignatures: this.#faults.skipExtensionSignature === true,
+      });
       if (verdict.valid) this.#contents.set(blockId, verdict.content);
       return verdict;
     };
@@ -881,7 +899,7 @@ export class ConsensusDriver {
       this.#remember(this.#verified, `${txId}/${tx.signature}`, true); // it was checked to get here
     }
     this.#loggedVotes = new Set();
-    const nowMs = performance.now();
+    const nowMs = this.#monotonicNowMs();
     metrics?.finalizedBlocksTotal.inc();
     metrics?.finalizedTransactionsTotal.inc(content.transactions.length);
     metrics?.commitLatencySeconds.observe((nowMs - this.#heightStartedMs) / 1000);
@@ -926,9 +944,9 @@ export class ConsensusDriver {
   #waitForHeight(height: number, timeoutMs: number): Promise<void> {
     if (this.height >= height) return Promise.resolve();
     return new Promise((resolve) => {
-      const handle = setTimeout(resolve, timeoutMs);
+      const handle = this.#timers.setTimeout(resolve, timeoutMs);
       const wake = () => {
-        clearTimeout(handle);
+        this.#timers.clearTimeout(handle);
         resolve();
       };
       const list = this.#heightWaiters.get(height) ?? [];
@@ -979,6 +997,16 @@ export function reconstructProposal(
     extensions,
     signature: new Uint8Array(96),
   };
+}
+
+/** The broadcastBeforePersist canary: each persist goes after the broadcast that follows it. */
+function broadcastBeforePersist(outputs: ConsensusOutput[]): void {
+  for (let i = 0; i + 1 < outputs.length; i++) {
+    if (outputs[i]!.type === 'persist' && outputs[i + 1]!.type === 'broadcast') {
+      [outputs[i], outputs[i + 1]] = [outputs[i + 1]!, outputs[i]!];
+      i += 1;
+    }
+  }
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -10,12 +10,16 @@ import type { RpcConsensusState } from '@synod/protocol/pure';
 import type { Logger } from 'pino';
 import type { NodeBehaviour } from '../behaviour/types.ts';
 import type { BlockContent } from '../consensus/content.ts';
+import type { CANARY_FAULTS, CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto, ConsensusMessage, TimeoutConfig } from '../consensus/types.ts';
 import type { Mempool } from '../mempool/mempool.ts';
 import type { ConsensusMetrics } from '../metrics/consensus.ts';
-import type { Store } from '../storage/store.ts';
+import type { ConsensusStore } from '../storage/types.ts';
 
-/** What the driver needs from the network (the node wires it to gossip and request/response). */
+/**
+ * What the driver needs from the network: the node wires it to gossip and request/response, the
+ * simulator to its seeded network model (sim/network.ts: delays, loss, duplication, partitions).
+ */
 export interface DriverNetwork {
   /** Publishes our proposal or vote by gossip. Called only after its safety record is on disk. */
   publish(message: ConsensusMessage): Promise<void>;
@@ -29,7 +33,7 @@ export interface DriverNetwork {
   fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]>;
 }
 
-/** Timers, injectable so tests drive time (default: the global setTimeout). */
+/** Timers, injected so that tests and the simulator drive time (default: the global setTimeout). */
 export interface DriverTimers {
   setTimeout(callback: () => void, delayMs: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -60,6 +64,11 @@ export interface ConsensusDriverInit {
    * (again every period while it lasts) and sets the stalled metric (default DRIVER_STALL_WARNING_MS).
    */
   stallWarningMs?: number;
+  /**
+   * Test-only broken variants of the core and the driver (consensus/faults.ts), for the
+   * simulator's canaries: a Symbol key that no configuration file, environment or flag produces.
+   */
+  readonly [CANARY_FAULTS]?: CanaryFaults;
 }
 
 /** What the driver and its core are doing, for stall reports, `synod_status` and tests. */
@@ -67,12 +76,15 @@ export type ConsensusDiagnostics = RpcConsensusState & { height: number; round: 
 
 export interface ConsensusDriverComponents {
   crypto: ConsensusCrypto;
-  store: Store;
+  /** The node's LevelDB Store, or the simulator's MemoryStore. */
+  store: ConsensusStore;
   mempool: Mempool;
   network: DriverNetwork;
   timers?: DriverTimers;
   /** Wall clock, unix ms: extension timestamps. Default Date.now. */
   nowMs?: () => number;
+  /** Monotonic clock, ms: latencies and the stall watchdog. Default performance.now. */
+  monotonicNowMs?: () => number;
   metrics?: ConsensusMetrics | undefined;
   logger?: Logger | undefined;
   priceObserver?: PriceObserver | undefined;

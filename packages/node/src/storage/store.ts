@@ -61,6 +61,15 @@ import {
 } from './keys.ts';
 import { type Database, equalBytes, loadMeta, type MetaState } from './meta.ts';
 import type { StorageMetrics } from './metrics.ts';
+import type {
+  ConsensusStore,
+  ListedBody,
+  LoggedVote,
+  SyncedBlockSource,
+  TransactionLocation,
+} from './types.ts';
+
+export type { ListedBody, LoggedVote, TransactionLocation } from './types.ts';
 
 /**
  * The node's LevelDB store: certified blocks, their indexes, vote extensions, evidence, and the
@@ -91,11 +100,6 @@ export interface OpenStoreOptions {
   maxConsensusStateBytes?: number;
 }
 
-export interface TransactionLocation {
-  height: number;
-  index: number;
-}
-
 /** Everything a client needs to check that a transaction is final, without trusting this node. */
 export interface TransactionWithProof {
   txId: Hex;
@@ -109,26 +113,6 @@ export interface TransactionWithProof {
   leaf: Hex;
   /** Sibling hashes from the leaf up; verifyMerkleProof({ root: header.txRoot, count: header.txCount, ... }). */
   proof: Hex[];
-}
-
-/**
- * The body of a transaction this node listed in a vote extension it signed at `height` (bytes:
- * transactionCodec). An extension is a signed claim that the body exists: the content of the
- * next height is a function of the listed txIds and needs the bodies, so they are kept on disk
- * until that height is final, and served to peers (docs/consensus.md "Persistence and restart").
- */
-export interface ListedBody {
-  height: number;
-  txId: Hex;
-  bytes: Uint8Array;
-}
-
-/** One of this node's own signed votes from the vote log. */
-export interface LoggedVote {
-  height: number;
-  round: number;
-  kind: number;
-  bytes: Uint8Array;
 }
 
 const ZERO_TX_ID: Hex = `0x${'00'.repeat(32)}`;
@@ -165,7 +149,7 @@ function assertHeightArgument(height: number): void {
   );
 }
 
-export class Store {
+export class Store implements ConsensusStore, SyncedBlockSource {
   readonly domain: NetworkDomain;
   readonly #db: Database;
   readonly #metrics: StorageMetrics | undefined;

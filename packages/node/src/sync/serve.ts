@@ -10,7 +10,7 @@ import { ProtocolNotSupportedError } from '../p2p/errors.ts';
 import type { ReqRespProtocol } from '../p2p/reqresp/protocol.ts';
 import { fetchBlocksProtocol, fetchSyncedBlocksProtocol } from '../p2p/synod.ts';
 import type { StoredExtension } from '../storage/commit.ts';
-import type { Store } from '../storage/store.ts';
+import type { SyncedBlockSource } from '../storage/types.ts';
 
 /**
  * Both ends of the catch-up block protocols (docs/consensus.md "Deviations from the paper" 6): what a node serves
@@ -18,8 +18,11 @@ import type { Store } from '../storage/store.ts';
  * falling back to the bare `blocks` of peers that predate it.
  */
 
-/** The certified blocks of `request` with their stored extensions (`blocks-with-extensions`). */
-export async function serveSyncedBlocks(store: Store, request: BlockRequest): Promise<SyncedBlock[]> {
+/** The certified blocks of `request` with their stored extensions (`blocks-with-extensions`), from the node's Store or the simulator's MemoryStore. */
+export async function serveSyncedBlocks(
+  store: SyncedBlockSource,
+  request: BlockRequest,
+): Promise<SyncedBlock[]> {
   const last = Math.min(store.latestHeight(), request.fromHeight + request.count - 1);
   const blocks: SyncedBlock[] = [];
   for (let height = request.fromHeight; height <= last; height++) {

@@ -9,8 +9,10 @@ import {
   VoteKind,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
+import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 import type { ConsensusDriver, SyncedExtensions } from '../driver/driver.ts';
+import type { DriverTimers } from '../driver/types.ts';
 import {
   SYNC_GRACE_MS,
   SYNC_INTERVAL_MS,
@@ -54,6 +56,12 @@ export interface CatchUpSyncComponents {
   logger?: Logger | undefined;
   /** Monotonic ms clock (default performance.now). */
   nowMs?: () => number;
+  /** Timers of the sync loop and of request deadlines (default the global setTimeout). */
+  timers?: DriverTimers;
+  /** Deadline of one block range request (default SYNC_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** Test-only broken variants (consensus/faults.ts): only the simulator's canaries set them. */
+  readonly [CANARY_FAULTS]?: CanaryFaults;
   /** Called with the number of blocks applied by each sync run (metrics). */
   onSynced?: (blocks: number) => void;
 }
@@ -69,9 +77,10 @@ export type BlockCheck =
 export class CatchUpSync {
   readonly #components: CatchUpSyncComponents;
   readonly #nowMs: () => number;
+  readonly #timers: DriverTimers;
   /** peerId → the consensus height it was last seen at, and when. */
   readonly #peerHeights = new Map<string, { height: number; atMs: number }>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   #running: Promise<void> | undefined;
   #syncing = false;
   #stopped = false;
@@ -81,6 +90,10 @@ export class CatchUpSync {
   constructor(components: CatchUpSyncComponents) {
     this.#components = components;
     this.#nowMs = components.nowMs ?? (() => performance.now());
+    this.#timers = components.timers ?? {
+      setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
   }
 
   /** True while fetching and applying blocks. */
@@ -111,15 +124,24 @@ export class CatchUpSync {
     this.#stopped = false;
     this.#lastHeight = this.#components.driver.height;
     this.#lastProgressMs = this.#nowMs();
-    this.#timer = setInterval(() => this.#tick(), SYNC_INTERVAL_MS);
-    this.#timer.unref();
+    this.#armTick();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+  }
+
+  /** The sync loop: one tick every SYNC_INTERVAL_MS until stopped. */
+  #armTick(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#tick();
+      this.#armTick();
+    }, SYNC_INTERVAL_MS);
   }
 
   /** Checks one fetched block against our tip (everything but the certificate). */
@@ -130,6 +152,7 @@ export class CatchUpSync {
     if (header.networkId !== domain.networkId) return 'wrong-network';
     if (header.parentHash !== driver.chain.lastBlockId) return 'wrong-parent';
     if (header.historyRoot !== driver.chain.history.root()) return 'wrong-history';
+    if (this.#components[CANARY_FAULTS]?.skipCatchUpCertificateCheck === true) return 'ok';
     const certified_ = crypto.verifyVoteCertificate(
       {
         kind: VoteKind.Precommit,
@@ -224,11 +247,18 @@ export class CatchUpSync {
     for (const peer of peers) {
       if (this.#stopped) return false;
       let blocks: SyncedBlock[];
+      const deadline = new AbortController();
+      const handle = this.#timers.setTimeout(
+        () => deadline.abort(new Error('block request timed out')),
+        this.#components.requestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS,
+      );
       try {
-        blocks = await network.requestBlocks(peer, from, count, AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS));
+        blocks = await network.requestBlocks(peer, from, count, deadline.signal);
       } catch (error) {
         logger?.debug({ peer, from, err: error }, 'block request failed');
         continue;
+      } finally {
+        this.#timers.clearTimeout(handle);
       }
       let applied = 0;
       for (const block of blocks) {
