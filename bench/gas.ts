@@ -1,7 +1,8 @@
 // `pnpm bench gas`: gas of the settlement contracts on a real anvil (receipts' gasUsed; views:
 // eth_estimateGas). Writes bench/results/gas.json. Targets (issue #4): submitHeader ≤ 250,000
 // and within 1% across committees of 4, 16, 64; updatePrices16 ≤ 160,000. Issue #13: settleBatch
-// with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000.
+// with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000. Issue #14: the perps clearinghouse,
+// ≤ 45,000 per settled order at batch 128 and ≤ 80,000 per liquidation.
 import { concat, encodeFunctionData, type Hex, keccak256, toHex } from 'viem';
 import { noopBatchAppAbi, synodPriceFeedAdapterAbi } from '../packages/contracts/src/artifacts.ts';
 import { settleBatchArgs } from '../packages/contracts/src/calls.ts';
@@ -31,6 +32,7 @@ import {
   headerArgs,
   sampleTransaction,
 } from '../packages/contracts/test/helpers/synod.ts';
+import { measureClearinghouseGas } from '../packages/perps/test/helpers/gas.ts';
 import { printTable, writeResults } from './support.ts';
 
 const FEED_COUNT = 16;
@@ -219,6 +221,7 @@ async function main() {
 
     const batches = await settleBatchGas(chain);
     const marginalPerTx = Math.round((batches.n128 - batches.n1) / 127);
+    const { liquidateCallGas, ...clearinghouse } = await measureClearinghouseGas(chain);
     const results = {
       submitHeader: { n4: submit.n4!, n16: submit.n16!, n64: submit.n64! },
       submitHeaderWith16Prices,
@@ -226,6 +229,7 @@ async function main() {
       verifyTransaction,
       latestRoundData,
       settleBatch: { ...batches, fixed: batches.n1 - marginalPerTx, marginalPerTx },
+      clearinghouse,
     };
     const values = [results.submitHeader.n4, results.submitHeader.n16, results.submitHeader.n64];
     const spreadPercent = ((Math.max(...values) - Math.min(...values)) / Math.min(...values)) * 100;
@@ -253,6 +257,17 @@ async function main() {
       ['settleBatch n=128', format(results.settleBatch.n128)],
       ['settleBatch fixed part', `${format(results.settleBatch.fixed)}   target ≤ 60,000`],
       ['settleBatch marginal per tx', `${format(results.settleBatch.marginalPerTx)}   target ≤ 16,000`],
+      ['clearinghouse batch of 16 orders', format(clearinghouse.batch16Gas)],
+      [
+        'clearinghouse batch of 128 orders',
+        `${format(clearinghouse.batch128Gas)}   ${Math.round(clearinghouse.batch128Gas / 128).toLocaleString('en-US')} per order (target ≤ 45,000)`,
+      ],
+      ['clearinghouse marginal order', `${format(clearinghouse.orderMarginalGas)}   target ≤ 45,000`],
+      [
+        'clearinghouse liquidation in a settle call',
+        `${format(clearinghouse.liquidationGas)}   target ≤ 80,000`,
+      ],
+      ['clearinghouse liquidate([account]) alone', format(liquidateCallGas)],
     ]);
     process.stdout.write(`\nwrote ${writeResults('gas', results)}\n`);
   } finally {
