@@ -7,10 +7,13 @@ import {
   namespaceRoot,
 } from '@synod/protocol';
 import { describe, expect, it } from 'vitest';
-import type { BlockContent } from '../src/consensus/content.ts';
-import type { CommitRecord } from '../src/consensus/types.ts';
-import { runCanaries } from '../src/sim/canaries.ts';
-import { checkNamespaceCommitments, checkRun, type NamespaceCheckBlock } from '../src/sim/checkers.ts';
+import { CANARIES, runCanaries } from '../src/sim/canaries.ts';
+import {
+  allViolations,
+  checkNamespaceCommitments,
+  checkRun,
+  type NamespaceCheckBlock,
+} from '../src/sim/checkers/index.ts';
 import { Recorder } from '../src/sim/recorder.ts';
 import { runSeed } from '../src/sim/runner.ts';
 import { generateScenario } from '../src/sim/scenario.ts';
@@ -18,11 +21,13 @@ import { summarize } from '../src/sim/sweep.ts';
 import { SIM_DOMAIN, SIM_NAMESPACES, type TransactionPool, transactionPool } from '../src/sim/workload.ts';
 
 /**
- * Simulation tests: a quick sweep of seeds must show no violation, one seed must replay to the
- * same event digest, and every canary (a deliberately broken core) must be caught.
+ * Simulation tests: a quick sweep of seeds (every validator the node's own driver, mempool and
+ * catch-up) must show no violation, one seed must replay to the same event digest, and every
+ * canary (a deliberately broken core, driver or catch-up) must be caught. Long sweeps are
+ * `pnpm sim --seeds N`.
  */
 
-const SWEEP_SEEDS = 240;
+const SWEEP_SEEDS = 160;
 
 describe('simulator', () => {
   it(`a sweep of ${SWEEP_SEEDS} seeds (faults, byzantine actors, real BLS in 1 run of 20) has no violation`, async () => {
@@ -31,13 +36,7 @@ describe('simulator', () => {
     for (let seed = 0; seed < SWEEP_SEEDS; seed++) {
       const result = await runSeed(seed);
       summary.add(result);
-      const violations = [
-        ...result.safetyViolations,
-        ...result.fairnessViolations,
-        ...result.censorshipViolations,
-        ...result.priceBoundViolations,
-        ...result.livenessFailures,
-      ];
+      const violations = allViolations(result);
       if (violations.length > 0)
         failures.push(`seed ${seed} (replay: pnpm sim --seeds 1 --from ${seed}): ${violations[0]}`);
     }
@@ -50,12 +49,13 @@ describe('simulator', () => {
     const first = await runSeed(7);
     const second = await runSeed(7);
     expect(second.eventDigest).toBe(first.eventDigest);
+    expect(second.eventCount).toBe(first.eventCount);
     expect((await runSeed(8)).eventDigest).not.toBe(first.eventDigest);
   });
 
-  it('every canary is detected within 2,000 seeds', async () => {
+  it('every canary (core, driver and catch-up) is detected within 2,000 seeds', async () => {
     const results = await runCanaries({ maxSeeds: 2000 });
-    expect(results.length).toBeGreaterThanOrEqual(5);
+    expect(results.map((result) => result.name)).toEqual(CANARIES.map((canary) => canary.name));
     for (const result of results) expect(result, result.name).toMatchObject({ detected: true });
   }, 180_000);
 });
@@ -128,7 +128,7 @@ describe('the namespace commitment check', () => {
     expect(checkNamespaceCommitments(swapped)).toHaveLength(2);
   });
 
-  it('checkRun lists a finalized header with a corrupted commitment as a safety violation', async () => {
+  it('checkRun reports a finalized header with a corrupted commitment under the namespace property', async () => {
     const pool = await transactionPool();
     const blocks = honestBlocks(pool, [4, 5]);
     const scenario = { ...generateScenario(1), submissions: [] };
@@ -139,23 +139,82 @@ describe('the namespace commitment check', () => {
       const recorder = new Recorder();
       for (const validator of honest) {
         for (const [i, header] of headers.entries()) {
-          const commit = {
+          recorder.recordCommit({
+            validatorIndex: validator,
+            atMs: 0,
             height: header.height,
             blockId: headerHash(header, SIM_DOMAIN),
-            proposal: { header, transactionIds: blocks[i]!.transactions.map(({ txId }) => txId), prices: [] },
+            header,
             certificate: { round: 0, signature: new Uint8Array(96) },
-            extensions: [],
-          } as unknown as CommitRecord;
-          const content = { transactions: blocks[i]!.transactions, prices: [] } as unknown as BlockContent;
-          recorder.recordCommit(validator, 0, commit, content, true);
+            transactionIds: blocks[i]!.transactions.map(({ txId }) => txId),
+            prices: [],
+            certificateValid: true,
+          });
         }
       }
-      return checkRun({ scenario, recorder, honestValidators: honest, pool, livenessReached: true });
+      return checkRun({ scenario, recorder, honestValidators: honest, pool, livenessReachedMs: 0 });
     };
-    expect(run(blocks.map((block) => block.header)).safetyViolations).toEqual([]);
+    expect(allViolations(run(blocks.map((block) => block.header)))).toEqual([]);
     const corrupted = { ...blocks[1]!.header, namespaceRoot: `0x${'ee'.repeat(32)}` as Hex };
-    expect(run([blocks[0]!.header, corrupted]).safetyViolations).toEqual([
+    const result = run([blocks[0]!.header, corrupted]);
+    expect(result.violations.namespaces).toEqual([
       expect.stringMatching(/^namespace: height 2 namespaceRoot 0xeeee/),
+    ]);
+    expect(allViolations(result)).toHaveLength(1);
+  });
+});
+
+describe('the checkers, one per property, over typed records', () => {
+  it('agreement, validity and liveness each report their own violation', async () => {
+    const pool = await transactionPool();
+    const blocks = honestBlocks(pool, [2, 1]);
+    const scenario = { ...generateScenario(1), byzantine: [], submissions: [] };
+    const honest = [0, 1, 2, 3];
+    const commit = (validatorIndex: number, i: number, header = blocks[i]!.header) => ({
+      validatorIndex,
+      atMs: 0,
+      height: header.height,
+      blockId: headerHash(header, SIM_DOMAIN),
+      header,
+      certificate: { round: 0, signature: new Uint8Array(96) },
+      transactionIds: blocks[i]!.transactions.map(({ txId }) => txId),
+      prices: [],
+      certificateValid: true,
+    });
+    const check = (record: (recorder: Recorder) => void, livenessReachedMs: number | null = 0) => {
+      const recorder = new Recorder();
+      record(recorder);
+      return checkRun({ scenario, recorder, honestValidators: honest, pool, livenessReachedMs }).violations;
+    };
+    const good = check((recorder) => {
+      for (const v of honest) for (const i of [0, 1]) recorder.recordCommit(commit(v, i));
+    });
+    expect(Object.values(good).flat()).toEqual([]);
+
+    // Another block at height 2 on one honest node: agreement.
+    const other = { ...blocks[1]!.header, timestampMs: 1 };
+    const split = check((recorder) => {
+      for (const v of honest) recorder.recordCommit(commit(v, 0));
+      for (const v of honest) recorder.recordCommit(commit(v, 1, v === 3 ? other : undefined));
+    });
+    expect(split.agreement).toEqual([expect.stringMatching(/^agreement: height 2: v0 0x.* vs v3 0x/)]);
+
+    // The second block repeats a transaction of the first: validity.
+    const repeated = check((recorder) => {
+      for (const v of honest) {
+        recorder.recordCommit(commit(v, 0));
+        recorder.recordCommit({ ...commit(v, 1), transactionIds: [commit(v, 0).transactionIds[0]!] });
+      }
+    });
+    expect(repeated.validity.some((line) => /included twice/.test(line))).toBe(true);
+
+    // A stopped honest driver, and no progress after the heal: liveness.
+    const stalled = check((recorder) => {
+      recorder.recordDriverFailure({ validatorIndex: 2, atMs: 5, error: 'CONFLICTING_VOTE' });
+    }, null);
+    expect(stalled.liveness).toEqual([
+      expect.stringMatching(/^liveness: honest nodes did not all finalize/),
+      "liveness: honest v2's driver stopped at 5 ms: CONFLICTING_VOTE",
     ]);
   });
 });

@@ -106,8 +106,12 @@ export class ConsensusDriver {
   #unpersistedListed = new Map<string, { height: number; txId: Hex; tx: SignedTransaction }>();
   /** Signature checks of bodies outside the mempool, `txId/signature` → authentic. */
   readonly #verified = new Map<string, boolean>();
-  /** (round, kind) of own votes of the current height already in the vote log. */
-  #loggedVotes = new Set<string>();
+  /**
+   * Own votes of the current height already in the vote log, by `height/round/kind`: the very
+   * objects the core holds, so that a vote the core signs again differently (a bug) is not
+   * skipped but handed to the store, whose CONFLICTING_VOTE stops the driver.
+   */
+  #loggedVotes = new Map<string, Vote>();
   #lastRecord: SafetyRecord | null = null;
   #feedSnapshots: FeedStateSnapshot[] = [];
   readonly #commitListeners = new Set<(block: CommittedBlock) => void>();
@@ -509,11 +513,11 @@ export class ConsensusDriver {
 
   async #persist(record: SafetyRecord): Promise<void> {
     const votes: LoggedVote[] = [];
-    const logged = new Set(this.#loggedVotes);
+    const logged = new Map(this.#loggedVotes);
     for (const vote of record.ownVotes) {
       const key = `${vote.height}/${vote.round}/${vote.kind}`;
-      if (logged.has(key)) continue;
-      logged.add(key);
+      if (logged.get(key) === vote) continue;
+      logged.set(key, vote);
       votes.push({ height: vote.height, round: vote.round, kind: vote.kind, bytes: VoteCodec.encode(vote) });
     }
     // The bodies our new extensions list go to disk with the votes that carry them: a signed
@@ -572,7 +576,7 @@ export class ConsensusDriver {
     const recorded = new Map(
       (record?.ownVotes ?? []).map((vote) => [`${vote.height}/${vote.round}/${vote.kind}`, vote]),
     );
-    this.#loggedVotes = new Set();
+    this.#loggedVotes = new Map();
     for (const entry of logged) {
       const key = `${entry.height}/${entry.round}/${entry.kind}`;
       const vote = recorded.get(key);
@@ -581,7 +585,7 @@ export class ConsensusDriver {
       if (vote === undefined || !equalBytes(VoteCodec.encode(vote), entry.bytes)) {
         throw new Error(`assertion failed: logged vote ${key} is not in the safety record`);
       }
-      this.#loggedVotes.add(key);
+      this.#loggedVotes.set(key, vote);
     }
   }
 
@@ -898,7 +902,7 @@ export class ConsensusDriver {
       this.#rememberBody(txId, tx, true);
       this.#remember(this.#verified, `${txId}/${tx.signature}`, true); // it was checked to get here
     }
-    this.#loggedVotes = new Set();
+    this.#loggedVotes = new Map();
     const nowMs = this.#monotonicNowMs();
     metrics?.finalizedBlocksTotal.inc();
     metrics?.finalizedTransactionsTotal.inc(content.transactions.length);

@@ -17,7 +17,7 @@ import { MempoolError, type MempoolErrorCode, mempoolErrorVerdict } from '../mem
 import type { Mempool } from '../mempool/mempool.ts';
 import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../p2p/constants.ts';
 import { type GossipValidationCode, GossipValidationError } from '../p2p/errors.ts';
-import type { SynodGossipValidators } from '../p2p/synod.ts';
+import type { SynodGossipMessages } from '../p2p/synod.ts';
 import type { CatchUpSync } from '../sync/sync.ts';
 import {
   REGOSSIP_MAX_INTERVAL_MS,
@@ -75,7 +75,20 @@ function gossipCodeOf(code: MempoolErrorCode): GossipValidationCode {
   }
 }
 
-export function createGossipValidators(context: GossipValidationContext): SynodGossipValidators {
+/**
+ * Who relayed a message, as the sync's peer-height hints name it: a libp2p PeerId in the node,
+ * a simulated process in the simulator (which runs these validators too).
+ */
+export interface GossipSource {
+  toString(): string;
+}
+
+/** The validators of the Synod topics (assignable to SynodGossipValidators, whose `from` is a PeerId). */
+export type ConsensusGossipValidators = {
+  readonly [K in keyof SynodGossipMessages]: (message: SynodGossipMessages[K], from: GossipSource) => void;
+};
+
+export function createGossipValidators(context: GossipValidationContext): ConsensusGossipValidators {
   const { domain, validatorCount, crypto, mempool } = context;
 
   const checkVote = (vote: Vote): void => {

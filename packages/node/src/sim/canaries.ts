@@ -1,14 +1,28 @@
 import type { CanaryFaults } from '../consensus/faults.ts';
+import { PROPERTIES, type Property } from './checkers/index.ts';
 import { runSeed } from './runner.ts';
+import type { ScenarioOptions } from './scenario.ts';
 
 /**
- * Canaries (issue #3 §5): the simulator against deliberately broken variants of the core, to
- * show that the checkers can fail. Each canary runs seeds from 0 until some checker reports a
- * violation; it must do so within `maxSeeds`. The variants are selected by CANARY_FAULTS, a
- * Symbol-keyed field that no node configuration can produce (see consensus/faults.ts).
+ * Canaries (issue #3 §5, issue #15): the simulator against deliberately broken variants of the
+ * core, the driver and catch-up, to show that the checkers can fail. Each canary runs seeds from
+ * 0 until some checker reports a violation; it must do so within `maxSeeds`. The variants are
+ * selected by CANARY_FAULTS, a Symbol-keyed field that no node configuration can produce (see
+ * consensus/faults.ts), and apply to the honest nodes.
+ *
+ * A canary whose bug shows only against one kind of byzantine actor sweeps scenarios with that
+ * actor (`scenario`): a skipped lock rule needs conflicting votes of one key (twins) to become two
+ * certifiable blocks, and a catch-up without the certificate check needs a peer serving forged
+ * blocks (the invalid signer). Drawn at random among all actors they are caught too, only later.
  */
-export const CANARIES: readonly { name: string; faults: CanaryFaults }[] = [
-  { name: 'lock rule skipped', faults: { skipLockRule: true } },
+export interface Canary {
+  name: string;
+  faults: CanaryFaults;
+  scenario?: ScenarioOptions;
+}
+
+export const CANARIES: readonly Canary[] = [
+  { name: 'lock rule skipped', faults: { skipLockRule: true }, scenario: { byzantine: ['twins'] } },
   { name: 'certificate accepted with t-1 partials', faults: { quorumMinusOne: true } },
   {
     name: 'proposal content not checked against the fair-content function',
@@ -20,6 +34,14 @@ export const CANARIES: readonly { name: string; faults: CanaryFaults }[] = [
     name: 'listed transaction bodies not persisted (lost with the mempool on restart)',
     faults: { forgetListedBodies: true },
   },
+  // The driver and catch-up (issue #15): what the simulator catches now that it runs them.
+  { name: 'driver broadcasts a vote before persisting it', faults: { broadcastBeforePersist: true } },
+  { name: 'driver applies a commit twice', faults: { applyCommitTwice: true } },
+  {
+    name: 'catch-up stores a block without checking its certificate',
+    faults: { skipCatchUpCertificateCheck: true },
+    scenario: { byzantine: ['invalidSigner'] },
+  },
 ];
 
 export interface CanaryResult {
@@ -27,6 +49,8 @@ export interface CanaryResult {
   detected: boolean;
   /** The first seed whose run reported a violation (null if none within the limit). */
   seed: number | null;
+  /** The properties violated in that run. */
+  detectedBy: Property[];
 }
 
 export async function runCanaries(options: {
@@ -35,18 +59,12 @@ export async function runCanaries(options: {
 }): Promise<CanaryResult[]> {
   const results: CanaryResult[] = [];
   for (const canary of CANARIES) {
-    let detectedSeed: number | null = null;
-    for (let seed = 0; seed < options.maxSeeds && detectedSeed === null; seed++) {
-      const result = await runSeed(seed, { faults: canary.faults });
-      const violations =
-        result.safetyViolations.length +
-        result.fairnessViolations.length +
-        result.censorshipViolations.length +
-        result.priceBoundViolations.length +
-        result.livenessFailures.length;
-      if (violations > 0) detectedSeed = seed;
+    let result: CanaryResult = { name: canary.name, detected: false, seed: null, detectedBy: [] };
+    for (let seed = 0; seed < options.maxSeeds && !result.detected; seed++) {
+      const run = await runSeed(seed, { ...canary.scenario, faults: canary.faults });
+      const detectedBy = PROPERTIES.filter((property) => run.violations[property].length > 0);
+      if (detectedBy.length > 0) result = { name: canary.name, detected: true, seed, detectedBy };
     }
-    const result = { name: canary.name, detected: detectedSeed !== null, seed: detectedSeed };
     options.onResult?.(result);
     results.push(result);
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { keccak256, toBytes } from 'viem';
 import { runCanaries } from './canaries.ts';
+import { allViolations, PROPERTIES } from './checkers/index.ts';
 import { runSeed } from './runner.ts';
 import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviour } from './scenario.ts';
 import { type SweepSummary, summarize } from './sweep.ts';
@@ -11,7 +12,7 @@ import { type SweepSummary, summarize } from './sweep.ts';
  * A failing seed prints the command that replays it; exit code 1 on any violation.
  */
 
-const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--json] [--verbose]
+const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--json] [--verbose] [--trace]
        pnpm sim --canaries [--max-seeds N] [--json]`;
 
 async function main(): Promise<number> {
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
       crypto: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
       canaries: { type: 'boolean', default: false },
       'max-seeds': { type: 'string', default: '2000' },
       help: { type: 'boolean', default: false },
@@ -43,7 +45,7 @@ async function main(): Promise<number> {
         ? undefined
         : (result) =>
             console.log(
-              `${result.name}: ${result.detected ? `detected at seed ${result.seed}` : 'NOT detected'}`,
+              `${result.name}: ${result.detected ? `detected at seed ${result.seed} (${result.detectedBy.join(', ')})` : 'NOT detected'}`,
             ),
     });
     const seconds = round((performance.now() - startedMs) / 1000);
@@ -60,16 +62,11 @@ async function main(): Promise<number> {
   const digests: string[] = [];
   let failed = false;
   for (let seed = from; seed < from + seeds; seed++) {
-    const result = await runSeed(seed, { validatorCount: nodes, byzantine, crypto });
+    const result = await runSeed(seed, { validatorCount: nodes, byzantine, crypto, trace: values.trace });
+    if (result.eventLog !== undefined) console.log(result.eventLog);
     summary.add(result);
     digests.push(result.eventDigest);
-    const violations = [
-      ...result.safetyViolations,
-      ...result.fairnessViolations,
-      ...result.censorshipViolations,
-      ...result.priceBoundViolations,
-      ...result.livenessFailures,
-    ];
+    const violations = allViolations(result);
     if (violations.length > 0) {
       failed = true;
       const replay = `pnpm sim --seeds 1 --from ${seed} --nodes ${nodes}${values.byzantine ? ` --byzantine ${values.byzantine}` : ''}${values.crypto ? ` --crypto ${values.crypto}` : ''} --verbose`;
@@ -85,18 +82,16 @@ async function main(): Promise<number> {
   const output = {
     runs: summary.runs,
     heightsFinalized: summary.heightsFinalized,
-    safetyViolations: summary.safetyViolations,
-    fairnessViolations: summary.fairnessViolations,
-    censorshipViolations: summary.censorshipViolations,
-    priceBoundViolations: summary.priceBoundViolations,
-    livenessFailures: summary.livenessFailures,
+    violations: summary.totalViolations,
+    byProperty: summary.violations,
     eventDigest: keccak256(toBytes(digests.join(''))),
     seconds,
   };
   if (values.json) console.log(JSON.stringify(output));
   else {
+    const byProperty = PROPERTIES.map((property) => `${property} ${summary.violations[property]}`).join(', ');
     console.log(
-      `${output.runs} runs, ${output.heightsFinalized} heights finalized, violations: safety ${output.safetyViolations}, fairness ${output.fairnessViolations}, censorship ${output.censorshipViolations}, price ${output.priceBoundViolations}, liveness ${output.livenessFailures}; digest ${output.eventDigest}; ${seconds} s`,
+      `${output.runs} runs, ${output.heightsFinalized} heights finalized, violations: ${byProperty}; digest ${output.eventDigest}; ${seconds} s`,
     );
   }
   return failed ? 1 : 0;

@@ -1,145 +1,101 @@
 import {
-  type BlockHeader,
   type Hex,
-  headerHash,
-  type InclusionEntry,
-  type Proposal,
+  MAX_BLOCK_REQUEST_COUNT,
   type SignedTransaction,
-  type SignedVoteExtension,
-  type Vote,
+  type SyncedBlock,
+  transactionId,
+  VoteCodec,
   VoteKind,
 } from '@synod/protocol';
-import {
-  censorExtensions,
-  censorInclusionList,
-  conflictingVote,
-  frontRunInclusionList,
-  frontRunOrder,
-  inflateFeedPrices,
-  inflateObservations,
-} from '../behaviour/actions.ts';
-import { contentOfCommit, inclusionListForExtension } from '../consensus/commitContent.ts';
-import {
-  applyBlock,
-  type BlockContent,
-  ChainState,
-  type ContentContext,
-  checkProposalContent,
-  deriveBlockContent,
-  isWellFormedExtension,
-} from '../consensus/content.ts';
-import {
-  type ConsensusState,
-  createConsensusState,
-  MAX_RETAINED_COMMITS,
-  NIL_BLOCK_ID,
-  step,
-} from '../consensus/core.ts';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
-import type {
-  CommitRecord,
-  ConsensusApplication,
-  ConsensusConfig,
-  ConsensusCrypto,
-  ConsensusInput,
-  ConsensusMessage,
-  ConsensusOutput,
-  ExtensionPayload,
-  ProposedBlock,
-  SafetyRecord,
-} from '../consensus/types.ts';
+import type { ConsensusCrypto, ConsensusMessage } from '../consensus/types.ts';
+import { ConsensusDriver } from '../driver/driver.ts';
+import type { CommittedBlock, DriverNetwork } from '../driver/types.ts';
+import { MempoolError } from '../mempool/errors.ts';
+import { Mempool } from '../mempool/mempool.ts';
+import { type ConsensusGossipValidators, createGossipValidators } from '../node/gossip.ts';
+import { GossipValidationError } from '../p2p/errors.ts';
+import { MemoryStore } from '../storage/memoryStore.ts';
+import { serveSyncedBlocks } from '../sync/serve.ts';
+import { CatchUpSync } from '../sync/sync.ts';
+import { createActor, type SimActor } from './actors.ts';
+import type { SimEndpoint, SimNetwork } from './network.ts';
 import type { Random } from './random.ts';
 import type { Recorder } from './recorder.ts';
 import { type ByzantineBehaviour, SIM_TIMEOUTS } from './scenario.ts';
+import type { Scheduler } from './scheduler.ts';
 import {
-  isAuthenticTransaction,
   type Market,
   SIM_DOMAIN,
   SIM_FEEDS,
   type TransactionPool,
+  verifyTransactionOnce,
 } from './workload.ts';
 
 /** Unix ms of simulated time 0: local clocks read this plus the virtual time plus the node's skew. */
 export const SIM_EPOCH_MS = 1_800_000_000_000;
 
-/** What a node sees of the simulated world (the runner implements it). */
+/**
+ * The driver's deadline for fetching missing bodies in the simulator: above the longest round
+ * trip (2 × 100 ms) and below the first propose timeout (300 ms), as the node's 800 ms is below
+ * its 1 s.
+ */
+export const SIM_FETCH_TIMEOUT_MS = 250;
+
+/** Catch-up's deadline for one block range request in the simulator: several round trips. */
+export const SIM_SYNC_REQUEST_TIMEOUT_MS = 1_000;
+
+/** What a simulated process sees of the simulated world (the runner implements it). */
 export interface SimWorld {
-  readonly nowMs: number;
-  readonly validatorCount: number;
+  readonly scheduler: Scheduler;
+  readonly network: SimNetwork;
   readonly recorder: Recorder;
   readonly market: Market;
   readonly pool: TransactionPool;
-  readonly random: Random;
-  /** Bodies of every transaction submitted in the run (what clients send; nodes receive them by gossip). */
-  readonly submitted: Map<Hex, SignedTransaction>;
-  /**
-   * A missing body fetched from the peers that are up and honest (a byzantine peer may withhold
-   * it): whatever they hold in their mempool, have listed (durably), or have finalized.
-   */
-  fetchBody(requester: SimNode, txId: Hex): SignedTransaction | undefined;
-  send(from: SimNode, to: number, message: ConsensusMessage): void;
-  schedule(node: SimNode, delayMs: number, input: ConsensusInput): void;
-  /** Whether `validatorIndex` is byzantine (checkers and actors need it; honest code never asks). */
-  isByzantine(validatorIndex: number): boolean;
+  readonly validatorCount: number;
+  /** Every simulated process (two for a twin), by validator index. */
+  endpointsOf(validatorIndex: number): readonly SimNode[];
+  /** A process by its name (what catch-up calls a peer). */
+  endpointNamed(name: string): SimNode | undefined;
+  /** Verifies a commit certificate with the committee's group key (what the recorder notes). */
   verifyCertificate: ConsensusCrypto['verifyVoteCertificate'];
 }
 
-/** Durable storage: survives a crash (the safety record, the last commit, the chain state). */
-interface Storage {
-  record: SafetyRecord | null;
-  lastCommit: CommitRecord | null;
-  /** Bodies listed in own signed extensions, written with the record (driver: store table ListedBody). */
-  listedBodies: Map<Hex, { height: number; tx: SignedTransaction }>;
-  /** Bodies of finalized transactions (the stored blocks). */
-  finalized: Map<Hex, SignedTransaction>;
-  /** The latest MAX_RETAINED_COMMITS commits (the stored blocks a node serves to lagging peers). */
-  commits: Map<number, CommitRecord>;
-}
-
-const blockIds = new WeakMap<BlockHeader, Hex>();
-
-function blockIdOf(header: BlockHeader): Hex {
-  let id = blockIds.get(header);
-  if (id === undefined) {
-    id = headerHash(header, SIM_DOMAIN);
-    blockIds.set(header, id);
-  }
-  return id;
+/** One incarnation of a validator process: what a crash loses. */
+interface SimProcess {
+  driver: ConsensusDriver;
+  mempool: Mempool;
+  sync: CatchUpSync;
+  validators: ConsensusGossipValidators;
 }
 
 /**
- * One simulated validator process: the real consensus core and content function, with a
- * mempool, durable storage, a skewed clock, and (for byzantine actors) a behaviour that
- * changes what it signs and sends.
+ * One simulated validator: the node's own consensus driver, mempool, gossip validation and
+ * catch-up over a MemoryStore that survives its crashes, a skewed clock, and the simulated
+ * network. What is simulation lives here and nowhere else: the process lifecycle (crash loses
+ * the mempool and every message in flight to it; restart reopens the store), the transport of
+ * the driver's and the sync's messages (sim/network.ts), and, for a byzantine validator, its
+ * actor (sim/actors.ts). Everything an honest node does with the core's outputs is the driver's.
  */
-export class SimNode {
+export class SimNode implements SimEndpoint {
   readonly validatorIndex: number;
   /** 0, or 1 for the second copy of a twin. */
   readonly copy: number;
   readonly behaviour: ByzantineBehaviour | 'honest';
+  readonly name: string;
   readonly crypto: ConsensusCrypto;
   readonly world: SimWorld;
-  readonly faults: CanaryFaults;
   readonly clockSkewMs: number;
-  /** For twins: the peers this copy talks to. */
+  /** For twins: the validators this copy talks to. */
   peers: Set<number> | null = null;
-  crashed = false;
-  /** Bumped on every crash: timers of an earlier incarnation never fire. */
   incarnation = 0;
-  core: ConsensusState;
-  readonly chain = new ChainState();
-  private readonly storage: Storage = {
-    record: null,
-    lastCommit: null,
-    listedBodies: new Map(),
-    finalized: new Map(),
-    commits: new Map(),
-  };
-  private mempool = new Map<Hex, { tx: SignedTransaction; firstSeenMs: number }>();
-  /** Bodies of extensions signed since the last persist (written by the persist that covers them). */
-  private unpersistedListed: { height: number; txId: Hex; tx: SignedTransaction }[] = [];
-  private readonly contents = new Map<Hex, BlockContent>();
-  private readonly random: Random;
+  readonly #faults: CanaryFaults;
+  readonly #actor: SimActor;
+  #store: MemoryStore;
+  #process: SimProcess | undefined;
+  #up = false;
+  /** The chain height of the last process (a crashed node's chain is on its disk). */
+  #lastHeight = 0;
 
   constructor(parameters: {
     validatorIndex: number;
@@ -154,375 +110,347 @@ export class SimNode {
     this.validatorIndex = parameters.validatorIndex;
     this.copy = parameters.copy;
     this.behaviour = parameters.behaviour;
+    this.name =
+      parameters.copy === 0 ? `v${this.validatorIndex}` : `v${this.validatorIndex}.${parameters.copy}`;
     this.crypto = parameters.crypto;
     this.world = parameters.world;
-    this.faults = parameters.faults;
+    // Honest nodes run the broken variant under a canary; byzantine actors never need it.
+    this.#faults = this.honest ? parameters.faults : {};
     this.clockSkewMs = parameters.clockSkewMs;
-    this.random = parameters.random;
-    this.core = this.createCore();
+    this.#store = new MemoryStore(SIM_DOMAIN);
+    this.#actor =
+      parameters.behaviour === 'honest'
+        ? {}
+        : createActor(parameters.behaviour, {
+            validatorIndex: this.validatorIndex,
+            validatorCount: this.world.validatorCount,
+            crypto: this.crypto,
+            pool: this.world.pool,
+            random: parameters.random,
+            nowMs: () => this.localNowMs(),
+          });
   }
 
   get honest(): boolean {
     return this.behaviour === 'honest';
   }
 
+  get up(): boolean {
+    return this.#up;
+  }
+
+  /** Height of this node's finalized chain. */
+  get height(): number {
+    return this.#process?.driver.chain.height ?? this.#lastHeight;
+  }
+
+  /** The disk (the checks read its vote log and evidence). */
+  get store(): MemoryStore {
+    return this.#store;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+
   localNowMs(): number {
-    return SIM_EPOCH_MS + this.world.nowMs + this.clockSkewMs;
-  }
-
-  private createCore(): ConsensusState {
-    const config: ConsensusConfig = {
-      validatorIndex: this.validatorIndex,
-      validatorCount: this.world.validatorCount,
-      networkId: SIM_DOMAIN.networkId,
-      timeouts: SIM_TIMEOUTS,
-      crypto: this.crypto,
-      application: this.application(),
-      // Honest nodes run the broken variant under a canary; byzantine actors never need it.
-      [CANARY_FAULTS]: this.honest ? this.faults : {},
-    };
-    const core = createConsensusState({
-      config,
-      height: this.chain.height + 1,
-      lastCommit: this.storage.lastCommit,
-      persisted: this.storage.record,
-    });
-    // A restarted node still serves catch-up from its stored blocks (the node's block sync does
-    // that from disk): without this a peer lagging at the restart would have no one to ask.
-    for (const [height, commit] of this.storage.commits) core.recentCommits.set(height, commit);
-    return core;
-  }
-
-  contentContext(): ContentContext {
-    return {
-      domain: SIM_DOMAIN,
-      epoch: 0,
-      validatorCount: this.world.validatorCount,
-      feeds: SIM_FEEDS,
-      genesisTimestampMs: SIM_EPOCH_MS,
-      chain: this.chain,
-      body: (txId) => this.heldBody(txId) ?? this.world.fetchBody(this, txId),
-      isAuthentic: isAuthenticTransaction,
-      verifyExtension: (extension) => this.crypto.verifyExtension(extension),
-    };
-  }
-
-  /** A body this node holds: pending, listed by it (durable), or finalized. */
-  heldBody(txId: Hex): SignedTransaction | undefined {
-    return (
-      this.mempool.get(txId)?.tx ??
-      this.storage.listedBodies.get(txId)?.tx ??
-      this.storage.finalized.get(txId)
-    );
-  }
-
-  private application(): ConsensusApplication {
-    return {
-      blockId: blockIdOf,
-      extendVote: (height, _round, _blockId) => this.extendVote(height),
-      isWellFormedExtension: (extension) => isWellFormedExtension(SIM_FEEDS, extension),
-    };
+    return SIM_EPOCH_MS + this.world.scheduler.nowMs + this.clockSkewMs;
   }
 
   // --- lifecycle ---
 
+  /** Starts a process over the stored data (a silent validator never runs one). */
   start(): void {
-    if (this.behaviour === 'silent') return;
-    this.input({ type: 'start' });
-  }
-
-  crash(): void {
-    if (this.crashed) return;
-    this.crashed = true;
-    this.incarnation += 1;
-    this.world.recorder.recordCrash(this.validatorIndex, this.mempool.keys());
-    this.mempool = new Map();
-    this.unpersistedListed = [];
-    this.world.recorder.note(`${this.world.nowMs} crash v${this.validatorIndex}`);
-  }
-
-  restart(): void {
-    if (!this.crashed) return;
-    this.crashed = false;
-    // Only what was persisted survives: the safety record, the last commit and the chain.
-    this.core = this.createCore();
-    this.world.recorder.note(`${this.world.nowMs} restart v${this.validatorIndex} h${this.core.height}`);
-    this.start();
-  }
-
-  receiveTransaction(txId: Hex): void {
-    if (this.crashed || this.behaviour === 'silent') return;
-    const tx = this.world.submitted.get(txId);
-    if (tx === undefined || this.mempool.has(txId)) return;
-    if (tx.nonce < this.chain.nextNonce(tx.sender.toLowerCase() as `0x${string}`)) return; // already final
-    if (!isAuthenticTransaction(tx, txId)) return;
-    this.mempool.set(txId, { tx, firstSeenMs: this.localNowMs() });
-    if (this.honest) this.world.recorder.recordSeen(this.validatorIndex, txId, this.world.nowMs);
-  }
-
-  /** Runs one input through the core, and every input its outputs cause (content checks), in order. */
-  input(first: ConsensusInput): void {
-    if (this.crashed || this.behaviour === 'silent') return;
-    const queue: ConsensusInput[] = [first];
-    for (let input = queue.shift(); input !== undefined; input = queue.shift()) {
-      const { outputs } = step(this.core, input);
-      for (const output of outputs) this.carryOut(output, queue);
-    }
-  }
-
-  private carryOut(output: ConsensusOutput, queue: ConsensusInput[]): void {
-    switch (output.type) {
-      case 'persist':
-        this.storage.record = output.record;
-        // The bodies our new extensions list, with the record that covers them (driver #persist).
-        if (!(this.honest && this.faults.forgetListedBodies === true)) {
-          for (const { height, txId, tx } of this.unpersistedListed) {
-            const known = this.storage.listedBodies.get(txId);
-            if (known === undefined || known.height < height)
-              this.storage.listedBodies.set(txId, { height, tx });
-          }
-        }
-        this.unpersistedListed = [];
-        return;
-      case 'broadcast':
-        this.broadcast(output.message);
-        return;
-      case 'send':
-        this.world.send(this, output.to, output.message);
-        return;
-      case 'scheduleTimeout':
-        this.world.schedule(this, output.durationMs, { type: 'timeout', timeout: output.timeout });
-        return;
-      case 'buildBlock':
-        queue.push({
-          type: 'blockBuilt',
-          height: output.height,
-          round: output.round,
-          block: this.buildProposal(output.height, output.round, output.parentExtensions),
-        });
-        return;
-      case 'checkContent': {
-        const verdict = checkProposalContent(this.contentContext(), output.proposal, {
-          skipFairContentCheck: this.honest && this.faults.skipContentCheck === true,
-          skipExtensionSignatures: this.honest && this.faults.skipExtensionSignature === true,
-        });
-        if (verdict.valid) this.contents.set(output.blockId, verdict.content);
-        queue.push({
-          type: 'contentChecked',
-          height: output.height,
-          blockId: output.blockId,
-          proposal: output.proposal,
-          valid: verdict.valid,
-        });
-        return;
-      }
-      case 'commit':
-        this.onCommit(output.commit);
-        return;
-      case 'evidence':
-        this.world.recorder.evidence.push({ reporter: this.validatorIndex, evidence: output.evidence });
-        return;
-    }
-  }
-
-  private onCommit(commit: CommitRecord): void {
-    const content = contentOfCommit(this.contentContext(), this.contents, commit);
-    applyBlock(this.chain, content);
-    this.storage.lastCommit = commit;
-    this.storage.commits.set(commit.height, commit);
-    this.storage.commits.delete(commit.height - MAX_RETAINED_COMMITS);
-    for (const { txId, tx } of content.transactions) this.storage.finalized.set(txId, tx);
-    for (const [txId, entry] of this.storage.listedBodies) {
-      if (entry.height < commit.height) this.storage.listedBodies.delete(txId);
-    }
-    for (const { txId } of content.transactions) this.mempool.delete(txId);
-    for (const [txId, entry] of this.mempool) {
-      if (entry.tx.nonce < this.chain.nextNonce(entry.tx.sender.toLowerCase() as `0x${string}`))
-        this.mempool.delete(txId);
-    }
-    if (this.honest) {
-      const certificateValid = this.world.verifyCertificate(
-        {
-          kind: VoteKind.Precommit,
-          networkId: SIM_DOMAIN.networkId,
-          height: commit.height,
-          round: commit.certificate.round,
-          blockId: commit.blockId,
+    if (this.#up || this.behaviour === 'silent') return;
+    this.#up = true;
+    const incarnation = this.incarnation;
+    const alive = () => this.#up && this.incarnation === incarnation;
+    const { scheduler } = this.world;
+    const timers = scheduler.timers(alive);
+    let driver: ConsensusDriver | undefined;
+    const mempool = new Mempool({
+      domain: SIM_DOMAIN,
+      verify: verifyTransactionOnce,
+      nextNonceOf: (sender) => driver?.chain.nextNonce(sender) ?? 0n,
+    });
+    driver = new ConsensusDriver(
+      {
+        validatorIndex: this.validatorIndex,
+        validatorCount: this.world.validatorCount,
+        domain: SIM_DOMAIN,
+        epoch: 0,
+        feeds: SIM_FEEDS,
+        genesisTimestampMs: SIM_EPOCH_MS,
+        timeouts: SIM_TIMEOUTS,
+        fetchTimeoutMs: SIM_FETCH_TIMEOUT_MS,
+        [CANARY_FAULTS]: this.#faults,
+      },
+      {
+        crypto: this.crypto,
+        store: this.#store,
+        mempool,
+        network: this.#driverNetwork(),
+        timers,
+        nowMs: () => this.localNowMs(),
+        monotonicNowMs: () => scheduler.nowMs,
+        priceObserver: {
+          observe: (height) => this.world.market.honestObservation(this.validatorIndex, height),
         },
-        commit.certificate.signature,
-      );
-      this.world.recorder.recordCommit(
-        this.validatorIndex,
-        this.world.nowMs,
-        commit,
-        content,
-        certificateValid,
-      );
-    }
-  }
-
-  // --- what this node signs ---
-
-  private inclusionList(): InclusionEntry[] {
-    return inclusionListForExtension(
-      [...this.mempool].map(([txId, entry]) => ({ txId, firstSeenMs: entry.firstSeenMs })),
+        behaviour: this.#actor.behaviour,
+        onFatal: (error) => this.#onFatal(incarnation, error),
+      },
+    );
+    const started = driver;
+    const sync = new CatchUpSync({
+      driver,
+      crypto: this.crypto,
+      domain: SIM_DOMAIN,
+      network: {
+        requestBlocks: (peer, fromHeight, count, signal) =>
+          this.#requestBlocks(peer, fromHeight, count, signal),
+      },
+      nowMs: () => scheduler.nowMs,
+      timers,
+      requestTimeoutMs: SIM_SYNC_REQUEST_TIMEOUT_MS,
+      [CANARY_FAULTS]: this.#faults,
+    });
+    const validators = createGossipValidators({
+      domain: SIM_DOMAIN,
+      validatorCount: this.world.validatorCount,
+      feeds: SIM_FEEDS,
+      crypto: this.crypto,
+      mempool,
+      driver: () => started,
+      sync: () => sync,
+      nowMs: () => this.localNowMs(),
+    });
+    if (this.honest) driver.onCommit((block) => this.#recordCommit(block));
+    this.#process = { driver, mempool, sync, validators };
+    started.start().then(
+      () => {
+        if (alive()) sync.start();
+      },
+      (error: unknown) => this.#onFatal(incarnation, error),
     );
   }
 
-  private extendVote(height: number): ExtensionPayload {
-    const nowMs = this.localNowMs();
-    const payload: ExtensionPayload = {
-      timestampMs: nowMs,
-      inclusionList: this.inclusionList(),
-      prices: this.world.market.honestObservation(this.validatorIndex, height),
-    };
-    for (const { txId } of payload.inclusionList) {
-      this.unpersistedListed.push({ height, txId, tx: this.mempool.get(txId)!.tx });
-    }
-    // Early times for "its own" transactions (even senders), late ones for everyone else's;
-    // the censor simply leaves the victims (odd senders) out.
-    const owns = (txId: Hex) => this.ownsTransaction(txId);
-    if (this.behaviour === 'frontRunner')
-      payload.inclusionList = frontRunInclusionList(payload.inclusionList, owns, nowMs);
-    if (this.behaviour === 'censor') payload.inclusionList = censorInclusionList(payload.inclusionList, owns);
-    if (this.behaviour === 'priceManipulator' || this.behaviour === 'invalidSigner') {
-      payload.prices = inflateObservations(payload.prices);
-    }
-    return payload;
-  }
-
-  /** Byzantine actors "own" the transactions of even-numbered senders in the pool. */
-  private ownsTransaction(txId: Hex): boolean {
-    const entry = this.world.pool.byId.get(txId);
-    return entry !== undefined && entry.senderIndex % 2 === 0;
-  }
-
-  private buildProposal(
-    height: number,
-    _round: number,
-    parentExtensions: readonly SignedVoteExtension[],
-  ): ProposedBlock | null {
-    const context = this.contentContext();
-    const owns = (txId: Hex) => this.ownsTransaction(txId);
-    let extensions = [...parentExtensions];
-    if (this.behaviour === 'censor' && height > 1) {
-      // Drop the extensions that list a victim's transaction, down to the 2f+1 minimum.
-      extensions = censorExtensions(extensions, owns, this.world.validatorCount);
-    }
-    if (this.behaviour === 'invalidSigner' && height > 1) {
-      // Forges the other validators' extensions with inflated prices (their signatures no longer match).
-      extensions = extensions.map((extension) =>
-        extension.validatorIndex === this.validatorIndex
-          ? extension
-          : { ...extension, prices: inflateObservations(extension.prices) },
-      );
-    }
-    const derived = deriveBlockContent(context, extensions, this.validatorIndex);
-    if (!derived.ok) return null;
-    const { content } = derived;
-    this.contents.set(content.blockId, content);
-    let transactionIds = content.transactions.map((entry) => entry.txId);
-    let prices = content.prices;
-    let modified = false;
-    if (this.behaviour === 'censor' && this.random.chance(0.5)) {
-      transactionIds = transactionIds.filter(owns);
-      modified = true;
-    }
-    if (this.behaviour === 'frontRunner') {
-      transactionIds = frontRunOrder(transactionIds, owns);
-      modified = true;
-    }
-    if (this.behaviour === 'priceManipulator') {
-      prices = inflateFeedPrices(prices);
-      modified = true;
-    }
-    if (modified) {
-      // The content no longer is the function's output; keep what this actor claims.
-      const claimed: BlockContent = {
-        ...content,
-        transactions: transactionIds
-          .map((txId) => content.transactions.find((entry) => entry.txId === txId)!)
-          .filter((entry) => entry !== undefined),
-        prices,
-      };
-      this.contents.set(content.blockId, claimed);
-    }
-    return { header: content.header, transactionIds, prices, extensions };
-  }
-
-  // --- what this node sends ---
-
-  private broadcast(message: ConsensusMessage): void {
-    const { recorder } = this.world;
-    if (message.type === 'vote' && this.honest) {
-      const record = this.storage.record;
-      if (record === null || !record.ownVotes.includes(message.vote)) {
-        recorder.persistBeforeSendFailures.push(
-          `v${this.validatorIndex} h${message.vote.height} r${message.vote.round}`,
+  /** The process dies: its mempool, timers and messages in flight to it are lost; its store stays. */
+  crash(): void {
+    if (!this.#up) return;
+    this.#up = false;
+    this.incarnation += 1;
+    const process = this.#process;
+    this.#process = undefined;
+    if (process !== undefined) {
+      this.#lastHeight = process.driver.chain.height;
+      if (this.honest) {
+        this.world.recorder.recordCrash(
+          this.validatorIndex,
+          [...process.mempool.entries()].map((entry) => entry.txId),
         );
       }
-      recorder.recordHonestVote(message.vote);
-      if (message.vote.extension !== null)
-        recorder.recordHonestExtension(this.world.nowMs, message.vote.extension);
+      // Neither is awaited: a crashed process finishes nothing (its store handle is closed, its
+      // timers never fire, responses to it are dropped).
+      void process.driver.stop();
+      void process.sync.stop();
     }
+    this.#store.close();
+    this.world.recorder.note(`${this.world.scheduler.nowMs} crash ${this.name}`);
+  }
+
+  /** Starts again from what was stored: the safety record, listed bodies, the chain. */
+  restart(): void {
+    if (this.#up || this.behaviour === 'silent') return;
+    this.#store = this.#store.reopen();
+    this.start();
+    this.world.recorder.note(`${this.world.scheduler.nowMs} restart ${this.name} h${this.#lastHeight}`);
+  }
+
+  // --- what reaches it ---
+
+  /** A client's transaction, by gossip. */
+  receiveTransaction(tx: SignedTransaction, txId: Hex): void {
+    const process = this.#process;
+    if (process === undefined) return;
+    try {
+      const added = process.mempool.add(tx, { nowMs: this.localNowMs() });
+      if (!added.duplicate && this.honest)
+        this.world.recorder.recordSeen(this.validatorIndex, txId, this.world.scheduler.nowMs);
+    } catch (error) {
+      if (!(error instanceof MempoolError)) throw error; // already final, or pending under its nonce
+    }
+  }
+
+  /** A proposal or vote by gossip: the node's gossip validation, then its driver. */
+  deliver(from: SimNode, message: ConsensusMessage): void {
+    const process = this.#process;
+    if (process === undefined) return;
+    try {
+      if (message.type === 'vote') process.validators.votes(message.vote, from);
+      else if (message.type === 'proposal') process.validators.proposals(message.proposal, from);
+      else throw new Error('simulator assertion failed: a certified block sent by gossip');
+    } catch (error) {
+      if (error instanceof GossipValidationError) return; // REJECT or IGNORE: not relayed, not used
+      throw error;
+    }
+    process.driver.receive(message);
+  }
+
+  /** A peer's request for bodies (the node's `/synod/1/req/transactions` handler). */
+  async serveTransactions(txIds: readonly Hex[]): Promise<SignedTransaction[] | undefined> {
+    const process = this.#process;
+    if (process === undefined) return undefined;
+    // A byzantine peer withholds bodies: availability rests on the honest ones (docs/consensus.md
+    // "Listed bodies").
+    if (!this.honest) return [];
+    const bodies: SignedTransaction[] = [];
+    for (const txId of txIds) {
+      const body = process.driver.body(txId) ?? (await this.#finalizedBody(txId));
+      if (body !== undefined) bodies.push(body);
+    }
+    return bodies;
+  }
+
+  /** A peer's catch-up request (the node's `/synod/1/req/blocks-with-extensions` handler). */
+  async serveBlocks(fromHeight: number, count: number): Promise<SyncedBlock[] | undefined> {
+    if (this.#process === undefined) return undefined;
+    const blocks = await serveSyncedBlocks(this.#store, {
+      fromHeight,
+      count: Math.min(count, MAX_BLOCK_REQUEST_COUNT),
+    });
+    return this.#actor.serveBlocks?.(blocks) ?? blocks;
+  }
+
+  // --- what it sends ---
+
+  #driverNetwork(): DriverNetwork {
+    return {
+      publish: async (message) => {
+        this.#broadcast(message);
+      },
+      resend: async (messages) => {
+        for (const message of messages) this.#broadcast(message);
+        return this.#peerEndpoints().length;
+      },
+      fetchTransactions: (txIds, signal) => this.#fetchTransactions(txIds, signal),
+    };
+  }
+
+  /** The processes this one talks to: every other validator's (a twin copy: its half). */
+  #peerEndpoints(): SimNode[] {
+    const peers: SimNode[] = [];
     for (let to = 0; to < this.world.validatorCount; to++) {
-      if (to === this.validatorIndex) continue;
-      if (this.peers !== null && !this.peers.has(to)) continue;
-      this.world.send(this, to, this.rewrite(message, to));
+      if (to === this.validatorIndex || (this.peers !== null && !this.peers.has(to))) continue;
+      peers.push(...this.world.endpointsOf(to));
     }
+    return peers;
   }
 
-  /** The byzantine part: what this actor sends to `to` instead of `message`. */
-  private rewrite(message: ConsensusMessage, to: number): ConsensusMessage {
-    if (message.type === 'vote') {
+  #broadcast(message: ConsensusMessage): void {
+    if (this.honest && message.type === 'vote') {
       const { vote } = message;
-      if (this.behaviour === 'equivocator' && to % 2 === 1)
-        return { type: 'vote', vote: this.conflictingVote(vote) };
-      // The conflicting proposer also splits its votes for a block: the real one to one peer,
-      // nil to the rest, so that one honest node can decide while the others stay undecided
-      // but locked (what the lock rule protects against).
-      if (
-        this.behaviour === 'conflictingProposer' &&
-        vote.blockId !== NIL_BLOCK_ID &&
-        to !== (this.validatorIndex + 1) % this.world.validatorCount
-      ) {
-        return { type: 'vote', vote: this.conflictingVote(vote) };
-      }
-      if (this.behaviour === 'invalidSigner' && to % 2 === 0) {
-        return { type: 'vote', vote: { ...vote, signature: garbageSignature(vote.signature) } };
-      }
+      const recorded = this.world.recorder.recordVote(vote, this.world.scheduler.nowMs);
+      // Write-ahead: the vote must be in the vote log before it leaves the process.
+      const logged = this.#store.loggedVote(vote.height, vote.round, vote.kind);
+      if (logged === undefined || !sameBytes(logged, VoteCodec.encode(vote)))
+        this.world.recorder.recordUnpersistedVote(recorded);
     }
-    if (message.type === 'proposal' && this.behaviour === 'conflictingProposer' && to % 2 === 1) {
-      return { type: 'proposal', proposal: this.conflictingProposal(message.proposal) };
+    for (const target of this.#peerEndpoints()) {
+      const sent = this.#actor.rewrite?.(message, target.validatorIndex) ?? message;
+      this.world.network.send(this, target, () => target.deliver(this, sent));
     }
-    return message;
   }
 
-  private conflictingVote(vote: Vote): Vote {
-    return conflictingVote(vote, {
-      crypto: this.crypto,
-      validatorIndex: this.validatorIndex,
-      nowMs: this.localNowMs(),
+  /** Asks every peer at once; resolves with the bodies found when all are found, all answered, or the deadline passed. */
+  #fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]> {
+    const wanted = new Set(txIds);
+    const found: SignedTransaction[] = [];
+    const peers = this.#peerEndpoints();
+    return new Promise((resolve) => {
+      let pending = peers.length;
+      const answered = () => {
+        pending -= 1;
+        if (pending === 0 || wanted.size === 0) resolve(found);
+      };
+      if (pending === 0) resolve(found);
+      for (const peer of peers) {
+        this.world.network
+          .request(this, peer, () => peer.serveTransactions(txIds), signal)
+          .then((bodies) => {
+            for (const tx of bodies) {
+              const txId = transactionId(tx, SIM_DOMAIN);
+              if (!wanted.delete(txId)) continue;
+              found.push(tx);
+            }
+            answered();
+          }, answered);
+      }
     });
   }
 
-  /** Another valid block for the same slot (a different proposer index in the header), always fresh. */
-  private conflictingProposal(proposal: Proposal): Proposal {
-    const header = {
-      ...proposal.header,
-      proposerIndex: (proposal.header.proposerIndex + 1) % this.world.validatorCount,
-    };
-    const content = this.contents.get(blockIdOf(proposal.header));
-    if (content !== undefined)
-      this.contents.set(blockIdOf(header), { ...content, header, blockId: blockIdOf(header) });
-    const unsigned = { ...proposal, header, validRound: -1, validRoundCertificate: null };
-    return { ...unsigned, signature: this.crypto.signProposal(unsigned) };
+  #requestBlocks(
+    peer: string,
+    fromHeight: number,
+    count: number,
+    signal: AbortSignal,
+  ): Promise<SyncedBlock[]> {
+    const target = this.world.endpointNamed(peer);
+    if (target === undefined) return Promise.reject(new Error(`unknown peer ${peer}`));
+    return this.world.network.request(this, target, () => target.serveBlocks(fromHeight, count), signal);
+  }
+
+  // --- what the checkers see ---
+
+  #recordCommit(block: CommittedBlock): void {
+    const { header } = block.certified.block;
+    const { certificate } = block.certified;
+    this.world.recorder.recordCommit({
+      validatorIndex: this.validatorIndex,
+      atMs: this.world.scheduler.nowMs,
+      height: block.height,
+      blockId: block.hash,
+      header,
+      certificate,
+      transactionIds: block.transactionIds,
+      prices: block.content.prices,
+      certificateValid: this.world.verifyCertificate(
+        {
+          kind: VoteKind.Precommit,
+          networkId: SIM_DOMAIN.networkId,
+          height: block.height,
+          round: certificate.round,
+          blockId: block.hash,
+        },
+        certificate.signature,
+      ),
+    });
+  }
+
+  /** The driver stopped (or could not start): the process exits; the supervisor restarts it at the heal. */
+  #onFatal(incarnation: number, error: unknown): void {
+    if (incarnation !== this.incarnation) return; // a process that already crashed
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.honest) {
+      this.world.recorder.recordDriverFailure({
+        validatorIndex: this.validatorIndex,
+        atMs: this.world.scheduler.nowMs,
+        error: message,
+      });
+    } else {
+      this.world.recorder.note(`${this.world.scheduler.nowMs} byzantine ${this.name} stopped`);
+    }
+    this.crash();
+  }
+
+  async #finalizedBody(txId: Hex): Promise<SignedTransaction | undefined> {
+    const location = await this.#store.getTransactionLocation(txId);
+    if (location === undefined) return undefined;
+    return (await this.#store.getBlock(location.height))?.block.transactions[location.index];
   }
 }
 
-function garbageSignature(signature: Uint8Array): Uint8Array {
-  const out = new Uint8Array(signature);
-  out[0] = (out[0]! ^ 0xff) & 0xff;
-  out[95] = (out[95]! ^ 0x5a) & 0xff;
-  return out;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

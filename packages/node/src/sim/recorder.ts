@@ -1,21 +1,48 @@
-import type { Evidence, FeedPrice, Hex, PriceObservation, SignedVoteExtension, Vote } from '@synod/protocol';
-import type { BlockContent } from '../consensus/content.ts';
-import type { CommitRecord } from '../consensus/types.ts';
+import type {
+  BlockHeader,
+  Certificate,
+  Evidence,
+  FeedPrice,
+  Hex,
+  PriceObservation,
+  SignedVoteExtension,
+  Vote,
+  VoteKind,
+} from '@synod/protocol';
 
 /**
- * What the checkers need from a run, recorded as it happens: honest nodes' commits, the votes
- * and extensions they signed, and when each of them received each transaction (real time).
+ * What the checkers need from a run, recorded as it happens, as typed records: honest nodes'
+ * commits, the votes and extensions they signed (and whether each vote was on disk when it left),
+ * when each of them received each transaction (virtual time), the evidence they stored, and any
+ * honest driver that stopped. The event log folded into the run's digest is kept here too.
  */
 
+/** A block an honest node stored and applied (its driver's onCommit). */
 export interface RecordedCommit {
   validatorIndex: number;
+  /** Virtual ms. */
   atMs: number;
-  commit: CommitRecord;
+  height: number;
+  blockId: Hex;
+  header: BlockHeader;
+  certificate: Certificate;
   transactionIds: Hex[];
   prices: FeedPrice[];
+  /** The certificate verifies against the committee's group key. */
   certificateValid: boolean;
 }
 
+/** An honest vote as first sent. */
+export interface RecordedVote {
+  validatorIndex: number;
+  height: number;
+  round: number;
+  kind: VoteKind;
+  blockId: Hex;
+  atMs: number;
+}
+
+/** The extension of an honest precommit, at the time it was first sent (= signed). */
 export interface RecordedExtension {
   validatorIndex: number;
   atMs: number;
@@ -26,71 +53,91 @@ export interface RecordedExtension {
   prices: PriceObservation[];
 }
 
+/** Two different votes an honest validator sent for one (height, round, kind). */
+export interface RecordedEquivocation {
+  first: RecordedVote;
+  second: RecordedVote;
+}
+
+/** An honest vote that left before the vote log held it (write-ahead broken). */
+export interface UnpersistedVote {
+  vote: RecordedVote;
+}
+
+export interface RecordedEvidence {
+  /** The honest node that stored it. */
+  reporter: number;
+  evidence: Evidence;
+}
+
+/** An honest node's driver that stopped on an error (a storage refusal or an assertion: a bug). */
+export interface DriverFailure {
+  validatorIndex: number;
+  atMs: number;
+  error: string;
+}
+
 export class Recorder {
-  /** commits[validator] = its commits in height order. */
+  /** commits[validator] = its commits in the order it applied them. */
   readonly commits = new Map<number, RecordedCommit[]>();
-  /** Signed honest votes: key (validator/height/round/kind) → blockId; a second blockId is a safety bug. */
-  readonly honestVotes = new Map<string, Hex>();
-  readonly honestEquivocations: string[] = [];
+  /** Every distinct honest vote, in the order first sent. */
+  readonly votes: RecordedVote[] = [];
+  readonly equivocations: RecordedEquivocation[] = [];
   readonly extensions: RecordedExtension[] = [];
-  /** seen[validator] : txId → real time of receipt (Infinity once a crash lost it). */
+  /** seen[validator]: txId → virtual time of receipt (Infinity once a crash lost it). */
   readonly seen = new Map<number, Map<Hex, number>>();
-  readonly evidence: { reporter: number; evidence: Evidence }[] = [];
-  readonly persistBeforeSendFailures: string[] = [];
+  readonly evidence: RecordedEvidence[] = [];
+  readonly unpersistedVotes: UnpersistedVote[] = [];
+  readonly driverFailures: DriverFailure[] = [];
+  /** Index of `votes` by (validator, height, round, kind); internal, never parsed. */
+  readonly #voteSlots = new Map<string, RecordedVote>();
   /** The run's event log, folded into its digest. */
-  private digestLog: string[] = [];
+  readonly #digestLog: string[] = [];
 
   note(line: string): void {
-    this.digestLog.push(line);
+    this.#digestLog.push(line);
   }
 
   digestText(): string {
-    return this.digestLog.join('\n');
+    return this.#digestLog.join('\n');
   }
 
-  recordCommit(
-    validatorIndex: number,
-    atMs: number,
-    commit: CommitRecord,
-    content: BlockContent,
-    certificateValid: boolean,
-  ): void {
-    let list = this.commits.get(validatorIndex);
+  recordCommit(commit: RecordedCommit): void {
+    let list = this.commits.get(commit.validatorIndex);
     if (list === undefined) {
       list = [];
-      this.commits.set(validatorIndex, list);
+      this.commits.set(commit.validatorIndex, list);
     }
-    list.push({
-      validatorIndex,
-      atMs,
-      commit,
-      transactionIds: content.transactions.map((entry) => entry.txId),
-      prices: content.prices,
-      certificateValid,
-    });
+    list.push(commit);
     this.note(
-      `${atMs} commit v${validatorIndex} h${commit.height} r${commit.certificate.round} ${commit.blockId}`,
+      `${commit.atMs} commit v${commit.validatorIndex} h${commit.height} r${commit.certificate.round} ${commit.blockId}`,
     );
   }
 
-  recordHonestVote(vote: Vote): void {
-    const key = `${vote.validatorIndex}/${vote.height}/${vote.round}/${vote.kind}`;
-    const previous = this.honestVotes.get(key);
-    if (previous === undefined) this.honestVotes.set(key, vote.blockId);
-    else if (previous !== vote.blockId)
-      this.honestEquivocations.push(`${key}: ${previous} and ${vote.blockId}`);
+  /** An honest vote sent at `atMs` (first sending, retransmission or a restart's re-send). */
+  recordVote(vote: Vote, atMs: number): RecordedVote {
+    const recorded: RecordedVote = {
+      validatorIndex: vote.validatorIndex,
+      height: vote.height,
+      round: vote.round,
+      kind: vote.kind,
+      blockId: vote.blockId,
+      atMs,
+    };
+    const slot = `${vote.validatorIndex}/${vote.height}/${vote.round}/${vote.kind}`;
+    const first = this.#voteSlots.get(slot);
+    if (first === undefined) {
+      this.#voteSlots.set(slot, recorded);
+      this.votes.push(recorded);
+      if (vote.extension !== null) this.#recordExtension(vote.extension, atMs);
+    } else if (first.blockId !== vote.blockId) {
+      this.equivocations.push({ first, second: recorded });
+    }
+    return recorded;
   }
 
-  recordHonestExtension(atMs: number, extension: SignedVoteExtension): void {
-    this.extensions.push({
-      validatorIndex: extension.validatorIndex,
-      atMs,
-      height: extension.height,
-      round: extension.round,
-      blockId: extension.blockId,
-      txIds: new Set(extension.inclusionList.map((entry) => entry.txId)),
-      prices: extension.prices,
-    });
+  recordUnpersistedVote(vote: RecordedVote): void {
+    this.unpersistedVotes.push({ vote });
   }
 
   recordSeen(validatorIndex: number, txId: Hex, atMs: number): void {
@@ -107,5 +154,22 @@ export class Recorder {
     const map = this.seen.get(validatorIndex);
     if (map === undefined) return;
     for (const txId of pending) map.set(txId, Number.POSITIVE_INFINITY);
+  }
+
+  recordDriverFailure(failure: DriverFailure): void {
+    this.driverFailures.push(failure);
+    this.note(`${failure.atMs} driver failure v${failure.validatorIndex}`);
+  }
+
+  #recordExtension(extension: SignedVoteExtension, atMs: number): void {
+    this.extensions.push({
+      validatorIndex: extension.validatorIndex,
+      atMs,
+      height: extension.height,
+      round: extension.round,
+      blockId: extension.blockId,
+      txIds: new Set(extension.inclusionList.map((entry) => entry.txId)),
+      prices: extension.prices,
+    });
   }
 }

@@ -1,14 +1,13 @@
+import { PROPERTIES, type Property } from './checkers/index.ts';
 import type { RunResult } from './runner.ts';
 
-/** Totals over many runs, as `pnpm sim --json` prints them. */
+/** Totals over many runs, as `pnpm sim --json` prints them: violations per property. */
 export interface SweepSummary {
   runs: number;
   heightsFinalized: number;
-  safetyViolations: number;
-  fairnessViolations: number;
-  censorshipViolations: number;
-  priceBoundViolations: number;
-  livenessFailures: number;
+  violations: { [P in Property]: number };
+  /** Sum over the properties. */
+  totalViolations: number;
   add(result: RunResult): void;
 }
 
@@ -16,19 +15,15 @@ export function summarize(results: readonly RunResult[]): SweepSummary {
   const summary: SweepSummary = {
     runs: 0,
     heightsFinalized: 0,
-    safetyViolations: 0,
-    fairnessViolations: 0,
-    censorshipViolations: 0,
-    priceBoundViolations: 0,
-    livenessFailures: 0,
+    violations: Object.fromEntries(PROPERTIES.map((property) => [property, 0])) as SweepSummary['violations'],
+    totalViolations: 0,
     add(result) {
       this.runs += 1;
       this.heightsFinalized += result.heightsFinalized;
-      this.safetyViolations += result.safetyViolations.length;
-      this.fairnessViolations += result.fairnessViolations.length;
-      this.censorshipViolations += result.censorshipViolations.length;
-      this.priceBoundViolations += result.priceBoundViolations.length;
-      this.livenessFailures += result.livenessFailures.length;
+      for (const property of PROPERTIES) {
+        this.violations[property] += result.violations[property].length;
+        this.totalViolations += result.violations[property].length;
+      }
     },
   };
   for (const result of results) summary.add(result);

@@ -8,6 +8,7 @@ import {
   type SignedTransaction,
   signTransaction,
   transactionId,
+  verifyTransaction,
 } from '@synod/protocol';
 import { keccak256, toBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -110,6 +111,28 @@ export function isAuthenticTransaction(tx: SignedTransaction, txId: Hex): boolea
     authenticity.set(key, known);
   }
   return known;
+}
+
+const verified = new WeakMap<SignedTransaction, { txId: Hex } | { error: unknown }>();
+
+/**
+ * The mempool's admission check in the simulator (MempoolOptions.verify): the real
+ * verifyTransaction, run once per transaction object per process and remembered (every node of
+ * every run receives the same pool objects). The pool never expires (validUntil far in the
+ * future), so the first verdict holds at any simulated time.
+ */
+export function verifyTransactionOnce(signed: SignedTransaction, nowSeconds: number): Hex {
+  let known = verified.get(signed);
+  if (known === undefined) {
+    try {
+      known = { txId: verifyTransaction(signed, SIM_DOMAIN, { nowSeconds }) };
+    } catch (error) {
+      known = { error };
+    }
+    verified.set(signed, known);
+  }
+  if ('error' in known) throw known.error;
+  return known.txId;
 }
 
 export const SIM_FEEDS: FeedConfig[] = ['ETH/USD', 'BTC/USD'].map((pair) =>

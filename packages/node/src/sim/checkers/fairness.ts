@@ -1,0 +1,74 @@
+import type { Hex } from '@synod/protocol';
+import type { FinalizedChain, RunRecord } from './run.ts';
+
+/**
+ * Receive-order fairness (docs/consensus.md §3): if every honest node saw a (and its sender's
+ * earlier nonces) at least Δ before any honest node saw b, and b is final, then a is final before
+ * b, or in b's block ahead of it. Δ = σ + s + 1 ms: σ the spread of honest clock skews, s the
+ * spread of the times honest validators signed their extensions for the commit b's block derives
+ * from (measured per height).
+ */
+export function checkFairness(run: RunRecord, chain: FinalizedChain): string[] {
+  const violations: string[] = [];
+  const { scenario, pool, recorder, honestValidators } = run;
+  const honestSkews = honestValidators.map((validator) => scenario.clockSkewMs[validator]!);
+  const skewSpreadMs = honestSkews.length === 0 ? 0 : Math.max(...honestSkews) - Math.min(...honestSkews);
+  const seenBy = honestValidators.map((validator) => recorder.seen.get(validator) ?? new Map<Hex, number>());
+  const latestHonestSeen = (txId: Hex): number => {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const seen of seenBy) latest = Math.max(latest, seen.get(txId) ?? Number.POSITIVE_INFINITY);
+    return latest;
+  };
+  const earliestHonestSeen = (txId: Hex): number => {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const seen of seenBy) earliest = Math.min(earliest, seen.get(txId) ?? Number.POSITIVE_INFINITY);
+    return earliest;
+  };
+  const submitted = scenario.submissions.map(
+    (submission) => pool.bySender[submission.senderIndex]![submission.nonce]!,
+  );
+  // Latest honest sighting over a transaction and its sender's earlier nonces (which it waits for).
+  const latestWithPredecessors = new Map<Hex, number>();
+  for (const entry of submitted) {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (let nonce = 0; nonce <= Number(entry.tx.nonce); nonce++)
+      latest = Math.max(latest, latestHonestSeen(pool.bySender[entry.senderIndex]![nonce]!.txId));
+    latestWithPredecessors.set(entry.txId, latest);
+  }
+  const deltaMsAt = new Map<number, number>();
+  const deltaMsFor = (height: number): number => {
+    let deltaMs = deltaMsAt.get(height);
+    if (deltaMs === undefined) {
+      const times = chain.honestExtensionsAt(height).map((extension) => extension.atMs);
+      const spreadMs = times.length === 0 ? 0 : Math.max(...times) - Math.min(...times);
+      deltaMs = skewSpreadMs + spreadMs + 1;
+      deltaMsAt.set(height, deltaMs);
+    }
+    return deltaMs;
+  };
+  for (const b of submitted) {
+    const placeB = chain.places.get(b.txId);
+    if (placeB === undefined) continue;
+    const earliestB = earliestHonestSeen(b.txId);
+    // b final, yet no honest node holds a receipt time for it: every one that had it lost it in
+    // a restart (a whole-committee restart; b was final from the lists signed before it). The
+    // premise compares receipt times; with none left for b there is nothing to compare.
+    if (!Number.isFinite(earliestB)) continue;
+    const deltaMs = deltaMsFor(placeB.height - 1);
+    for (const a of submitted) {
+      if (a.senderIndex === b.senderIndex) continue;
+      if (!(latestWithPredecessors.get(a.txId)! + deltaMs <= earliestB)) continue;
+      const placeA = chain.places.get(a.txId);
+      const ahead =
+        placeA !== undefined &&
+        (placeA.height < placeB.height ||
+          (placeA.height === placeB.height && placeA.position < placeB.position));
+      if (!ahead) {
+        violations.push(
+          `fairness: ${a.txId} seen by all honest ≥ ${deltaMs} ms before ${b.txId}, but ${placeA === undefined ? 'not final' : `at ${placeA.height}/${placeA.position}`} vs ${placeB.height}/${placeB.position}`,
+        );
+      }
+    }
+  }
+  return violations;
+}
