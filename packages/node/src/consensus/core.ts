@@ -43,9 +43,6 @@ export const NIL_BLOCK_ID: Hex = `0x${'00'.repeat(32)}`;
  */
 export const MAX_FUTURE_HEIGHT_MESSAGES = 1024;
 
-/** Decided blocks kept in memory to serve catch-up to lagging peers; older ones come from storage. */
-export const MAX_RETAINED_COMMITS = 64;
-
 /** Rounds of our own votes re-sent by each rebroadcast (the current one and the ones before it). */
 export const MAX_REBROADCAST_ROUNDS = 8;
 
@@ -97,10 +94,7 @@ export interface ConsensusState {
   /** The commit of height − 1 (whose extensions feed this height's content). */
   lastCommit: CommitRecord | null;
   lastCommitExtensions: Map<number, SignedVoteExtension>;
-  recentCommits: Map<number, CommitRecord>;
-  futureMessages: { from: number; message: ConsensusMessage }[];
-  /** Last (height/round) a peer was sent catch-up for: one reply per peer per rebroadcast interval. */
-  catchUpServed: Map<number, string>;
+  futureMessages: ConsensusMessage[];
 }
 
 export interface CreateConsensusParameters {
@@ -142,9 +136,7 @@ export function createConsensusState(parameters: CreateConsensusParameters): Con
     ownProposals: [],
     lastCommit: null,
     lastCommitExtensions: new Map(),
-    recentCommits: new Map(),
     futureMessages: [],
-    catchUpServed: new Map(),
   };
   const lastCommit = parameters.lastCommit ?? null;
   if (lastCommit !== null) {
@@ -212,7 +204,10 @@ export function step(state: ConsensusState, input: ConsensusInput): StepResult<C
       }
       break;
     case 'message':
-      if (state.started) onMessage(state, input.from, input.message, outputs);
+      if (state.started) onMessage(state, input.message, outputs);
+      break;
+    case 'certifiedBlock':
+      if (state.started) onCertifiedBlock(state, input.block, outputs);
       break;
     case 'timeout':
       if (state.started) onTimeout(state, input.timeout, outputs);
@@ -381,68 +376,23 @@ function roundState(state: ConsensusState, round: number): RoundState | null {
 
 // --- messages ---
 
-function onMessage(
-  state: ConsensusState,
-  from: number,
-  message: ConsensusMessage,
-  outputs: ConsensusOutput[],
-): void {
-  if (message.type === 'certifiedBlock') {
-    onCertifiedBlock(state, message.block, outputs);
-    return;
-  }
+function onMessage(state: ConsensusState, message: ConsensusMessage, outputs: ConsensusOutput[]): void {
   const height = message.type === 'vote' ? message.vote.height : message.proposal.height;
   const networkId = message.type === 'vote' ? message.vote.networkId : message.proposal.networkId;
   if (networkId !== state.config.networkId) return;
   if (height === state.height + 1) {
-    if (state.futureMessages.length < MAX_FUTURE_HEIGHT_MESSAGES)
-      state.futureMessages.push({ from, message });
+    if (state.futureMessages.length < MAX_FUTURE_HEIGHT_MESSAGES) state.futureMessages.push(message);
     return;
   }
   if (height < state.height) {
+    // A lagging peer catches up by fetching certified blocks (sync/), not from us here.
     if (message.type === 'vote' && message.vote.height === state.height - 1)
       onPreviousHeightVote(state, message.vote);
-    serveCatchUp(state, from, message, outputs);
     return;
   }
   if (height !== state.height) return;
   if (message.type === 'proposal') onProposal(state, message.proposal, outputs);
   else onVote(state, message.vote, outputs);
-}
-
-/** A peer at an older height: send it the certified block it is missing (once per peer and round). */
-function serveCatchUp(
-  state: ConsensusState,
-  from: number,
-  message: ConsensusMessage,
-  outputs: ConsensusOutput[],
-): void {
-  if (from === state.config.validatorIndex || from < 0 || from >= state.n) return;
-  const height =
-    message.type === 'vote' ? message.vote.height : message.type === 'proposal' ? message.proposal.height : 0;
-  const round =
-    message.type === 'vote' ? message.vote.round : message.type === 'proposal' ? message.proposal.round : 0;
-  const commit = state.recentCommits.get(height);
-  if (commit === undefined) return;
-  // A precommit for the block we decided at height − 1 is a peer that decided too, just late.
-  if (
-    message.type === 'vote' &&
-    message.vote.kind === VoteKind.Precommit &&
-    message.vote.blockId === commit.blockId
-  ) {
-    return;
-  }
-  const key = `${height}/${round}`;
-  if (state.catchUpServed.get(from) === key) return;
-  state.catchUpServed.set(from, key);
-  outputs.push({
-    type: 'send',
-    to: from,
-    message: {
-      type: 'certifiedBlock',
-      block: { proposal: commit.proposal, certificate: commit.certificate, extensions: commit.extensions },
-    },
-  });
 }
 
 /** Late precommits of the last commit add their extensions to the next block's input. */
@@ -587,8 +537,6 @@ function addVote(state: ConsensusState, vote: Vote, _outputs: ConsensusOutput[])
 function onTimeout(state: ConsensusState, timeout: TimeoutEvent, outputs: ConsensusOutput[]): void {
   if (timeout.height !== state.height || timeout.round !== state.round) return; // L58, L62, L66
   if (timeout.kind === 'rebroadcast') {
-    // One catch-up reply per lagging peer per rebroadcast interval: replies can be lost too.
-    state.catchUpServed.clear();
     rebroadcastRound(state, outputs);
     scheduleTimeout(state, 'rebroadcast', state.round, outputs);
   } else if (timeout.kind === 'propose' && state.step === 'propose') {
@@ -898,8 +846,6 @@ function decide(
     extensions: [...byValidator.values()].sort((a, b) => a.validatorIndex - b.validatorIndex),
   };
   outputs.push({ type: 'commit', commit }); // L51
-  state.recentCommits.set(commit.height, commit);
-  state.recentCommits.delete(commit.height - MAX_RETAINED_COMMITS);
   state.height += 1; // L52
   // L53
   state.lockedRound = -1;
@@ -916,7 +862,7 @@ function decide(
   startRound(state, 0, outputs); // L54
   const buffered = state.futureMessages;
   state.futureMessages = [];
-  for (const { from, message } of buffered) onMessage(state, from, message, outputs);
+  for (const message of buffered) onMessage(state, message, outputs);
 }
 
 function setLastCommit(state: ConsensusState, commit: CommitRecord): void {
@@ -924,7 +870,6 @@ function setLastCommit(state: ConsensusState, commit: CommitRecord): void {
   state.lastCommitExtensions = new Map(
     commit.extensions.map((extension) => [extension.validatorIndex, extension]),
   );
-  state.recentCommits.set(commit.height, commit);
 }
 
 /** Bugs are assertions, never caught (STYLE.md). */

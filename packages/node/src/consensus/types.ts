@@ -107,7 +107,7 @@ export interface TimeoutEvent {
   round: number;
 }
 
-/** A block with its commit certificate and the extensions of that commit (catch-up, L49 by proof). */
+/** A block with its commit certificate and the extensions of that commit (catch-up: L49 by proof). */
 export interface CertifiedBlock {
   proposal: Proposal;
   certificate: Certificate;
@@ -115,15 +115,15 @@ export interface CertifiedBlock {
   extensions: SignedVoteExtension[];
 }
 
-export type ConsensusMessage =
-  | { type: 'proposal'; proposal: Proposal }
-  | { type: 'vote'; vote: Vote }
-  | { type: 'certifiedBlock'; block: CertifiedBlock };
+/** What validators send each other (gossip). */
+export type ConsensusMessage = { type: 'proposal'; proposal: Proposal } | { type: 'vote'; vote: Vote };
 
 export type ConsensusInput =
   /** L10: upon start. */
   | { type: 'start' }
-  | { type: 'message'; from: number; message: ConsensusMessage }
+  | { type: 'message'; message: ConsensusMessage }
+  /** A block catch-up fetched (sync/), decided by its certificate (L49 by proof). */
+  | { type: 'certifiedBlock'; block: CertifiedBlock }
   | { type: 'timeout'; timeout: TimeoutEvent }
   /** getValue() (L18) answered, after `buildBlock`: null when the block cannot be built. */
   | { type: 'blockBuilt'; height: number; round: number; block: ProposedBlock | null }
@@ -165,7 +165,6 @@ export type ConsensusOutput =
    * publishing the same bytes again.
    */
   | { type: 'broadcast'; message: ConsensusMessage; retransmission?: boolean }
-  | { type: 'send'; to: number; message: ConsensusMessage }
   | { type: 'scheduleTimeout'; timeout: TimeoutEvent; durationMs: number }
   /**
    * getValue() (L18): build the block of `height` with the fair-content function from these

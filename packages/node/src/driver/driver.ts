@@ -233,7 +233,7 @@ export class ConsensusDriver {
 
   /** A proposal or vote from gossip (already signature-checked by the topic validator). */
   receive(message: { type: 'proposal'; proposal: Proposal } | { type: 'vote'; vote: Vote }): void {
-    this.#enqueue({ type: 'message', from: -1, message });
+    this.#enqueue({ type: 'message', message });
   }
 
   /**
@@ -255,12 +255,8 @@ export class ConsensusDriver {
     const proposal = reconstructProposal(certified, transactionIds, [...extensions.content]);
     const committed = this.#waitForHeight(header.height + 1, SYNCED_BLOCK_COMMIT_TIMEOUT_MS);
     this.#enqueue({
-      type: 'message',
-      from: -1,
-      message: {
-        type: 'certifiedBlock',
-        block: { proposal, certificate: certified.certificate, extensions: [...extensions.commit] },
-      },
+      type: 'certifiedBlock',
+      block: { proposal, certificate: certified.certificate, extensions: [...extensions.commit] },
     });
     await committed;
     return this.chain.height >= header.height;
@@ -443,8 +439,6 @@ export class ConsensusDriver {
         return;
       case 'broadcast': {
         const { message } = output;
-        // Certified blocks reach lagging peers through catch-up sync (fetchBlocksProtocol).
-        if (message.type === 'certifiedBlock') return;
         if (message.type === 'vote') {
           const step = message.vote.kind === VoteKind.Prevote ? 'prevote' : 'precommit';
           this.#components.metrics?.voteLatencySeconds.observe(
@@ -466,9 +460,6 @@ export class ConsensusDriver {
         }
         return;
       }
-      case 'send':
-        // Only catch-up replies use `send`; sync serves them by request instead.
-        return;
       case 'scheduleTimeout': {
         const handle = this.#timers.setTimeout(() => {
           this.#timerHandles.delete(handle);

@@ -287,8 +287,7 @@ export class SimNode implements SimEndpoint {
     if (process === undefined) return;
     try {
       if (message.type === 'vote') process.validators.votes(message.vote, from);
-      else if (message.type === 'proposal') process.validators.proposals(message.proposal, from);
-      else throw new Error('simulator assertion failed: a certified block sent by gossip');
+      else process.validators.proposals(message.proposal, from);
     } catch (error) {
       if (error instanceof GossipValidationError) return; // REJECT or IGNORE: not relayed, not used
       throw error;

@@ -1,4 +1,5 @@
 import type { TimeoutConfig } from '../consensus/types.ts';
+import { SYNC_GRACE_MS, SYNC_INTERVAL_MS } from '../sync/constants.ts';
 import { Random } from './random.ts';
 import { POOL_NONCES_PER_SENDER, POOL_SENDERS } from './workload.ts';
 
@@ -75,13 +76,15 @@ export interface ScenarioOptions {
  * The liveness bound of docs/consensus.md, for the synchronous phase after the heal (one-way
  * delay ≤ δ): rounds align within one round (L55), the next f+1 rounds contain an honest
  * proposer, each round lasts at most the three capped timeouts plus 4δ, and the second new
- * height repeats that from round 0. Catch-up of a lagging node costs one more round trip.
+ * height repeats that from round 0. Catch-up of a node left one block behind waits for its
+ * sync's next tick after the grace period, then a request and its response (and the commit).
  */
 export function livenessBoundMs(f: number, maxDelayMs: number, timeouts: TimeoutConfig): number {
   const roundMaxMs = 3 * timeouts.maxMs + 4 * maxDelayMs;
   const firstHeightMs = (f + 2) * roundMaxMs;
   const secondHeightMs = (f + 1) * roundMaxMs;
-  return firstHeightMs + secondHeightMs + 4 * maxDelayMs;
+  const catchUpMs = SYNC_GRACE_MS + SYNC_INTERVAL_MS + 4 * maxDelayMs;
+  return firstHeightMs + secondHeightMs + catchUpMs;
 }
 
 export function generateScenario(seed: number, options: ScenarioOptions = {}): Scenario {

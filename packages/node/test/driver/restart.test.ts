@@ -118,7 +118,6 @@ class Committee {
         mempool,
         network: {
           publish: async (message: ConsensusMessage) => {
-            if (message.type === 'certifiedBlock') return;
             for (const other of this.members) {
               if (other === undefined || other.index === index || !other.running) continue;
               this.#deliver(() => {

@@ -108,7 +108,6 @@ async function startMember(
       priceObserver: { observe: (height) => observe(index, height) },
       network: {
         publish: async (message: ConsensusMessage) => {
-          if (message.type === 'certifiedBlock') return;
           for (const other of members) {
             if (other === undefined || other.index === index || !other.running) continue;
             setImmediate(() => {
