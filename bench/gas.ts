@@ -1,11 +1,17 @@
 // `pnpm bench gas`: gas of the settlement contracts on a real anvil (receipts' gasUsed; views:
 // eth_estimateGas). Writes bench/results/gas.json. Targets (issue #4): submitHeader ≤ 250,000
 // and within 1% across committees of 4, 16, 64; updatePrices16 ≤ 160,000. Issue #13: settleBatch
-// with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000. Issue #14: the perps clearinghouse,
-// ≤ 45,000 per settled order at batch 128 and ≤ 80,000 per liquidation.
+// with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000; settleBatch.multi: 16 batches of
+// 8 transactions in one settleBatches call against 16 settleBatch calls. Issue #14: the perps
+// clearinghouse, ≤ 45,000 per settled order at batch 128 and ≤ 80,000 per liquidation.
 import { concat, encodeFunctionData, type Hex, keccak256, toHex } from 'viem';
 import { noopBatchAppAbi, synodPriceFeedAdapterAbi } from '../packages/contracts/src/artifacts.ts';
-import { settleBatchArgs } from '../packages/contracts/src/calls.ts';
+import {
+  type HistoryBatch,
+  settleBatchArgs,
+  settleBatchesArgs,
+  submitHeaderAndSettleBatchesArgs,
+} from '../packages/contracts/src/calls.ts';
 import { buildMultiproof } from '../packages/contracts/src/multiproof.ts';
 import {
   deployApp,
@@ -40,6 +46,9 @@ const FEED_COUNT = 16;
 const BATCH_SIZES = [1, 16, 128] as const;
 /** Namespaces in each settleBatch block (the app's and 15 others with one transaction each): a 4-hash namespace proof. */
 const BATCH_BLOCK_NAMESPACES = 16;
+/** settleBatch.multi: batches per settleBatches call, and transactions per batch. */
+const MULTI_BATCHES = 16;
+const MULTI_BATCH_SIZE = 8;
 /** Transactions in the block whose leaf verifyTransaction proves (depth 10). */
 const BLOCK_TRANSACTIONS = 1024;
 
@@ -84,7 +93,7 @@ function priceUpdates(block: BuiltBlock) {
  * a batch before (appliedCount and lastSettledHeight are a nonzero → nonzero write). Payloads are
  * 64 bytes of hash output (nonzero calldata, the expensive case).
  */
-async function settleBatchGas(chain: TestChain): Promise<Record<`n${(typeof BATCH_SIZES)[number]}`, number>> {
+async function settleBatchGas(chain: TestChain) {
   const fixture = await deployFixture(chain, { n: 4, seed: 13 });
   const headers = new HeaderChain(fixture.domain);
   const factory = new TransactionFactory(fixture);
@@ -98,14 +107,17 @@ async function settleBatchGas(chain: TestChain): Promise<Record<`n${(typeof BATC
     order += 1;
     return concat([keccak256(toHex(`order ${order}`)), keccak256(toHex(`order ${order} body`))]);
   };
-  const settle = async (size: number) => {
+  const nextBlock = async (size: number) => {
     const transactions = [];
     for (let i = 0; i < size; i++)
       transactions.push(await factory.sign(USERS[i % USERS.length]!, namespace, payload()));
     for (const [i, other] of others.entries()) {
       transactions.push(await factory.sign(USERS[i % USERS.length]!, other, payload()));
     }
-    const block = headers.next({ transactions });
+    return headers.next({ transactions });
+  };
+  const settle = async (size: number) => {
+    const block = await nextBlock(size);
     await postHeader(chain, fixture, block);
     return Number(
       await gasUsed(
@@ -122,7 +134,49 @@ async function settleBatchGas(chain: TestChain): Promise<Record<`n${(typeof BATC
   await settle(1); // the app's first batch: appliedCount 0 → nonzero
   const measured: Record<string, number> = {};
   for (const size of BATCH_SIZES) measured[`n${size}`] = await settle(size);
-  return measured as Record<`n${(typeof BATCH_SIZES)[number]}`, number>;
+
+  // MULTI_BATCHES single calls (each header posted), then as many batches in one call.
+  let singleCalls = 0;
+  for (let i = 0; i < MULTI_BATCHES; i++) singleCalls += await settle(MULTI_BATCH_SIZE);
+  /** One settleBatches (or, with `submit`, submitHeaderAndSettleBatches) of `count` batches anchored on the last one. */
+  const settleGroup = async (count: number, submit = false) => {
+    const blocks = [];
+    for (let i = 0; i < count; i++) blocks.push(await nextBlock(MULTI_BATCH_SIZE));
+    const anchor = blocks.at(-1)!;
+    if (!submit) await postHeader(chain, fixture, anchor);
+    const batches: HistoryBatch[] = blocks.map((block) => ({
+      header: block.header,
+      historyProof: block === anchor ? [] : headers.historyProof(block.header.height, anchor.header.height),
+      batch: requireBatch(block, namespace),
+    }));
+    const certificate = { round: 0, signature: certify(fixture.committee, anchor.header, fixture.domain) };
+    const used = Number(
+      await gasUsed(
+        chain,
+        submit
+          ? chain.walletClient.writeContract({
+              address: app,
+              abi: noopBatchAppAbi,
+              functionName: 'submitHeaderAndSettleBatches',
+              args: submitHeaderAndSettleBatchesArgs(anchor.header, certificate, batches),
+            })
+          : chain.walletClient.writeContract({
+              address: app,
+              abi: noopBatchAppAbi,
+              functionName: 'settleBatches',
+              args: settleBatchesArgs(anchor.header, batches),
+            }),
+      ),
+    );
+    return { used, historyProofDepth: batches[0]!.historyProof.length };
+  };
+  const oneBatchCall = (await settleGroup(1)).used;
+  const { used: oneCall, historyProofDepth } = await settleGroup(MULTI_BATCHES);
+  const oneCallWithHeader = (await settleGroup(MULTI_BATCHES, true)).used;
+  return {
+    ...(measured as Record<`n${(typeof BATCH_SIZES)[number]}`, number>),
+    multi: { singleCalls, oneCall, oneCallWithHeader, oneBatchCall, historyProofDepth },
+  };
 }
 
 async function main() {
@@ -219,8 +273,21 @@ async function main() {
       }),
     );
 
-    const batches = await settleBatchGas(chain);
+    const { multi, ...batches } = await settleBatchGas(chain);
     const marginalPerTx = Math.round((batches.n128 - batches.n1) / 127);
+    const perBatchInGroup = Math.round((multi.oneCall - multi.oneBatchCall) / (MULTI_BATCHES - 1));
+    const settleMulti = {
+      batches: MULTI_BATCHES,
+      transactionsPerBatch: MULTI_BATCH_SIZE,
+      historyProofDepth: multi.historyProofDepth,
+      singleCalls: multi.singleCalls,
+      oneCall: multi.oneCall,
+      oneCallWithHeader: multi.oneCallWithHeader,
+      oneBatchCall: multi.oneBatchCall,
+      perBatchSingle: Math.round(multi.singleCalls / MULTI_BATCHES),
+      perBatchGrouped: Math.round(multi.oneCall / MULTI_BATCHES),
+      perBatchOverhead: perBatchInGroup - MULTI_BATCH_SIZE * marginalPerTx,
+    };
     const { liquidateCallGas, ...clearinghouse } = await measureClearinghouseGas(chain);
     const results = {
       submitHeader: { n4: submit.n4!, n16: submit.n16!, n64: submit.n64! },
@@ -228,7 +295,7 @@ async function main() {
       updatePrices16: submit.updatePrices16!,
       verifyTransaction,
       latestRoundData,
-      settleBatch: { ...batches, fixed: batches.n1 - marginalPerTx, marginalPerTx },
+      settleBatch: { ...batches, fixed: batches.n1 - marginalPerTx, marginalPerTx, multi: settleMulti },
       clearinghouse,
     };
     const values = [results.submitHeader.n4, results.submitHeader.n16, results.submitHeader.n64];
@@ -257,6 +324,20 @@ async function main() {
       ['settleBatch n=128', format(results.settleBatch.n128)],
       ['settleBatch fixed part', `${format(results.settleBatch.fixed)}   target ≤ 60,000`],
       ['settleBatch marginal per tx', `${format(results.settleBatch.marginalPerTx)}   target ≤ 16,000`],
+      [
+        `${MULTI_BATCHES} × settleBatch of ${MULTI_BATCH_SIZE} txs`,
+        `${format(settleMulti.singleCalls)}   ${format(settleMulti.perBatchSingle)} per batch`,
+      ],
+      [
+        `settleBatches, ${MULTI_BATCHES} × ${MULTI_BATCH_SIZE} txs`,
+        `${format(settleMulti.oneCall)}   ${format(settleMulti.perBatchGrouped)} per batch (history proofs of ${settleMulti.historyProofDepth} hashes)`,
+      ],
+      [`  same, posting the anchor`, format(settleMulti.oneCallWithHeader)],
+      [`settleBatches, 1 × ${MULTI_BATCH_SIZE} txs (the anchor)`, format(settleMulti.oneBatchCall)],
+      [
+        'settleBatches overhead per batch',
+        `${format(settleMulti.perBatchOverhead)}   (per batch beyond its transactions)`,
+      ],
       ['clearinghouse batch of 16 orders', format(clearinghouse.batch16Gas)],
       [
         'clearinghouse batch of 128 orders',

@@ -3,7 +3,15 @@ pragma solidity 0.8.30;
 
 import {SettlementInbox} from "./SettlementInbox.sol";
 import {SynodNamespaces} from "./SynodNamespaces.sol";
-import {Certificate, Header, NamespaceLeaf, SynodHashing, SynodTransaction} from "./SynodTypes.sol";
+import {
+    Certificate,
+    Header,
+    HistoryBatch,
+    NamespaceLeaf,
+    SynodHashing,
+    SynodMerkle,
+    SynodTransaction
+} from "./SynodTypes.sol";
 
 /// @title SynodBatchSettlement: an app's Synod transactions, complete, in order, exactly once
 /// @notice The base an app contract inherits. Bound at construction to one SettlementInbox and
@@ -11,8 +19,10 @@ import {Certificate, Header, NamespaceLeaf, SynodHashing, SynodTransaction} from
 ///         namespace in the header's namespace tree, and exactly its transactions in block
 ///         order. The batch must start at `appliedCount` (the next expected sequence number), so
 ///         none is skipped, replayed or reordered; a height where the namespace is empty needs
-///         no call. Every user's EIP-712 signature is checked again here (ecrecover over the
-///         txId), so even a committee that certified a forged transaction cannot act for a user.
+///         no call; `settleBatches` settles several consecutive batches (heights) in one call,
+///         each proven against one anchor header. Every user's EIP-712 signature is checked
+///         again here (ecrecover over the txId), so even a committee that certified a forged
+///         transaction cannot act for a user.
 ///         The whole batch is verified first; then the counters move; then
 ///         `_applyTransaction` runs for each transaction in order. A transaction the app refuses
 ///         (a non-empty return) is a TransactionRejected event and the batch goes on; any failed
@@ -31,6 +41,10 @@ abstract contract SynodBatchSettlement {
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     /// @dev secp256k1 n / 2: a larger s is the malleated twin of a valid signature.
     uint256 private constant HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+
+    /// @notice Most batches one settleBatches / submitHeaderAndSettleBatches call takes. Bounds
+    ///         the work of one call (a relayer's own gas and calldata budget is tighter).
+    uint256 public constant MAX_BATCHES_PER_CALL = 64;
 
     /// @notice The inbox whose stored headers certify the batches.
     SettlementInbox public immutable inbox;
@@ -81,6 +95,10 @@ abstract contract SynodBatchSettlement {
     /// @notice The transactions are not the leaf's (reordered or altered).
     error BatchMismatch();
     error ReentrantSettlement();
+    /// @notice settleBatches / submitHeaderAndSettleBatches with an empty list.
+    error NoBatches();
+    /// @notice More than MAX_BATCHES_PER_CALL batches in one call.
+    error TooManyBatches(uint256 count, uint256 max);
 
     /// @param inbox_ The SettlementInbox whose headers certify batches.
     /// @param namespace_ The namespace this app settles.
@@ -113,10 +131,7 @@ abstract contract SynodBatchSettlement {
         SynodTransaction[] calldata txs
     ) external nonReentrantSettlement {
         _checkHeaderFields(header);
-        bytes32 stored = _storedHash(header);
-        if (stored != SynodHashing.headerHash(header, block.chainid, address(inbox))) {
-            revert HeaderHashMismatch(header.height);
-        }
+        _requireStored(header);
         _settle(header, leaf, leafIndex, leafProof, txs);
     }
 
@@ -137,12 +152,7 @@ abstract contract SynodBatchSettlement {
         SynodTransaction[] calldata txs
     ) external nonReentrantSettlement {
         _checkHeaderFields(header);
-        bytes32 stored = inbox.headerHashes(header.height);
-        if (stored == 0) {
-            inbox.submitHeader(header, certificate);
-        } else if (stored != SynodHashing.headerHash(header, block.chainid, address(inbox))) {
-            revert HeaderHashMismatch(header.height);
-        }
+        _submitUnlessStored(header, certificate);
         _settle(header, leaf, leafIndex, leafProof, txs);
     }
 
@@ -165,15 +175,39 @@ abstract contract SynodBatchSettlement {
         SynodTransaction[] calldata txs
     ) external nonReentrantSettlement {
         _checkHeaderFields(header);
-        bytes32 stored = _storedHash(anchor);
-        if (stored != SynodHashing.headerHash(anchor, block.chainid, address(inbox))) {
-            revert HeaderHashMismatch(anchor.height);
-        }
-        if (header.height == 0 || header.height >= anchor.height) {
-            revert HistoryHeightOutOfRange(header.height, anchor.height);
-        }
-        if (!inbox.verifyHeader(anchor, header, historyProof)) revert InvalidHistoryProof();
+        _requireStored(anchor);
+        _requireInHistory(anchor, header, historyProof);
         _settle(header, leaf, leafIndex, leafProof, txs);
+    }
+
+    /// @notice Settles several consecutive batches of the namespace in one call, in list order,
+    ///         each exactly as the single-batch entry points would (the same checks and errors,
+    ///         its hooks, its BatchSettled), all proven against the stored `anchor`. Batch i must
+    ///         start where batch i - 1 left appliedCount; any failed check reverts the whole call.
+    /// @param anchor A header the inbox stores, at or above every batch's height.
+    /// @param batches 1 .. MAX_BATCHES_PER_CALL batches, increasing heights: each one's header is
+    ///        the anchor itself (empty historyProof) or a lower height proven by anchor.historyRoot.
+    function settleBatches(Header calldata anchor, HistoryBatch[] calldata batches) external nonReentrantSettlement {
+        _checkBatchCount(batches.length);
+        _checkHeaderFields(anchor);
+        _settleAll(anchor, _requireStored(anchor), batches);
+    }
+
+    /// @notice submitHeaderAndSettleBatch for several batches: submits `anchor` with its
+    ///         certificate (unless it is already stored), then settleBatches against it, in one
+    ///         transaction.
+    /// @param anchor The anchor; if the inbox does not have it, it must be above latestHeight.
+    /// @param certificate Its certificate (see SettlementInbox.submitHeader).
+    /// @param batches As for settleBatches.
+    function submitHeaderAndSettleBatches(
+        Header calldata anchor,
+        Certificate calldata certificate,
+        HistoryBatch[] calldata batches
+    ) external nonReentrantSettlement {
+        _checkBatchCount(batches.length);
+        _checkHeaderFields(anchor);
+        _submitUnlessStored(anchor, certificate);
+        _settleAll(anchor, SynodHashing.headerHash(anchor, block.chainid, address(inbox)), batches);
     }
 
     /// @notice The txId (EIP-712 digest under domainSeparator) of `transaction`.
@@ -201,10 +235,79 @@ abstract contract SynodBatchSettlement {
         if (header.networkId != networkId) revert WrongNetwork(header.networkId);
     }
 
-    /// @dev The inbox's hash at header.height; reverts HeaderNotStored when there is none.
-    function _storedHash(Header calldata header) private view returns (bytes32 stored) {
+    /// @dev Reverts HeaderNotStored unless the inbox has a header at header.height, and
+    ///      HeaderHashMismatch unless it is this one. Returns its hash.
+    function _requireStored(Header calldata header) private view returns (bytes32 stored) {
         stored = inbox.headerHashes(header.height);
         if (stored == 0) revert HeaderNotStored(header.height);
+        if (stored != SynodHashing.headerHash(header, block.chainid, address(inbox))) {
+            revert HeaderHashMismatch(header.height);
+        }
+    }
+
+    /// @dev Posts `header` to the inbox unless it stores that height already (then it must be
+    ///      this header: HeaderHashMismatch). The inbox's own errors bubble up.
+    function _submitUnlessStored(Header calldata header, Certificate calldata certificate) private {
+        bytes32 stored = inbox.headerHashes(header.height);
+        if (stored == 0) {
+            inbox.submitHeader(header, certificate);
+        } else if (stored != SynodHashing.headerHash(header, block.chainid, address(inbox))) {
+            revert HeaderHashMismatch(header.height);
+        }
+    }
+
+    /// @dev Reverts HistoryHeightOutOfRange unless 0 < header.height < anchor.height, then
+    ///      InvalidHistoryProof unless `header` is leaf height - 1 of the (stored) anchor's
+    ///      historyRoot: the inbox's verifyHeader rule, computed here rather than by a call.
+    function _requireInHistory(Header calldata anchor, Header calldata header, bytes32[] calldata proof)
+        private
+        view
+    {
+        if (header.height == 0 || header.height >= anchor.height) {
+            revert HistoryHeightOutOfRange(header.height, anchor.height);
+        }
+        // = SynodMerkle.leafHash(abi.encode(hash)), the history leaf, written out: with the library
+        // call here solc (via-IR) happened to compile PriceFeeds' unrelated code 595 bytes larger.
+        bytes32 leaf =
+            keccak256(abi.encodePacked(uint8(0), SynodHashing.headerHash(header, block.chainid, address(inbox))));
+        if (!SynodMerkle.verify(anchor.historyRoot, leaf, header.height - 1, anchor.height - 1, proof)) {
+            revert InvalidHistoryProof();
+        }
+    }
+
+    function _checkBatchCount(uint256 count) private pure {
+        if (count == 0) revert NoBatches();
+        if (count > MAX_BATCHES_PER_CALL) revert TooManyBatches(count, MAX_BATCHES_PER_CALL);
+    }
+
+    /// @dev The batches of settleBatches in order, against the certified `anchor` (hash
+    ///      `anchorHash`): per batch the checks of settleBatchFromHistory (at the anchor's own
+    ///      height instead: the anchor's hash and no history proof), then _settle. The
+    ///      memory a batch used (its txIds, leaves, the hooks' allocations) is released before the
+    ///      next one, so memory, and its quadratic cost, stays that of one batch.
+    function _settleAll(Header calldata anchor, bytes32 anchorHash, HistoryBatch[] calldata batches) private {
+        for (uint256 i = 0; i < batches.length; ++i) {
+            uint256 memoryStart;
+            assembly ("memory-safe") {
+                memoryStart := mload(0x40)
+            }
+            HistoryBatch calldata batch = batches[i];
+            Header calldata header = batch.header;
+            _checkHeaderFields(header);
+            if (header.height == anchor.height) {
+                if (SynodHashing.headerHash(header, block.chainid, address(inbox)) != anchorHash) {
+                    revert HeaderHashMismatch(header.height);
+                }
+                if (batch.historyProof.length != 0) revert InvalidHistoryProof();
+            } else {
+                _requireInHistory(anchor, header, batch.historyProof);
+            }
+            _settle(header, batch.leaf, batch.leafIndex, batch.leafProof, batch.txs);
+            // Nothing allocated by this batch is referenced any more.
+            assembly ("memory-safe") {
+                mstore(0x40, memoryStart)
+            }
+        }
     }
 
     /// @dev Namespace, proof, sequence and count checks, then every transaction, then effects

@@ -61,6 +61,21 @@ struct SynodTransaction {
     bytes signature;
 }
 
+/// @notice One batch of a multi-height settlement (SynodBatchSettlement.settleBatches): the
+///         namespace's batch of `header`'s block, with the header proven against the call's
+///         anchor: either `header` is the anchor itself (same height and hash, empty
+///         historyProof), or header.height < anchor.height and historyProof is its proof in
+///         anchor.historyRoot (depth(anchor.height - 1) hashes). The rest is what settleBatch
+///         takes: the namespace's leaf, its index and proof, and exactly its transactions.
+struct HistoryBatch {
+    Header header;
+    bytes32[] historyProof;
+    NamespaceLeaf leaf;
+    uint256 leafIndex;
+    bytes32[] leafProof;
+    SynodTransaction[] txs;
+}
+
 /// @notice One price leaf and its position in the header's price tree.
 struct PriceUpdate {
     bytes32 feedId;

@@ -15,7 +15,10 @@ export {
   batchArgs,
   type CertificateArgs,
   type HeaderArgs,
+  type HistoryBatch,
+  type HistoryBatchArgs,
   headerArgs,
+  historyBatchArgs,
   type NamespaceBatch,
   type NamespaceLeafArgs,
   namespaceExclusionArgs,
@@ -23,8 +26,10 @@ export {
   namespaceLeafProofArgs,
   type SynodTransactionArgs,
   settleBatchArgs,
+  settleBatchesArgs,
   settleBatchFromHistoryArgs,
   submitHeaderAndSettleBatchArgs,
+  submitHeaderAndSettleBatchesArgs,
   synodTransactionArgs,
 } from './calls.ts';
 export { buildMultiproof } from './multiproof.ts';

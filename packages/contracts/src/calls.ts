@@ -125,6 +125,47 @@ export function settleBatchFromHistoryArgs(
   return [headerArgs(anchor), headerArgs(header), historyProof, ...batchArgs(batch)] as const;
 }
 
+/**
+ * One batch of a multi-height settlement (the Solidity `HistoryBatch`): the namespace's batch
+ * of `header`'s block, and `header` proven against the call's anchor: `header` is the anchor
+ * itself with an empty `historyProof`, or a lower height with its proof in the anchor's
+ * historyRoot (`historyProof` of @synod/protocol over the header hashes below the anchor).
+ */
+export interface HistoryBatch {
+  header: BlockHeader;
+  historyProof: readonly Hex[];
+  batch: NamespaceBatch;
+}
+
+/** The Solidity `HistoryBatch` struct. */
+export function historyBatchArgs({ header, historyProof, batch }: HistoryBatch) {
+  const [leaf, leafIndex, leafProof, txs] = batchArgs(batch);
+  return { header: headerArgs(header), historyProof, leaf, leafIndex, leafProof, txs } as const;
+}
+
+export type HistoryBatchArgs = ReturnType<typeof historyBatchArgs>;
+
+/**
+ * `settleBatches(anchor, batches)`: consecutive batches of the namespace (increasing heights,
+ * each starting where the previous one leaves the app's appliedCount) in one call, all proven
+ * against `anchor`, which the inbox stores. 1 .. MAX_BATCHES_PER_CALL (64) batches.
+ */
+export function settleBatchesArgs(anchor: BlockHeader, batches: readonly HistoryBatch[]) {
+  return [headerArgs(anchor), batches.map(historyBatchArgs)] as const;
+}
+
+/**
+ * `submitHeaderAndSettleBatches(anchor, certificate, batches)`: posts `anchor` (skipped if
+ * already stored), then settles the batches against it, in one transaction.
+ */
+export function submitHeaderAndSettleBatchesArgs(
+  anchor: BlockHeader,
+  certificate: CertificateArgs,
+  batches: readonly HistoryBatch[],
+) {
+  return [headerArgs(anchor), certificate, batches.map(historyBatchArgs)] as const;
+}
+
 /** `SettlementInbox.verifyNamespaceLeaf(header, leaf, index, proof)`. */
 export function namespaceLeafProofArgs(header: BlockHeader, inclusion: NamespaceInclusion) {
   return [

@@ -1,12 +1,14 @@
 import { namespaceExclusionProof } from '@synod/protocol';
 import fc from 'fast-check';
-import { type Address, bytesToHex, getAddress, keccak256 } from 'viem';
+import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   namespaceExclusionArgs,
   settleBatchArgs,
+  settleBatchesArgs,
   settleBatchFromHistoryArgs,
   submitHeaderAndSettleBatchArgs,
+  submitHeaderAndSettleBatchesArgs,
 } from '../src/calls.ts';
 import {
   batchOf,
@@ -206,6 +208,125 @@ describe('SynodBatchSettlement over random chains', () => {
             const lastHeight = ordered.at(-1)?.block.header.height ?? 0;
             expect(await read('lastSettledHeight')).toBe(BigInt(lastHeight));
           }
+        }),
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** What app `namespace` must hold after settling `blocks`: the chain's order filtered by it. */
+async function expectChainOrder(app: Address, namespace: Hex, blocks: readonly BuiltBlock[]): Promise<void> {
+  const ordered = blocks.flatMap((block) =>
+    block.signed.filter(({ tx }) => tx.namespace === namespace).map((entry) => ({ entry, block })),
+  );
+  const expected = ordered
+    .filter(({ entry }) => !entry.tx.payload.startsWith('0xff'))
+    .map(({ entry, block }) => ({
+      sequence: BigInt(ordered.findIndex((item) => item.entry === entry)),
+      height: BigInt(block.header.height),
+      txId: entry.txId,
+      sender: getAddress(entry.tx.sender),
+      payloadHash: keccak256(entry.tx.payload),
+    }));
+  const read = (functionName: string) =>
+    chain.publicClient.readContract({
+      address: app,
+      abi: recorderAbi,
+      functionName,
+    } as never) as Promise<unknown>;
+  expect(await read('allApplied')).toEqual(expected);
+  expect(await read('appliedCount')).toBe(BigInt(ordered.length));
+  expect(await read('lastSettledHeight')).toBe(BigInt(ordered.at(-1)?.block.header.height ?? 0));
+}
+
+const groupedPlanArbitrary = fc.record({
+  namespaces: fc.integer({ min: 2, max: 3 }),
+  blocks: fc.array(
+    fc.record({
+      transactions: fc.array(transactionArbitrary, { maxLength: 5 }),
+      /** Posted up front; the last block is posted by the first group anchored on it instead. */
+      posted: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 8 },
+  ),
+  /** Group sizes, used in turn (1 goes through settleBatches too). */
+  groupSizes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 }),
+  /** Anchor picks among the posted heights at or above a group's last height, used in turn. */
+  anchorPicks: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+});
+
+describe('SynodBatchSettlement.settleBatches over random chains', () => {
+  it("random-size groups, each against a random later anchor, give exactly the chain's order per namespace", async () => {
+    await fc.assert(
+      fc.asyncProperty(groupedPlanArbitrary, async (plan) =>
+        withSnapshot(async () => {
+          const headers = new HeaderChain(fixture.domain);
+          const factory = new TransactionFactory(fixture);
+          const namespaces = Array.from({ length: plan.namespaces }, (_, i) =>
+            namespaceOf(`grouped app ${i}`),
+          );
+          const apps: Address[] = [];
+          for (const namespace of namespaces)
+            apps.push(await deployApp(chain, fixture, 'recorder', namespace));
+          const blocks: BuiltBlock[] = [];
+          for (const planned of plan.blocks) {
+            const transactions: BlockTransaction[] = [];
+            for (const tx of planned.transactions) {
+              const payload = bytesToHex(new Uint8Array([tx.rejected ? 0xff : 0x01, ...tx.body]));
+              transactions.push(
+                await factory.sign(USERS[tx.user]!, namespaces[tx.namespace % plan.namespaces]!, payload),
+              );
+            }
+            blocks.push(headers.next({ transactions }));
+          }
+          const last = blocks.at(-1)!;
+          const posted = new Set<number>();
+          for (const [index, block] of blocks.slice(0, -1).entries()) {
+            if (plan.blocks[index]!.posted) {
+              await postHeader(chain, fixture, block);
+              posted.add(block.header.height);
+            }
+          }
+
+          let groups = 0;
+          for (const [i, namespace] of namespaces.entries()) {
+            const pending = blocks.filter((block) => batchOf(block, namespace) !== undefined);
+            while (pending.length > 0) {
+              const size = plan.groupSizes[groups % plan.groupSizes.length]!;
+              const pick = plan.anchorPicks[groups % plan.anchorPicks.length]!;
+              groups += 1;
+              const members = pending.splice(0, size);
+              const top = members.at(-1)!.header.height;
+              // Any posted header at or above the group (the last block always qualifies).
+              const candidates = blocks.filter(
+                (block) => block.header.height >= top && (posted.has(block.header.height) || block === last),
+              );
+              const anchor = candidates[pick % candidates.length]!;
+              const batches = members.map((block) => ({
+                header: block.header,
+                historyProof:
+                  block === anchor ? [] : headers.historyProof(block.header.height, anchor.header.height),
+                batch: batchOf(block, namespace)!,
+              }));
+              if (anchor === last && !posted.has(last.header.height)) {
+                const certificate = {
+                  round: 0,
+                  signature: certify(fixture.committee, last.header, fixture.domain),
+                };
+                await send(
+                  apps[i]!,
+                  'submitHeaderAndSettleBatches',
+                  submitHeaderAndSettleBatchesArgs(last.header, certificate, batches),
+                );
+                posted.add(last.header.height);
+              } else {
+                await send(apps[i]!, 'settleBatches', settleBatchesArgs(anchor.header, batches));
+              }
+            }
+          }
+          for (const [i, namespace] of namespaces.entries())
+            await expectChainOrder(apps[i]!, namespace, blocks);
         }),
       ),
       { numRuns: RUNS },

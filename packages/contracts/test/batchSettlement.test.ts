@@ -19,14 +19,16 @@ import {
   slice,
   toHex,
 } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reentrantBatchAppAbi } from '../src/artifacts.ts';
 import {
   type NamespaceBatch,
   namespaceExclusionArgs,
   settleBatchArgs,
+  settleBatchesArgs,
   settleBatchFromHistoryArgs,
   submitHeaderAndSettleBatchArgs,
+  submitHeaderAndSettleBatchesArgs,
   synodTransactionArgs,
 } from '../src/calls.ts';
 import {
@@ -580,5 +582,268 @@ describe('SynodBatchSettlement.settleBatchFromHistory', () => {
       BigInt(block.header.height),
       BigInt(block.header.height),
     ]);
+  });
+});
+
+describe('SynodBatchSettlement.settleBatches (several heights in one call)', () => {
+  // A namespace per test: each test's apps start at sequence 0.
+  let ns: Hex;
+  let tests = 0;
+  const other = namespaceOf('settle many: other app');
+  beforeEach(() => {
+    tests += 1;
+    ns = namespaceOf(`settle many ${tests}`);
+  });
+
+  /** The chain's next blocks: one per entry, each `[namespace-or-rejected, …]` of its transactions. */
+  async function blocksOf(...plans: ('ns' | 'ns-rejected' | 'other')[][]): Promise<BuiltBlock[]> {
+    const built: BuiltBlock[] = [];
+    for (const [i, plan] of plans.entries()) {
+      const transactions: BlockTransaction[] = [];
+      for (const [j, kind] of plan.entries()) {
+        const user = USERS[(i + j) % USERS.length]!;
+        if (kind === 'other') transactions.push(await factory.sign(user, other));
+        else transactions.push(await factory.sign(user, ns, kind === 'ns' ? toHex(`m${i}/${j}`) : '0xff01'));
+      }
+      built.push(headers.next({ transactions }));
+    }
+    return built;
+  }
+
+  /** The group's HistoryBatch list against `anchor`: the anchor's own batch without a proof. */
+  const group = (blocks: readonly BuiltBlock[], anchor: BuiltBlock, namespace = ns) =>
+    blocks.map((block) => ({
+      header: block.header,
+      historyProof:
+        block.header.height === anchor.header.height
+          ? []
+          : headers.historyProof(block.header.height, anchor.header.height),
+      batch: requireBatch(block, namespace),
+    }));
+
+  const settleMany = (app: Address, anchor: BuiltBlock, batches: ReturnType<typeof group>) =>
+    send(app, 'settleBatches', settleBatchesArgs(anchor.header, batches));
+
+  const eventsOf = (receipts: { logs: Parameters<typeof parseEventLogs>[0]['logs'] }[]) =>
+    receipts.flatMap((receipt) =>
+      parseEventLogs({ abi: recorderAbi, logs: receipt.logs }).map((event) => [event.eventName, event.args]),
+    );
+
+  it('lands k batches in one call exactly as k single calls would: same records, counters and events', async () => {
+    // Two apps of the same namespace: one settles call by call, the other all at once.
+    const single = await deployApp(chain, fixture, 'recorder', ns);
+    const grouped = await deployApp(chain, fixture, 'recorder', ns);
+    const blocks = await blocksOf(
+      ['ns', 'other', 'ns'],
+      ['other'],
+      ['ns-rejected', 'ns'],
+      ['ns'],
+      [],
+      ['other', 'ns', 'ns', 'ns-rejected'],
+    );
+    const anchor = blocks.at(-1)!;
+    await postHeader(chain, fixture, anchor);
+    const withBatch = blocks.filter((block) => batchOf(block, ns) !== undefined);
+    expect(withBatch.length).toBe(4);
+
+    const singleReceipts = [];
+    for (const block of withBatch) {
+      singleReceipts.push(
+        block === anchor
+          ? await settle(single, block, requireBatch(block, ns))
+          : await send(
+              single,
+              'settleBatchFromHistory',
+              settleBatchFromHistoryArgs(
+                anchor.header,
+                block.header,
+                headers.historyProof(block.header.height, anchor.header.height),
+                requireBatch(block, ns),
+              ),
+            ),
+      );
+    }
+    const receipt = await settleMany(grouped, anchor, group(withBatch, anchor));
+
+    expect(eventsOf([receipt])).toEqual(eventsOf(singleReceipts));
+    expect(
+      parseEventLogs({ abi: recorderAbi, logs: receipt.logs, eventName: 'BatchSettled' }).map((event) =>
+        Number(event.args.height),
+      ),
+    ).toEqual(withBatch.map((block) => block.header.height));
+    for (const name of ['allApplied', 'appliedCount', 'lastSettledHeight']) {
+      expect(await read(grouped, name)).toEqual(await read(single, name));
+    }
+    expect(await read(grouped, 'appliedCount')).toBe(8n);
+    expect(await read(grouped, 'lastSettledHeight')).toBe(BigInt(anchor.header.height));
+    expect((await read<AppliedRecord[]>(grouped, 'allApplied')).map((record) => record.sequence)).toEqual([
+      0n,
+      1n,
+      3n,
+      4n,
+      5n,
+      6n,
+    ]);
+  });
+
+  it('submitHeaderAndSettleBatches posts the anchor (the last batch’s header) and settles every batch against it', async () => {
+    const app = await deployApp(chain, fixture, 'recorder', ns);
+    const blocks = await blocksOf(['ns'], ['ns', 'ns'], ['other', 'ns']);
+    const anchor = blocks.at(-1)!;
+    const call = (signature: Hex, batches = group(blocks, anchor)) =>
+      send(
+        app,
+        'submitHeaderAndSettleBatches',
+        submitHeaderAndSettleBatchesArgs(anchor.header, { round: 0, signature }, batches),
+      );
+    const receipt = await call(certify(fixture.committee, anchor.header, fixture.domain));
+    expect(
+      parseEventLogs({ abi: inboxAbi, logs: receipt.logs, eventName: 'HeaderSubmitted' }).map(
+        (event) => event.args.headerHash,
+      ),
+    ).toEqual([anchor.hash]);
+    expect(await read(app, 'appliedCount')).toBe(4n);
+    expect(await read(app, 'lastSettledHeight')).toBe(BigInt(anchor.header.height));
+
+    // Already stored: the submit is skipped (the certificate is not read) and only the batches run.
+    const second = await deployApp(chain, fixture, 'recorder', ns);
+    const again = await send(
+      second,
+      'submitHeaderAndSettleBatches',
+      submitHeaderAndSettleBatchesArgs(
+        anchor.header,
+        { round: 0, signature: `0x${'00'.repeat(256)}` },
+        group(blocks, anchor),
+      ),
+    );
+    expect(parseEventLogs({ abi: inboxAbi, logs: again.logs, eventName: 'HeaderSubmitted' })).toEqual([]);
+    expect(await read(second, 'allApplied')).toEqual(await read(app, 'allApplied'));
+
+    // A stored anchor as the only batch of settleBatches: the anchor itself, no history proof.
+    const third = await deployApp(chain, fixture, 'recorder', ns);
+    await settleMany(third, anchor, group(blocks, anchor).slice(0, 2));
+    await settleMany(third, anchor, group(blocks, anchor).slice(2));
+    expect(await read(third, 'allApplied')).toEqual(await read(app, 'allApplied'));
+  });
+
+  it('reverts the whole call for a skipped, replayed or reordered batch in the list, with the single path’s error', async () => {
+    const app = await deployApp(chain, fixture, 'recorder', ns);
+    const [b1, , b3, b4] = (await blocksOf(['ns', 'ns'], ['other'], ['ns'], ['ns', 'other', 'ns'])) as [
+      BuiltBlock,
+      BuiltBlock,
+      BuiltBlock,
+      BuiltBlock,
+    ];
+    const anchor = b4;
+    await postHeader(chain, fixture, anchor);
+    const all = group([b1, b3, b4], anchor);
+    const [g1, g3, g4] = all as [(typeof all)[0], (typeof all)[0], (typeof all)[0]];
+    // Skipped: the second entry starts at 3, the contract expects 2 after the first.
+    await expectError(settleMany(app, anchor, [g1, g4]), 'BatchSkipped', [2n, 3n]);
+    // Reordered: the first entry is not the next batch.
+    await expectError(settleMany(app, anchor, [g3, g1, g4]), 'BatchSkipped', [0n, 2n]);
+    // Replayed inside the list: the first two would land, then the whole call reverts.
+    await expectError(settleMany(app, anchor, [g1, g3, g3]), 'BatchAlreadySettled', [3n, 2n]);
+    expect(await read(app, 'appliedCount')).toBe(0n);
+    expect(await read(app, 'allApplied')).toEqual([]);
+    // An invalid batch later in the list names its own transaction index.
+    const forged = { ...g3, batch: withSignature(g3.batch, 0, g1.batch.transactions[0]!.signature) };
+    await expectError(settleMany(app, anchor, [g1, forged, g4]), 'InvalidSignature', [0n]);
+    const swapped = { ...g4, batch: withTransactions(g4.batch, [...g4.batch.transactions].reverse()) };
+    await expectError(settleMany(app, anchor, [g1, g3, swapped]), 'BatchMismatch');
+    expect(await read(app, 'appliedCount')).toBe(0n);
+
+    // A partial settlement elsewhere: the group starting at the settled batch is a replay.
+    await send(
+      app,
+      'settleBatchFromHistory',
+      settleBatchFromHistoryArgs(anchor.header, b1.header, g1.historyProof, g1.batch),
+    );
+    await expectError(settleMany(app, anchor, all), 'BatchAlreadySettled', [2n, 0n]);
+    await settleMany(app, anchor, [g3, g4]);
+    expect(await read(app, 'appliedCount')).toBe(5n);
+    await expectError(settleMany(app, anchor, [g4]), 'BatchAlreadySettled', [5n, 3n]);
+  });
+
+  it('refuses a bad anchor, a header it does not prove, an empty list and one over the cap', async () => {
+    const app = await deployApp(chain, fixture, 'recorder', ns);
+    const [b1, b2, b3] = (await blocksOf(['ns'], ['ns'], ['ns'])) as [BuiltBlock, BuiltBlock, BuiltBlock];
+    await postHeader(chain, fixture, b2);
+    const batches = group([b1, b2], b2);
+    await expectError(settleMany(app, b2, []), 'NoBatches');
+    const cap = await read<bigint>(app, 'MAX_BATCHES_PER_CALL');
+    expect(cap).toBe(64n);
+    await expectError(
+      settleMany(
+        app,
+        b2,
+        Array.from({ length: Number(cap) + 1 }, () => batches[0]!),
+      ),
+      'TooManyBatches',
+      [cap + 1n, cap],
+    );
+    // The anchor: not stored, tampered, of another network or version.
+    await expectError(settleMany(app, b3, group([b1, b2, b3], b3)), 'HeaderNotStored', [
+      BigInt(b3.header.height),
+    ]);
+    const tamperedAnchor = { ...b2, header: { ...b2.header, timestampMs: b2.header.timestampMs + 1 } };
+    await expectError(settleMany(app, tamperedAnchor, batches), 'HeaderHashMismatch', [
+      BigInt(b2.header.height),
+    ]);
+    await expectError(
+      settleMany(app, { ...b2, header: { ...b2.header, version: 1 } }, batches),
+      'UnsupportedHeaderVersion',
+      [1],
+    );
+    // A batch header: above the anchor, at its height but another header or with a proof, a bad proof.
+    await expectError(
+      settleMany(app, b2, [...batches, { ...group([b3], b3)[0]!, historyProof: [ZERO_HASH] }]),
+      'HistoryHeightOutOfRange',
+      [BigInt(b3.header.height), BigInt(b2.header.height)],
+    );
+    const [h1, h2] = batches as [(typeof batches)[0], (typeof batches)[0]];
+    await expectError(
+      settleMany(app, b2, [
+        h1,
+        { ...h2, header: { ...h2.header, proposerIndex: 3 - h2.header.proposerIndex } },
+      ]),
+      'HeaderHashMismatch',
+      [BigInt(b2.header.height)],
+    );
+    await expectError(settleMany(app, b2, [h1, { ...h2, historyProof: [ZERO_HASH] }]), 'InvalidHistoryProof');
+    await expectError(
+      settleMany(app, b2, [{ ...h1, historyProof: h1.historyProof.map(() => ZERO_HASH) }, h2]),
+      'InvalidHistoryProof',
+    );
+    await expectError(
+      settleMany(app, b2, [{ ...h1, header: { ...h1.header, networkId: h1.header.networkId + 1 } }, h2]),
+      'WrongNetwork',
+      [BigInt(h1.header.networkId + 1)],
+    );
+    await expectError(
+      settleMany(app, b2, [h1, { ...h2, batch: requireBatch(b1, ns) }]),
+      'InvalidNamespaceProof',
+    );
+    await settleMany(app, b2, batches);
+    expect(await read(app, 'appliedCount')).toBe(2n);
+  });
+
+  it('holds the reentrancy lock across the whole call', async () => {
+    const app = await deployApp(chain, fixture, 'reentrant', ns);
+    const blocks = await blocksOf(['ns'], ['ns', 'ns']);
+    const anchor = blocks.at(-1)!;
+    await postHeader(chain, fixture, anchor);
+    const receipt = await settleMany(app, anchor, group(blocks, anchor));
+    const reentered = encodeErrorResult({ abi: reentrantBatchAppAbi, errorName: 'ReentrantSettlement' });
+    const events = parseEventLogs({ abi: recorderAbi, logs: receipt.logs });
+    expect(events.map((event) => event.eventName)).toEqual([
+      'TransactionRejected',
+      'BatchSettled',
+      'TransactionRejected',
+      'TransactionRejected',
+      'BatchSettled',
+    ]);
+    for (const event of events)
+      if (event.eventName === 'TransactionRejected') expect(event.args.reason).toBe(reentered);
   });
 });
