@@ -62,8 +62,10 @@ import type {
 } from './types.ts';
 
 /**
- * The consensus driver (docs/consensus.md "Driver interface"): runs the pure core with real
- * timers, disk and network. Inputs are processed one at a time, in arrival order; the outputs of
+ * The consensus driver (docs/consensus.md "Driver interface"): runs the pure core against
+ * injected interfaces — a ConsensusStore (the node's LevelDB Store; the simulator's
+ * MemoryStore), a DriverNetwork, clocks and timers — so that the simulator runs this very code
+ * for every validator. Inputs are processed one at a time, in arrival order; the outputs of
  * each are carried out in order, and every `persist` is awaited (fsync) before any later output,
  * so a vote or proposal never leaves the process before the record that covers it is on disk.
  * `buildBlock` and `checkContent` are answered at once when every body is at hand, otherwise

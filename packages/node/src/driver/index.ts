@@ -1,4 +1,4 @@
-// The consensus driver: the pure core of consensus/ with real timers, disk and network.
+// The consensus driver: the pure core of consensus/ against an injected store, network, clocks and timers.
 export * from './constants.ts';
 export { ConsensusDriver, reconstructProposal } from './driver.ts';
 export {
