@@ -6,7 +6,7 @@ import {
   namespaceEntries,
   namespaceRoot,
 } from '@synod/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CANARIES, runCanaries } from '../src/sim/canaries.ts';
 import {
   allViolations,
@@ -216,5 +216,41 @@ describe('the checkers, one per property, over typed records', () => {
       expect.stringMatching(/^liveness: honest nodes did not all finalize/),
       "liveness: honest v2's driver stopped at 5 ms: CONFLICTING_VOTE",
     ]);
+  });
+});
+
+describe('determinism', () => {
+  it('a run reads no wall clock, draws no Math.random and arms no real timer', async () => {
+    await transactionPool(); // signed once per process, before the run
+    const calls: string[] = [];
+    const spies = [
+      vi.spyOn(Math, 'random').mockImplementation(() => {
+        calls.push('Math.random');
+        return 0.5;
+      }),
+      vi.spyOn(Date, 'now').mockImplementation(() => {
+        calls.push('Date.now');
+        return 0;
+      }),
+      vi.spyOn(performance, 'now').mockImplementation(() => {
+        calls.push('performance.now');
+        return 0;
+      }),
+      vi.spyOn(globalThis, 'setTimeout').mockImplementation((() => {
+        calls.push('setTimeout');
+        return 0;
+      }) as never),
+      vi.spyOn(globalThis, 'setInterval').mockImplementation((() => {
+        calls.push('setInterval');
+        return 0;
+      }) as never),
+    ];
+    try {
+      // Loss, a partition, a crash, a committee restart, a byzantine actor: every path of a run.
+      await runSeed(192);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(calls).toEqual([]);
   });
 });
