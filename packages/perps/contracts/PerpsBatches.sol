@@ -5,11 +5,10 @@ import {PriceUpdate, SynodMerkle} from "../../contracts/contracts/SynodTypes.sol
 import "./PerpsTypes.sol";
 import {PerpsCore} from "./PerpsCore.sol";
 
-/// @title PerpsBatches: what happens once per batch, and the L1 paths that move positions
+/// @title PerpsBatches: what happens once per batch
 /// @notice Linked library, called by Clearinghouse (DELEGATECALL): `prepare` before a batch's
-///         first transaction (prove the block's prices, decide every market, move the marks),
-///         `finish` after its last (triggered resting orders, then the liquidation list), and
-///         the L1 entry points `liquidate` and `escapeExit` at the marks.
+///         first transaction (prove the block's prices, decide every market, move the marks)
+///         and `finish` after its last (triggered resting orders, then the liquidation list).
 library PerpsBatches {
     using PerpsStorage for Layout;
 
@@ -92,42 +91,6 @@ library PerpsBatches {
             PerpsCore.liquidateIfBelowMaintenance(l, liquidations[i], l.accounts[liquidations[i]]);
         }
         PerpsStorage.setInBatch(false);
-    }
-
-    /// @notice Liquidates each listed account that is below maintenance at the marks.
-    /// @return count How many were liquidated.
-    function liquidate(address[] calldata accounts) external returns (uint256 count) {
-        if (accounts.length > MAX_LIQUIDATIONS_PER_CALL) revert TooManyLiquidations(accounts.length);
-        Layout storage l = PerpsStorage.layout();
-        for (uint256 i = 0; i < accounts.length; ++i) {
-            if (PerpsCore.liquidateIfBelowMaintenance(l, accounts[i], l.accounts[accounts[i]])) ++count;
-        }
-    }
-
-    /// @notice Closes every position of `owner` at the marks (no fee; a loss beyond the
-    ///         collateral is settled as in a liquidation) and empties its collateral.
-    /// @return amount The collateral to pay out.
-    function escapeExit(address owner) external returns (uint256 amount) {
-        Layout storage l = PerpsStorage.layout();
-        Account memory account = l.accounts[owner];
-        (int256 realized,) = PerpsCore.closeAll(l, owner, account.positionMask);
-        (amount,,) = PerpsCore.settle(l, owner, account.collateral, realized);
-        account.collateral = 0;
-        account.positionMask = 0;
-        l.accounts[owner] = account;
-        emit EscapeExited(owner, realized, amount);
-    }
-
-    /// @notice Equity and requirements of `owner` at the marks.
-    function health(address owner)
-        external
-        view
-        returns (int256 equity, uint256 initialRequired, uint256 maintenanceRequired)
-    {
-        Layout storage l = PerpsStorage.layout();
-        Account memory account = l.accounts[owner];
-        (equity, initialRequired, maintenanceRequired,) =
-            PerpsCore.health(l, owner, account.collateral, account.positionMask, type(uint256).max, 0, 0);
     }
 
     /// @dev A keeper asks to fill resting order `orderId` now. Unknown ids are skipped (racing

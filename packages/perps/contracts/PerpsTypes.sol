@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {PriceUpdate} from "../../contracts/contracts/SynodTypes.sol";
+
 // The clearinghouse's bounds, types, storage, events and reasons, shared by Clearinghouse.sol and
 // the two libraries it delegates to (PerpsTransactions, PerpsBatches). The TypeScript model
 // mirrors every constant in src/model/constants.ts. Why each bound: docs/decisions.md "Perps: bounds".
@@ -99,6 +101,18 @@ struct Totals {
     uint128 held;
 }
 
+/// @notice What a settle call carries for one of its batches (docs/perps.md "Settle calls"):
+///         the block's price leaves that decide every market with their multiproof, the
+///         resting orders to trigger and the accounts to liquidate after the batch.
+struct BatchSettlementData {
+    /// @dev The height of the batch's header (a call of several batches carries one entry each).
+    uint64 height;
+    PriceUpdate[] prices;
+    bytes32[] priceProof;
+    uint64[] triggers;
+    address[] liquidations;
+}
+
 /// @dev All of the clearinghouse's state, at one slot, so the libraries it delegates to see it.
 struct Layout {
     mapping(uint256 market => MarketConfig) configs;
@@ -167,7 +181,8 @@ interface Rejections {
 // ───────────────────────────── reverts ─────────────────────────────
 
 error MissingSettlementData();
-error MalformedSettlementData();
+/// @notice The settlement data has no entry for the batch at `height`.
+error NoSettlementDataForHeight(uint64 height);
 error InvalidPriceProof();
 /// @notice The settlement data neither proves the market's price nor its absence.
 error PriceNotDecided(uint256 market);
@@ -177,6 +192,8 @@ error InvalidMarketConfig(uint256 market);
 error InvalidEscapeTimeout(uint256 timeoutSeconds);
 error SettlementInProgress();
 error EscapeNotActive(uint256 activeAt);
+/// @notice ClearinghouseExtension's functions run only inside the Clearinghouse (DELEGATECALL).
+error NotDelegated();
 error HeldCollateralCap();
 error TransferFailed();
 error NothingToClaim();

@@ -9,6 +9,7 @@ import { type ArtifactSpec, compileSolidity } from '@synod/contracts/compile';
  */
 export const PERPS_ARTIFACTS = [
   ['perps/contracts/Clearinghouse.sol', 'Clearinghouse', 'clearinghouse'],
+  ['perps/contracts/ClearinghouseExtension.sol', 'ClearinghouseExtension', 'clearinghouseExtension'],
   ['perps/contracts/PerpsTransactions.sol', 'PerpsTransactions', 'perpsTransactions'],
   ['perps/contracts/PerpsBatches.sol', 'PerpsBatches', 'perpsBatches'],
   ['perps/contracts/PerpsTypes.sol', 'Rejections', 'perpsRejections'],

@@ -14,9 +14,9 @@ import {
 
 /**
  * The settlement data a settle call of the clearinghouse must end with (docs/perps.md "Settle
- * calls"): the block's price leaves that decide every market, their multiproof against
- * `header.priceRoot`, the resting orders to trigger and the accounts to liquidate, appended
- * after the ABI arguments of any SynodBatchSettlement entry point.
+ * calls"), one entry per batch of the call: the block's price leaves that decide every market,
+ * their multiproof against `header.priceRoot`, the resting orders to trigger and the accounts to
+ * liquidate; appended after the ABI arguments of any SynodBatchSettlement entry point.
  */
 
 /** bytes28(keccak256("synod/perps/settlement-data/v1")): Clearinghouse.SETTLEMENT_DATA_TAG. */
@@ -28,6 +28,8 @@ export interface PriceLeaf {
 }
 
 export interface SettlementDataParameters {
+  /** The batch's header height. */
+  height: bigint | number;
   /** Every price of the block, in its price tree's order (sorted by feedId). */
   blockPrices: readonly PriceLeaf[];
   /** The clearinghouse's markets' feedIds (any order). */
@@ -38,7 +40,9 @@ export interface SettlementDataParameters {
   liquidations?: readonly Address[];
 }
 
+/** The Solidity BatchSettlementData: what a settle call carries for one of its batches. */
 export interface SettlementData {
+  height: bigint;
   prices: { feedId: Hex; answer: bigint; index: bigint }[];
   priceProof: Hex[];
   triggers: bigint[];
@@ -50,8 +54,8 @@ export interface SettlementData {
  * neighbours in the tree (just one at either end), and builds their multiproof.
  *
  * @example
- * const data = settlementData({ blockPrices: block.prices, marketFeedIds: [ethUsd], liquidations });
- * await walletClient.writeContract({ ..., functionName: 'settleBatch', args, dataSuffix: encodeSettlementData(data) });
+ * const data = settlementData({ height: header.height, blockPrices: block.prices, marketFeedIds: [ethUsd] });
+ * await walletClient.writeContract({ ..., functionName: 'settleBatch', args, dataSuffix: encodeSettlementData([data]) });
  */
 export function settlementData(parameters: SettlementDataParameters): SettlementData {
   const leaves = parameters.blockPrices;
@@ -76,6 +80,7 @@ export function settlementData(parameters: SettlementDataParameters): Settlement
   }
   const indices = [...chosen].sort((a, b) => a - b);
   return {
+    height: BigInt(parameters.height),
     prices: indices.map((index) => ({ ...leaves[index]!, index: BigInt(index) })),
     priceProof:
       indices.length === 0
@@ -89,23 +94,33 @@ export function settlementData(parameters: SettlementDataParameters): Settlement
   };
 }
 
-/** `abi.encode(prices, priceProof, triggers, liquidations) ‖ SETTLEMENT_DATA_TAG ‖ uint32 length`. */
-export function encodeSettlementData(data: SettlementData): Hex {
+/**
+ * `abi.encode(BatchSettlementData[]) ‖ SETTLEMENT_DATA_TAG ‖ uint32 length`: the suffix of a
+ * settle call, one entry per batch it settles (any order; each is found by its height).
+ */
+export function encodeSettlementData(entries: readonly SettlementData[]): Hex {
   const encoded = encodeAbiParameters(
     [
       {
         type: 'tuple[]',
         components: [
-          { name: 'feedId', type: 'bytes32' },
-          { name: 'answer', type: 'int256' },
-          { name: 'index', type: 'uint256' },
+          { name: 'height', type: 'uint64' },
+          {
+            name: 'prices',
+            type: 'tuple[]',
+            components: [
+              { name: 'feedId', type: 'bytes32' },
+              { name: 'answer', type: 'int256' },
+              { name: 'index', type: 'uint256' },
+            ],
+          },
+          { name: 'priceProof', type: 'bytes32[]' },
+          { name: 'triggers', type: 'uint64[]' },
+          { name: 'liquidations', type: 'address[]' },
         ],
       },
-      { type: 'bytes32[]' },
-      { type: 'uint64[]' },
-      { type: 'address[]' },
     ],
-    [data.prices, data.priceProof, data.triggers, data.liquidations],
+    [entries],
   );
   return concat([encoded, SETTLEMENT_DATA_TAG, numberToHex(size(encoded), { size: 4 })]);
 }

@@ -1,7 +1,10 @@
 // The clearinghouse on anvil, scenario by scenario. Every settle call also runs through the
 // TypeScript model, and the harness compares every account, the totals, the markets and the
 // token balance after it (test/helpers/harness.ts): each scenario is also a differential test.
+import { type Address, parseEventLogs, size } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearinghouseAbi } from '../src/abi.ts';
+import { clearinghouseExtensionAbi } from '../src/artifacts.ts';
 import {
   accountView,
   claim as claimModel,
@@ -10,6 +13,7 @@ import {
   liquidate as liquidateModel,
 } from '../src/model/index.ts';
 import type { OrderPayload } from '../src/payload.ts';
+import { encodeSettlementData } from '../src/settlementData.ts';
 import {
   ESCAPE_TIMEOUT_SECONDS,
   FAR_EXPIRY,
@@ -249,6 +253,47 @@ describe('circuit breaker', () => {
     // The honest call still settles it.
     const settled = await perps.settleBlock(block, prices(1_850));
     expect(settled.reasons).toEqual([undefined]);
+  });
+});
+
+describe('settle calls', () => {
+  it('settle several heights in one settleBatches call, each at its own block price', async () => {
+    const settled = await perps.settleMultiple([
+      { orders: [{ trader: alice, payload: buy(BTC_MARKET, SIZE(0.01)) }], options: prices(1_850, 61_000) },
+      { orders: [{ trader: alice, payload: sell(BTC_MARKET, SIZE(0.01)) }], options: prices(1_850, 62_000) },
+    ]);
+    expect(settled.reasons).toEqual([undefined, undefined]);
+    const filled = parseEventLogs({
+      abi: clearinghouseAbi,
+      logs: settled.receipt.logs,
+      eventName: 'OrderFilled',
+    });
+    expect(filled.map((event) => event.args.price)).toEqual([PRICE(61_000), PRICE(62_000)]);
+  });
+
+  it('revert without an entry for the batch, and the pieces fit EIP-170', async () => {
+    const block = await perps.buildBlock(
+      [{ trader: alice, payload: buy(BTC_MARKET, SIZE(0.001)) }],
+      prices(1_850),
+    );
+    const other = encodeSettlementData([{ ...perps.settlementEntry(block, {}, []), height: 999n }]);
+    expect(await perps.settleExpectingRevert(block, other)).toBe('NoSettlementDataForHeight');
+    await perps.settleBlock(block, prices(1_850));
+    const extension = await perps.read<Address>('extension');
+    for (const address of [perps.clearinghouse, extension]) {
+      const code = await perps.chain.publicClient.getCode({ address });
+      expect(size(code!)).toBeLessThanOrEqual(24_576);
+    }
+    // The extension refuses to run on its own storage.
+    await expect(
+      perps.chain.publicClient.simulateContract({
+        address: extension,
+        abi: clearinghouseExtensionAbi,
+        functionName: 'deposit',
+        args: [alice.address, 1n],
+        account: alice.address,
+      }),
+    ).rejects.toThrow(/NotDelegated/);
   });
 });
 

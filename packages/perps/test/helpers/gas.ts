@@ -127,14 +127,19 @@ export async function measureClearinghouseGas(chain: TestChain): Promise<Clearin
     }));
     const block = headers.next({ transactions, prices });
     await postHeader(chain, fixture, block);
-    const data = settlementData({ blockPrices: block.prices, marketFeedIds: marketFeeds, liquidations });
+    const data = settlementData({
+      height: block.header.height,
+      blockPrices: block.prices,
+      marketFeedIds: marketFeeds,
+      liquidations,
+    });
     const receipt = await wait(
       chain.walletClient.writeContract({
         address: clearinghouse,
         abi: clearinghouseAbi,
         functionName: 'settleBatch',
         args: settleBatchArgs(block.header, requireBatch(block, namespace)),
-        dataSuffix: encodeSettlementData(data),
+        dataSuffix: encodeSettlementData([data]),
       }),
     );
     return Number(receipt.gasUsed);

@@ -18,7 +18,7 @@ import {
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { expect } from 'vitest';
 import { settlementInboxAbi } from '../../../contracts/src/artifacts.ts';
-import { settleBatchArgs } from '../../../contracts/src/calls.ts';
+import { settleBatchArgs, settleBatchesArgs } from '../../../contracts/src/calls.ts';
 import { postHeader, requireBatch, TransactionFactory } from '../../../contracts/test/helpers/batches.ts';
 import { startTestChain, type TestChain } from '../../../contracts/test/helpers/chain.ts';
 import {
@@ -226,8 +226,8 @@ export class PerpsHarness {
     this.depositedMinusPaid += amount;
   }
 
-  /** Builds the next block: `orders` of this namespace (plus one of another app), `prices`. */
-  async buildBlock(orders: readonly Order[], options: BlockOptions = {}): Promise<BuiltBlock> {
+  /** Builds the next block: `orders` of this namespace (plus one of another app), `prices`; posts its header unless `post` is false. */
+  async buildBlock(orders: readonly Order[], options: BlockOptions = {}, post = true): Promise<BuiltBlock> {
     const transactions: BlockTransaction<SignedTransaction>[] = [];
     for (const order of orders) {
       const payload = typeof order.payload === 'string' ? order.payload : encodePayload(order.payload);
@@ -240,14 +240,19 @@ export class PerpsHarness {
       answer: answer!,
     }));
     const block = this.headers.next({ transactions, prices });
-    await postHeader(this.chain, this.fixture, block);
+    if (post) await postHeader(this.chain, this.fixture, block);
     return block;
   }
 
   /** The settle call's data for `block` (what a relayer appends). */
   settlementSuffix(block: BuiltBlock, options: BlockOptions, liquidations: Address[]): Hex {
+    return encodeSettlementData([this.settlementEntry(block, options, liquidations)]);
+  }
+
+  settlementEntry(block: BuiltBlock, options: BlockOptions, liquidations: Address[]) {
     const withheld = new Set((options.withholdFeeds ?? []).map((feed) => BigInt(feed)));
-    const data = settlementData({
+    return settlementData({
+      height: block.header.height,
       blockPrices: block.prices,
       marketFeedIds: this.markets
         .map((market) => market.feedId)
@@ -255,7 +260,6 @@ export class PerpsHarness {
       triggers: options.triggers,
       liquidations,
     });
-    return encodeSettlementData(data);
   }
 
   /** The model's batch for `block` (transactions of this namespace, in order). */
@@ -331,6 +335,56 @@ export class PerpsHarness {
       reasons: result.outcomes.map((outcome) => outcome.rejection?.name),
       events: parseEventLogs({ abi: clearinghouseAbi, logs: receipt.logs }),
     };
+  }
+
+  /**
+   * Several blocks settled by one settleBatches call against the last one (the only header
+   * posted; the others are proven by its history root), and in the model one after the other.
+   */
+  async settleMultiple(blocks: readonly { orders: readonly Order[]; options?: BlockOptions }[]) {
+    const built: BuiltBlock[] = [];
+    for (const [i, { orders, options }] of blocks.entries()) {
+      built.push(await this.buildBlock(orders, options, i === blocks.length - 1));
+    }
+    const anchor = built.at(-1)!;
+    let dry = this.model;
+    const lists = built.map((block, i) => {
+      const options = blocks[i]!.options ?? {};
+      const after = settleModel(dry, this.modelBatch(block, options, [], 0n));
+      const list = liquidatableAccounts(after.state, block.prices);
+      dry = settleModel(dry, this.modelBatch(block, options, list, 0n)).state;
+      return list;
+    });
+    const receipt = await this.send(
+      {
+        functionName: 'settleBatches',
+        args: settleBatchesArgs(
+          anchor.header,
+          built.map((block) => ({
+            header: block.header,
+            historyProof:
+              block === anchor ? [] : this.headers.historyProof(block.header.height, anchor.header.height),
+            batch: requireBatch(block, this.namespace),
+          })),
+        ),
+      },
+      encodeSettlementData(
+        built.map((block, i) => this.settlementEntry(block, blocks[i]!.options ?? {}, lists[i]!)),
+      ),
+    );
+    const l1Block = await this.chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    const outcomes: TransactionOutcome[] = [];
+    for (const [i, block] of built.entries()) {
+      const result = settleModel(
+        this.model,
+        this.modelBatch(block, blocks[i]!.options ?? {}, lists[i]!, l1Block.timestamp),
+      );
+      this.model = result.state;
+      outcomes.push(...result.outcomes);
+    }
+    expectOutcomes(rejectionsOf(receipt), outcomes);
+    await this.compare();
+    return { receipt, outcomes, reasons: outcomes.map((outcome) => outcome.rejection?.name) };
   }
 
   /** Calls the clearinghouse as `account` (anvil impersonation), e.g. claim() or escapeExit(). */
@@ -450,6 +504,26 @@ export class PerpsHarness {
     });
     await this.chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
   }
+}
+
+function rejectionsOf(receipt: TransactionReceipt): Map<bigint, Rejection> {
+  const rejections = new Map<bigint, Rejection>();
+  for (const log of parseEventLogs({
+    abi: clearinghouseAbi,
+    logs: receipt.logs,
+    eventName: 'TransactionRejected',
+  })) {
+    rejections.set(log.args.sequence, decodeRejection(log.args.reason));
+  }
+  return rejections;
+}
+
+/** The contract refused exactly the transactions the model refused, for the same reasons. */
+function expectOutcomes(rejections: Map<bigint, Rejection>, outcomes: readonly TransactionOutcome[]): void {
+  for (const outcome of outcomes) {
+    expect(rejections.get(outcome.sequence), `transaction ${outcome.sequence}`).toEqual(outcome.rejection);
+  }
+  expect(rejections.size).toBe(outcomes.filter((outcome) => outcome.rejection).length);
 }
 
 /** Errors a settle call can revert with: the clearinghouse's and the inbox's. */
