@@ -143,6 +143,12 @@ describe('namespace batches settled into an app contract (real anvil, SynodBatch
   const otherNamespace = keccak256(toHex('sdk-batch-other'));
   const traders = [privateKeyToAccount(`0x${'31'.repeat(32)}`), privateKeyToAccount(`0x${'32'.repeat(32)}`)];
 
+  /** A node-side certificate (raw signature bytes) in the SDK's JSON form. */
+  const sdkCertificate = (certificate: { round: number; signature: Uint8Array }) => ({
+    round: certificate.round,
+    signature: bytesToHex(certificate.signature),
+  });
+
   async function deployRecorder(): Promise<Hex> {
     const hash = await walletClient.deployContract({
       abi: batchRecorderAbi,
@@ -179,7 +185,7 @@ describe('namespace batches settled into an app contract (real anvil, SynodBatch
     const b = node.chain.produceBlock().block.header.height;
     await send(1, otherNamespace, '0x0b02');
     const c = node.chain.produceBlock();
-    await client.submitHeaderToL1({ header: c.block.header, certificate: c.certificate });
+    await client.submitHeaderToL1({ header: c.block.header, certificate: sdkCertificate(c.certificate) });
     const empty = await client.getNamespaceBatch({ namespace: appNamespace, height: c.block.header.height });
     expect(empty.status).toBe('empty');
     const second = await client.settleNamespaceBatch({ contract: app });
@@ -189,7 +195,7 @@ describe('namespace batches settled into an app contract (real anvil, SynodBatch
     // Height D's header is posted first: plain settleBatch.
     await send(0, appNamespace, '0x0a04');
     const d = node.chain.produceBlock();
-    await client.submitHeaderToL1({ header: d.block.header, certificate: d.certificate });
+    await client.submitHeaderToL1({ header: d.block.header, certificate: sdkCertificate(d.certificate) });
     const third = await client.settleNamespaceBatch({ contract: app });
     expect(third).toMatchObject({ status: 'settled', height: d.block.header.height, sequenceStart: 3 });
     expect(third.status === 'settled' && third.entryPoint).toBe('settleBatch');
