@@ -1,13 +1,20 @@
 import {
+  type HistoryBatch,
+  historyBatchArgs,
+  type NamespaceBatch,
   settleBatchArgs,
+  settleBatchesArgs,
   settleBatchFromHistoryArgs,
   submitHeaderAndSettleBatchArgs,
+  submitHeaderAndSettleBatchesArgs,
   synodBatchSettlementAbi,
 } from '@synod/contracts/abi';
 import {
   type BlockHeader,
+  type Certificate,
   type Hex,
   historyProof,
+  merkleDepth,
   type NamespaceEntry,
   type NetworkDomain,
   namespaceInclusionProof,
@@ -15,26 +22,34 @@ import {
 import type { Logger } from 'pino';
 import {
   type Abi,
+  type AbiParameter,
   type Address,
   BaseError,
   ContractFunctionZeroDataError,
+  encodeAbiParameters,
   type PublicClient,
   parseEventLogs,
+  size,
   type TransactionReceipt,
 } from 'viem';
 import { batchSettlementCallAbi, inboxCallAbi } from './abis.ts';
 import { certificateArgs } from './calls.ts';
 import {
+  L1_BATCH_CALL_MAX_CALLDATA_BYTES,
+  L1_BATCH_CALL_MAX_GAS,
+  L1_BATCH_INITIAL_GAS_PER_TRANSACTION,
   L1_DEFAULT_POST_EVERY_HEADERS,
   L1_DEFAULT_TAKEOVER_TIMEOUT_MS,
   L1_FALLBACK_BATCH_GAS_BASE,
+  L1_FALLBACK_BATCH_GAS_PER_BATCH,
   L1_FALLBACK_BATCH_GAS_PER_TRANSACTION,
   L1_MAX_BACKLOG_BATCHES,
+  L1_MAX_BATCHES_PER_CALL,
 } from './constants.ts';
 import { isBatchAlreadySettledRevert, isStaleHeightRevert, L1SubmitError } from './errors.ts';
 import type { L1BlockSource } from './headers.ts';
 import type { L1Metrics } from './metrics.ts';
-import { headerHashesBelow } from './prove.ts';
+import { headerHashesBelow, historyProofs } from './prove.ts';
 import { rotationDistance } from './rotation.ts';
 import type { L1Failure, L1Job, L1JobContext } from './scheduler.ts';
 import type { L1Call, L1DuplicateAt } from './sender.ts';
@@ -49,16 +64,28 @@ import type { L1Call, L1DuplicateAt } from './sender.ts';
  * lastSettledHeight where the namespace has transactions (its batch index: a height without
  * them needs no call) with their namespace entries, into a bounded backlog (at the cap it stops
  * reading and resumes where it stopped, since no batch may be dropped). The next batch is the one whose sequenceStart equals
- * appliedCount. Its call depends on what the inbox holds: its header stored → `settleBatch`;
- * a higher header stored → `settleBatchFromHistory` against the inbox's latest header with a
- * history proof; else → `submitHeaderAndSettleBatch` with the block's certificate.
+ * appliedCount.
  *
- * Who settles: the rotation of the header submitter (rotation.ts) by the batch's height. The
- * designated validator settles a batch as soon as it is next; validator i, d steps behind, once
- * it has waited d × takeoverTimeoutMs since the batch became next (the previous one was seen
- * settled) without seeing it settled. A settlement refused with BatchAlreadySettled (at
- * simulation or once mined), or cancelled because the counter passed it while it waited, is a
- * duplicate: counted, never retried. Transactions, nonces and fees are the shared sender's.
+ * One call settles the next batch and the ones after it (a group: consecutive sequence
+ * numbers, increasing heights), up to L1_MAX_BATCHES_PER_CALL and within a gas and a calldata
+ * budget, because the account has one transaction in flight: one batch per call would settle at
+ * most one height per L1 block. A group of several goes out as `settleBatches` against the
+ * inbox's latest header when every batch is at or below it, else as
+ * `submitHeaderAndSettleBatches`, which posts the group's highest header with its certificate
+ * and proves the others by its history. A lone batch takes the single-batch entry point, which
+ * is cheaper for one (no second header): its header stored → `settleBatch`; a higher header
+ * stored → `settleBatchFromHistory` against the inbox's latest header; else →
+ * `submitHeaderAndSettleBatch`. The history proofs of a group come from one read of the header
+ * hashes below its anchor.
+ *
+ * Who settles: the rotation of the header submitter (rotation.ts) by the height of the next
+ * batch (the group's first). The designated validator settles as soon as it is next; validator
+ * i, d steps behind, once it has waited d × takeoverTimeoutMs since the batch became next (the
+ * previous one was seen settled) without seeing it settled. A settlement refused with
+ * BatchAlreadySettled (at simulation or once mined: someone settled at least its first batch),
+ * or cancelled because the counter passed it while it waited, is a duplicate: counted, never
+ * retried; the next round re-reads the counters and builds the group from what is left.
+ * Transactions, nonces and fees are the shared sender's.
  */
 
 /** One namespace this node settles and the contract that settles it (l1.settlement). */
@@ -92,17 +119,54 @@ export interface BatchJobParameters {
   takeoverTimeoutMs?: number;
   /** Override of L1_MAX_BACKLOG_BATCHES (tests). */
   maxBacklogBatches?: number;
+  /** Override of L1_BATCH_CALL_MAX_GAS (tests). */
+  maxCallGas?: bigint;
   context: L1JobContext;
   metrics?: L1Metrics;
   logger?: Logger;
 }
 
 export interface BatchCall extends L1Call {
-  kind: 'settleBatch' | 'settleBatchFromHistory' | 'submitHeaderAndSettleBatch';
+  kind:
+    | 'settleBatch'
+    | 'settleBatchFromHistory'
+    | 'submitHeaderAndSettleBatch'
+    | 'settleBatches'
+    | 'submitHeaderAndSettleBatches';
   namespace: Hex;
+  /** The first batch's sequenceStart. */
   sequenceStart: number;
+  /** Transactions in all its batches. */
   count: number;
+  /** The heights of its batches, increasing; `height` is the last. */
+  heights: number[];
+  /** The header its batches are proven against; the one it posts for the submitHeader… kinds. */
+  anchorHeight: number;
 }
+
+/** A batch read from the store with what its call needs. */
+interface LoadedBatch {
+  entry: BatchEntry;
+  header: BlockHeader;
+  certificate: Certificate;
+  batch: NamespaceBatch;
+}
+
+/** The ABI type of one SynodBatchSettlement HistoryBatch, to size a group's calldata. */
+const HISTORY_BATCH_PARAMETER: AbiParameter = (() => {
+  const settleBatches = synodBatchSettlementAbi.find(
+    (item) => item.type === 'function' && item.name === 'settleBatches',
+  );
+  if (settleBatches?.type !== 'function') throw new Error('the ABI has no settleBatches');
+  const list = settleBatches.inputs[1]!;
+  return { ...list, type: 'tuple' } as AbiParameter;
+})();
+
+/**
+ * Calldata of a settleBatches / submitHeaderAndSettleBatches call besides its batches: selector,
+ * anchor (448), certificate (round, offset, length, 256-byte signature), the list's offset and length.
+ */
+const GROUP_CALL_FIXED_BYTES = 4 + 448 + 5 * 32 + 256 + 3 * 32;
 
 /** A finalized batch waiting to be settled. */
 interface BatchEntry {
@@ -143,6 +207,8 @@ export interface L1BatchStatus {
 
 const canonical = (value: string) => value.toLowerCase() as Hex;
 
+const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`;
+
 export class BatchJob implements L1Job<BatchCall> {
   readonly name: string;
   readonly namespace: Hex;
@@ -151,6 +217,7 @@ export class BatchJob implements L1Job<BatchCall> {
   readonly #postEveryHeaders: number;
   readonly #takeoverTimeoutMs: number;
   readonly #maxBacklog: number;
+  readonly #maxCallGas: bigint;
   readonly #labels: { namespace: string };
 
   #resumed = false;
@@ -165,6 +232,12 @@ export class BatchJob implements L1Job<BatchCall> {
   #duplicates = 0;
   #overtaken = 0;
   #lastError: L1Failure | undefined;
+  /**
+   * Gas per settled transaction, everything included (the app's hook, the batch's share of the
+   * call): from the last receipt of a call that posted no header, or the last estimate above the
+   * budget. Sizes the next group against L1_BATCH_CALL_MAX_GAS.
+   */
+  #gasPerTransaction = L1_BATCH_INITIAL_GAS_PER_TRANSACTION;
 
   constructor(parameters: BatchJobParameters) {
     this.#p = parameters;
@@ -175,6 +248,7 @@ export class BatchJob implements L1Job<BatchCall> {
     this.#postEveryHeaders = parameters.postEveryHeaders ?? L1_DEFAULT_POST_EVERY_HEADERS;
     this.#takeoverTimeoutMs = parameters.takeoverTimeoutMs ?? L1_DEFAULT_TAKEOVER_TIMEOUT_MS;
     this.#maxBacklog = parameters.maxBacklogBatches ?? L1_MAX_BACKLOG_BATCHES;
+    this.#maxCallGas = parameters.maxCallGas ?? L1_BATCH_CALL_MAX_GAS;
     if (!Number.isSafeInteger(this.#maxBacklog) || this.#maxBacklog < 1) {
       throw new RangeError(`batch backlog cap must be a positive integer, got ${this.#maxBacklog}`);
     }
@@ -280,7 +354,26 @@ export class BatchJob implements L1Job<BatchCall> {
     const nowMs = this.#p.context.nowMs();
     head.nextSinceMs ??= nowMs;
     if (this.#dueAtMs(head, head.nextSinceMs) > nowMs) return undefined;
-    return await this.#prepare(head);
+    return await this.#prepare(this.#group());
+  }
+
+  /**
+   * The next batch and the ones that follow it in the backlog with consecutive sequence numbers,
+   * at most L1_MAX_BATCHES_PER_CALL, while their transactions times the gas per transaction fit
+   * L1_BATCH_CALL_MAX_GAS (the first batch always: it cannot be split).
+   */
+  #group(): BatchEntry[] {
+    const group = [this.#backlog[0]!];
+    let transactions = group[0]!.count;
+    for (const entry of this.#backlog.slice(1)) {
+      const previous = group.at(-1)!;
+      if (group.length >= L1_MAX_BATCHES_PER_CALL) break;
+      if (entry.sequenceStart !== previous.sequenceStart + previous.count) break;
+      if (BigInt((transactions + entry.count) * this.#gasPerTransaction) > this.#maxCallGas) break;
+      group.push(entry);
+      transactions += entry.count;
+    }
+    return group;
   }
 
   /** Checks the contract is bound to this namespace and inbox, then reads its counters. */
@@ -377,19 +470,14 @@ export class BatchJob implements L1Job<BatchCall> {
     } as never)) as T;
   }
 
-  async #prepare(entry: BatchEntry): Promise<BatchCall | undefined> {
+  /** The batch of `entry` from the store: its block's header, certificate, leaf proof and transactions. */
+  async #load(entry: BatchEntry): Promise<LoadedBatch | undefined> {
     const { store } = this.#p;
     const [certified, entries] = await Promise.all([
       store.getBlock(entry.height),
       store.getNamespaceEntries(entry.height),
     ]);
-    if (certified === undefined) {
-      // Never skipped: the batch waits until the store has it (a pruned body never comes back).
-      throw new L1SubmitError(
-        'BLOCK_MISSING',
-        `block ${entry.height} (batch ${entry.sequenceStart}.. of ${this.namespace}) is not in the store`,
-      );
-    }
+    if (certified === undefined) return undefined;
     const inclusion = entries === undefined ? undefined : namespaceInclusionProof(entries, this.namespace);
     const transactions = certified.block.transactions.filter(
       (tx) => canonical(tx.namespace) === this.namespace,
@@ -401,52 +489,164 @@ export class BatchJob implements L1Job<BatchCall> {
     ) {
       throw new Error(`the store's namespace entries of block ${entry.height} do not match its transactions`);
     }
-    const batch = { inclusion, transactions };
-    const { header } = certified.block;
-    const base = {
-      height: entry.height,
+    return {
+      entry,
+      header: certified.block.header,
+      certificate: certified.certificate,
+      batch: { inclusion, transactions },
+    };
+  }
+
+  async #prepare(group: readonly BatchEntry[]): Promise<BatchCall | undefined> {
+    const loaded: LoadedBatch[] = [];
+    for (const batch of await Promise.all(group.map((entry) => this.#load(entry)))) {
+      if (batch === undefined) break; // the group stops at a missing body; the head's is an error
+      loaded.push(batch);
+    }
+    const head = loaded[0];
+    if (head === undefined) {
+      const entry = group[0]!;
+      // Never skipped: the batch waits until the store has it (a pruned body never comes back).
+      throw new L1SubmitError(
+        'BLOCK_MISSING',
+        `block ${entry.height} (batch ${entry.sequenceStart}.. of ${this.namespace}) is not in the store`,
+      );
+    }
+    const latest = Number(await this.#readInbox<bigint>('latestHeight'));
+    const fitted = this.#fitCalldata(loaded, latest);
+    return fitted.length === 1
+      ? await this.#prepareSingle(head, latest)
+      : await this.#prepareGroup(fitted, latest);
+  }
+
+  /**
+   * The longest prefix of `loaded` (at least its first batch) whose settleBatches calldata fits
+   * L1_BATCH_CALL_MAX_CALLDATA_BYTES, history proofs counted at the depth of the highest
+   * possible anchor.
+   */
+  #fitCalldata(loaded: readonly LoadedBatch[], latest: number): LoadedBatch[] {
+    const anchorHeight = Math.max(latest, loaded.at(-1)!.entry.height);
+    const proof = Array.from({ length: merkleDepth(anchorHeight - 1) }, () => ZERO_HASH);
+    let bytes = GROUP_CALL_FIXED_BYTES;
+    const fitted: LoadedBatch[] = [];
+    for (const batch of loaded) {
+      const args = historyBatchArgs({ header: batch.header, historyProof: proof, batch: batch.batch });
+      bytes += size(encodeAbiParameters([HISTORY_BATCH_PARAMETER], [args]));
+      if (fitted.length > 0 && bytes > L1_BATCH_CALL_MAX_CALLDATA_BYTES) break;
+      fitted.push(batch);
+    }
+    return fitted;
+  }
+
+  /** What every call of `batches` shares. */
+  #callBase(batches: readonly LoadedBatch[], anchorHeight: number) {
+    const first = batches[0]!.entry;
+    const count = batches.reduce((sum, batch) => sum + batch.entry.count, 0);
+    const heights = batches.map((batch) => batch.entry.height);
+    return {
+      height: heights.at(-1)!,
+      heights,
+      anchorHeight,
       namespace: this.namespace,
-      sequenceStart: entry.sequenceStart,
-      count: entry.count,
+      sequenceStart: first.sequenceStart,
+      count,
       address: this.contract,
       abi: batchSettlementCallAbi as Abi,
-      fallbackGas: L1_FALLBACK_BATCH_GAS_BASE + L1_FALLBACK_BATCH_GAS_PER_TRANSACTION * BigInt(entry.count),
-      logFields: { namespace: this.namespace, sequenceStart: entry.sequenceStart, count: entry.count },
+      fallbackGas:
+        L1_FALLBACK_BATCH_GAS_BASE +
+        L1_FALLBACK_BATCH_GAS_PER_TRANSACTION * BigInt(count) +
+        L1_FALLBACK_BATCH_GAS_PER_BATCH * BigInt(batches.length - 1),
+      logFields: {
+        namespace: this.namespace,
+        sequenceStart: first.sequenceStart,
+        count,
+        ...(batches.length === 1 ? {} : { batches: batches.length, firstHeight: first.height, anchorHeight }),
+      },
     };
+  }
+
+  /** One batch: settleBatch, submitHeaderAndSettleBatch or settleBatchFromHistory. */
+  async #prepareSingle(loaded: LoadedBatch, latest: number): Promise<BatchCall | undefined> {
+    const { header, certificate, batch, entry } = loaded;
     const stored = await this.#readInbox<Hex>('headerHashes', [BigInt(entry.height)]);
     if (BigInt(stored) !== 0n) {
       return {
-        ...base,
+        ...this.#callBase([loaded], entry.height),
         kind: 'settleBatch',
         functionName: 'settleBatch',
         args: settleBatchArgs(header, batch),
       };
     }
-    const latest = Number(await this.#readInbox<bigint>('latestHeight'));
     if (latest <= entry.height) {
       return {
-        ...base,
+        ...this.#callBase([loaded], entry.height),
         kind: 'submitHeaderAndSettleBatch',
         functionName: 'submitHeaderAndSettleBatch',
-        args: submitHeaderAndSettleBatchArgs(header, certificateArgs(certified.certificate), batch),
+        args: submitHeaderAndSettleBatchArgs(header, certificateArgs(certificate), batch),
       };
     }
     // The inbox passed this height without storing it: prove the header by the latest one's history.
-    const anchor = await store.getHeader(latest);
-    if (anchor === undefined) {
-      this.#p.logger?.debug(
-        { height: entry.height, l1LatestHeight: latest, storeHeight: store.latestHeight() },
-        "the inbox's latest header is above this node's store (syncing); waiting to settle from history",
-      );
-      return undefined;
-    }
-    const history = await headerHashesBelow(store, latest);
+    const anchor = await this.#anchorAt(latest, entry.height);
+    if (anchor === undefined) return undefined;
+    const history = await headerHashesBelow(this.#p.store, latest);
     return {
-      ...base,
+      ...this.#callBase([loaded], latest),
       kind: 'settleBatchFromHistory',
       functionName: 'settleBatchFromHistory',
       args: settleBatchFromHistoryArgs(anchor, header, historyProof(history, entry.height - 1), batch),
     };
+  }
+
+  /**
+   * Several batches in one call: against the inbox's latest header when it covers them all
+   * (settleBatches), else against the group's highest header, posted by the same call
+   * (submitHeaderAndSettleBatches). Every proof from one read of the hashes below the anchor.
+   */
+  async #prepareGroup(batches: readonly LoadedBatch[], latest: number): Promise<BatchCall | undefined> {
+    const top = batches.at(-1)!;
+    const posting = top.entry.height > latest;
+    const anchorHeight = posting ? top.entry.height : latest;
+    const anchor = posting ? top.header : await this.#anchorAt(latest, batches[0]!.entry.height);
+    if (anchor === undefined) return undefined;
+    const below = batches.filter((batch) => batch.entry.height < anchorHeight);
+    const proofs = historyProofs(
+      await headerHashesBelow(this.#p.store, anchorHeight),
+      below.map((batch) => batch.entry.height),
+    );
+    const historyBatches: HistoryBatch[] = batches.map((batch) => ({
+      header: batch.header,
+      historyProof: batch.entry.height === anchorHeight ? [] : proofs[below.indexOf(batch)]!,
+      batch: batch.batch,
+    }));
+    const base = this.#callBase(batches, anchorHeight);
+    if (posting) {
+      return {
+        ...base,
+        gasBudget: this.#maxCallGas,
+        kind: 'submitHeaderAndSettleBatches',
+        functionName: 'submitHeaderAndSettleBatches',
+        args: submitHeaderAndSettleBatchesArgs(anchor, certificateArgs(top.certificate), historyBatches),
+      };
+    }
+    return {
+      ...base,
+      gasBudget: this.#maxCallGas,
+      kind: 'settleBatches',
+      functionName: 'settleBatches',
+      args: settleBatchesArgs(anchor, historyBatches),
+    };
+  }
+
+  /** The store's header at the inbox's latest height; undefined while the store is below it (syncing). */
+  async #anchorAt(latest: number, height: number): Promise<BlockHeader | undefined> {
+    const anchor = await this.#p.store.getHeader(latest);
+    if (anchor === undefined) {
+      this.#p.logger?.debug(
+        { height, l1LatestHeight: latest, storeHeight: this.#p.store.latestHeight() },
+        "the inbox's latest header is above this node's store (syncing); waiting to settle from history",
+      );
+    }
+    return anchor;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -464,6 +664,25 @@ export class BatchJob implements L1Job<BatchCall> {
     return isStaleHeightRevert(error);
   }
 
+  /**
+   * A group's estimate is above its gas budget (the app's hook costs more than assumed):
+   * nothing is sent, and the gas per transaction it implies sizes the next, smaller group.
+   */
+  overBudget(call: BatchCall, estimate: bigint): boolean {
+    if (call.heights.length === 1) return false;
+    this.#gasPerTransaction = Math.ceil(Number(estimate) / call.count);
+    this.#p.logger?.info(
+      {
+        namespace: this.namespace,
+        batches: call.heights.length,
+        estimate,
+        gasPerTransaction: this.#gasPerTransaction,
+      },
+      'batch group over the gas budget; sending a smaller one',
+    );
+    return true;
+  }
+
   outdated(call: BatchCall, at: 'estimate' | 'mined'): void {
     this.#overtaken++;
     this.#p.logger?.info(
@@ -479,10 +698,11 @@ export class BatchJob implements L1Job<BatchCall> {
    */
   async isStillWanted(call: BatchCall): Promise<boolean> {
     if ((await this.#readCounters()) > call.sequenceStart) return false;
-    if (call.kind !== 'submitHeaderAndSettleBatch') return true;
-    const stored = await this.#readInbox<Hex>('headerHashes', [BigInt(call.height)]);
+    if (call.kind !== 'submitHeaderAndSettleBatch' && call.kind !== 'submitHeaderAndSettleBatches')
+      return true;
+    const stored = await this.#readInbox<Hex>('headerHashes', [BigInt(call.anchorHeight)]);
     if (BigInt(stored) !== 0n) return true;
-    return Number(await this.#readInbox<bigint>('latestHeight')) <= call.height;
+    return Number(await this.#readInbox<bigint>('latestHeight')) <= call.anchorHeight;
   }
 
   landed(call: BatchCall, receipt: TransactionReceipt): void {
@@ -490,14 +710,17 @@ export class BatchJob implements L1Job<BatchCall> {
       abi: synodBatchSettlementAbi,
       eventName: 'BatchSettled',
       logs: receipt.logs.filter((log) => canonical(log.address) === canonical(this.contract)),
-    })[0];
-    this.#batchesSettled++;
+    });
+    if (call.kind !== 'submitHeaderAndSettleBatch' && call.kind !== 'submitHeaderAndSettleBatches') {
+      this.#gasPerTransaction = Math.ceil(Number(receipt.gasUsed) / call.count);
+    }
+    this.#batchesSettled += call.heights.length;
     this.#transactionsSettled += call.count;
     this.#lastSettledByThisNodeHeight = Math.max(this.#lastSettledByThisNodeHeight, call.height);
     this.#appliedCount = Math.max(this.#appliedCount, call.sequenceStart + call.count);
     this.#lastSettledHeight = Math.max(this.#lastSettledHeight, call.height);
     this.#backlog = this.#backlog.filter((entry) => entry.sequenceStart >= this.#appliedCount);
-    this.#p.metrics?.batchesSettledTotal.inc(this.#labels);
+    this.#p.metrics?.batchesSettledTotal.inc(this.#labels, call.heights.length);
     this.#p.metrics?.batchTransactionsSettledTotal.inc(this.#labels, call.count);
     this.#p.metrics?.batchAppliedCount.set(this.#labels, this.#appliedCount);
     this.#p.logger?.info(
@@ -506,9 +729,10 @@ export class BatchJob implements L1Job<BatchCall> {
         height: call.height,
         sequenceStart: call.sequenceStart,
         count: call.count,
-        rejectedByApp: settled?.args.rejected,
+        batches: call.heights.length,
+        rejectedByApp: settled.reduce((sum, event) => sum + event.args.rejected, 0),
       },
-      'batch settled on L1',
+      call.heights.length === 1 ? 'batch settled on L1' : 'batches settled on L1',
     );
   }
 

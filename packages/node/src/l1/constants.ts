@@ -93,6 +93,37 @@ export const L1_MAX_BACKLOG_BATCHES = 1024;
  */
 export const L1_FALLBACK_BATCH_GAS_BASE = 500_000n;
 export const L1_FALLBACK_BATCH_GAS_PER_TRANSACTION = 60_000n;
+/** Added per batch beyond the first to a multi-batch call's fallback gas limit (its header and proofs: ≈ 28,000 measured). */
+export const L1_FALLBACK_BATCH_GAS_PER_BATCH = 80_000n;
+
+/**
+ * Batches of one namespace settled in one call at most (settleBatches), = the contract's
+ * MAX_BATCHES_PER_CALL. Several heights per call is what lets a namespace with transactions in
+ * most blocks keep up: the account has one transaction in flight, so at most one call per L1
+ * block (docs/decisions.md "Batch settlement: many heights per call").
+ */
+export const L1_MAX_BATCHES_PER_CALL = 64;
+
+/**
+ * Gas budget of one multi-batch call: a group grows while its estimate (the transactions times
+ * the gas per transaction last seen) stays within it, and a call whose estimate exceeds it is not
+ * sent but rebuilt smaller. About a tenth of an Ethereum block: large enough that a group
+ * carries a slot's worth of batches, small enough to be included promptly.
+ */
+export const L1_BATCH_CALL_MAX_GAS = 5_000_000n;
+
+/**
+ * Calldata budget of one multi-batch call, in ABI bytes. geth's pool refuses transactions above
+ * 128 KiB; the rest is margin for the signature and envelope.
+ */
+export const L1_BATCH_CALL_MAX_CALLDATA_BYTES = 96 * 1024;
+
+/**
+ * Gas per settled transaction assumed before a receipt tells the real figure (the app's hook
+ * is unknown): settlement with a no-op hook costs about 14,000 per transaction in groups of 8
+ * (docs/contracts.md "Gas"); this leaves room for a hook of about 45,000.
+ */
+export const L1_BATCH_INITIAL_GAS_PER_TRANSACTION = 60_000;
 
 /** Most namespaces one node settles (`l1.settlement`): each is a job sharing the account's one transaction in flight. */
 export const L1_MAX_SETTLEMENT_NAMESPACES = 64;

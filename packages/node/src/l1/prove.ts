@@ -1,5 +1,14 @@
-import { type BlockHeader, type Hex, headerHash, historyProof, type NetworkDomain } from '@synod/protocol';
-import { type Address, keccak256, type PublicClient } from 'viem';
+import {
+  type BlockHeader,
+  type Hex,
+  headerHash,
+  historyLeafBytes,
+  historyProof,
+  type NetworkDomain,
+  nodeHashBytes,
+  zeroHashBytes,
+} from '@synod/protocol';
+import { type Address, bytesToHex, keccak256, type PublicClient } from 'viem';
 import type { TransactionWithProof } from '../storage/index.ts';
 import { inboxCallAbi } from './abis.ts';
 import { type HeaderArgs, headerArgs } from './calls.ts';
@@ -185,4 +194,39 @@ export async function headerHashesBelow(
     }
   }
   return hashes;
+}
+
+/**
+ * historyProof for several heights at once: the proof of each of `heights` (1 ≤ height ≤
+ * headerHashes.length) against the history root over `headerHashes` (heights 1 .. n, as
+ * headerHashesBelow returns them for an anchor at n + 1). One pass over the tree for all of
+ * them, where historyProof hashes the whole tree once per proof: a relayer settling a group of
+ * batches against one anchor reads the hashes once and proves every batch from them.
+ */
+export function historyProofs(headerHashes: readonly Hex[], heights: readonly number[]): Hex[][] {
+  const count = headerHashes.length;
+  for (const height of heights) {
+    if (!Number.isSafeInteger(height) || height < 1 || height > count) {
+      throw new RangeError(`height ${height} is not in a history of ${count} headers`);
+    }
+  }
+  // Level by level, in place: the parent of nodes 2i and 2i+1 overwrites node i.
+  const nodes = headerHashes.map(historyLeafBytes);
+  const proofs: Hex[][] = heights.map(() => []);
+  const positions = heights.map((height) => height - 1);
+  let width = count;
+  for (let level = 0; width > 1; level++) {
+    const padding = zeroHashBytes(level);
+    for (const [i, position] of positions.entries()) {
+      const sibling = position ^ 1;
+      proofs[i]!.push(bytesToHex(sibling < width ? nodes[sibling]! : padding));
+      positions[i] = position >> 1;
+    }
+    const parents = Math.ceil(width / 2);
+    for (let i = 0; i < parents; i++) {
+      nodes[i] = nodeHashBytes(nodes[2 * i]!, 2 * i + 1 < width ? nodes[2 * i + 1]! : padding);
+    }
+    width = parents;
+  }
+  return proofs;
 }

@@ -45,7 +45,9 @@ export type L1CallKind =
   | 'updatePrices'
   | 'settleBatch'
   | 'settleBatchFromHistory'
-  | 'submitHeaderAndSettleBatch';
+  | 'submitHeaderAndSettleBatch'
+  | 'settleBatches'
+  | 'submitHeaderAndSettleBatches';
 
 /** A contract call a job wants on L1. */
 export interface L1Call {
@@ -61,6 +63,11 @@ export interface L1Call {
    * sits in the pending block.
    */
   fallbackGas: bigint;
+  /**
+   * Most gas the call may take, for calls whose owner can make them smaller (a group of
+   * batches): when the estimate is above it and the owner's overBudget agrees, nothing is sent.
+   */
+  gasBudget?: bigint;
   /** Extra fields of the "posting to L1" / "posted to L1" log lines. */
   logFields?: Record<string, unknown>;
   /** The batch's namespace, for batch settlements (status). */
@@ -82,6 +89,11 @@ export interface L1CallOwner<C extends L1Call = L1Call> {
   isOutdatedRevert?(error: unknown): boolean;
   /** The call was outdated: refused at simulation or estimate (nothing sent), or reverted as such once mined. */
   outdated?(call: C, at: 'estimate' | 'mined'): void;
+  /**
+   * The estimate of a call with a gasBudget is above it: true to send nothing (the owner builds a
+   * smaller call next round, without backoff), false to send it anyway.
+   */
+  overBudget?(call: C, estimate: bigint): boolean;
   /**
    * Asked before spending on a waiting call again (fee bump, rebroadcast): false when it can no
    * longer succeed, and it is replaced by a cancellation.
@@ -227,7 +239,8 @@ export class L1Sender {
   /**
    * Simulates `call` against mined state, estimates, signs and broadcasts it, and tracks it as
    * the transaction in flight. Returns false when nothing was sent because the call is a
-   * duplicate at simulation (reported to `owner`). Throws for anything else.
+   * duplicate or outdated at simulation, or over its gas budget (each reported to `owner`).
+   * Throws for anything else.
    */
   async send<C extends L1Call>(owner: L1CallOwner<C>, call: C): Promise<boolean> {
     if (this.#pending !== undefined) throw new Error('a transaction is already in flight');
@@ -264,6 +277,13 @@ export class L1Sender {
     let gas: bigint;
     try {
       const estimate = await this.#p.publicClient.estimateContractGas(request as never);
+      if (
+        call.gasBudget !== undefined &&
+        estimate > call.gasBudget &&
+        owner.overBudget?.(call, estimate) === true
+      ) {
+        return false;
+      }
       gas = (estimate * L1_GAS_LIMIT_NUMERATOR) / L1_GAS_LIMIT_DENOMINATOR;
     } catch (error) {
       // A competitor's pending submission would overtake this call: build another next round.

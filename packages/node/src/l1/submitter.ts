@@ -64,6 +64,8 @@ export interface CreateL1SubmitterParameters {
   settlement?: { targets: readonly L1SettlementTarget[]; store: L1BatchSource };
   /** Override of L1_MAX_BACKLOG_BATCHES (tests). */
   maxBacklogBatches?: number;
+  /** Override of L1_BATCH_CALL_MAX_GAS, the gas budget of a multi-batch call (tests). */
+  maxBatchCallGas?: bigint;
   timers?: L1SubmitterTimers;
   nowMs?: () => number;
   metrics?: L1Metrics;
@@ -175,6 +177,7 @@ export function createL1Submitter(parameters: CreateL1SubmitterParameters): L1Su
         postEveryHeaders: parameters.postEveryHeaders,
         takeoverTimeoutMs: parameters.takeoverTimeoutMs,
         maxBacklogBatches: parameters.maxBacklogBatches,
+        maxCallGas: parameters.maxBatchCallGas,
         context: scheduler.context,
         metrics,
         logger,

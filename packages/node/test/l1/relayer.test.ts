@@ -25,6 +25,7 @@ import {
   designatedSubmitter,
   headerArgs,
   inboxCallAbi,
+  type L1BatchSource,
   type L1Metrics,
   type L1NamespaceSettlementStatus,
   type L1SettlementTarget,
@@ -48,8 +49,10 @@ import {
  * records every transaction it applies) besides posting headers and prices, from one account
  * each. The tests run in order and share the chain: in-order settlement by the designated
  * validator on a shared account → takeover → restart and catch-up from the contract's counter
- * (history, stored header, combined submit) → bounded backlog through an L1 outage → a batch
- * someone else settled first → a contract bound to another namespace.
+ * (several heights per call) → bounded backlog through an L1 outage → a batch someone else
+ * settled first → a combined header submission overtaken → a backlog of 40 batches cleared in a
+ * few calls → a group racing a third party's single settlement → a contract bound to another
+ * namespace.
  */
 
 const N = 4;
@@ -74,7 +77,11 @@ function targets(): L1SettlementTarget[] {
   ];
 }
 
-function startNode(index: number, settlement = targets()): L1Submitter {
+function startNode(
+  index: number,
+  settlement = targets(),
+  options: { store?: L1BatchSource; maxBacklogBatches?: number; maxBatchCallGas?: bigint } = {},
+): L1Submitter {
   const { publicClient, walletClient } = clientsFor(fixture.proxy.url, validatorAccount(index));
   metrics[index] = createL1Metrics(new Registry());
   const node = createL1Submitter({
@@ -92,8 +99,9 @@ function startNode(index: number, settlement = targets()): L1Submitter {
     fees: { feeBumpAfterMs: 60_000 },
     retryMinDelayMs: 100,
     retryMaxDelayMs: 400,
-    settlement: { targets: settlement, store: fixture.store },
-    maxBacklogBatches: MAX_BACKLOG_BATCHES,
+    settlement: { targets: settlement, store: options.store ?? fixture.store },
+    maxBacklogBatches: options.maxBacklogBatches ?? MAX_BACKLOG_BATCHES,
+    ...(options.maxBatchCallGas === undefined ? {} : { maxBatchCallGas: options.maxBatchCallGas }),
     metrics: metrics[index],
     ...(process.env.SYNOD_TEST_L1_LOG ? { logger: pino({ level: 'debug' }).child({ v: index }) } : {}),
   });
@@ -157,6 +165,10 @@ interface Settlement {
   count: number;
   from: Address;
   functionName: string;
+  /** The L1 transaction: several settlements share it when one call settled several heights. */
+  hash: Hex;
+  /** The first height that transaction settled: whose designated validator sent it. */
+  callHeight: number;
 }
 
 /** Every BatchSettled of the namespace's contract, with the sender and the entry point used. */
@@ -176,10 +188,17 @@ async function settlements(namespace: Hex): Promise<Settlement[]> {
       count: log.args.count,
       from: tx.from.toLowerCase() as Address,
       functionName: call.functionName,
+      hash: log.transactionHash,
+      callHeight: Number(log.args.height),
     });
+  }
+  for (const settlement of result) {
+    settlement.callHeight = result.find((other) => other.hash === settlement.hash)!.height;
   }
   return result;
 }
+
+const MULTI = ['settleBatches', 'submitHeaderAndSettleBatches'];
 
 /** Every transaction of `account` on L1 so far, by nonce, with its function and status. */
 async function accountHistory(account: Address): Promise<{ nonce: number; fn: string; ok: boolean }[]> {
@@ -255,44 +274,55 @@ describe('batch relayer on anvil', () => {
       [6, 2, 2],
       [8, 4, 1],
     ]);
+    // A call settles the next batch and those after it: sent by the next batch's validator.
     for (const settlement of [...settledA, ...settledB]) {
-      expect(settlement.from).toBe(address(designatedSubmitter(settlement.height, N, K)));
+      expect(settlement.from).toBe(address(designatedSubmitter(settlement.callHeight, N, K)));
     }
 
     // One account per validator, headers and batches interleaved: nonces 0, 1, 2, … with no gap
-    // and no nonce error. The one revert allowed is a race on the chain, not on the account: a
-    // combined header submission a higher header overtook in between (then settled from history).
+    // and no nonce error. The reverts allowed are races on the chain, not on the account: a
+    // combined header submission a higher header overtook in between (then settled from
+    // history), or a header submission another validator's higher header made a duplicate.
     await waitFor('receipts seen', () =>
       nodes.every((node) => node!.status().batches!.every((batch) => batch.pending === undefined)),
     );
-    const history = await accountHistory(address(0));
-    expect(history.map((tx) => tx.nonce)).toEqual(history.map((_, i) => i));
-    const reverted = history.filter((tx) => !tx.ok);
-    expect(reverted.every((tx) => tx.fn === 'submitHeaderAndSettleBatch')).toBe(true);
-    const overtaken = nodes[0]!.status().batches!.reduce((sum, batch) => sum + batch.overtaken, 0);
-    expect(reverted.length).toBeLessThanOrEqual(overtaken);
-    const kinds = new Set(history.map((tx) => tx.fn));
-    expect(kinds.has('settleBatch') || kinds.has('submitHeaderAndSettleBatch')).toBe(true);
-    expect(history.some((tx) => !tx.fn.includes('Batch'))).toBe(true); // the header and prices of height 1
+    let interleaved = 0;
+    for (const [i, node] of nodes.entries()) {
+      const history = await accountHistory(address(i));
+      expect(history.map((tx) => tx.nonce)).toEqual(history.map((_, n) => n));
+      const reverted = history.filter((tx) => !tx.ok);
+      const revertedBatches = reverted.filter((tx) => tx.fn.includes('Batch'));
+      expect(revertedBatches.every((tx) => tx.fn.startsWith('submitHeaderAndSettleBatch'))).toBe(true);
+      const overtaken = node!.status().batches!.reduce((sum, batch) => sum + batch.overtaken, 0);
+      expect(revertedBatches.length).toBeLessThanOrEqual(overtaken);
+      expect(reverted.length - revertedBatches.length).toBeLessThanOrEqual(
+        node!.status().duplicateSubmissions,
+      );
+      const batchCalls = history.filter((tx) => tx.fn.includes('Batch')).length;
+      if (batchCalls > 0 && batchCalls < history.length) interleaved += 1;
+    }
+    expect(interleaved).toBeGreaterThan(0);
     for (const [i, node] of nodes.entries()) {
       const errors = (await metrics[i]!.submitErrorsTotal.get()).values;
       expect(errors.filter((value) => value.labels.code?.toString().startsWith('NONCE'))).toEqual([]);
       expect(node!.status().lastError).toBeUndefined();
     }
-    // Status and metrics of validator 0: A at 1 and 3, B at 1 and 3.
+    // Status and metrics of validator 0: the batches of the calls it sent (A and B from height 1).
+    const byZero = (settled: Settlement[]) => settled.filter((s) => s.from === address(0));
+    expect(byZero(settledA).length).toBeGreaterThanOrEqual(2);
     expect(batchOf(nodes[0]!, A)).toMatchObject({
       resumed: true,
       appliedCount: 6,
       finalizedCount: 6,
       backlog: 0,
-      batchesSettled: 2,
-      transactionsSettled: 3,
+      batchesSettled: byZero(settledA).length,
+      transactionsSettled: byZero(settledA).reduce((sum, s) => sum + s.count, 0),
       duplicates: 0,
       pending: undefined,
     });
     const settledTotal = (await metrics[0]!.batchesSettledTotal.get()).values;
-    expect(settledTotal.find((value) => value.labels.namespace === A)!.value).toBe(2);
-    expect(settledTotal.find((value) => value.labels.namespace === B)!.value).toBe(2);
+    expect(settledTotal.find((value) => value.labels.namespace === A)!.value).toBe(byZero(settledA).length);
+    expect(settledTotal.find((value) => value.labels.namespace === B)!.value).toBe(byZero(settledB).length);
   }, 30_000);
 
   it('lets the next validator settle when the designated one is down, after the takeover timeout', async () => {
@@ -300,7 +330,8 @@ describe('batch relayer on anvil', () => {
     await stopNode(2);
     const finalizedAtMs = Date.now();
     await finalize([APP_A], [APP_A, APP_B]);
-    await waitFor('A@9 settled', async () => (await appliedCount(APP_A)) === 7, 3 * TAKEOVER_TIMEOUT_MS);
+    // 9 and 10 may go in one call: A@9 is settled once the counter passed 6.
+    await waitFor('A@9 settled', async () => (await appliedCount(APP_A)) >= 7, 3 * TAKEOVER_TIMEOUT_MS);
     const elapsedMs = Date.now() - finalizedAtMs;
     expect(elapsedMs).toBeGreaterThanOrEqual(TAKEOVER_TIMEOUT_MS);
     expect(elapsedMs).toBeLessThan(2 * TAKEOVER_TIMEOUT_MS);
@@ -316,7 +347,7 @@ describe('batch relayer on anvil', () => {
     expect(await applied(APP_B)).toEqual(chainOrder(APP_B));
   }, 30_000);
 
-  it('stops, and after a restart catches up from the contract counters, every batch in order', async () => {
+  it('stops, and after a restart catches up from the contract counters, every batch in order, several per call', async () => {
     await Promise.all(nodes.map((_, i) => stopNode(i)));
     const before = { a: await appliedCount(APP_A), b: await appliedCount(APP_B) };
     // Heights 11 … 20, finalized while no relayer runs.
@@ -365,11 +396,14 @@ describe('batch relayer on anvil', () => {
     });
     const settledA = (await settlements(APP_A)).filter((s) => s.height > 10);
     expect(settledA.map((s) => s.height)).toEqual([11, 13, 14, 16, 18, 20]);
-    const via = new Map(settledA.map((s) => [s.height, s.functionName]));
-    expect([via.get(11), via.get(13), via.get(14)]).toEqual(Array(3).fill('settleBatchFromHistory'));
-    expect(via.get(16)).toBe('settleBatch');
+    // Six batches, a backlog of three: two calls of three heights, each proven against one
+    // anchor (11, 13 and 14 all lie below the header 16 someone posted).
+    expect(settledA.map((s) => s.callHeight)).toEqual([11, 11, 11, 16, 16, 16]);
+    expect(new Set(settledA.map((s) => s.hash)).size).toBe(2);
+    expect(settledA[0]!.functionName).toBe('settleBatches');
     for (const settlement of settledA) {
-      expect(settlement.from).toBe(address(designatedSubmitter(settlement.height, N, K)));
+      expect(MULTI).toContain(settlement.functionName);
+      expect(settlement.from).toBe(address(designatedSubmitter(settlement.callHeight, N, K)));
     }
   }, 45_000);
 
@@ -507,6 +541,141 @@ describe('batch relayer on anvil', () => {
       lastError: undefined,
       batchesSettled: 1,
     });
+  }, 30_000);
+
+  it('clears a backlog of 40 batches in a few L1 transactions, in order, reading the history once per call', async () => {
+    await Promise.all(nodes.map((_, i) => stopNode(i)));
+    const base = await appliedCount(APP_A);
+    const first = fixture.chain.height + 1;
+    // 40 heights with a transaction of A each, finalized while no relayer runs.
+    await finalize(...Array.from({ length: 40 }, () => [APP_A]));
+    const last = fixture.chain.height;
+    // Every header read of each node's relayers (history proofs and anchors) is counted.
+    const headerReads = Array.from({ length: N }, () => 0);
+    for (let i = 0; i < N; i++) {
+      const store = new Proxy(fixture.store, {
+        get(target, property, receiver) {
+          if (property === 'getHeader') {
+            return (height: number) => {
+              headerReads[i]! += 1;
+              return target.getHeader(height);
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      await startNode(i, targets(), { store, maxBacklogBatches: 64 }).start();
+    }
+    await waitFor('caught up', async () => (await appliedCount(APP_A)) === base + 40, 30_000);
+    expect(await applied(APP_A)).toEqual(chainOrder(APP_A));
+    const settled = (await settlements(APP_A)).filter((s) => s.height >= first);
+    expect(settled.map((s) => s.height)).toEqual(Array.from({ length: 40 }, (_, i) => first + i));
+    const calls = new Set(settled.map((s) => s.hash));
+    expect(calls.size).toBeLessThanOrEqual(3);
+    for (const settlement of settled) {
+      expect(MULTI).toContain(settlement.functionName);
+      expect(settlement.from).toBe(address(designatedSubmitter(settlement.callHeight, N, K)));
+    }
+    // One read of the hashes below the anchor per call (plus the anchor), not one per batch.
+    const sender = designatedSubmitter(first, N, K);
+    const sent = new Set(settled.filter((s) => s.from === address(sender)).map((s) => s.hash)).size;
+    expect(sent).toBeGreaterThan(0);
+    expect(headerReads[sender]).toBeLessThanOrEqual(sent * (last + 1));
+    await waitFor('backlog drained', () => batchOf(nodes[sender]!, APP_A).backlog === 0);
+    expect(batchOf(nodes[sender]!, APP_A)).toMatchObject({ duplicates: 0, lastError: undefined });
+  }, 60_000);
+
+  it('recovers when a group races a third party that settles its first batch alone', async () => {
+    await Promise.all(nodes.map((_, i) => stopNode(i)));
+    // A window of K heights: its first (a header height) posted by its validator, then three
+    // heights with transactions of A, so that one group of three is that validator's.
+    while ((fixture.chain.height + 1) % K !== 0) await finalize([DEX]);
+    await finalize([DEX]);
+    const windowStart = fixture.chain.height;
+    const designated = designatedSubmitter(windowStart, N, K);
+    const poster = startNode(designated);
+    await poster.start();
+    await waitFor('window header posted', () => poster.status().l1LatestHeight >= windowStart);
+    await waitFor('idle', () => poster.status().pendingTransaction === undefined);
+    await stopNode(designated);
+    const base = await appliedCount(APP_A);
+    await finalize([APP_A], [APP_A, APP_A], [APP_A]);
+    const heights = [windowStart + 1, windowStart + 2, windowStart + 3];
+    expect(heights.map((height) => designatedSubmitter(height, N, K))).toEqual(Array(3).fill(designated));
+    const node = startNode(designated, targets(), { maxBacklogBatches: 64 });
+    await fixture.publicClient.request({ method: 'evm_setAutomine', params: [false] } as never);
+    try {
+      await node.start();
+      await waitFor('group sent', () => batchOf(node, APP_A).pending !== undefined);
+      const ours = node.status().pendingTransaction!;
+      expect(ours).toMatchObject({ kind: 'submitHeaderAndSettleBatches', height: heights[2] });
+
+      // A third party settles the first batch alone, with a higher tip: first in the block.
+      const [height] = heights as [number];
+      const block = (await fixture.store.getBlock(height))!;
+      const inclusion = namespaceInclusionProof((await fixture.store.getNamespaceEntries(height))!, APP_A)!;
+      const transactions = block.block.transactions.filter((tx) => tx.namespace.toLowerCase() === APP_A);
+      const relayer = clientsFor(fixture.anvil.rpcUrl, validatorAccount(5));
+      await relayer.walletClient.writeContract({
+        address: contracts[APP_A]!,
+        abi: synodBatchSettlementAbi,
+        functionName: 'submitHeaderAndSettleBatch',
+        args: submitHeaderAndSettleBatchArgs(block.block.header, certificateArgs(block.certificate), {
+          inclusion,
+          transactions,
+        }),
+        gas: 1_000_000n,
+        maxFeePerGas: ours.maxFeePerGas * 4n,
+        maxPriorityFeePerGas: ours.maxFeePerGas * 2n,
+      });
+      await fixture.publicClient.request({ method: 'evm_mine', params: [] } as never);
+      await waitFor('duplicate seen', () => batchOf(node, APP_A).duplicates === 1);
+      // Ours was mined and reverted whole (BatchAlreadySettled at its first batch).
+      expect((await fixture.publicClient.getTransactionReceipt({ hash: ours.hash })).status).toBe('reverted');
+    } finally {
+      await fixture.publicClient.request({ method: 'evm_setAutomine', params: [true] } as never);
+      await fixture.publicClient.request({ method: 'evm_mine', params: [] } as never);
+    }
+    // The relayer re-reads the counter and settles what is left, the two other heights, in one call.
+    await waitFor('settled', async () => (await appliedCount(APP_A)) === base + 4);
+    expect(await applied(APP_A)).toEqual(chainOrder(APP_A));
+    const settled = (await settlements(APP_A)).filter((s) => s.height >= heights[0]!);
+    expect(settled.map((s) => [s.height, s.from === address(5)])).toEqual([
+      [heights[0], true],
+      [heights[1], false],
+      [heights[2], false],
+    ]);
+    expect(settled[1]!.hash).toBe(settled[2]!.hash);
+    expect(settled[1]).toMatchObject({ from: address(designated) });
+    expect(MULTI).toContain(settled[1]!.functionName);
+    await waitFor('receipt seen', () => batchOf(node, APP_A).backlog === 0);
+    expect(batchOf(node, APP_A)).toMatchObject({ duplicates: 1, lastError: undefined, pending: undefined });
+  }, 30_000);
+
+  it('sends no group above its gas budget: an estimate over it makes the next group smaller', async () => {
+    await Promise.all(nodes.map((_, i) => stopNode(i)));
+    const base = await appliedCount(APP_A);
+    const first = fixture.chain.height + 1;
+    await finalize(...Array.from({ length: 8 }, () => [APP_A]));
+    // BatchRecorder's hook stores a record per transaction (≈ 100,000 gas), above the 60,000 a
+    // fresh relayer assumes: its first group of 8 is estimated at ≈ 1,000,000, over the budget.
+    const budget = 600_000n;
+    for (let i = 0; i < N; i++) {
+      await startNode(i, targets(), { maxBacklogBatches: 64, maxBatchCallGas: budget }).start();
+    }
+    await waitFor('settled', async () => (await appliedCount(APP_A)) === base + 8, 20_000);
+    expect(await applied(APP_A)).toEqual(chainOrder(APP_A));
+    const settled = (await settlements(APP_A)).filter((s) => s.height >= first);
+    expect(settled.map((s) => s.height)).toEqual(Array.from({ length: 8 }, (_, i) => first + i));
+    const calls = [...new Set(settled.map((s) => s.hash))];
+    expect(calls.length).toBeGreaterThan(1);
+    expect(calls.length).toBeLessThan(8);
+    for (const hash of calls) {
+      const receipt = await fixture.publicClient.getTransactionReceipt({ hash });
+      if (settled.filter((s) => s.hash === hash).length > 1)
+        expect(receipt.gasUsed).toBeLessThanOrEqual(budget);
+    }
   }, 30_000);
 
   it('refuses a contract bound to another namespace (CONTRACT_MISMATCH) and goes on with the headers', async () => {
