@@ -55,10 +55,10 @@ contract ClearinghouseExtension {
 
     /// @notice Credits `amount` of the collateral token, pulled from the caller, to `account`.
     function deposit(address account, uint256 amount) external notSettling {
+        if (!collateralToken.transferFrom(msg.sender, address(this), amount)) revert TransferFailed();
         Layout storage l = PerpsStorage.layout();
         uint256 held = uint256(l.totals.held) + amount;
         if (held > MAX_HELD_COLLATERAL) revert HeldCollateralCap();
-        if (!collateralToken.transferFrom(msg.sender, address(this), amount)) revert TransferFailed();
         l.totals.held = uint128(held);
         l.accounts[account].collateral += uint128(amount);
         emit Deposited(account, amount);

@@ -136,7 +136,7 @@ library PerpsCore {
         if (t.realized >= 0) {
             sums.vault -= uint128(t.paid);
             if (t.paid < uint256(t.realized)) {
-                sums.unpaidProfit += uint128(uint256(t.realized) - t.paid);
+                sums.unpaidProfit = saturatingAdd(sums.unpaidProfit, uint256(t.realized) - t.paid);
                 emit ProfitCapped(owner, uint256(t.realized), t.paid);
             }
         } else {
@@ -263,7 +263,7 @@ library PerpsCore {
             sums.vault -= uint128(paid);
             collateral += paid;
             if (paid < owed) {
-                sums.unpaidProfit += uint128(owed - paid);
+                sums.unpaidProfit = saturatingAdd(sums.unpaidProfit, owed - paid);
                 emit ProfitCapped(owner, owed, paid);
             }
         } else {
@@ -275,10 +275,17 @@ library PerpsCore {
             badDebt = shortfall - insurancePaid;
             sums.insurance -= uint128(insurancePaid);
             sums.vault += uint128(taken + insurancePaid);
-            sums.badDebt += uint128(badDebt);
+            sums.badDebt = saturatingAdd(sums.badDebt, badDebt);
         }
         l.totals = sums;
         return (collateral, insurancePaid, badDebt);
+    }
+
+    /// @dev badDebt and unpaidProfit are records, not balances: they saturate at 2^128 − 1
+    ///      instead of reverting a batch (only absurd certified prices could get there).
+    function saturatingAdd(uint128 total, uint256 amount) internal pure returns (uint128) {
+        uint256 sum = uint256(total) + amount;
+        return sum > type(uint128).max ? type(uint128).max : uint128(sum);
     }
 
     function abs(int256 x) internal pure returns (uint256) {

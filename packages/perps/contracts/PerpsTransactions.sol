@@ -198,8 +198,8 @@ library PerpsTransactions {
     }
 
     /// @dev The vault's balance minus traders' unrealized PnL at the batch's prices (floored per
-    ///      market), and the first market with open interest and no fresh price
-    ///      (type(uint256).max if none).
+    ///      market, the total capped at 2^128 − 1), and the first market with open interest and no
+    ///      fresh price (type(uint256).max if none).
     function netAssetValue(Layout storage l, uint256 marketCount) internal view returns (int256 nav, uint256 halted) {
         nav = int256(uint256(l.totals.vault));
         halted = type(uint256).max;
@@ -211,6 +211,8 @@ library PerpsTransactions {
             int256 netSize = int256(uint256(state.longOpenInterest)) - int256(uint256(state.shortOpenInterest));
             nav += PerpsCore.floorDiv(state.entryNotional - netSize * int256(price), l.configs[m].scale);
         }
+        // Capped so that shares × NAV fits a word (only absurd prices could reach it).
+        if (nav > int256(uint256(type(uint128).max))) nav = int256(uint256(type(uint128).max));
     }
 
     function word(bytes calldata payload, uint256 index) private pure returns (uint256 value) {

@@ -1,5 +1,5 @@
 import type { Address } from 'viem';
-import { BPS } from './constants.ts';
+import { BPS, MAX_UINT128 } from './constants.ts';
 import type {
   Account,
   ClearinghouseEvent,
@@ -69,6 +69,8 @@ export function addTo(map: Map<Address, bigint>, key: Address, delta: bigint): v
 }
 
 export const abs = (x: bigint) => (x < 0n ? -x : x);
+/** PerpsCore.saturatingAdd: the records (badDebt, unpaidProfit) stop at 2^128 − 1. */
+export const saturatingAdd = (total: bigint, amount: bigint) => min(total + amount, MAX_UINT128);
 export const positive = (x: bigint) => (x > 0n ? x : 0n);
 export const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
@@ -224,7 +226,7 @@ export function trade(
   if (realized >= 0n) {
     sums.vault -= paid;
     if (paid < realized) {
-      sums.unpaidProfit += realized - paid;
+      sums.unpaidProfit = saturatingAdd(sums.unpaidProfit, realized - paid);
       context.events.push({ type: 'ProfitCapped', account: owner, owed: realized, paid });
     }
   } else {
@@ -316,7 +318,7 @@ export function settle(
     sums.vault -= paid;
     collateral += paid;
     if (paid < realized) {
-      sums.unpaidProfit += realized - paid;
+      sums.unpaidProfit = saturatingAdd(sums.unpaidProfit, realized - paid);
       context.events.push({ type: 'ProfitCapped', account: owner, owed: realized, paid });
     }
   } else {
@@ -328,7 +330,7 @@ export function settle(
     badDebt = shortfall - insurancePaid;
     sums.insurance -= insurancePaid;
     sums.vault += taken + insurancePaid;
-    sums.badDebt += badDebt;
+    sums.badDebt = saturatingAdd(sums.badDebt, badDebt);
   }
   return { collateral, insurancePaid, badDebt };
 }

@@ -20,6 +20,7 @@ import {
   liquidateIfBelowMaintenance,
   loadAccount,
   loadPosition,
+  min,
   priceOf,
   rejection,
   storeAccount,
@@ -203,7 +204,8 @@ function vaultWithdraw(
 
 /**
  * PerpsTransactions.netAssetValue: the vault's balance minus traders' unrealized PnL (floored
- * per market), and the first market with open interest and no fresh price.
+ * per market, the total capped at 2^128 − 1), and the first market with open interest and no
+ * fresh price.
  */
 export function netAssetValue(context: Context): { nav: bigint; halted: number | undefined } {
   const { state } = context;
@@ -216,5 +218,5 @@ export function netAssetValue(context: Context): { nav: bigint; halted: number |
     const netSize = marketState.longOpenInterest - marketState.shortOpenInterest;
     nav += floorDiv(marketState.entryNotional - netSize * price, state.config.markets[market]!.scale);
   }
-  return { nav, halted };
+  return { nav: min(nav, MAX_UINT128), halted };
 }
