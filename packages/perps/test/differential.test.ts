@@ -33,6 +33,8 @@ interface Step {
   triggerResting: boolean;
   /** 'model': the relayer lists every liquidatable account; 'none': it lists nobody. */
   list: 'model' | 'none';
+  /** Settle this step's block and the next one's in one settleBatches call. */
+  together: boolean;
   /** L1 calls after the settle call. */
   after: (
     | { kind: 'deposit'; trader: number; dollars: number }
@@ -148,6 +150,7 @@ const step: fc.Arbitrary<Step> = fc.record({
   actions: fc.array(action, { minLength: 1, maxLength: 6 }),
   triggerResting: fc.boolean(),
   list: fc.constantFrom('model' as const, 'model' as const, 'none' as const),
+  together: fc.boolean(),
   after: fc.array(
     fc.oneof(
       fc.record({
@@ -212,23 +215,35 @@ async function run({ vaultDollars, deposits, steps }: Scenario) {
   await perps.settle([{ trader: lp, payload: { kind: 'vaultDeposit', amount: USD(vaultDollars) } }], {
     prices: { [FEEDS[0]!]: prices[0], [FEEDS[1]!]: prices[1] },
   });
-  for (const { moves, actions, triggerResting, list, after } of steps) {
-    const blockPrices: Partial<Record<Hex, bigint>> = {};
-    for (const [index, change] of moves.entries()) {
-      if (change === 'halt') continue;
-      prices[index] = (prices[index]! * BigInt(1_000 + change)) / 1_000n;
-      blockPrices[FEEDS[index]!] = prices[index];
-    }
-    const orders: Order[] = actions.map(({ trader, payload }) => ({
-      trader: traders[trader]!,
-      payload:
-        typeof payload === 'object' && payload.kind === 'levered' ? sized(perps, trader, payload) : payload,
-    }));
-    await perps.settle(orders, {
-      prices: blockPrices,
-      triggers: triggerResting ? [...perps.model.resting.keys()] : [],
-      liquidations: list === 'model' ? 'model' : [],
+  for (let index = 0; index < steps.length; index++) {
+    // A step marked `together` is settled with the next one in a single settleBatches call.
+    const group =
+      steps[index]!.together && index + 1 < steps.length
+        ? [steps[index]!, steps[index + 1]!]
+        : [steps[index]!];
+    index += group.length - 1;
+    const blocks = group.map(({ moves, actions, triggerResting, list }) => {
+      const blockPrices: Partial<Record<Hex, bigint>> = {};
+      for (const [market, change] of moves.entries()) {
+        if (change === 'halt') continue;
+        prices[market] = (prices[market]! * BigInt(1_000 + change)) / 1_000n;
+        blockPrices[FEEDS[market]!] = prices[market];
+      }
+      const orders: Order[] = actions.map(({ trader, payload }) => ({
+        trader: traders[trader]!,
+        payload:
+          typeof payload === 'object' && payload.kind === 'levered' ? sized(perps, trader, payload) : payload,
+      }));
+      const options = {
+        prices: blockPrices,
+        triggers: triggerResting ? [...perps.model.resting.keys()] : [],
+        liquidations: list === 'model' ? ('model' as const) : [],
+      };
+      return { orders, options };
     });
+    if (blocks.length === 1) await perps.settle(blocks[0]!.orders, blocks[0]!.options);
+    else await perps.settleMultiple(blocks);
+    const after = group.flatMap((step) => step.after);
     for (const call of after) {
       if (call.kind === 'deposit') {
         await perps.deposit(traders[call.trader]!.address, USD(call.dollars));

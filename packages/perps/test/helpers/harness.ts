@@ -351,7 +351,9 @@ export class PerpsHarness {
     const lists = built.map((block, i) => {
       const options = blocks[i]!.options ?? {};
       const after = settleModel(dry, this.modelBatch(block, options, [], 0n));
-      const list = liquidatableAccounts(after.state, block.prices);
+      const list = Array.isArray(options.liquidations)
+        ? options.liquidations
+        : liquidatableAccounts(after.state, block.prices);
       dry = settleModel(dry, this.modelBatch(block, options, list, 0n)).state;
       return list;
     });
