@@ -87,6 +87,31 @@ describe('send → wait for finality', () => {
     expect(error.timeoutMs).toBe(300);
     node.chain.produceBlock(); // leave no pending transaction behind
   });
+
+  it('bounds the body fetch by timeoutMs too (TimeoutError while synod_getBlock hangs)', async () => {
+    const client = createSynodClient({
+      transport: http(node.url),
+      network: TEST_NETWORK,
+      committee: { epoch: 0, groupPublicKey: node.groupPublicKey },
+    });
+    const { txId } = await client.sendTransaction({ account: freshAccount(), namespace, payload: '0x0a' });
+    node.chain.produceBlock();
+    const getBlock = node.chain.getBlock;
+    node.chain.getBlock = async (ref) => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return getBlock(ref);
+    };
+    try {
+      const started = Date.now();
+      // No `transaction`: the body is read from the block, and that read hangs past the deadline.
+      const error = await waitForFinality(client, { txId, timeoutMs: 500 }).catch((e) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error.timeoutMs).toBe(500);
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      node.chain.getBlock = getBlock;
+    }
+  });
 });
 
 describe('a lying node cannot fake finality', () => {

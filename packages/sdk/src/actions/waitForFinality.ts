@@ -62,19 +62,23 @@ export async function waitForFinality(
   const timeoutMs = parameters.timeoutMs ?? DEFAULT_FINALITY_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = parameters.signal === undefined ? deadline : AbortSignal.any([parameters.signal, deadline]);
-  let inclusion: TransactionInclusion;
-  try {
-    const subscribe = subscribeOf(client);
-    inclusion =
-      subscribe !== undefined
-        ? await viaSubscription(subscribe, txId, signal)
-        : await viaPolling(client, txId, parameters.pollingIntervalMs ?? client.pollingIntervalMs, signal);
-  } catch (error) {
-    if (deadline.aborted && !parameters.signal?.aborted) {
-      throw new TimeoutError({ timeoutMs, what: `Waiting for the finality of ${txId}` });
+  // Every call under `signal`, the body fetch included, so `timeoutMs` bounds them all.
+  const bounded = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      if (deadline.aborted && !parameters.signal?.aborted) {
+        throw new TimeoutError({ timeoutMs, what: `Waiting for the finality of ${txId}` });
+      }
+      throw error;
     }
-    throw error;
-  }
+  };
+  const subscribe = subscribeOf(client);
+  const inclusion = await bounded(
+    subscribe !== undefined
+      ? viaSubscription(subscribe, txId, signal)
+      : viaPolling(client, txId, parameters.pollingIntervalMs ?? client.pollingIntervalMs, signal),
+  );
   await assertCertified(client, {
     header: inclusion.header,
     certificate: inclusion.certificate,
@@ -86,7 +90,7 @@ export async function waitForFinality(
       `inclusion height ${inclusion.height} ≠ header height ${inclusion.header.height}`,
     );
   }
-  const transaction = parameters.transaction ?? (await bodyFromBlock(client, inclusion, parameters.signal));
+  const transaction = parameters.transaction ?? (await bounded(bodyFromBlock(client, inclusion, signal)));
   if (transactionId(transaction, client.network) !== txId) {
     throw new VerificationError('TRANSACTION_MISMATCH', `the transaction body does not hash to ${txId}`);
   }
@@ -153,7 +157,7 @@ function viaSubscription(
 async function bodyFromBlock(
   client: Client,
   inclusion: TransactionInclusion,
-  signal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<Transaction> {
   const block = await getBlock(client, { blockHash: inclusion.blockHash, includeTransactions: true, signal });
   const transaction = block?.transactions?.[inclusion.index];
