@@ -97,9 +97,9 @@ describe('send → wait for finality', () => {
     const { txId } = await client.sendTransaction({ account: freshAccount(), namespace, payload: '0x0a' });
     node.chain.produceBlock();
     const getBlock = node.chain.getBlock;
-    node.chain.getBlock = async (ref) => {
+    node.chain.getBlock = async (ref, options) => {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      return getBlock(ref);
+      return getBlock(ref, options);
     };
     try {
       const started = Date.now();
