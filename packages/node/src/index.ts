@@ -8,5 +8,5 @@ export * from './config/index.ts';
 export * from './dkg/index.ts';
 export * from './keys/index.ts';
 export * from './l1/index.ts';
-export * from './node/index.ts';
+export * from './assembly/index.ts';
 export * from './rpc/index.ts';

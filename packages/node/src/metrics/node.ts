@@ -21,7 +21,7 @@ import { createConsensusMetrics } from './consensus.ts';
  * gossip_messages_total{topic,result,code}, rpc_request_duration_seconds{method,transport},
  * rpc_errors_total{method,code}, l1_backlog, l1_last_posted_height, l1_headers_posted_total, …
  * (l1/metrics.ts), and the rest documented on each factory. The oracle's gauges
- * (synod_oracle_*) are registered by the node's oracle wiring (node/oracle.ts).
+ * (synod_oracle_*) are registered by the node's oracle wiring (assembly/oracle.ts).
  *
  * @example
  * ```ts

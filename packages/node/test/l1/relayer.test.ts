@@ -31,7 +31,7 @@ import {
   type L1SettlementTarget,
   type L1Submitter,
 } from '../../src/l1/index.ts';
-import { createNodeL1 } from '../../src/node/l1.ts';
+import { createNodeL1 } from '../../src/assembly/l1.ts';
 import {
   clientsFor,
   DEX,

@@ -1,10 +1,10 @@
 import { createLogger } from '../../logging/index.ts';
-import { startNode } from '../../node/node.ts';
+import { startNode } from '../../assembly/startNode.ts';
 import { CONFIG_FLAG, DATA_DIR_FLAG, PASSWORD_FILE_FLAG, resolveConfig } from '../common.ts';
 import { type Command, ExitCode } from '../types.ts';
 
 /**
- * `synod start`: loads and checks the configuration, then runs the node (packages/node/src/node)
+ * `synod start`: loads and checks the configuration, then runs the node (packages/node/src/assembly)
  * until SIGINT/SIGTERM, which stop it gracefully.
  */
 export const startCommand: Command = {

@@ -12,8 +12,8 @@ import {
   verifyNamespaceExclusion,
 } from '@synod/protocol';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readHeaderProof } from '../../src/node/headerProofs.ts';
-import { readNamespaceBatch, readNextNamespaceBatch } from '../../src/node/namespaceBatches.ts';
+import { readHeaderProof } from '../../src/assembly/headerProofs.ts';
+import { readNamespaceBatch, readNextNamespaceBatch } from '../../src/assembly/namespaceBatches.ts';
 import { RpcBackendError } from '../../src/rpc/errors.ts';
 import { openStore, type Store } from '../../src/storage/index.ts';
 import { DOMAIN, makeBlock, SIGNER, ZERO } from '../storage/fixtures/chain.ts';

@@ -13,7 +13,7 @@ import type { ConsensusCrypto } from '../../src/consensus/types.ts';
 import type { ConsensusDriver } from '../../src/driver/driver.ts';
 import { decodePersistedState, encodePersistedState } from '../../src/driver/persistence.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { createGossipValidators, PendingRegossip, splitToFit } from '../../src/node/gossip.ts';
+import { createGossipValidators, PendingRegossip, splitToFit } from '../../src/assembly/gossip.ts';
 import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../../src/p2p/constants.ts';
 import { GossipValidationError } from '../../src/p2p/errors.ts';
 import type { CatchUpSync } from '../../src/sync/sync.ts';

@@ -10,4 +10,4 @@ export {
 } from './gossip.ts';
 export { loadValidatorIdentity, type ValidatorIdentity } from './identity.ts';
 export { type AssemblyMetrics, createAssemblyMetrics } from './metrics.ts';
-export { type StartNodeDependencies, type SynodNode, startNode } from './node.ts';
+export { type StartNodeDependencies, type SynodNode, startNode } from './startNode.ts';
