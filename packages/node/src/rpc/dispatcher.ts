@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { SynodRpcBackend } from './backend.ts';
+import type { MethodContext } from './defineMethod.ts';
 import { RpcError, toRpcError } from './errors.ts';
-import { isRpcMethodName, type MethodContext, RPC_METHODS } from './methods.ts';
+import { isRpcMethodName, RPC_METHODS } from './methods.ts';
 import type { RpcMetrics } from './metrics.ts';
 import type { SocketSubscriptions } from './subscriptions.ts';
 

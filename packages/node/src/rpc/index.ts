@@ -4,15 +4,10 @@
  */
 export type * from './backend.ts';
 export * from './constants.ts';
+export type { MethodContext, RpcMethod } from './defineMethod.ts';
 export type * from './encoding.ts';
 export * from './errors.ts';
-export {
-  type MethodContext,
-  openRpcDocument,
-  RPC_METHODS,
-  type RpcMethod,
-  type RpcMethodName,
-} from './methods.ts';
+export { openRpcDocument, RPC_METHODS, type RpcMethodName } from './methods.ts';
 export { createRpcMetrics, type RpcMetrics } from './metrics.ts';
 export { buildOpenRpcDocument, type OpenRpcDocument } from './openrpc.ts';
 export { ClientRateLimiter } from './rateLimiter.ts';

@@ -1,6 +1,6 @@
 import { RPC_API_VERSION, SUBSCRIPTION_NOTIFICATION_METHOD, WEBSOCKET_PATHS } from './constants.ts';
+import type { RpcMethod } from './defineMethod.ts';
 import { APPLICATION_ERRORS, PROTOCOL_ERRORS, type RpcErrorDefinition } from './errors.ts';
-import type { RpcMethod } from './methods.ts';
 import type { JsonSchema } from './schema.ts';
 
 /**
