@@ -95,21 +95,7 @@ contract PriceFeeds {
         returns (uint256 updated)
     {
         uint256 count = prices.length;
-        bytes32[] memory leaves = new bytes32[](count);
-        uint256[] memory indices = new uint256[](count);
-        assembly ("memory-safe") {
-            // leaf = keccak256(0x00 ‖ abi.encode(feedId, answer)): the first two words of each
-            // 96-byte PriceUpdate are exactly that encoding.
-            let buffer := mload(0x40)
-            mstore8(buffer, 0)
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                let entry := add(prices.offset, mul(i, 0x60))
-                calldatacopy(add(buffer, 1), entry, 0x40)
-                mstore(add(leaves, shl(5, add(i, 1))), keccak256(buffer, 0x41))
-                mstore(add(indices, shl(5, add(i, 1))), calldataload(add(entry, 0x40)))
-            }
-        }
-        if (SynodMerkle.multiproofRoot(leaves, indices, header.priceCount, proof) != header.priceRoot) {
+        if (SynodMerkle.priceMultiproofRoot(prices, header.priceCount, proof) != header.priceRoot) {
             revert InvalidPriceProof();
         }
         uint64 round = header.height;

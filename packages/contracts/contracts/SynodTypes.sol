@@ -160,6 +160,31 @@ library SynodMerkle {
     ///      tree holding these leaves: leaf hashes have no known preimage of zero) if the proof
     ///      has the wrong length. Overwrites both arrays. Assembly: this runs once per feed on
     ///      the price update path, where every hundred gas per feed counts.
+    /// @notice The root that price leaves `prices` (strictly increasing indices) and their
+    ///         multiproof lead to, for a tree of `count` leaves: compare it with a header's priceRoot.
+    /// @dev leaf = keccak256(0x00 ‖ abi.encode(feedId, answer)); the first two words of each
+    ///      96-byte PriceUpdate are exactly that encoding. Reverts EmptyMultiproof for no prices.
+    function priceMultiproofRoot(PriceUpdate[] calldata prices, uint256 count, bytes32[] calldata proof)
+        internal
+        pure
+        returns (bytes32)
+    {
+        uint256 length = prices.length;
+        bytes32[] memory leaves = new bytes32[](length);
+        uint256[] memory indices = new uint256[](length);
+        assembly ("memory-safe") {
+            let buffer := mload(0x40)
+            mstore8(buffer, 0)
+            for { let i := 0 } lt(i, length) { i := add(i, 1) } {
+                let entry := add(prices.offset, mul(i, 0x60))
+                calldatacopy(add(buffer, 1), entry, 0x40)
+                mstore(add(leaves, shl(5, add(i, 1))), keccak256(buffer, 0x41))
+                mstore(add(indices, shl(5, add(i, 1))), calldataload(add(entry, 0x40)))
+            }
+        }
+        return multiproofRoot(leaves, indices, count, proof);
+    }
+
     function multiproofRoot(bytes32[] memory hashes, uint256[] memory indices, uint256 count, bytes32[] calldata proof)
         internal
         pure

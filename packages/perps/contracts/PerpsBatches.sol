@@ -34,21 +34,8 @@ library PerpsBatches {
     ) external {
         PerpsStorage.setInBatch(true);
         uint256 count = prices.length;
-        if (count != 0) {
-            bytes32[] memory leaves = new bytes32[](count);
-            uint256[] memory indices = new uint256[](count);
-            assembly ("memory-safe") {
-                // leaf = keccak256(0x00 ‖ feedId ‖ answer): the first two words of a PriceUpdate.
-                let buffer := mload(0x40)
-                mstore8(buffer, 0)
-                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    let entry := add(prices.offset, mul(i, 0x60))
-                    calldatacopy(add(buffer, 1), entry, 0x40)
-                    mstore(add(leaves, shl(5, add(i, 1))), keccak256(buffer, 0x41))
-                    mstore(add(indices, shl(5, add(i, 1))), calldataload(add(entry, 0x40)))
-                }
-            }
-            if (SynodMerkle.multiproofRoot(leaves, indices, priceCount, proof) != priceRoot) revert InvalidPriceProof();
+        if (count != 0 && SynodMerkle.priceMultiproofRoot(prices, priceCount, proof) != priceRoot) {
+            revert InvalidPriceProof();
         }
         Layout storage l = PerpsStorage.layout();
         uint256 j = 0;
