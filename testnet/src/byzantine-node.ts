@@ -11,6 +11,7 @@
 // SIGINT/SIGTERM stop it gracefully, as `synod start`; a second signal exits at once.
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { startNode } from '../../packages/node/src/assembly/startNode.ts';
 import {
   BYZANTINE_STRATEGIES,
   createByzantineActionCounter,
@@ -23,7 +24,6 @@ import { resolveConfig } from '../../packages/node/src/cli/common.ts';
 import { ConfigError } from '../../packages/node/src/config/errors.ts';
 import { createLogger } from '../../packages/node/src/logging/index.ts';
 import { createNodeRegistry } from '../../packages/node/src/metrics/node.ts';
-import { startNode } from '../../packages/node/src/assembly/startNode.ts';
 
 /** Exit codes of `synod start` (docs/operations.md): 1 failure, 2 usage, 78 invalid config. */
 const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;

@@ -7,13 +7,13 @@ import {
   VoteCodec,
   VoteKind,
 } from '@synod/protocol';
+import { type ConsensusGossipValidators, createGossipValidators } from '../assembly/gossip.ts';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto, ConsensusMessage } from '../consensus/types.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
 import type { CommittedBlock, DriverNetwork } from '../driver/types.ts';
 import { MempoolError } from '../mempool/errors.ts';
 import { Mempool } from '../mempool/mempool.ts';
-import { type ConsensusGossipValidators, createGossipValidators } from '../assembly/gossip.ts';
 import { GossipValidationError } from '../p2p/errors.ts';
 import { MemoryStore } from '../storage/memoryStore.ts';
 import { serveSyncedBlocks } from '../sync/serve.ts';

@@ -1,5 +1,5 @@
-import { createLogger } from '../../logging/index.ts';
 import { startNode } from '../../assembly/startNode.ts';
+import { createLogger } from '../../logging/index.ts';
 import { CONFIG_FLAG, DATA_DIR_FLAG, PASSWORD_FILE_FLAG, resolveConfig } from '../common.ts';
 import { type Command, ExitCode } from '../types.ts';
 
