@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
 import { MAX_BASE_PORT, MAX_NODES, maxBasePort } from './ports.ts';
 
 /**
@@ -54,11 +55,6 @@ export interface ClockOffset {
 export const MAX_CLOCK_OFFSET_MS = 3_600_000;
 
 export type ParsedCommandLine = { kind: 'help' } | { kind: 'run'; options: TestnetOptions };
-
-/** A bad command line: main prints it with the usage and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export const USAGE = `Usage: pnpm testnet [options]
 

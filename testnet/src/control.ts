@@ -1,14 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ControlError, NodeStateError } from './errors.ts';
 import { type TestnetLayout, testnetLayout } from './layout.ts';
 import { type LinkMesh, type LinkMode, MAX_LINK_DELAY_MS } from './proxy.ts';
 import type { NodeRpc } from './rpc.ts';
-import {
-  type NodeRuntimeStatus,
-  NodeStateError,
-  type ValidatorSet,
-  type ValidatorTotals,
-} from './validators.ts';
+import type { NodeRuntimeStatus, ValidatorSet, ValidatorTotals } from './validators.ts';
 
 /**
  * The control endpoint of a running testnet: HTTP on 127.0.0.1, port P+2, written to
@@ -201,15 +197,6 @@ export interface ControlTarget {
   rpc(index: number): NodeRpc;
   /** Told of every link change (the runner prints it). */
   onEvent?(message: string): void;
-}
-
-export class ControlError extends Error {
-  override readonly name = 'ControlError';
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {

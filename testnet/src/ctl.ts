@@ -2,12 +2,12 @@
 // (control.ts), found in .testnet/control.json (or $SYNOD_TESTNET_DIR), or given with --url.
 import { parseArgs } from 'node:util';
 import {
-  ControlError,
   type ControlLinkStatus,
   type ControlNodeStatus,
   type ControlStatus,
   TestnetControl,
 } from './control.ts';
+import { ControlError, UsageError } from './errors.ts';
 import type { NodeRuntimeStatus } from './validators.ts';
 
 export const CTL_USAGE = `Usage: pnpm testnet:ctl <command> [arguments] [--url URL] [--json]
@@ -40,8 +40,6 @@ Options:
 
 Exit codes: 0 done, 1 refused by the testnet (the message says why), 2 usage, 3 no testnet running.
 `;
-
-class CtlUsageError extends Error {}
 
 function pad(text: string, width: number): string {
   return text.length >= width ? `${text} ` : text.padEnd(width);
@@ -109,16 +107,16 @@ export async function runCtl(
   }
   const [command, ...rest] = positionals;
   const args = (count: number, names: string) => {
-    if (rest.length !== count) throw new CtlUsageError(`${command} takes ${names}`);
+    if (rest.length !== count) throw new UsageError(`${command} takes ${names}`);
     return rest;
   };
   try {
-    if (command === undefined) throw new CtlUsageError('a command is needed');
+    if (command === undefined) throw new UsageError('a command is needed');
     if (values.restart === true && command !== 'kill' && command !== 'stop') {
-      throw new CtlUsageError('--restart goes with kill and stop');
+      throw new UsageError('--restart goes with kill and stop');
     }
     if (values.blackhole === true && command !== 'partition')
-      throw new CtlUsageError('--blackhole goes with partition');
+      throw new UsageError('--blackhole goes with partition');
     const control = values.url === undefined ? await TestnetControl.find() : new TestnetControl(values.url);
     let answer: unknown;
     let text: string;
@@ -163,8 +161,7 @@ export async function runCtl(
       }
       case 'delay': {
         const [a, b, ms] = args(3, 'two nodes and a delay in ms');
-        if (!/^\d+$/.test(ms!))
-          throw new CtlUsageError(`delay: "${ms}" is not a whole number of milliseconds`);
+        if (!/^\d+$/.test(ms!)) throw new UsageError(`delay: "${ms}" is not a whole number of milliseconds`);
         const link = await control.delay(a!, b!, Number(ms));
         answer = link;
         text = `${describeLink(link)}\n`;
@@ -195,12 +192,12 @@ export async function runCtl(
         break;
       }
       default:
-        throw new CtlUsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"`);
     }
     io.stdout(values.json === true ? `${JSON.stringify(answer)}\n` : text);
     return 0;
   } catch (error) {
-    if (error instanceof CtlUsageError) {
+    if (error instanceof UsageError) {
       io.stderr(`pnpm testnet:ctl: ${error.message}\n\n${CTL_USAGE}`);
       return 2;
     }

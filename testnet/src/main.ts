@@ -1,5 +1,6 @@
 // `pnpm testnet`: binds the runner to this process (argv, stdout/stderr, signals, exit code).
-import { parseCommandLine, USAGE, UsageError } from './args.ts';
+import { parseCommandLine, USAGE } from './args.ts';
+import { UsageError } from './errors.ts';
 import { testnetLayout } from './layout.ts';
 import { ProcessSupervisor } from './processes.ts';
 import { ExitCode, processListWriter, runTestnet } from './runner.ts';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { TestnetOptions } from './args.ts';
 import { p2pRealAddress, TESTNET_FEEDS } from './config.ts';
+import { TimeoutError } from './errors.ts';
 import { SIMULATOR_SCRIPT } from './layout.ts';
 import { proxyPort } from './ports.ts';
 import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
@@ -9,7 +10,7 @@ import { LinkMesh } from './proxy.ts';
 import { createNodeRpc, type NodeRpc, type NodeStatus } from './rpc.ts';
 import type { TestnetSetup } from './setup.ts';
 import { spawnSynodStart, spawnTestNode } from './synod.ts';
-import { TimeoutError, waitUntil } from './wait.ts';
+import { waitUntil } from './wait.ts';
 
 /** The simulator answers within a second of starting; 20 s covers a loaded machine. */
 const SIMULATOR_READY_TIMEOUT_MS = 20_000;

@@ -1,3 +1,5 @@
+import { RpcError } from './errors.ts';
+
 /**
  * A minimal JSON-RPC 2.0 client for the nodes' RPC (docs/openrpc.json): the runner polls status,
  * reads blocks and submits pre-encoded transactions, so it needs neither verification nor the SDK.
@@ -7,15 +9,6 @@
 export const RPC_TIMEOUT_MS = 5_000;
 /** The node's rpc.maxBatchSize default: the most calls per batch. */
 export const MAX_RPC_BATCH = 100;
-
-export class RpcError extends Error {
-  override readonly name = 'RpcError';
-  readonly code: number | string;
-  constructor(code: number | string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 /** The subset of `synod_status` the runner reads. */
 export interface NodeStatus {
@@ -72,13 +65,13 @@ export function createNodeRpc(url: string, options: { timeoutMs?: number } = {})
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
       throw new RpcError('UNREACHABLE', `${url}: ${cause}`);
     }
-    if (!response.ok) throw new RpcError(response.status, `${url}: HTTP ${response.status}`);
+    if (!response.ok) throw new RpcError('HTTP_STATUS', `${url}: HTTP ${response.status}`, response.status);
     return await response.json();
   }
   async function call<T>(method: string, params: unknown[]): Promise<T> {
     const answer = (await post({ jsonrpc: '2.0', id: nextId++, method, params })) as JsonRpcResponse;
     if (answer.error !== undefined)
-      throw new RpcError(answer.error.code, `${method}: ${answer.error.message}`);
+      throw new RpcError('RPC_ERROR', `${method}: ${answer.error.message}`, answer.error.code);
     return answer.result as T;
   }
   async function batch<T>(method: string, paramsList: readonly unknown[][]): Promise<BatchResult<T>[]> {
@@ -93,8 +86,9 @@ export function createNodeRpc(url: string, options: { timeoutMs?: number } = {})
       if (!Array.isArray(answer)) {
         const error = (answer as JsonRpcResponse).error;
         throw new RpcError(
-          error?.code ?? 'BAD_RESPONSE',
+          error === undefined ? 'BAD_RESPONSE' : 'RPC_ERROR',
           `${method} batch: ${error?.message ?? 'not an array'}`,
+          error?.code,
         );
       }
       const byId = new Map((answer as JsonRpcResponse[]).map((entry) => [entry.id, entry]));
@@ -105,7 +99,7 @@ export function createNodeRpc(url: string, options: { timeoutMs?: number } = {})
         } else if (entry.error !== undefined) {
           results.push({
             ok: false,
-            error: new RpcError(entry.error.code, `${method}: ${entry.error.message}`),
+            error: new RpcError('RPC_ERROR', `${method}: ${entry.error.message}`, entry.error.code),
           });
         } else {
           results.push({ ok: true, result: entry.result as T });

@@ -5,6 +5,7 @@ import type { SynodDeployment } from '@synod/contracts';
 import type { Hex } from 'viem';
 import type { TestnetOptions } from './args.ts';
 import { buildGenesis, nodeConfig, p2pListenAddress, TESTNET_NETWORK_ID } from './config.ts';
+import { SetupError } from './errors.ts';
 import {
   deployContracts,
   fundAccounts,
@@ -34,10 +35,6 @@ export interface TestnetSetup {
   simulatorUrl: string;
   /** True when the set-up reused an existing testnet (no init, no DKG). */
   reused: boolean;
-}
-
-export class SetupError extends Error {
-  override readonly name = 'SetupError';
 }
 
 export interface SetupContext {

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import type { ByzantineStrategy } from './args.ts';
 import { dkgArguments, initArguments } from './config.ts';
+import { SynodCommandError } from './errors.ts';
 import { BYZANTINE_NODE_SCRIPT, SYNOD_CLI } from './layout.ts';
 import type { GenesisParticipantJson } from './node-api.ts';
 import type { NodePorts } from './ports.ts';
@@ -18,15 +19,6 @@ import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
  */
 export function childEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('SYNOD_')));
-}
-
-export class SynodCommandError extends Error {
-  override readonly name = 'SynodCommandError';
-  readonly logPath: string;
-  constructor(message: string, logPath: string) {
-    super(`${message}; see ${logPath}`);
-    this.logPath = logPath;
-  }
 }
 
 async function expectSuccess(child: ManagedProcess, what: string): Promise<string> {

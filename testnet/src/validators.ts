@@ -1,3 +1,4 @@
+import { NodeStateError } from './errors.ts';
 import { type ExitInfo, type ManagedProcess, signalProcess, stopProcess } from './processes.ts';
 import { DEFAULT_RESTART_POLICY, RestartBackoff, type RestartPolicy } from './restart.ts';
 
@@ -53,11 +54,6 @@ export interface ValidatorTotals {
   exits: number;
   restarts: number;
   crashes: number;
-}
-
-/** A control request on a node that does not fit its state (e.g. pausing a node that is down). */
-export class NodeStateError extends Error {
-  override readonly name = 'NodeStateError';
 }
 
 export interface ValidatorSetOptions {

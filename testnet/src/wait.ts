@@ -1,9 +1,6 @@
 /** Poll interval of waitUntil: fast enough that start-up is not padded, slow enough not to spin. */
+import { TimeoutError } from './errors.ts';
 export const WAIT_POLL_INTERVAL_MS = 100;
-
-export class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-}
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {

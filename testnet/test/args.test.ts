@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_BASE_PORT, DEFAULT_NODES, parseCommandLine, UsageError } from '../src/args.ts';
+import { DEFAULT_BASE_PORT, DEFAULT_NODES, parseCommandLine } from '../src/args.ts';
+import { UsageError } from '../src/errors.ts';
 
 function options(argv: string[]) {
   const parsed = parseCommandLine(argv);

@@ -2,14 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  ControlError,
-  ControlServer,
-  parseControlRequest,
-  parseNodeName,
-  TestnetControl,
-} from '../src/control.ts';
+import { ControlServer, parseControlRequest, parseNodeName, TestnetControl } from '../src/control.ts';
 import { runCtl } from '../src/ctl.ts';
+import { ControlError } from '../src/errors.ts';
 import { testnetLayout } from '../src/layout.ts';
 import { ProcessSupervisor } from '../src/processes.ts';
 import { LinkMesh } from '../src/proxy.ts';

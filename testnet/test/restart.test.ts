@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { NodeStateError } from '../src/errors.ts';
 import { isProcessAlive, type ManagedProcess, ProcessSupervisor } from '../src/processes.ts';
 import { DEFAULT_RESTART_POLICY, RestartBackoff } from '../src/restart.ts';
-import { NodeStateError, type SupervisedNode, ValidatorSet } from '../src/validators.ts';
+import { type SupervisedNode, ValidatorSet } from '../src/validators.ts';
 import { waitUntil } from '../src/wait.ts';
 
 describe('RestartBackoff', () => {

@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '@synod/protocol';
+
 /**
  * Operating errors of the oracle package. One class with a bounded `code`, so callers (vote
  * extension verification, proposal checks, RPC, metrics) can switch on it and count it; bugs are
@@ -21,12 +23,10 @@ export type OracleErrorCode =
   /** f, height or timestamp is invalid or goes backwards against the feed state. */
   | 'INVALID_ROUND';
 
-export class OracleError extends Error {
+export class OracleError extends CodedError<OracleErrorCode> {
   override readonly name = 'OracleError';
-  readonly code: OracleErrorCode;
-  constructor(code: OracleErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
+  constructor(code: OracleErrorCode, message: string, options?: CodedErrorOptions) {
+    super(code, `${code}: ${message}`, options);
   }
 }
 

@@ -1,12 +1,39 @@
+/** What every coded error takes besides its code and message. */
+export interface CodedErrorOptions {
+  /** The error this one wraps (kept as `cause`, never shown to RPC clients). */
+  readonly cause?: unknown;
+}
+
 /**
- * Operating errors of the protocol package. Each class has a bounded `code` so callers (gossip
- * validation, RPC, metrics) can switch on it; bugs are assertions and are never caught.
+ * The one base of operating errors in every package (protocol, oracle, node, testnet): a bounded
+ * `code` that callers switch on and metrics label, a `name` per class (each subclass declares its
+ * own, so it survives minification and reads in logs), the message exactly as the subclass builds
+ * it, and an optional `cause`. Bugs are assertions (`assert`) and are never caught.
+ *
+ * @example
+ * ```ts
+ * export class StorageError extends CodedError<StorageErrorCode> {
+ *   override readonly name = 'StorageError';
+ * }
+ * throw new StorageError('CORRUPT', 'block 12 does not decode');
+ * ```
  */
-export abstract class SynodProtocolError<Code extends string = string> extends Error {
+export abstract class CodedError<Code extends string = string> extends Error {
+  abstract override readonly name: string;
   readonly code: Code;
-  constructor(code: Code, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
+  constructor(code: Code, message: string, options?: CodedErrorOptions) {
+    super(message, options);
     this.code = code;
+  }
+}
+
+/**
+ * Operating errors of the protocol package: a CodedError whose message starts with its code
+ * (`TRUNCATED: …`).
+ */
+export abstract class SynodProtocolError<Code extends string = string> extends CodedError<Code> {
+  constructor(code: Code, message: string, options?: CodedErrorOptions) {
+    super(code, `${code}: ${message}`, options);
   }
 }
 

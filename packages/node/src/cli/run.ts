@@ -1,18 +1,17 @@
 import { parseArgs } from 'node:util';
 import { KeystoreError } from '@synod/protocol';
 import { splitConfigFlags } from '../config/argv.ts';
-import { ConfigError } from '../config/errors.ts';
-import { GenesisError } from '../config/genesis.ts';
-import { CommitteeError } from '../dkg/committee.ts';
-import { DkgSessionError } from '../dkg/errors.ts';
+import { ConfigError, GenesisError } from '../config/errors.ts';
+import { CommitteeError, DkgSessionError } from '../dkg/errors.ts';
 import { KeyFileError } from '../keys/errors.ts';
 import { dkgCommand } from './commands/dkg.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
 import { startCommand } from './commands/start.ts';
-import { StatusError, statusCommand } from './commands/status.ts';
+import { statusCommand } from './commands/status.ts';
+import { StatusError, UsageError } from './errors.ts';
 import { commandHelp, mainHelp } from './help.ts';
-import { type CliIo, type Command, ExitCode, UsageError } from './types.ts';
+import { type CliIo, type Command, ExitCode } from './types.ts';
 
 /** Every command, in the order `synod --help` lists them (the order an operator uses them). */
 export const COMMANDS: readonly Command[] = [

@@ -55,14 +55,3 @@ export const ExitCode = {
   /** Interrupted by SIGINT/SIGTERM (128 + SIGINT). */
   interrupted: 130,
 } as const;
-
-/** A command line that cannot be run as written (exit 2, with usage). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  /** The command whose usage to show, if known. */
-  readonly command: string | undefined;
-  constructor(message: string, command?: string) {
-    super(message);
-    this.command = command;
-  }
-}

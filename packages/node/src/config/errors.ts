@@ -1,3 +1,5 @@
+import { CodedError } from '@synod/protocol';
+
 /**
  * Operating errors of configuration: a config file, environment variable or flag that the node
  * cannot run with. One class with a bounded `code`; every issue names the key it is about, so an
@@ -36,9 +38,8 @@ export function formatConfigIssue(issue: ConfigIssue): string {
  * Every problem found in one load, not just the first: an operator fixes them in one pass.
  * `code` and `key` are those of the first issue.
  */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
-  readonly code: ConfigErrorCode;
   readonly key: string;
   readonly issues: readonly ConfigIssue[];
 
@@ -46,12 +47,35 @@ export class ConfigError extends Error {
     const first = issues[0];
     if (first === undefined) throw new Error('assertion failed: ConfigError without issues');
     super(
+      first.code,
       issues.length === 1
         ? formatConfigIssue(first)
         : `${issues.length} config problems:\n${issues.map((issue) => `  ${formatConfigIssue(issue)}`).join('\n')}`,
     );
-    this.code = first.code;
     this.key = first.key;
     this.issues = issues;
+  }
+}
+
+export type GenesisErrorCode =
+  /** Not JSON, or not an object. */
+  | 'INVALID_JSON'
+  /** A field is missing, of the wrong type, or out of range. */
+  | 'INVALID_FIELD'
+  /** A field the format does not have (typo protection). */
+  | 'UNKNOWN_FIELD'
+  /** Two participants share a peer id, key or address. */
+  | 'DUPLICATE'
+  /** The threshold is not the committee's quorum 2f+1. */
+  | 'INVALID_THRESHOLD';
+
+/** A genesis file that cannot be used (config/genesis.ts `parseGenesis`). */
+export class GenesisError extends CodedError<GenesisErrorCode> {
+  override readonly name = 'GenesisError';
+  /** Dotted path of the offending field (`participants[2].peerId`), '' for the whole file. */
+  readonly field: string;
+  constructor(code: GenesisErrorCode, field: string, reason: string) {
+    super(code, `${field === '' ? 'genesis' : `genesis ${field}`}: ${reason}`);
+    this.field = field;
   }
 }

@@ -11,6 +11,7 @@ import {
   toLowerHex,
 } from '@synod/protocol';
 import { type Address, getAddress, type Hex, isAddress, keccak256, stringToBytes } from 'viem';
+import { GenesisError } from './errors.ts';
 
 /**
  * The genesis file: what every validator of a new network must hold identically before the DKG.
@@ -31,30 +32,6 @@ import { type Address, getAddress, type Hex, isAddress, keccak256, stringToBytes
 export const GENESIS_VERSION = 1;
 /** Addresses per participant: a few interfaces (IPv4, IPv6, DNS), never a list to scan. */
 export const MAX_PARTICIPANT_MULTIADDRS = 16;
-
-export type GenesisErrorCode =
-  /** Not JSON, or not an object. */
-  | 'INVALID_JSON'
-  /** A field is missing, of the wrong type, or out of range. */
-  | 'INVALID_FIELD'
-  /** A field the format does not have (typo protection). */
-  | 'UNKNOWN_FIELD'
-  /** Two participants share a peer id, key or address. */
-  | 'DUPLICATE'
-  /** The threshold is not the committee's quorum 2f+1. */
-  | 'INVALID_THRESHOLD';
-
-export class GenesisError extends Error {
-  override readonly name = 'GenesisError';
-  readonly code: GenesisErrorCode;
-  /** Dotted path of the offending field (`participants[2].peerId`), '' for the whole file. */
-  readonly field: string;
-  constructor(code: GenesisErrorCode, field: string, reason: string) {
-    super(`${field === '' ? 'genesis' : `genesis ${field}`}: ${reason}`);
-    this.code = code;
-    this.field = field;
-  }
-}
 
 export interface GenesisParticipantJson {
   index: number;

@@ -10,6 +10,8 @@ export {
   type ConfigIssue,
   type ConfigSource,
   formatConfigIssue,
+  GenesisError,
+  type GenesisErrorCode,
 } from './errors.ts';
 export { checkFeeds, toFeedConfig, toFeedSourceConfig } from './feeds.ts';
 export { type ConfigField, describeValue } from './fields.ts';
@@ -17,8 +19,6 @@ export { CONFIG_FILE_NAME, defaultConfigPath, readConfigFile, renderInitialConfi
 export {
   createGenesisJson,
   type Genesis,
-  GenesisError,
-  type GenesisErrorCode,
   type GenesisJson,
   type GenesisParticipant,
   type GenesisParticipantJson,

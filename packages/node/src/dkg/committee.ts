@@ -1,6 +1,7 @@
 import { type DkgResult, parseHex, sharePublicKeyFromCommitments, toLowerHex } from '@synod/protocol';
 import type { Address, Hex } from 'viem';
 import { type Genesis, genesisHash } from '../config/genesis.ts';
+import { CommitteeError } from './errors.ts';
 
 /**
  * committee.json: the genesis completed by the DKG. Written by `synod dkg` into the data dir;
@@ -42,11 +43,6 @@ export interface CommitteeJson {
   qualified: number[];
   excluded: { index: number; reason: string }[];
   members: CommitteeMemberJson[];
-}
-
-export class CommitteeError extends Error {
-  override readonly name = 'CommitteeError';
-  readonly code = 'INVALID_COMMITTEE' as const;
 }
 
 /** Builds committee.json from the genesis and this node's DKG result (only its public parts). */

@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '@synod/protocol';
+
 /** Why `synod dkg` did not produce a share. One class, a bounded `code`, a message for the operator. */
 export type DkgSessionErrorCode =
   /** Our DKG keys are not in the genesis file (wrong data dir or genesis). */
@@ -11,11 +13,14 @@ export type DkgSessionErrorCode =
   /** Stopped by a signal or the caller. */
   | 'ABORTED';
 
-export class DkgSessionError extends Error {
+export class DkgSessionError extends CodedError<DkgSessionErrorCode> {
   override readonly name = 'DkgSessionError';
-  readonly code: DkgSessionErrorCode;
-  constructor(code: DkgSessionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+}
+
+/** A committee.json that cannot be used (dkg/committee.ts `parseCommittee`). */
+export class CommitteeError extends CodedError<'INVALID_COMMITTEE'> {
+  override readonly name = 'CommitteeError';
+  constructor(message: string, options?: CodedErrorOptions) {
+    super('INVALID_COMMITTEE', message, options);
   }
 }

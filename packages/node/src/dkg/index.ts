@@ -5,7 +5,6 @@
 export {
   buildCommittee,
   COMMITTEE_VERSION,
-  CommitteeError,
   type CommitteeJson,
   type CommitteeMemberJson,
   formatCommittee,
@@ -16,11 +15,10 @@ export {
   type DkgDriverComponents,
   type DkgDriverInit,
   type DkgPhaseTimeouts,
-  type DkgTimers,
   isPhaseComplete,
   MAX_BUFFERED_DKG_MESSAGES,
 } from './driver.ts';
-export { DkgSessionError, type DkgSessionErrorCode } from './errors.ts';
+export { CommitteeError, DkgSessionError, type DkgSessionErrorCode } from './errors.ts';
 export {
   type DkgSessionResult,
   findParticipantIndex,

@@ -1,3 +1,5 @@
+import { CodedError } from '@synod/protocol';
+
 /**
  * Operating errors around key files and the keystore password. One class, a bounded `code`, and
  * a message that says which file and what to do.
@@ -16,14 +18,12 @@ export type KeyFileErrorCode =
   /** The password is empty or too short, or its file cannot be read. */
   | 'PASSWORD_INVALID';
 
-export class KeyFileError extends Error {
+export class KeyFileError extends CodedError<KeyFileErrorCode> {
   override readonly name = 'KeyFileError';
-  readonly code: KeyFileErrorCode;
   /** The file concerned, when there is one. */
   readonly path: string | undefined;
   constructor(code: KeyFileErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
-    super(message, { cause: options?.cause });
-    this.code = code;
+    super(code, message, { cause: options?.cause });
     this.path = options?.path;
   }
 }

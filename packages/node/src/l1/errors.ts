@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@synod/protocol';
 import {
   BaseError,
   ContractFunctionRevertedError,
@@ -55,12 +56,10 @@ export const L1_ERROR_CODES: readonly L1ErrorCode[] = [
 ];
 
 /** A failed interaction with L1, with its bounded code. */
-export class L1SubmitError extends Error {
+export class L1SubmitError extends CodedError<L1ErrorCode> {
   override readonly name = 'L1SubmitError';
-  readonly code: L1ErrorCode;
-  constructor(code: L1ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
+  constructor(code: L1ErrorCode, message: string, options?: CodedErrorOptions) {
+    super(code, `${code}: ${message}`, options);
   }
 }
 
@@ -75,12 +74,10 @@ export type L1ProofErrorCode =
   | 'HISTORY_TOO_LONG';
 
 /** proveOnL1 cannot build a proof (yet). */
-export class L1ProofError extends Error {
+export class L1ProofError extends CodedError<L1ProofErrorCode> {
   override readonly name = 'L1ProofError';
-  readonly code: L1ProofErrorCode;
   constructor(code: L1ProofErrorCode, message: string) {
-    super(`${code}: ${message}`);
-    this.code = code;
+    super(code, `${code}: ${message}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TransactionErrorCode } from '@synod/protocol';
+import { CodedError, type CodedErrorOptions, type TransactionErrorCode } from '@synod/protocol';
 
 /**
  * Why the mempool refused a transaction. The transaction checks keep @synod/protocol's
@@ -38,12 +38,10 @@ export const MEMPOOL_ERROR_CODES: readonly MempoolErrorCode[] = [
 ];
 
 /** A transaction the mempool did not admit. */
-export class MempoolError extends Error {
+export class MempoolError extends CodedError<MempoolErrorCode> {
   override readonly name = 'MempoolError';
-  readonly code: MempoolErrorCode;
-  constructor(code: MempoolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
+  constructor(code: MempoolErrorCode, message: string, options?: CodedErrorOptions) {
+    super(code, `${code}: ${message}`, options);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DecodeErrorCode } from '@synod/protocol';
+import { CodedError, type CodedErrorOptions, type DecodeErrorCode } from '@synod/protocol';
 
 /**
  * Operating errors of the p2p subsystem. Each class sets `name` and carries a bounded `code`
@@ -45,19 +45,17 @@ export type GossipValidationCode =
  * if (vote.height < state.height) throw new GossipValidationError('IGNORE', 'STALE_HEIGHT');
  * ```
  */
-export class GossipValidationError extends Error {
+export class GossipValidationError extends CodedError<GossipValidationCode> {
   override readonly name = 'GossipValidationError';
   readonly verdict: GossipVerdict;
-  readonly code: GossipValidationCode;
   constructor(
     verdict: GossipVerdict,
     code: GossipValidationCode,
     message?: string,
-    options?: { cause?: unknown },
+    options?: CodedErrorOptions,
   ) {
-    super(`${verdict} ${code}${message === undefined ? '' : `: ${message}`}`, options);
+    super(code, `${verdict} ${code}${message === undefined ? '' : `: ${message}`}`, options);
     this.verdict = verdict;
-    this.code = code;
   }
 }
 
@@ -76,13 +74,11 @@ export type ReqRespErrorCode =
   | 'REMOTE_ERROR';
 
 /** Base of every request/response failure; `protocol` is the full protocol id. */
-export class ReqRespError extends Error {
+export class ReqRespError extends CodedError<ReqRespErrorCode> {
   override readonly name: string = 'ReqRespError';
-  readonly code: ReqRespErrorCode;
   readonly protocol: string;
-  constructor(code: ReqRespErrorCode, protocol: string, message: string, options?: { cause?: unknown }) {
-    super(`${protocol}: ${code}: ${message}`, options);
-    this.code = code;
+  constructor(code: ReqRespErrorCode, protocol: string, message: string, options?: CodedErrorOptions) {
+    super(code, `${protocol}: ${code}: ${message}`, options);
     this.protocol = protocol;
   }
 }
@@ -90,7 +86,7 @@ export class ReqRespError extends Error {
 /** No complete response within the request timeout. */
 export class RequestTimeoutError extends ReqRespError {
   override readonly name = 'RequestTimeoutError';
-  constructor(protocol: string, timeoutMs: number, options?: { cause?: unknown }) {
+  constructor(protocol: string, timeoutMs: number, options?: CodedErrorOptions) {
     super('TIMEOUT', protocol, `no response within ${timeoutMs} ms`, options);
   }
 }
@@ -98,7 +94,7 @@ export class RequestTimeoutError extends ReqRespError {
 /** The caller's own signal aborted the request. */
 export class RequestAbortedError extends ReqRespError {
   override readonly name = 'RequestAbortedError';
-  constructor(protocol: string, options?: { cause?: unknown }) {
+  constructor(protocol: string, options?: CodedErrorOptions) {
     super('ABORTED', protocol, 'aborted by the caller', options);
   }
 }
@@ -106,7 +102,7 @@ export class RequestAbortedError extends ReqRespError {
 /** The peer could not be dialed (no address, connection refused, handshake failed). */
 export class PeerUnreachableError extends ReqRespError {
   override readonly name = 'PeerUnreachableError';
-  constructor(protocol: string, peer: string, options?: { cause?: unknown }) {
+  constructor(protocol: string, peer: string, options?: CodedErrorOptions) {
     super('PEER_UNREACHABLE', protocol, `cannot reach ${peer}`, options);
   }
 }
@@ -114,7 +110,7 @@ export class PeerUnreachableError extends ReqRespError {
 /** The peer is reachable but does not speak this protocol (or this version of it). */
 export class ProtocolNotSupportedError extends ReqRespError {
   override readonly name = 'ProtocolNotSupportedError';
-  constructor(protocol: string, peer: string, options?: { cause?: unknown }) {
+  constructor(protocol: string, peer: string, options?: CodedErrorOptions) {
     super('UNSUPPORTED_PROTOCOL', protocol, `${peer} does not support it`, options);
   }
 }
@@ -126,7 +122,7 @@ export class MessageTooLargeError extends ReqRespError {
     code: 'REQUEST_TOO_LARGE' | 'RESPONSE_TOO_LARGE' | 'TOO_MANY_CHUNKS',
     protocol: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: CodedErrorOptions,
   ) {
     super(code, protocol, message, options);
   }
@@ -135,7 +131,7 @@ export class MessageTooLargeError extends ReqRespError {
 /** A response that is not a canonical encoding, or has an unknown status byte. */
 export class MalformedResponseError extends ReqRespError {
   override readonly name = 'MalformedResponseError';
-  constructor(protocol: string, message: string, options?: { cause?: unknown }) {
+  constructor(protocol: string, message: string, options?: CodedErrorOptions) {
     super('MALFORMED_RESPONSE', protocol, message, options);
   }
 }
@@ -143,7 +139,7 @@ export class MalformedResponseError extends ReqRespError {
 /** The stream broke mid-exchange (reset, connection closed) without a timeout or abort. */
 export class StreamFailedError extends ReqRespError {
   override readonly name = 'StreamFailedError';
-  constructor(protocol: string, message: string, options?: { cause?: unknown }) {
+  constructor(protocol: string, message: string, options?: CodedErrorOptions) {
     super('STREAM_FAILED', protocol, message, options);
   }
 }
@@ -165,21 +161,14 @@ export class RemoteError extends ReqRespError {
  * Thrown by a request handler to answer with a specific error status (e.g. RESOURCE_UNAVAILABLE
  * when the requested blocks are pruned). Anything else a handler throws becomes SERVER_ERROR.
  */
-export class RequestHandlerError extends Error {
+export class RequestHandlerError extends CodedError<Exclude<RemoteErrorCode, 'RATE_LIMITED'>> {
   override readonly name = 'RequestHandlerError';
-  readonly code: Exclude<RemoteErrorCode, 'RATE_LIMITED'>;
-  constructor(code: Exclude<RemoteErrorCode, 'RATE_LIMITED'>, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** A p2p setting that cannot work (reported at start, naming the offending value). */
-export class P2pConfigError extends Error {
+export class P2pConfigError extends CodedError<'INVALID_PEER_ADDRESS'> {
   override readonly name = 'P2pConfigError';
-  readonly code: 'INVALID_PEER_ADDRESS';
-  constructor(code: 'INVALID_PEER_ADDRESS', message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
+  constructor(code: 'INVALID_PEER_ADDRESS', message: string, options?: CodedErrorOptions) {
+    super(code, `${code}: ${message}`, options);
   }
 }

@@ -1,3 +1,4 @@
+import { CodedError, type CodedErrorOptions } from '@synod/protocol';
 import {
   APPLICATION_ERRORS,
   type ApplicationErrorName,
@@ -45,21 +46,20 @@ export const MEMPOOL_REJECTIONS: Readonly<Record<MempoolErrorCode, RpcErrorDefin
  * throw new RpcError('INVALID_PARAMS', 'txId must be a 32-byte 0x-hex string', { param: 'txId' });
  * ```
  */
-export class RpcError extends Error {
+export class RpcError extends CodedError<RpcErrorName> {
   override readonly name = 'RpcError';
-  readonly code: RpcErrorName;
   readonly data: Record<string, unknown>;
   constructor(
     code: RpcErrorName,
     detail?: string,
     data: Record<string, unknown> = {},
-    options?: { cause?: unknown },
+    options?: CodedErrorOptions,
   ) {
     super(
+      code,
       detail === undefined ? RPC_ERRORS[code].message : `${RPC_ERRORS[code].message}: ${detail}`,
       options,
     );
-    this.code = code;
     this.data = data;
   }
 
@@ -78,13 +78,11 @@ export class RpcError extends Error {
  * 'syncing')`. Any Error whose `code` is an ApplicationErrorName works the same (the mempool's and
  * the protocol's errors are mapped by their code); other errors become INTERNAL_ERROR.
  */
-export class RpcBackendError extends Error {
+export class RpcBackendError extends CodedError<ApplicationErrorName> {
   override readonly name = 'RpcBackendError';
-  readonly code: ApplicationErrorName;
   readonly data: Record<string, unknown>;
   constructor(code: ApplicationErrorName, message: string, data: Record<string, unknown> = {}) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.data = data;
   }
 }

@@ -1,3 +1,4 @@
+import { SimRequestError } from './errors.ts';
 import type { Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -21,11 +22,6 @@ export interface SimEndpoint {
   readonly incarnation: number;
   /** False while crashed (or never started). */
   readonly up: boolean;
-}
-
-/** Why a request got no response. */
-export class SimRequestError extends Error {
-  override readonly name = 'SimRequestError';
 }
 
 export class SimNetwork {
@@ -85,14 +81,14 @@ export class SimNetwork {
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal.aborted) {
-        reject(new SimRequestError('aborted'));
+        reject(new SimRequestError('ABORTED', 'aborted'));
         return;
       }
       let done = false;
       const onAbort = () => {
         if (done) return;
         done = true;
-        reject(new SimRequestError('no response before the deadline'));
+        reject(new SimRequestError('TIMEOUT', 'no response before the deadline'));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.send(from, to, () => {

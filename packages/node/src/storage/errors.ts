@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '@synod/protocol';
+
 /**
  * Operating errors of the store. Each has a bounded `code` that callers switch on and metrics
  * label. Bugs (a caller breaking a documented precondition such as a negative height) are
@@ -23,11 +25,9 @@ export type StorageErrorCode =
   /** LevelDB failed (disk full, permissions, locked by another process…); see `cause`. */
   | 'IO';
 
-export class StorageError extends Error {
+export class StorageError extends CodedError<StorageErrorCode> {
   override readonly name = 'StorageError';
-  readonly code: StorageErrorCode;
-  constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.code = code;
+  constructor(code: StorageErrorCode, message: string, options?: CodedErrorOptions) {
+    super(code, `${code}: ${message}`, options);
   }
 }

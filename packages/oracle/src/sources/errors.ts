@@ -1,3 +1,5 @@
+import { CodedError } from '@synod/protocol';
+
 /**
  * Why one source gave no usable price. A bounded code, so the health tracker, `synod_status` and
  * the metrics (one counter per code) can switch on it; the message carries the detail for logs.
@@ -30,16 +32,18 @@ export const SOURCE_ERROR_CODES: readonly SourceErrorCode[] = [
   'TOO_LARGE',
 ];
 
-export class SourceError extends Error {
+export class SourceError extends CodedError<SourceErrorCode> {
   override readonly name = 'SourceError';
-  readonly code: SourceErrorCode;
   /** The source that failed, when known (set by `fetchSourceQuote`). */
   readonly sourceId: string | undefined;
   /** The message without code and source, for status pages. */
   readonly detail: string;
   constructor(code: SourceErrorCode, detail: string, options?: { cause?: unknown; sourceId?: string }) {
-    super(`${code}: ${options?.sourceId === undefined ? '' : `${options.sourceId}: `}${detail}`, options);
-    this.code = code;
+    super(
+      code,
+      `${code}: ${options?.sourceId === undefined ? '' : `${options.sourceId}: `}${detail}`,
+      options,
+    );
     this.detail = detail;
     this.sourceId = options?.sourceId;
   }

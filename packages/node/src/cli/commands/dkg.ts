@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { decryptShareKeystore, encryptShareKeystore, toLowerHex } from '@synod/protocol';
-import { GenesisError, parseGenesis } from '../../config/genesis.ts';
+import { GenesisError } from '../../config/errors.ts';
+import { parseGenesis } from '../../config/genesis.ts';
 import { buildCommittee, formatCommittee } from '../../dkg/committee.ts';
 import { runDkgSession } from '../../dkg/session.ts';
 import { KeyFileError } from '../../keys/errors.ts';

@@ -1,19 +1,11 @@
 import { CONFIG_FLAG, DATA_DIR_FLAG, localRpcUrl, resolveConfig } from '../common.ts';
+import { StatusError } from '../errors.ts';
 import { type Command, ExitCode } from '../types.ts';
 
 /** How long `synod status` waits for the node: synod_status is cheap, so 5 s means it is not answering. */
 export const STATUS_TIMEOUT_MS = 5_000;
 /** Largest status response read: a status object is well under a kilobyte. */
 const MAX_STATUS_RESPONSE_BYTES = 1024 * 1024;
-
-export class StatusError extends Error {
-  override readonly name = 'StatusError';
-  readonly code: 'UNREACHABLE' | 'BAD_RESPONSE' | 'RPC_ERROR';
-  constructor(code: StatusError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
 
 /** Calls `synod_status` at `url` and returns its result object. */
 export async function fetchStatus(
