@@ -1,4 +1,4 @@
-// Compiles contracts/*.sol and writes src/artifacts.ts (typed ABIs and bytecode for viem).
+// Compiles contracts/{core,adapters,test}/*.sol and writes src/artifacts.ts (typed ABIs and bytecode for viem).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

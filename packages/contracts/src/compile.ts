@@ -4,8 +4,9 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Compiles contracts/*.sol with the pinned npm solc and renders src/artifacts.ts. Used by
- * scripts/build.ts and by the freshness test, so both compile with exactly these settings.
+ * Compiles contracts/{core,adapters,test}/*.sol with the pinned npm solc and renders
+ * src/artifacts.ts. Used by scripts/build.ts and by the freshness test, so both compile with
+ * exactly these settings.
  */
 
 /** solc version the artifacts are built with; the npm package is pinned to it. */
@@ -25,24 +26,30 @@ export const SOLC_SETTINGS = {
 
 /**
  * Contracts exported as artifacts: [source file, contract name, export prefix]. The abstract
- * SynodBatchSettlement has an ABI and no bytecode (every app that inherits it has that ABI);
- * contracts/test/ holds test apps for the contract tests and the gas benchmark.
+ * SynodBatchSettlement has an ABI and no bytecode (every app that inherits it has that ABI).
  */
 export const ARTIFACT_CONTRACTS = [
-  ['CommitteeRegistry.sol', 'CommitteeRegistry', 'committeeRegistry'],
-  ['SettlementInbox.sol', 'SettlementInbox', 'settlementInbox'],
-  ['PriceFeeds.sol', 'PriceFeeds', 'priceFeeds'],
-  ['SynodPriceFeedAdapter.sol', 'SynodPriceFeedAdapter', 'synodPriceFeedAdapter'],
-  ['BLS12381Harness.sol', 'BLS12381Harness', 'bls12381Harness'],
-  ['AggregatorV3Interface.sol', 'AggregatorV3Interface', 'aggregatorV3Interface'],
-  ['SynodBatchSettlement.sol', 'SynodBatchSettlement', 'synodBatchSettlement'],
+  ['core/CommitteeRegistry.sol', 'CommitteeRegistry', 'committeeRegistry'],
+  ['core/SettlementInbox.sol', 'SettlementInbox', 'settlementInbox'],
+  ['core/PriceFeeds.sol', 'PriceFeeds', 'priceFeeds'],
+  ['core/SynodBatchSettlement.sol', 'SynodBatchSettlement', 'synodBatchSettlement'],
+  ['adapters/SynodPriceFeedAdapter.sol', 'SynodPriceFeedAdapter', 'synodPriceFeedAdapter'],
+  ['adapters/AggregatorV3Interface.sol', 'AggregatorV3Interface', 'aggregatorV3Interface'],
+  ['test/BLS12381Harness.sol', 'BLS12381Harness', 'bls12381Harness'],
   ['test/BatchRecorder.sol', 'BatchRecorder', 'batchRecorder'],
   ['test/NoopBatchApp.sol', 'NoopBatchApp', 'noopBatchApp'],
   ['test/ReentrantBatchApp.sol', 'ReentrantBatchApp', 'reentrantBatchApp'],
 ] as const satisfies readonly ArtifactSpec[];
 
-/** Subdirectories of contracts/ compiled too (test apps: contracts/test/*.sol). */
-const SOURCE_SUBDIRECTORIES = ['', 'test'] as const;
+/**
+ * The folders of contracts/, each compiled whole; no .sol file lives anywhere else.
+ * - core: what the node and every app rely on (registry, inbox, price feeds, types, BLS12-381,
+ *   namespaces, the SynodBatchSettlement base). Apps import from here only.
+ * - adapters: read-only views for existing consumers (the Chainlink-compatible price feed adapter
+ *   and its AggregatorV3Interface).
+ * - test: harnesses and test apps for the contract tests and the gas benchmark; never deployed.
+ */
+export const CONTRACT_FOLDERS = ['core', 'adapters', 'test'] as const;
 
 export const CONTRACTS_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), '..', 'contracts');
 export const ARTIFACTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'artifacts.ts');
@@ -118,14 +125,13 @@ export function compileSolidity(parameters: CompileSolidityParameters): Map<stri
   return compiled;
 }
 
-/** Compiles every contracts/*.sol and contracts/test/*.sol; throws on any compiler error or a solc version mismatch. */
+/** Compiles every .sol file of CONTRACT_FOLDERS; throws on any compiler error or a solc version mismatch. */
 export function compileContracts(): Map<string, CompiledContract> {
   const files: string[] = [];
-  for (const subdirectory of SOURCE_SUBDIRECTORIES) {
-    const directory = join(CONTRACTS_DIRECTORY, subdirectory);
-    for (const file of readdirSync(directory).sort()) {
-      // Source unit names are paths relative to contracts/, so `import "../X.sol"` resolves.
-      if (file.endsWith('.sol')) files.push(subdirectory === '' ? file : `${subdirectory}/${file}`);
+  for (const folder of CONTRACT_FOLDERS) {
+    for (const file of readdirSync(join(CONTRACTS_DIRECTORY, folder)).sort()) {
+      // Source unit names are paths relative to contracts/, so `import "../core/X.sol"` resolves.
+      if (file.endsWith('.sol')) files.push(`${folder}/${file}`);
     }
   }
   return compileSolidity({ root: CONTRACTS_DIRECTORY, files, artifacts: ARTIFACT_CONTRACTS });
@@ -136,7 +142,7 @@ export function renderArtifacts(
   compiled: Map<string, CompiledContract>,
   artifacts: readonly ArtifactSpec[] = ARTIFACT_CONTRACTS,
   origin: { sources: string; command: string; test: string } = {
-    sources: 'contracts/*.sol',
+    sources: 'contracts/{core,adapters,test}/*.sol',
     command: 'pnpm --filter @synod/contracts build',
     test: 'test/artifacts.test.ts',
   },

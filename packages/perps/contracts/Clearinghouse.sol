@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {SettlementInbox} from "../../contracts/contracts/SettlementInbox.sol";
-import {SynodBatchSettlement} from "../../contracts/contracts/SynodBatchSettlement.sol";
-import {Header, SynodTransaction} from "../../contracts/contracts/SynodTypes.sol";
+import {SettlementInbox} from "../../contracts/contracts/core/SettlementInbox.sol";
+import {SynodBatchSettlement} from "../../contracts/contracts/core/SynodBatchSettlement.sol";
+import {Header, SynodTransaction} from "../../contracts/contracts/core/SynodTypes.sol";
 import {ClearinghouseExtension, ICollateralToken} from "./ClearinghouseExtension.sol";
 import "./PerpsTypes.sol";
 import {PerpsBatches} from "./PerpsBatches.sol";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {PriceUpdate, SynodMerkle} from "../../contracts/contracts/SynodTypes.sol";
+import {PriceUpdate, SynodMerkle} from "../../contracts/contracts/core/SynodTypes.sol";
 import "./PerpsTypes.sol";
 import {PerpsCore} from "./PerpsCore.sol";
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {PriceUpdate} from "../../contracts/contracts/SynodTypes.sol";
+import {PriceUpdate} from "../../contracts/contracts/core/SynodTypes.sol";
 
 // The clearinghouse's bounds, types, storage, events and reasons, shared by Clearinghouse.sol and
 // the two libraries it delegates to (PerpsTransactions, PerpsBatches). The TypeScript model

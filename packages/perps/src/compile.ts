@@ -5,7 +5,7 @@ import { type ArtifactSpec, compileSolidity } from '@synod/contracts/compile';
 /**
  * The perps contracts, compiled by @synod/contracts' compileSolidity (same solc, same settings).
  * Source unit names are paths under packages/, so Clearinghouse.sol imports the base as
- * "../../contracts/contracts/SynodBatchSettlement.sol", which also resolves on disk.
+ * "../../contracts/contracts/core/SynodBatchSettlement.sol", which also resolves on disk.
  */
 export const PERPS_ARTIFACTS = [
   ['perps/contracts/Clearinghouse.sol', 'Clearinghouse', 'clearinghouse'],

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {SettlementInbox} from "../SettlementInbox.sol";
-import {SynodBatchSettlement} from "../SynodBatchSettlement.sol";
-import {Header, SynodTransaction} from "../SynodTypes.sol";
+import {SettlementInbox} from "../core/SettlementInbox.sol";
+import {SynodBatchSettlement} from "../core/SynodBatchSettlement.sol";
+import {Header, SynodTransaction} from "../core/SynodTypes.sol";
 
 /// @title BatchRecorder (tests): records every transaction it applies, in order
 /// @notice Applies every transaction except those whose payload starts with 0xff, which it

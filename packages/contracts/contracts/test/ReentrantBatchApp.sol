@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {SettlementInbox} from "../SettlementInbox.sol";
-import {SynodBatchSettlement} from "../SynodBatchSettlement.sol";
-import {Header, SynodTransaction} from "../SynodTypes.sol";
+import {SettlementInbox} from "../core/SettlementInbox.sol";
+import {SynodBatchSettlement} from "../core/SynodBatchSettlement.sol";
+import {Header, SynodTransaction} from "../core/SynodTypes.sol";
 
 /// @title ReentrantBatchApp (tests): a hook that calls back into the settlement
 /// @notice For each transaction it replays the current call (msg.data) against itself and

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {BLS12381} from "./BLS12381.sol";
+import {BLS12381} from "../core/BLS12381.sol";
 
 /// @title BLS12381Harness: the BLS12381 library's functions as external calls
 /// @notice For tests (RFC 9380 vectors through the EVM) and for off-chain callers that want to

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
-import {PriceFeeds} from "./PriceFeeds.sol";
+import {PriceFeeds} from "../core/PriceFeeds.sol";
 
 /// @title SynodPriceFeedAdapter: one Synod feed behind Chainlink's AggregatorV3Interface
 /// @notice Immutable: the feed, its decimals, description and maximum age are fixed at
