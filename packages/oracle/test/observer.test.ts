@@ -1,10 +1,11 @@
+import type { Timers } from '@synod/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createObserver, type FeedObservation, type ObserverTimers } from '../src/index.ts';
+import { createObserver, type FeedObservation } from '../src/index.ts';
 import type { PriceSimulator } from '../src/simulator/index.ts';
 import { ethFeed, manualClock, startTestSimulator } from './sources-helpers.ts';
 
 /** Timers that fire only when the test says so. */
-function manualTimers(): ObserverTimers & { pending: () => number[]; fire: () => void } {
+function manualTimers(): Timers & { pending: () => number[]; fire: () => void } {
   const queue = new Map<number, { callback: () => void; ms: number }>();
   let next = 0;
   return {

@@ -10,5 +10,6 @@ export * from './hashing/index.ts';
 export * from './keystore/index.ts';
 export * from './merkle/index.ts';
 export * from './messages/index.ts';
+export * from './timers.ts';
 export * from './tx/index.ts';
 export * from './types.ts';

@@ -11,6 +11,8 @@ import {
   dkgInit,
   dkgStep,
   MAX_DKG_PARTICIPANTS,
+  SYSTEM_TIMERS,
+  type Timers,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import { DkgSessionError } from './errors.ts';
@@ -32,16 +34,6 @@ export interface DkgPhaseTimeouts {
   readonly justificationMs: number;
 }
 
-export interface DkgTimers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: DkgTimers = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 export interface DkgDriverInit {
   readonly config: DkgConfig;
   readonly secrets: DkgSecrets;
@@ -51,7 +43,7 @@ export interface DkgDriverInit {
 export interface DkgDriverComponents {
   /** Sends a message to every participant (gossip). Failures are logged; gossip has no acks anyway. */
   readonly broadcast: (message: DkgMessage, bytes: Uint8Array) => Promise<unknown> | undefined;
-  readonly timers?: DkgTimers;
+  readonly timers?: Timers;
   readonly logger?: Logger | undefined;
 }
 
@@ -66,7 +58,7 @@ export class DkgDriver {
   readonly result: Promise<DkgResult>;
   private readonly init: DkgDriverInit;
   private readonly components: DkgDriverComponents;
-  private readonly timers: DkgTimers;
+  private readonly timers: Timers;
   private state: DkgState | undefined;
   private readonly buffered: DkgMessage[] = [];
   private timer: unknown;
@@ -77,7 +69,7 @@ export class DkgDriver {
   constructor(init: DkgDriverInit, components: DkgDriverComponents) {
     this.init = init;
     this.components = components;
-    this.timers = components.timers ?? realTimers;
+    this.timers = components.timers ?? SYSTEM_TIMERS;
     this.result = new Promise<DkgResult>((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;

@@ -11,6 +11,8 @@ import {
   type SignedTransaction,
   type SignedVoteExtension,
   type CertifiedBlock as StoredCertifiedBlock,
+  SYSTEM_TIMERS,
+  type Timers,
   transactionCodec,
   transactionId,
   type Vote,
@@ -58,7 +60,6 @@ import type {
   ConsensusDiagnostics,
   ConsensusDriverComponents,
   ConsensusDriverInit,
-  DriverTimers,
 } from './types.ts';
 
 /**
@@ -80,7 +81,7 @@ export class ConsensusDriver {
   readonly chain = new ChainState();
   readonly #init: ConsensusDriverInit;
   readonly #components: ConsensusDriverComponents;
-  readonly #timers: DriverTimers;
+  readonly #timers: Timers;
   readonly #nowMs: () => number;
   readonly #monotonicNowMs: () => number;
   readonly #faults: CanaryFaults;
@@ -134,10 +135,7 @@ export class ConsensusDriver {
   constructor(init: ConsensusDriverInit, components: ConsensusDriverComponents) {
     this.#init = init;
     this.#components = components;
-    this.#timers = components.timers ?? {
-      setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    };
+    this.#timers = components.timers ?? SYSTEM_TIMERS;
     this.#nowMs = components.nowMs ?? Date.now;
     this.#monotonicNowMs = components.monotonicNowMs ?? (() => performance.now());
     this.#faults = init[CANARY_FAULTS] ?? {};

@@ -5,6 +5,7 @@ import type {
   NetworkDomain,
   PriceObservation,
   SignedTransaction,
+  Timers,
 } from '@synod/protocol';
 import type { RpcConsensusState } from '@synod/protocol/pure';
 import type { Logger } from 'pino';
@@ -31,12 +32,6 @@ export interface DriverNetwork {
   resend(messages: readonly ConsensusMessage[]): Promise<number>;
   /** Asks peers for these transaction bodies; resolves with whichever were found (any subset). */
   fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]>;
-}
-
-/** Timers, injected so that tests and the simulator drive time (default: the global setTimeout). */
-export interface DriverTimers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 /**
@@ -80,7 +75,7 @@ export interface ConsensusDriverComponents {
   store: ConsensusStore;
   mempool: Mempool;
   network: DriverNetwork;
-  timers?: DriverTimers;
+  timers?: Timers;
   /** Wall clock, unix ms: extension timestamps. Default Date.now. */
   nowMs?: () => number;
   /** Monotonic clock, ms: latencies and the stall watchdog. Default performance.now. */

@@ -51,5 +51,4 @@ export {
   type L1SettlementTarget,
   type L1Submitter,
   type L1SubmitterStatus,
-  type L1SubmitterTimers,
 } from './submitter.ts';

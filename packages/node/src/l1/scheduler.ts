@@ -1,3 +1,4 @@
+import { SYSTEM_TIMERS, type Timers } from '@synod/protocol';
 import type { Logger } from 'pino';
 import {
   L1_DEFAULT_RETRY_MAX_DELAY_MS,
@@ -64,12 +65,6 @@ export interface L1Job<C extends L1Call = L1Call> extends L1CallOwner<C> {
   afterRound?(): void;
 }
 
-/** Timers, injectable so tests drive time (default: the global setTimeout). */
-export interface L1SubmitterTimers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface L1SchedulerParameters {
   sender: L1Sender;
   /** Loop period: read L1, check the pending transaction, send what is due. */
@@ -77,7 +72,7 @@ export interface L1SchedulerParameters {
   /** Backoff of a failing job: min, doubled per consecutive failure up to max. */
   retryMinDelayMs?: number;
   retryMaxDelayMs?: number;
-  timers?: L1SubmitterTimers;
+  timers?: Timers;
   nowMs: () => number;
   metrics?: L1Metrics;
   logger?: Logger;
@@ -95,7 +90,7 @@ export class L1Scheduler {
   readonly #tickIntervalMs: number;
   readonly #retryMinDelayMs: number;
   readonly #retryMaxDelayMs: number;
-  readonly #timers: L1SubmitterTimers;
+  readonly #timers: Timers;
   readonly #backoff = new Map<L1Job, Backoff>();
   readonly context: L1JobContext;
 
@@ -115,10 +110,7 @@ export class L1Scheduler {
     this.#tickIntervalMs = parameters.tickIntervalMs ?? L1_DEFAULT_TICK_INTERVAL_MS;
     this.#retryMinDelayMs = parameters.retryMinDelayMs ?? L1_DEFAULT_RETRY_MIN_DELAY_MS;
     this.#retryMaxDelayMs = parameters.retryMaxDelayMs ?? L1_DEFAULT_RETRY_MAX_DELAY_MS;
-    this.#timers = parameters.timers ?? {
-      setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-    };
+    this.#timers = parameters.timers ?? SYSTEM_TIMERS;
     this.context = {
       nowMs: parameters.nowMs,
       reachableSinceMs: () => this.#reachableSinceMs,

@@ -1,11 +1,11 @@
 import type { FeedConfig } from '@synod/oracle';
-import type { Hex } from '@synod/protocol';
+import type { Hex, Timers } from '@synod/protocol';
 import type { Logger } from 'pino';
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
 import { BatchJob, type L1BatchSource, type L1BatchStatus, type L1SettlementTarget } from './batches.ts';
 import { HeaderJob, type L1BlockSource } from './headers.ts';
 import type { L1Metrics } from './metrics.ts';
-import { type L1Failure, L1Scheduler, type L1SubmitterTimers } from './scheduler.ts';
+import { type L1Failure, L1Scheduler } from './scheduler.ts';
 import { type L1CallKind, type L1FeePolicy, type L1PendingTransactionStatus, L1Sender } from './sender.ts';
 
 /**
@@ -29,7 +29,6 @@ import { type L1CallKind, type L1FeePolicy, type L1PendingTransactionStatus, L1S
 
 export type { L1BatchSource, L1BatchStatus, L1SettlementTarget } from './batches.ts';
 export type { L1BlockSource } from './headers.ts';
-export type { L1SubmitterTimers } from './scheduler.ts';
 export type { L1CallKind, L1FeePolicy, L1PendingTransactionStatus } from './sender.ts';
 
 export interface CreateL1SubmitterParameters {
@@ -66,7 +65,7 @@ export interface CreateL1SubmitterParameters {
   maxBacklogBatches?: number;
   /** Override of L1_BATCH_CALL_MAX_GAS, the gas budget of a multi-batch call (tests). */
   maxBatchCallGas?: bigint;
-  timers?: L1SubmitterTimers;
+  timers?: Timers;
   nowMs?: () => number;
   metrics?: L1Metrics;
   logger?: Logger;

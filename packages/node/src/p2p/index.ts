@@ -19,7 +19,6 @@ export {
   type ReconnectorInit,
   reconnectDelayMs,
   systemTimers,
-  type Timers,
 } from './reconnect.ts';
 export {
   defineReqRespProtocol,

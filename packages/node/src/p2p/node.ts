@@ -14,7 +14,7 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id';
 import { type Ping, ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
-import { assert } from '@synod/protocol';
+import { assert, type Timers } from '@synod/protocol';
 import { createLibp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import {
@@ -35,7 +35,7 @@ import {
 } from './constants.ts';
 import { P2pConfigError, RequestHandlerError } from './errors.ts';
 import type { P2pMetrics } from './metrics.ts';
-import { Reconnector, type Timers } from './reconnect.ts';
+import { Reconnector } from './reconnect.ts';
 import { ReqResp } from './reqresp/reqResp.ts';
 import { type GossipResend, resendProtocol } from './resend.ts';
 import { peerScoreParams, peerScoreThresholds } from './scoring.ts';

@@ -1,4 +1,4 @@
-import { assert } from '@synod/protocol';
+import { assert, type Timers } from '@synod/protocol';
 import type { Logger } from 'pino';
 import {
   DIAL_TIMEOUT_MS,
@@ -8,12 +8,6 @@ import {
   RECONNECT_MIN_DELAY_MS,
 } from './constants.ts';
 import type { P2pMetrics } from './metrics.ts';
-
-/** Injected timers, so tests drive reconnection without waiting (commonware-style context). */
-export interface Timers {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 /** The real clock's timers; handles are unref'd so a pending reconnect never keeps a process alive. */
 export const systemTimers: Timers = {

@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers';
-import type { DriverTimers } from '../driver/types.ts';
+import type { Timers } from '@synod/protocol';
 
 /**
  * The simulator's virtual time: a queue of events by (time, insertion order), so the schedule is
@@ -53,10 +53,10 @@ export class Scheduler {
   }
 
   /**
-   * Timers for code under test (DriverTimers). A timer fires only while `alive()` holds: the
+   * Timers for code under test (Timers). A timer fires only while `alive()` holds: the
    * timers of a crashed process die with it.
    */
-  timers(alive: () => boolean): DriverTimers {
+  timers(alive: () => boolean): Timers {
     return {
       setTimeout: (callback, delayMs) => {
         const handle = { cancelled: false };

@@ -6,13 +6,13 @@ import {
   type NetworkDomain,
   type SignedVoteExtension,
   type SyncedBlock,
+  type Timers,
   VoteKind,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 import type { ConsensusDriver, SyncedExtensions } from '../driver/driver.ts';
-import type { DriverTimers } from '../driver/types.ts';
 import {
   SYNC_GRACE_MS,
   SYNC_INTERVAL_MS,
@@ -57,7 +57,7 @@ export interface CatchUpSyncComponents {
   /** Monotonic ms clock (default performance.now). */
   nowMs?: () => number;
   /** Timers of the sync loop and of request deadlines (default the global setTimeout). */
-  timers?: DriverTimers;
+  timers?: Timers;
   /** Deadline of one block range request (default SYNC_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
   /** Test-only broken variants (consensus/faults.ts): only the simulator's canaries set them. */
@@ -77,7 +77,7 @@ export type BlockCheck =
 export class CatchUpSync {
   readonly #components: CatchUpSyncComponents;
   readonly #nowMs: () => number;
-  readonly #timers: DriverTimers;
+  readonly #timers: Timers;
   /** peerId → the consensus height it was last seen at, and when. */
   readonly #peerHeights = new Map<string, { height: number; atMs: number }>();
   #timer: unknown;

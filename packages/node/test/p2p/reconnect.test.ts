@@ -1,5 +1,6 @@
+import type { Timers } from '@synod/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type ReconnectDialer, Reconnector, reconnectDelayMs, type Timers } from '../../src/p2p/reconnect.ts';
+import { type ReconnectDialer, Reconnector, reconnectDelayMs } from '../../src/p2p/reconnect.ts';
 import type { Note } from './fixtures/notes.ts';
 import { startTestNode, type TestNode, waitFor } from './helpers.ts';
 

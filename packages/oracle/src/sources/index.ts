@@ -24,5 +24,5 @@ export {
 } from './health.ts';
 export { krakenAdapter } from './kraken.ts';
 export { createSourceHealths, type ObserveFeedOptions, observeFeed } from './observe.ts';
-export { createObserver, Observer, type ObserverInit, type ObserverTimers } from './observer.ts';
+export { createObserver, Observer, type ObserverInit } from './observer.ts';
 export type * from './types.ts';

@@ -1,4 +1,4 @@
-import type { Hex } from '@synod/protocol';
+import { type Hex, SYSTEM_TIMERS, type Timers } from '@synod/protocol';
 import type { PriceObservation } from '../aggregation/types.ts';
 import { DEFAULT_OBSERVE_INTERVAL_MS } from '../constants.ts';
 import { assert } from '../errors.ts';
@@ -6,17 +6,6 @@ import { validateFeedSourceConfigs } from './config.ts';
 import { DEFAULT_SOURCE_BACKOFF, type SourceBackoff, type SourceHealth } from './health.ts';
 import { createSourceHealths, observeFeed } from './observe.ts';
 import type { Clock, FeedObservation, FeedSourceConfig, FetchLike } from './types.ts';
-
-/** The two timer functions the observer uses; injected so tests run polls without waiting. */
-export interface ObserverTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const SYSTEM_TIMERS: ObserverTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface ObserverInit {
   feeds: readonly FeedSourceConfig[];
@@ -27,7 +16,7 @@ export interface ObserverInit {
   /** Default `globalThis.fetch`. */
   fetch?: FetchLike;
   /** Default the global `setTimeout`/`clearTimeout`. */
-  timers?: ObserverTimers;
+  timers?: Timers;
   backoff?: SourceBackoff;
   /** Called with each feed's result after every poll (logs, metrics). */
   onObservation?: (observation: FeedObservation) => void;
@@ -51,7 +40,7 @@ export class Observer {
   readonly intervalMs: number;
   readonly #now: Clock;
   readonly #fetch: FetchLike | undefined;
-  readonly #timers: ObserverTimers;
+  readonly #timers: Timers;
   readonly #onObservation: ((observation: FeedObservation) => void) | undefined;
   readonly #healths: Map<Hex, SourceHealth[]>;
   readonly #latest = new Map<Hex, FeedObservation>();
