@@ -7,11 +7,11 @@ import {
   verifyMerkleProof,
 } from '@synod/protocol';
 import { describe, expect, test } from 'vitest';
+import { createNodeBackend } from '../../src/assembly/backend.ts';
 import type { CommitteeJson } from '../../src/dkg/committee.ts';
 import type { ConsensusDriver } from '../../src/driver/driver.ts';
 import type { CommittedBlock } from '../../src/driver/types.ts';
 import type { Mempool } from '../../src/mempool/mempool.ts';
-import { createNodeBackend } from '../../src/assembly/backend.ts';
 import type { TransactionInclusion } from '../../src/rpc/backend.ts';
 import { type FinalityListener, SubscriptionHub } from '../../src/rpc/subscriptions.ts';
 import type { Store } from '../../src/storage/store.ts';

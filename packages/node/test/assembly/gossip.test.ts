@@ -9,11 +9,11 @@ import {
 import { keccak256, toBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, test } from 'vitest';
+import { createGossipValidators, PendingRegossip, splitToFit } from '../../src/assembly/gossip.ts';
 import type { ConsensusCrypto } from '../../src/consensus/types.ts';
 import type { ConsensusDriver } from '../../src/driver/driver.ts';
 import { decodePersistedState, encodePersistedState } from '../../src/driver/persistence.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { createGossipValidators, PendingRegossip, splitToFit } from '../../src/assembly/gossip.ts';
 import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../../src/p2p/constants.ts';
 import { GossipValidationError } from '../../src/p2p/errors.ts';
 import type { CatchUpSync } from '../../src/sync/sync.ts';

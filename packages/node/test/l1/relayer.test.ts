@@ -17,6 +17,7 @@ import {
   toHex,
 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeL1 } from '../../src/assembly/l1.ts';
 import {
   batchSettlementCallAbi,
   certificateArgs,
@@ -31,7 +32,6 @@ import {
   type L1SettlementTarget,
   type L1Submitter,
 } from '../../src/l1/index.ts';
-import { createNodeL1 } from '../../src/assembly/l1.ts';
 import {
   clientsFor,
   DEX,

@@ -1,9 +1,9 @@
 import type { Address, Hex } from '@synod/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createNodeBackend } from '../../src/assembly/backend.ts';
 import type { CommitteeJson } from '../../src/dkg/committee.ts';
 import type { ConsensusDriver } from '../../src/driver/driver.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
-import { createNodeBackend } from '../../src/assembly/backend.ts';
 import type { Store } from '../../src/storage/store.ts';
 import type { CatchUpSync } from '../../src/sync/sync.ts';
 import { account, DOMAIN, signedTransaction } from './fixtures.ts';
