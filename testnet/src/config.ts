@@ -124,7 +124,7 @@ export function simulatorSources(pair: string, simulatorUrl: string): FeedSource
 
 /**
  * `oracle.feeds` of every node. With `withSources`, each feed also names its price sources (the
- * simulator's venues) in the oracle's FeedSourceConfigInit shape; the runner only adds them once
+ * simulator's venues) in the oracle's FeedSourceConfigInput shape; the runner only adds them once
  * the node's config accepts them (it checks with the node's own loadConfig).
  */
 export function feedEntries(simulatorUrl: string, withSources: boolean): Record<string, unknown>[] {

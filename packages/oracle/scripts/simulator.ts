@@ -3,7 +3,11 @@
 // Prints one JSON line with the URLs once listening; stops cleanly on SIGINT/SIGTERM.
 // Faults at run time: curl -X POST localhost:8700/control -d '{"action":"pump","venue":"kraken","pair":"ETH/USD","factor":1.2}'
 import { parseArgs } from 'node:util';
-import { type SimulatedPairInit, type SimulatedVenue, startPriceSimulator } from '../src/simulator/index.ts';
+import {
+  type SimulatedPairOptions,
+  type SimulatedVenue,
+  startPriceSimulator,
+} from '../src/simulator/index.ts';
 
 const { values } = parseArgs({
   // `pnpm run simulator -- --seed 7` passes the `--` through.
@@ -20,7 +24,7 @@ const { values } = parseArgs({
   },
 });
 
-const pairs: SimulatedPairInit[] = (values.pair ?? ['ETH/USD=3000.00', 'BTC/USD=60000.00']).map((spec) => {
+const pairs: SimulatedPairOptions[] = (values.pair ?? ['ETH/USD=3000.00', 'BTC/USD=60000.00']).map((spec) => {
   const [pair, initialPrice] = spec.split('=');
   if (pair === undefined || initialPrice === undefined)
     throw new Error(`--pair ${spec}: expected BASE/QUOTE=PRICE`);

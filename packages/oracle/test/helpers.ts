@@ -5,7 +5,7 @@ import {
   compareBigint,
   createFeedConfig,
   type FeedConfig,
-  type FeedConfigInit,
+  type FeedConfigInput,
   type FeedState,
   type PriceObservation,
 } from '../src/index.ts';
@@ -19,7 +19,7 @@ export const ETH: Hex = feedIdOf(1);
 export const BTC: Hex = feedIdOf(2);
 
 /** 8 decimals, 5% bound, K = 3, 60 s max age: the defaults, spelled out for readable tests. */
-export function testFeed(overrides: Partial<FeedConfigInit> = {}): FeedConfig {
+export function testFeed(overrides: Partial<FeedConfigInput> = {}): FeedConfig {
   return createFeedConfig({
     feedId: ETH,
     decimals: 8,

@@ -6,26 +6,26 @@ import {
   DEFAULT_SOURCE_MAX_AGE_MS,
   DEFAULT_SOURCE_MAX_BODY_BYTES,
   DEFAULT_SOURCE_TIMEOUT_MS,
-  type FeedSourceConfigInit,
+  type FeedSourceConfigInput,
   MAX_SOURCES_PER_FEED,
   OracleError,
   observeFeed,
-  type SourceConfigInit,
+  type SourceConfigInput,
 } from '../src/index.ts';
 import { ETH } from './helpers.ts';
 
-const coinbase: SourceConfigInit = {
+const coinbase: SourceConfigInput = {
   id: 'coinbase',
   kind: 'coinbase',
   baseUrl: 'https://api.exchange.coinbase.com',
   symbol: 'ETH-USD',
 };
 
-function init(overrides: Partial<FeedSourceConfigInit> = {}): FeedSourceConfigInit {
+function init(overrides: Partial<FeedSourceConfigInput> = {}): FeedSourceConfigInput {
   return { feedId: ETH, decimals: 8, pair: 'ETH/USD', sources: [coinbase], ...overrides };
 }
 
-function invalid(overrides: Partial<FeedSourceConfigInit>): string {
+function invalid(overrides: Partial<FeedSourceConfigInput>): string {
   try {
     createFeedSourceConfig(init(overrides));
   } catch (error) {

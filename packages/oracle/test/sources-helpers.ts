@@ -1,8 +1,8 @@
 import {
   createFeedSourceConfig,
   type FeedSourceConfig,
-  type FeedSourceConfigInit,
-  type SourceConfigInit,
+  type FeedSourceConfigInput,
+  type SourceConfigInput,
 } from '../src/index.ts';
 import { type PriceSimulator, startPriceSimulator } from '../src/simulator/index.ts';
 import { ETH } from './helpers.ts';
@@ -43,8 +43,8 @@ export function startTestSimulator(now: () => number, seed: number | string = SE
 /** One source per venue of the simulator for ETH/USD. */
 export function ethSources(
   simulator: PriceSimulator,
-  overrides: Partial<SourceConfigInit> = {},
-): SourceConfigInit[] {
+  overrides: Partial<SourceConfigInput> = {},
+): SourceConfigInput[] {
   return [
     { id: 'coinbase', kind: 'coinbase', baseUrl: simulator.urls.coinbase, symbol: 'ETH-USD', ...overrides },
     { id: 'kraken', kind: 'kraken', baseUrl: simulator.urls.kraken, symbol: 'ETHUSD', ...overrides },
@@ -55,8 +55,8 @@ export function ethSources(
 /** ETH/USD at 8 decimals from the simulator's three venues. */
 export function ethFeed(
   simulator: PriceSimulator,
-  overrides: Partial<FeedSourceConfigInit> = {},
-  sourceOverrides: Partial<SourceConfigInit> = {},
+  overrides: Partial<FeedSourceConfigInput> = {},
+  sourceOverrides: Partial<SourceConfigInput> = {},
 ): FeedSourceConfig {
   return createFeedSourceConfig({
     feedId: ETH,

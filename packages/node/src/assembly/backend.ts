@@ -47,7 +47,7 @@ export interface NodeL1Backend {
 /** The node version reported by synod_status. */
 export const NODE_VERSION = '0.1.0';
 
-export interface NodeBackendParts {
+export interface NodeBackendOptions {
   domain: NetworkDomain;
   committee: CommitteeJson;
   store: Store;
@@ -68,8 +68,8 @@ export interface NodeBackendParts {
  * The RPC backend over the node: the mempool for sends and pending status, the store for
  * finalized blocks and proofs, the driver for consensus position and commit events.
  */
-export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
-  const { domain, committee, store, mempool, driver } = parts;
+export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend {
+  const { domain, committee, store, mempool, driver } = options;
   const blockListeners = new Set<(block: FinalizedBlock) => void>();
   const txListeners = new Set<FinalityListener>();
   const priceListeners = new Set<(price: FinalizedPrice) => void>();
@@ -155,7 +155,7 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
       remember(price.feedId.toLowerCase() as Hex, header.height);
       for (const listener of priceListeners) listener(entry);
     }
-    parts.oracle?.updateMetrics(driver.chain.feedStates);
+    options.oracle?.updateMetrics(driver.chain.feedStates);
     if (txListeners.size > 0 && committed.transactionIds.length > 0) notifyFinalized(committed);
   });
 
@@ -208,8 +208,8 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
   return {
     async sendTransaction(transaction) {
       // Throws MempoolError with a typed code (bad signature, nonce, full, …).
-      const result = mempool.add(transaction, { nowMs: parts.nowMs() });
-      if (!result.duplicate) parts.disseminate(transaction);
+      const result = mempool.add(transaction, { nowMs: options.nowMs() });
+      if (!result.duplicate) options.disseminate(transaction);
       return result.txId;
     },
     async getTransactionStatus(txId) {
@@ -280,19 +280,19 @@ export function createNodeBackend(parts: NodeBackendParts): SynodRpcBackend {
         consensusHeight: driver.height,
         consensusRound: driver.round,
         consensus: consensusState(driver.diagnostics()),
-        syncing: parts.sync.syncing,
-        peers: parts.peerCount(),
+        syncing: options.sync.syncing,
+        peers: options.peerCount(),
         mempoolTransactions: mempool.size,
         mempoolBytes: mempool.bytes,
-        ...(parts.oracle === undefined ? {} : { oracle: parts.oracle.status(driver.chain.feedStates) }),
-        ...(parts.l1 === undefined ? {} : { l1: parts.l1.status() }),
+        ...(options.oracle === undefined ? {} : { oracle: options.oracle.status(driver.chain.feedStates) }),
+        ...(options.l1 === undefined ? {} : { l1: options.l1.status() }),
       };
     },
-    ...(parts.l1 === undefined
+    ...(options.l1 === undefined
       ? {}
       : {
           getL1Proof: (txId: Hex) => {
-            const l1 = parts.l1!;
+            const l1 = options.l1!;
             return l1.getL1Proof(txId);
           },
         }),

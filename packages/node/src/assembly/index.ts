@@ -1,6 +1,6 @@
 // The node assembly: `startNode(config, deps)` wires keys, store, mempool, p2p, consensus driver,
 // catch-up sync, RPC and metrics. `synod start` calls it.
-export { createNodeBackend, NODE_VERSION, type NodeBackendParts } from './backend.ts';
+export { createNodeBackend, NODE_VERSION, type NodeBackendOptions } from './backend.ts';
 export * from './constants.ts';
 export {
   createGossipValidators,
@@ -10,4 +10,4 @@ export {
 } from './gossip.ts';
 export { loadValidatorIdentity, type ValidatorIdentity } from './identity.ts';
 export { type AssemblyMetrics, createAssemblyMetrics } from './metrics.ts';
-export { type StartNodeDependencies, type SynodNode, startNode } from './startNode.ts';
+export { type StartNodeDeps, type SynodNode, startNode } from './startNode.ts';

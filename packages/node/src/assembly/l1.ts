@@ -31,7 +31,7 @@ import { L1_CHAIN_CHECK_MAX_DELAY_MS, L1_CHAIN_CHECK_MIN_DELAY_MS, L1_RPC_TIMEOU
  * delays that check (retried with backoff).
  */
 
-export interface NodeL1Init {
+export interface NodeL1Options {
   rpcUrl: string;
   domain: NetworkDomain;
   priceFeeds: Address | null;
@@ -65,7 +65,7 @@ export interface NodeL1 extends NodeL1Backend {
 /** The address PriceFeeds calls are sent to when none is configured: never used (no feeds are pushed). */
 const NO_PRICE_FEEDS: Address = '0x0000000000000000000000000000000000000000';
 
-export function createNodeL1(init: NodeL1Init): NodeL1 {
+export function createNodeL1(init: NodeL1Options): NodeL1 {
   const { domain, logger } = init;
   const nowMs = init.nowMs ?? Date.now;
   const chain: Chain = defineChain({

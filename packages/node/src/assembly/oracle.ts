@@ -20,7 +20,7 @@ import type { OracleFeedStatus } from '../rpc/backend.ts';
  * joins the two views for `synod_status` and the metrics.
  */
 
-export interface NodeOracleInit {
+export interface NodeOracleOptions {
   /** The network's feeds (consensus settings, defaults filled), feedId order not required. */
   feeds: readonly FeedConfig[];
   /** The feeds this validator observes, with their sources (a subset of `feeds`). */
@@ -76,7 +76,7 @@ export function createOracleMetrics(register: Registry) {
 
 export type OracleMetrics = ReturnType<typeof createOracleMetrics>;
 
-export function createNodeOracle(init: NodeOracleInit): NodeOracle {
+export function createNodeOracle(init: NodeOracleOptions): NodeOracle {
   const nowMs = init.nowMs ?? Date.now;
   const feeds = [...init.feeds].sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
   const sourcesById = new Map(init.sources.map((feed) => [feed.feedId, feed]));

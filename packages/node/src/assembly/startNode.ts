@@ -48,7 +48,7 @@ import { createNodeL1, type NodeL1 } from './l1.ts';
 import { createAssemblyMetrics } from './metrics.ts';
 import { createNodeOracle, type NodeOracle } from './oracle.ts';
 
-export interface StartNodeDependencies {
+export interface StartNodeDeps {
   /** Default: a pino logger at config.log.level on stdout. */
   logger?: Logger;
   /** Default: a fresh registry labelled with the node name, with process metrics. */
@@ -120,24 +120,18 @@ function configError(key: string, reason: string): ConfigError {
  * process.on('SIGTERM', () => node.stop());
  * ```
  */
-export async function startNode(
-  config: SynodConfig,
-  dependencies: StartNodeDependencies = {},
-): Promise<SynodNode> {
-  const logger = dependencies.logger ?? createLogger({ level: config.log.level, name: config.node.name });
+export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): Promise<SynodNode> {
+  const logger = deps.logger ?? createLogger({ level: config.log.level, name: config.node.name });
   const layout = dataDirLayout(config.node.dataDir);
   const password = async () =>
-    dependencies.password ??
+    deps.password ??
     (await readKeystorePassword({
-      passwordFile: dependencies.passwordFile,
-      env: dependencies.env ?? process.env,
+      passwordFile: deps.passwordFile,
+      env: deps.env ?? process.env,
     }));
   const identity = await loadValidatorIdentity(layout, password);
-  if (dependencies.behaviour !== undefined)
-    logger.warn(
-      { behaviour: dependencies.behaviour.name },
-      'TEST behaviour: this node deviates from the product',
-    );
+  if (deps.behaviour !== undefined)
+    logger.warn({ behaviour: deps.behaviour.name }, 'TEST behaviour: this node deviates from the product');
   const { committee, validatorIndex } = identity;
 
   if (config.network.inboxAddress === null) {
@@ -167,12 +161,12 @@ export async function startNode(
   const feedSources = config.oracle.feeds.flatMap((feed) => toFeedSourceConfig(feed) ?? []);
   const validatorCount = committee.members.length;
 
-  const register = dependencies.register ?? createNodeRegistry({ labels: { node: config.node.name } });
+  const register = deps.register ?? createNodeRegistry({ labels: { node: config.node.name } });
   const metrics = createNodeMetrics(register);
   const assemblyMetrics = createAssemblyMetrics(register);
   // The wall clock (timestamps, expiry, schedules); a test-only behaviour may run it off true time.
-  const wallClock = dependencies.behaviour?.wallClockMs;
-  const nowMs = wallClock === undefined ? () => Date.now() : () => wallClock.call(dependencies.behaviour);
+  const wallClock = deps.behaviour?.wallClockMs;
+  const nowMs = wallClock === undefined ? () => Date.now() : () => wallClock.call(deps.behaviour);
 
   const store = await openStore(layout.chainDir, { domain, metrics: metrics.storage });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
@@ -287,12 +281,12 @@ export async function startNode(
         nowMs,
         metrics: metrics.consensus,
         logger: consensusLogger,
-        priceObserver: dependencies.priceObserver ?? oracle?.priceObserver,
-        behaviour: dependencies.behaviour,
+        priceObserver: deps.priceObserver ?? oracle?.priceObserver,
+        behaviour: deps.behaviour,
         diagnostics: () => p2pDiagnostics(p2p),
         onFatal: (error) => {
           fatal = true;
-          dependencies.onFatal?.(error);
+          deps.onFatal?.(error);
         },
       },
     );

@@ -18,7 +18,7 @@ import type { ConsensusCrypto } from './types.ts';
  * them combine by Lagrange interpolation into the group signature. Extensions and proposals are
  * signed with the validator's share key over their own domain-tagged messages: attributable.
  */
-export interface BlsConsensusCryptoParameters {
+export interface BlsConsensusCryptoOptions {
   validatorIndex: number;
   /** This validator's share secret key (Shamir index validatorIndex + 1). */
   shareSecretKey: Uint8Array;
@@ -32,7 +32,7 @@ export interface BlsConsensusCryptoParameters {
   verificationCache?: Map<string, boolean>;
 }
 
-export function createBlsConsensusCrypto(parameters: BlsConsensusCryptoParameters): ConsensusCrypto {
+export function createBlsConsensusCrypto(parameters: BlsConsensusCryptoOptions): ConsensusCrypto {
   const { shareSecretKey, sharePublicKeys, groupPublicKey, verificationCache } = parameters;
 
   const verify = (signer: number, message: Uint8Array, signature: Uint8Array): boolean => {

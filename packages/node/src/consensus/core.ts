@@ -97,7 +97,7 @@ export interface ConsensusState {
   futureMessages: ConsensusMessage[];
 }
 
-export interface CreateConsensusParameters {
+export interface ConsensusOptions {
   config: ConsensusConfig;
   /** First height to decide: 1 for a new chain, tip + 1 after a restart. */
   height: number;
@@ -107,7 +107,7 @@ export interface CreateConsensusParameters {
   persisted?: SafetyRecord | null;
 }
 
-export function createConsensusState(parameters: CreateConsensusParameters): ConsensusState {
+export function createConsensusState(parameters: ConsensusOptions): ConsensusState {
   const { config } = parameters;
   const faults = config[CANARY_FAULTS] ?? {};
   const n = config.validatorCount;

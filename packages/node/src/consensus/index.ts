@@ -1,6 +1,6 @@
 // The pure consensus core (Tendermint, arXiv:1807.04938) and the fair block content function.
 // docs/consensus.md is the spec. The canary switch (faults.ts) is deliberately not exported.
-export { type BlsConsensusCryptoParameters, createBlsConsensusCrypto } from './blsCrypto.ts';
+export { type BlsConsensusCryptoOptions, createBlsConsensusCrypto } from './blsCrypto.ts';
 export {
   applyBlock,
   type BlockContent,
@@ -15,8 +15,8 @@ export {
   isWellFormedExtension,
 } from './content.ts';
 export {
+  type ConsensusOptions,
   type ConsensusState,
-  type CreateConsensusParameters,
   createConsensusState,
   MAX_FUTURE_HEIGHT_MESSAGES,
   MAX_REBROADCAST_ROUNDS,

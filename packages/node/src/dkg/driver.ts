@@ -34,13 +34,13 @@ export interface DkgPhaseTimeouts {
   readonly justificationMs: number;
 }
 
-export interface DkgDriverInit {
+export interface DkgDriverOptions {
   readonly config: DkgConfig;
   readonly secrets: DkgSecrets;
   readonly timeouts: DkgPhaseTimeouts;
 }
 
-export interface DkgDriverComponents {
+export interface DkgDriverDeps {
   /** Sends a message to every participant (gossip). Failures are logged; gossip has no acks anyway. */
   readonly broadcast: (message: DkgMessage, bytes: Uint8Array) => Promise<unknown> | undefined;
   readonly timers?: Timers;
@@ -56,8 +56,8 @@ export const MAX_BUFFERED_DKG_MESSAGES = 4 * MAX_DKG_PARTICIPANTS;
 export class DkgDriver {
   /** Resolves with the key share, or rejects with DkgSessionError FAILED / ABORTED. */
   readonly result: Promise<DkgResult>;
-  private readonly init: DkgDriverInit;
-  private readonly components: DkgDriverComponents;
+  private readonly options: DkgDriverOptions;
+  private readonly deps: DkgDriverDeps;
   private readonly timers: Timers;
   private state: DkgState | undefined;
   private readonly buffered: DkgMessage[] = [];
@@ -66,10 +66,10 @@ export class DkgDriver {
   private resolveResult!: (result: DkgResult) => void;
   private rejectResult!: (error: Error) => void;
 
-  constructor(init: DkgDriverInit, components: DkgDriverComponents) {
-    this.init = init;
-    this.components = components;
-    this.timers = components.timers ?? SYSTEM_TIMERS;
+  constructor(options: DkgDriverOptions, deps: DkgDriverDeps) {
+    this.options = options;
+    this.deps = deps;
+    this.timers = deps.timers ?? SYSTEM_TIMERS;
     this.result = new Promise<DkgResult>((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
@@ -86,10 +86,10 @@ export class DkgDriver {
   /** Deals our share of the key. Throws DkgError INVALID_CONFIG if the session parameters are unusable. */
   start(): void {
     assert(this.state === undefined, 'DKG driver started twice');
-    const { state, outputs } = dkgInit(this.init.config, this.init.secrets);
+    const { state, outputs } = dkgInit(this.options.config, this.options.secrets);
     this.state = state;
-    this.components.logger?.info(
-      { participants: this.init.config.participants.length, threshold: this.init.config.threshold },
+    this.deps.logger?.info(
+      { participants: this.options.config.participants.length, threshold: this.options.config.threshold },
       'DKG started: deal broadcast',
     );
     this.carryOut(outputs);
@@ -126,17 +126,17 @@ export class DkgDriver {
     for (;;) {
       const state = this.state;
       if (state === undefined || this.settled || !isPhaseComplete(state)) return;
-      this.components.logger?.debug({ phase: state.phase }, 'DKG phase complete before its timeout');
+      this.deps.logger?.debug({ phase: state.phase }, 'DKG phase complete before its timeout');
       this.apply({ type: 'phaseTimeout', phase: state.phase });
     }
   }
 
   private carryOut(outputs: readonly DkgOutput[]): void {
-    const logger = this.components.logger;
+    const logger = this.deps.logger;
     for (const output of outputs) {
       switch (output.type) {
         case 'broadcast':
-          Promise.resolve(this.components.broadcast(output.message, output.bytes)).catch((error: unknown) =>
+          Promise.resolve(this.deps.broadcast(output.message, output.bytes)).catch((error: unknown) =>
             logger?.warn({ err: error, message: output.message.type }, 'DKG broadcast failed'),
           );
           break;
@@ -180,11 +180,11 @@ export class DkgDriver {
 
   private armTimer(phase: 'deal' | 'response' | 'justification'): void {
     this.clearTimer();
-    const { dealMs, responseMs, justificationMs } = this.init.timeouts;
+    const { dealMs, responseMs, justificationMs } = this.options.timeouts;
     const delayMs = phase === 'deal' ? dealMs : phase === 'response' ? responseMs : justificationMs;
     this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
-      this.components.logger?.info({ phase }, 'DKG phase timed out');
+      this.deps.logger?.info({ phase }, 'DKG phase timed out');
       this.apply({ type: 'phaseTimeout', phase });
       this.endPhasesThatAreComplete();
     }, delayMs);

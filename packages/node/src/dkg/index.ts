@@ -12,8 +12,8 @@ export {
 } from './committee.ts';
 export {
   DkgDriver,
-  type DkgDriverComponents,
-  type DkgDriverInit,
+  type DkgDriverDeps,
+  type DkgDriverOptions,
   type DkgPhaseTimeouts,
   isPhaseComplete,
   MAX_BUFFERED_DKG_MESSAGES,

@@ -58,8 +58,8 @@ import { decodePersistedState, encodePersistedState, type FeedStateSnapshot } fr
 import type {
   CommittedBlock,
   ConsensusDiagnostics,
-  ConsensusDriverComponents,
-  ConsensusDriverInit,
+  ConsensusDriverDeps,
+  ConsensusDriverOptions,
 } from './types.ts';
 
 /**
@@ -79,8 +79,8 @@ import type {
  */
 export class ConsensusDriver {
   readonly chain = new ChainState();
-  readonly #init: ConsensusDriverInit;
-  readonly #components: ConsensusDriverComponents;
+  readonly #options: ConsensusDriverOptions;
+  readonly #deps: ConsensusDriverDeps;
   readonly #timers: Timers;
   readonly #nowMs: () => number;
   readonly #monotonicNowMs: () => number;
@@ -129,21 +129,21 @@ export class ConsensusDriver {
   #stalled = false;
   #stalls = 0;
   #watchdog: unknown;
-  /** What a test-only behaviour may read of this node (components.behaviour). */
+  /** What a test-only behaviour may read of this node (deps.behaviour). */
   readonly #behaviourContext: BehaviourContext;
 
-  constructor(init: ConsensusDriverInit, components: ConsensusDriverComponents) {
-    this.#init = init;
-    this.#components = components;
-    this.#timers = components.timers ?? SYSTEM_TIMERS;
-    this.#nowMs = components.nowMs ?? Date.now;
-    this.#monotonicNowMs = components.monotonicNowMs ?? (() => performance.now());
-    this.#faults = init[CANARY_FAULTS] ?? {};
-    this.#logger = components.logger;
+  constructor(options: ConsensusDriverOptions, deps: ConsensusDriverDeps) {
+    this.#options = options;
+    this.#deps = deps;
+    this.#timers = deps.timers ?? SYSTEM_TIMERS;
+    this.#nowMs = deps.nowMs ?? Date.now;
+    this.#monotonicNowMs = deps.monotonicNowMs ?? (() => performance.now());
+    this.#faults = options[CANARY_FAULTS] ?? {};
+    this.#logger = deps.logger;
     this.#behaviourContext = {
-      validatorIndex: init.validatorIndex,
-      validatorCount: init.validatorCount,
-      crypto: components.crypto,
+      validatorIndex: options.validatorIndex,
+      validatorCount: options.validatorCount,
+      crypto: deps.crypto,
       nowMs: () => this.#nowMs(),
       body: (txId) => this.body(txId),
     };
@@ -170,14 +170,14 @@ export class ConsensusDriver {
 
   /** Restores from disk and starts the core (L10). */
   async start(): Promise<void> {
-    const { store } = this.#components;
+    const { store } = this.#deps;
     await this.#restoreChain();
     const bytes = await store.loadConsensusState();
     const persisted = bytes === undefined ? { record: null, feedSnapshots: [] } : decodePersistedState(bytes);
     this.#feedSnapshots = persisted.feedSnapshots;
     const snapshot = persisted.feedSnapshots.find((entry) => entry.height === this.chain.height);
     if (snapshot !== undefined) this.chain.feedStates = snapshot.states;
-    else if (this.#init.feeds.length > 0 && this.chain.height > 0) {
+    else if (this.#options.feeds.length > 0 && this.chain.height > 0) {
       this.#logger?.warn(
         { height: this.chain.height },
         'no oracle breaker state for the stored tip; starting from empty feed states',
@@ -247,7 +247,7 @@ export class ConsensusDriver {
   ): Promise<boolean> {
     const { header } = certified.block;
     if (this.#core === undefined || this.#stopped || header.height !== this.#core.height) return false;
-    const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#init.domain));
+    const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#options.domain));
     for (const [i, tx] of certified.block.transactions.entries()) this.#rememberBody(transactionIds[i]!, tx);
     // The content extensions let the commit rebuild the block's content state (the oracle
     // breaker); the commit extensions are the next height's content input (what a proposer
@@ -310,7 +310,7 @@ export class ConsensusDriver {
   /** Checks for a stall once per stall period (and keeps reporting it while it lasts). */
   #armWatchdog(): void {
     if (this.#stopped) return;
-    const periodMs = this.#init.stallWarningMs ?? DRIVER_STALL_WARNING_MS;
+    const periodMs = this.#options.stallWarningMs ?? DRIVER_STALL_WARNING_MS;
     const elapsed = this.#monotonicNowMs() - this.#lastProgressMs;
     const delayMs = elapsed >= periodMs ? periodMs : periodMs - elapsed;
     this.#watchdog = this.#timers.setTimeout(() => {
@@ -326,11 +326,11 @@ export class ConsensusDriver {
     if (!this.#stalled) {
       this.#stalled = true;
       this.#stalls += 1;
-      this.#components.metrics?.stalled.set(1);
-      this.#components.metrics?.stallsTotal.inc();
+      this.#deps.metrics?.stalled.set(1);
+      this.#deps.metrics?.stallsTotal.inc();
     }
     this.#logger?.warn(
-      { diagnostics: this.diagnostics(), ...this.#components.diagnostics?.() },
+      { diagnostics: this.diagnostics(), ...this.#deps.diagnostics?.() },
       `consensus stalled: no block finalized for ${Math.round((this.#monotonicNowMs() - this.#lastProgressMs) / 1000)} s`,
     );
   }
@@ -342,7 +342,7 @@ export class ConsensusDriver {
         'consensus progressing again after a stall',
       );
       this.#stalled = false;
-      this.#components.metrics?.stalled.set(0);
+      this.#deps.metrics?.stalled.set(0);
     }
     this.#lastProgressMs = nowMs;
   }
@@ -350,15 +350,13 @@ export class ConsensusDriver {
   /** A body this node holds for `txId`: pending, fetched, from a synced block, or listed by us. */
   body(txId: Hex): SignedTransaction | undefined {
     return (
-      this.#components.mempool.get(txId)?.transaction ??
-      this.#bodies.get(txId) ??
-      this.#listedBodies.get(txId)?.tx
+      this.#deps.mempool.get(txId)?.transaction ?? this.#bodies.get(txId) ?? this.#listedBodies.get(txId)?.tx
     );
   }
 
   /** Validators of the committee (n). */
   get validatorCount(): number {
-    return this.#init.validatorCount;
+    return this.#options.validatorCount;
   }
 
   // --- input processing ---------------------------------------------------------------------
@@ -383,7 +381,7 @@ export class ConsensusDriver {
         if (input.type === 'timeout' && input.timeout.kind !== 'rebroadcast') {
           const core = this.#core!;
           if (input.timeout.height === core.height && input.timeout.round === core.round)
-            this.#components.metrics?.timeoutsTotal.inc({ step: input.timeout.kind });
+            this.#deps.metrics?.timeoutsTotal.inc({ step: input.timeout.kind });
         }
         const { outputs } = step(this.#core!, input);
         if (this.#faults.broadcastBeforePersist === true) broadcastBeforePersist(outputs);
@@ -407,8 +405,8 @@ export class ConsensusDriver {
     if (this.#retransmissions.length === 0) return;
     const messages = this.#retransmissions;
     this.#retransmissions = [];
-    this.#components.metrics?.retransmittedTotal.inc(messages.length);
-    this.#components.network.resend(messages).catch((error: unknown) => {
+    this.#deps.metrics?.retransmittedTotal.inc(messages.length);
+    this.#deps.network.resend(messages).catch((error: unknown) => {
       this.#logger?.warn({ err: error, count: messages.length }, 'retransmitting consensus messages failed');
     });
   }
@@ -417,12 +415,12 @@ export class ConsensusDriver {
     if (this.#stopped) return;
     this.#logger?.fatal({ err: error }, 'consensus driver failed; stopping');
     void this.stop();
-    this.#components.onFatal?.(error);
+    this.#deps.onFatal?.(error);
   }
 
   #afterStep(): void {
     const core = this.#core!;
-    const metrics = this.#components.metrics;
+    const metrics = this.#deps.metrics;
     metrics?.height.set(core.height);
     metrics?.round.set(core.round);
     const key = `${core.height}/${core.round}`;
@@ -441,12 +439,12 @@ export class ConsensusDriver {
         const { message } = output;
         if (message.type === 'vote') {
           const step = message.vote.kind === VoteKind.Prevote ? 'prevote' : 'precommit';
-          this.#components.metrics?.voteLatencySeconds.observe(
+          this.#deps.metrics?.voteLatencySeconds.observe(
             { step },
             (this.#monotonicNowMs() - this.#roundStartedMs) / 1000,
           );
         }
-        const { behaviour } = this.#components;
+        const { behaviour } = this.#deps;
         const messages = behaviour?.outgoing?.(message, this.#behaviourContext) ?? [message];
         if (output.retransmission === true) {
           this.#retransmissions.push(...messages);
@@ -454,7 +452,7 @@ export class ConsensusDriver {
         }
         this.#flushRetransmissions(); // keep our messages in the order the core produced them
         for (const sent of messages) {
-          this.#components.network.publish(sent).catch((error: unknown) => {
+          this.#deps.network.publish(sent).catch((error: unknown) => {
             this.#logger?.warn({ err: error, type: sent.type }, 'publishing a consensus message failed');
           });
         }
@@ -484,7 +482,7 @@ export class ConsensusDriver {
           { validator: first.validatorIndex, height: first.height, round: first.round, kind: first.kind },
           'equivocation evidence',
         );
-        await this.#components.store
+        await this.#deps.store
           .putEvidence([
             {
               height: first.height,
@@ -523,7 +521,7 @@ export class ConsensusDriver {
     }));
     // Throws CONFLICTING_VOTE if a different vote is logged for one of them: the last line of
     // defence, which stops the driver rather than let the vote out.
-    await this.#components.store.persistConsensusState(
+    await this.#deps.store.persistConsensusState(
       encodePersistedState({ record, feedSnapshots: this.#feedSnapshots }),
       { votes, listedBodies },
     );
@@ -539,7 +537,7 @@ export class ConsensusDriver {
 
   /** Reloads the bodies listed at the tip and above (they back the extensions the next heights use). */
   async #restoreListedBodies(): Promise<void> {
-    const { store } = this.#components;
+    const { store } = this.#deps;
     this.#listedBodies.clear();
     this.#persistedListed = new Set();
     this.#unpersistedListed.clear();
@@ -563,7 +561,7 @@ export class ConsensusDriver {
   }
 
   async #checkVoteLog(height: number, record: SafetyRecord | null): Promise<void> {
-    const logged = await this.#components.store.votesAt(height);
+    const logged = await this.#deps.store.votesAt(height);
     const recorded = new Map(
       (record?.ownVotes ?? []).map((vote) => [`${vote.height}/${vote.round}/${vote.kind}`, vote]),
     );
@@ -581,8 +579,8 @@ export class ConsensusDriver {
   }
 
   async #restoreChain(): Promise<void> {
-    const { store } = this.#components;
-    const { domain } = this.#init;
+    const { store } = this.#deps;
+    const { domain } = this.#options;
     const latest = store.latestHeight();
     for (let height = 1; height <= latest; height++) {
       const certified = await store.getBlock(height);
@@ -615,7 +613,7 @@ export class ConsensusDriver {
   }
 
   async #loadLastCommit(): Promise<CommitRecord | null> {
-    const { store } = this.#components;
+    const { store } = this.#deps;
     const height = this.chain.height;
     if (height === 0) return null;
     const certified = await store.getBlock(height);
@@ -623,7 +621,7 @@ export class ConsensusDriver {
     const extensions = (await store.getExtensions(height))
       .map((stored) => VoteExtensionCodec.decode(stored.bytes))
       .sort((a, b) => a.validatorIndex - b.validatorIndex);
-    const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#init.domain));
+    const transactionIds = certified.block.transactions.map((tx) => transactionId(tx, this.#options.domain));
     return {
       height,
       blockId: this.chain.lastBlockId,
@@ -636,30 +634,30 @@ export class ConsensusDriver {
   // --- content ------------------------------------------------------------------------------
 
   #consensusConfig(): ConsensusConfig {
-    const { init } = { init: this.#init };
+    const { options } = { options: this.#options };
     return {
-      validatorIndex: init.validatorIndex,
-      validatorCount: init.validatorCount,
-      networkId: init.domain.networkId,
-      timeouts: init.timeouts,
-      crypto: this.#components.crypto,
+      validatorIndex: options.validatorIndex,
+      validatorCount: options.validatorCount,
+      networkId: options.domain.networkId,
+      timeouts: options.timeouts,
+      crypto: this.#deps.crypto,
       [CANARY_FAULTS]: this.#faults,
       application: {
-        blockId: (header) => headerHash(header, init.domain),
+        blockId: (header) => headerHash(header, options.domain),
         extendVote: (height) => this.#extendVote(height),
-        isWellFormedExtension: (extension) => isWellFormedExtension(init.feeds, extension),
+        isWellFormedExtension: (extension) => isWellFormedExtension(options.feeds, extension),
       },
     };
   }
 
   #extendVote(height: number): ExtensionPayload {
-    const feedIds = new Set(this.#init.feeds.map((feed) => feed.feedId));
-    const prices = [...(this.#components.priceObserver?.observe(height) ?? [])]
+    const feedIds = new Set(this.#options.feeds.map((feed) => feed.feedId));
+    const prices = [...(this.#deps.priceObserver?.observe(height) ?? [])]
       .filter((observation) => feedIds.has(observation.feedId))
       .sort((a, b) => (a.feedId < b.feedId ? -1 : a.feedId > b.feedId ? 1 : 0))
       .filter((observation, i, all) => i === 0 || all[i - 1]!.feedId !== observation.feedId);
     const inclusionList = inclusionListForExtension(
-      this.#components.mempool.inclusionList(MAX_INCLUSION_LIST_ENTRIES),
+      this.#deps.mempool.inclusionList(MAX_INCLUSION_LIST_ENTRIES),
     );
     // Read now, while the mempool holds them: they are persisted with the vote (see #persist).
     for (const { txId } of inclusionList) {
@@ -670,35 +668,35 @@ export class ConsensusDriver {
       this.#unpersistedListed.set(key, { height, txId, tx });
     }
     const payload: ExtensionPayload = { timestampMs: this.#nowMs(), inclusionList, prices };
-    return this.#components.behaviour?.extendVote?.(payload, height, this.#behaviourContext) ?? payload;
+    return this.#deps.behaviour?.extendVote?.(payload, height, this.#behaviourContext) ?? payload;
   }
 
   #contentContext(): ContentContext {
-    const init = this.#init;
+    const options = this.#options;
     return {
-      domain: init.domain,
-      epoch: init.epoch,
-      validatorCount: init.validatorCount,
-      feeds: init.feeds,
-      genesisTimestampMs: init.genesisTimestampMs,
+      domain: options.domain,
+      epoch: options.epoch,
+      validatorCount: options.validatorCount,
+      feeds: options.feeds,
+      genesisTimestampMs: options.genesisTimestampMs,
       chain: this.chain,
       body: (txId) => this.body(txId),
       isAuthentic: (tx, txId) => this.#isAuthentic(tx, txId),
-      verifyExtension: (extension) => this.#components.crypto.verifyExtension(extension),
+      verifyExtension: (extension) => this.#deps.crypto.verifyExtension(extension),
     };
   }
 
   #isAuthentic(tx: SignedTransaction, txId: Hex): boolean {
     // Admitted to the mempool = verified once already.
-    if (this.#components.mempool.get(txId)?.transaction === tx) return true;
+    if (this.#deps.mempool.get(txId)?.transaction === tx) return true;
     const key = `${txId}/${tx.signature}`;
     let known = this.#verified.get(key);
     if (known === undefined) {
       try {
         known =
-          tx.networkId === this.#init.domain.networkId &&
-          recoverTransactionSender(tx, this.#init.domain) === tx.sender.toLowerCase() &&
-          transactionId(tx, this.#init.domain) === txId;
+          tx.networkId === this.#options.domain.networkId &&
+          recoverTransactionSender(tx, this.#options.domain) === tx.sender.toLowerCase() &&
+          transactionId(tx, this.#options.domain) === txId;
       } catch {
         known = false;
       }
@@ -714,7 +712,7 @@ export class ConsensusDriver {
   }
 
   #rememberBody(txId: Hex, tx: SignedTransaction, finalized = false): void {
-    if ((!finalized && this.#components.mempool.has(txId)) || this.#bodies.has(txId)) return;
+    if ((!finalized && this.#deps.mempool.has(txId)) || this.#bodies.has(txId)) return;
     if (this.#bodies.size >= DRIVER_MAX_FETCHED_BODIES)
       this.#bodies.delete(this.#bodies.keys().next().value!);
     this.#bodies.set(txId, tx);
@@ -731,12 +729,12 @@ export class ConsensusDriver {
       const deadline = new AbortController();
       const handle = this.#timers.setTimeout(
         () => deadline.abort(new Error('fetching transaction bodies timed out')),
-        this.#init.fetchTimeoutMs ?? DRIVER_FETCH_TIMEOUT_MS,
+        this.#options.fetchTimeoutMs ?? DRIVER_FETCH_TIMEOUT_MS,
       );
       try {
-        const found = await this.#components.network.fetchTransactions(chunk, deadline.signal);
+        const found = await this.#deps.network.fetchTransactions(chunk, deadline.signal);
         for (const tx of found) {
-          const txId = transactionId(tx, this.#init.domain);
+          const txId = transactionId(tx, this.#options.domain);
           if (requested.has(txId)) this.#rememberBody(txId, tx);
         }
       } catch (error) {
@@ -750,7 +748,7 @@ export class ConsensusDriver {
 
   /** Bodies of `txIds` that are final in our own store (a candidate the chain already holds). */
   async #loadFinalizedBodies(txIds: readonly Hex[]): Promise<void> {
-    const { store } = this.#components;
+    const { store } = this.#deps;
     const blocks = new Map<number, StoredCertifiedBlock | undefined>();
     for (const txId of txIds) {
       if (this.body(txId) !== undefined) continue;
@@ -764,7 +762,7 @@ export class ConsensusDriver {
 
   /** getValue() (L18): the fair content over the previous commit's extensions. */
   #buildBlock(output: Extract<ConsensusOutput, { type: 'buildBlock' }>): void {
-    const { behaviour } = this.#components;
+    const { behaviour } = this.#deps;
     const answer = (block: ProposedBlock | null) =>
       this.#enqueue({
         type: 'blockBuilt',
@@ -778,7 +776,7 @@ export class ConsensusDriver {
     const extensions =
       behaviour?.proposalExtensions?.(output.parentExtensions, output.height, this.#behaviourContext) ??
       output.parentExtensions;
-    const derive = () => deriveBlockContent(this.#contentContext(), extensions, this.#init.validatorIndex);
+    const derive = () => deriveBlockContent(this.#contentContext(), extensions, this.#options.validatorIndex);
     const first = derive();
     if (first.ok) {
       this.#contents.set(first.content.blockId, first.content);
@@ -846,7 +844,7 @@ export class ConsensusDriver {
   // --- commit -------------------------------------------------------------------------------
 
   async #commit(commit: CommitRecord): Promise<void> {
-    const { store, mempool, metrics } = this.#components;
+    const { store, mempool, metrics } = this.#deps;
     const { proposal } = commit;
     // A block decided by certificate may name bodies we never received: fetch them first.
     let missing = proposal.transactionIds.filter((txId) => this.body(txId) === undefined);
@@ -883,7 +881,7 @@ export class ConsensusDriver {
     });
     this.#dropListedBodiesBelow(commit.height);
     applyBlock(this.chain, content);
-    if (this.#init.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
+    if (this.#options.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
     mempool.markFinalized(
       content.transactions.map(({ tx, txId }) => ({ sender: tx.sender, nonce: tx.nonce, txId })),
     );
@@ -931,7 +929,7 @@ export class ConsensusDriver {
       ...this.#feedSnapshots.filter((entry) => entry.height === height - 1),
       { height, states },
     ];
-    await this.#components.store.persistConsensusState(
+    await this.#deps.store.persistConsensusState(
       encodePersistedState({ record: this.#lastRecord, feedSnapshots: this.#feedSnapshots }),
     );
   }

@@ -43,7 +43,7 @@ export interface PriceObserver {
   observe(height: number): readonly PriceObservation[];
 }
 
-export interface ConsensusDriverInit {
+export interface ConsensusDriverOptions {
   validatorIndex: number;
   validatorCount: number;
   domain: NetworkDomain;
@@ -69,7 +69,7 @@ export interface ConsensusDriverInit {
 /** What the driver and its core are doing, for stall reports, `synod_status` and tests. */
 export type ConsensusDiagnostics = RpcConsensusState & { height: number; round: number };
 
-export interface ConsensusDriverComponents {
+export interface ConsensusDriverDeps {
   crypto: ConsensusCrypto;
   /** The node's LevelDB Store, or the simulator's MemoryStore. */
   store: ConsensusStore;

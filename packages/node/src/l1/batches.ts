@@ -108,7 +108,7 @@ export interface L1BatchSource extends L1BlockSource {
   nextNamespaceBatchHeight(namespace: Hex, afterHeight: number): Promise<number | undefined>;
 }
 
-export interface BatchJobParameters {
+export interface BatchJobOptions {
   publicClient: PublicClient;
   inbox: Address;
   target: L1SettlementTarget;
@@ -213,7 +213,7 @@ export class BatchJob implements L1Job<BatchCall> {
   readonly name: string;
   readonly namespace: Hex;
   readonly contract: Address;
-  readonly #p: BatchJobParameters;
+  readonly #p: BatchJobOptions;
   readonly #postEveryHeaders: number;
   readonly #takeoverTimeoutMs: number;
   readonly #maxBacklog: number;
@@ -239,7 +239,7 @@ export class BatchJob implements L1Job<BatchCall> {
    */
   #gasPerTransaction = L1_BATCH_INITIAL_GAS_PER_TRANSACTION;
 
-  constructor(parameters: BatchJobParameters) {
+  constructor(parameters: BatchJobOptions) {
     this.#p = parameters;
     this.namespace = canonical(parameters.target.namespace);
     this.contract = parameters.target.contract;

@@ -45,7 +45,7 @@ export interface L1BlockSource {
   getBlock(height: number): Promise<CertifiedBlock | undefined>;
 }
 
-export interface HeaderJobParameters {
+export interface HeaderJobOptions {
   publicClient: PublicClient;
   addresses: { inbox: Address; priceFeeds: Address };
   validatorIndex: number;
@@ -67,7 +67,7 @@ export interface HeaderCall extends L1Call {
 
 export class HeaderJob implements L1Job<HeaderCall> {
   readonly name = 'headers';
-  readonly #p: HeaderJobParameters;
+  readonly #p: HeaderJobOptions;
   readonly #postEveryHeaders: number;
   readonly #takeoverTimeoutMs: number;
   readonly #backlog: Backlog;
@@ -82,7 +82,7 @@ export class HeaderJob implements L1Job<HeaderCall> {
   #pricesPosted = 0;
   #duplicates = 0;
 
-  constructor(parameters: HeaderJobParameters) {
+  constructor(parameters: HeaderJobOptions) {
     this.#p = parameters;
     this.#postEveryHeaders = parameters.postEveryHeaders ?? L1_DEFAULT_POST_EVERY_HEADERS;
     this.#takeoverTimeoutMs = parameters.takeoverTimeoutMs ?? L1_DEFAULT_TAKEOVER_TIMEOUT_MS;

@@ -39,7 +39,6 @@ export {
 export { type L1Failure, type L1Job, type L1JobContext, L1Scheduler } from './scheduler.ts';
 export { type L1Call, type L1CallOwner, type L1DuplicateAt, L1Sender } from './sender.ts';
 export {
-  type CreateL1SubmitterParameters,
   createL1Submitter,
   type L1BatchSource,
   type L1BatchStatus,
@@ -50,5 +49,6 @@ export {
   type L1PendingTransactionStatus,
   type L1SettlementTarget,
   type L1Submitter,
+  type L1SubmitterOptions,
   type L1SubmitterStatus,
 } from './submitter.ts';

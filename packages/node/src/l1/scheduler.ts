@@ -65,7 +65,7 @@ export interface L1Job<C extends L1Call = L1Call> extends L1CallOwner<C> {
   afterRound?(): void;
 }
 
-export interface L1SchedulerParameters {
+export interface L1SchedulerOptions {
   sender: L1Sender;
   /** Loop period: read L1, check the pending transaction, send what is due. */
   tickIntervalMs?: number;
@@ -84,7 +84,7 @@ interface Backoff {
 }
 
 export class L1Scheduler {
-  readonly #p: L1SchedulerParameters;
+  readonly #p: L1SchedulerOptions;
   readonly #sender: L1Sender;
   readonly #jobs: L1Job[] = [];
   readonly #tickIntervalMs: number;
@@ -104,7 +104,7 @@ export class L1Scheduler {
   #round: Promise<void> | undefined;
   #roundRequested = false;
 
-  constructor(parameters: L1SchedulerParameters) {
+  constructor(parameters: L1SchedulerOptions) {
     this.#p = parameters;
     this.#sender = parameters.sender;
     this.#tickIntervalMs = parameters.tickIntervalMs ?? L1_DEFAULT_TICK_INTERVAL_MS;

@@ -134,7 +134,7 @@ export interface L1FeePolicy {
   feeBumpAfterMs?: number;
 }
 
-export interface L1SenderParameters {
+export interface L1SenderOptions {
   publicClient: PublicClient;
   /** The node's Ethereum account (it pays the gas); signs locally. */
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
@@ -175,7 +175,7 @@ const bigintMin = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /** One account's transactions: nonce, fees, the one transaction in flight. */
 export class L1Sender {
-  readonly #p: L1SenderParameters;
+  readonly #p: L1SenderOptions;
   readonly #account: Account;
   readonly #feeBumpAfterMs: number;
   readonly #maxFeePerGasWei: bigint | undefined;
@@ -183,7 +183,7 @@ export class L1Sender {
   #pending: PendingTransaction | undefined;
   #feeBumps = 0;
 
-  constructor(parameters: L1SenderParameters) {
+  constructor(parameters: L1SenderOptions) {
     if (parameters.walletClient.account === undefined) throw new TypeError('walletClient needs an account');
     this.#p = parameters;
     this.#account = parameters.walletClient.account;

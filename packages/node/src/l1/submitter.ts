@@ -31,7 +31,7 @@ export type { L1BatchSource, L1BatchStatus, L1SettlementTarget } from './batches
 export type { L1BlockSource } from './headers.ts';
 export type { L1CallKind, L1FeePolicy, L1PendingTransactionStatus } from './sender.ts';
 
-export interface CreateL1SubmitterParameters {
+export interface L1SubmitterOptions {
   /** Reads, estimates, receipts and broadcasts on the settlement chain. */
   publicClient: PublicClient;
   /** The node's Ethereum account (it pays the gas); signs locally. */
@@ -128,7 +128,7 @@ export interface L1Submitter {
  * driver.onCommit((block) => submitter.onFinalized(block.height));
  * ```
  */
-export function createL1Submitter(parameters: CreateL1SubmitterParameters): L1Submitter {
+export function createL1Submitter(parameters: L1SubmitterOptions): L1Submitter {
   const nowMs = parameters.nowMs ?? Date.now;
   const { metrics, logger } = parameters;
   const sender = new L1Sender({

@@ -8,15 +8,15 @@ export { createP2pMetrics, type P2pMetrics } from './metrics.ts';
 export {
   createP2pNode,
   type P2pNode,
-  type P2pNodeComponents,
-  type P2pNodeInit,
+  type P2pNodeDeps,
+  type P2pNodeOptions,
   type P2pServices,
 } from './node.ts';
 export {
   type ReconnectDialer,
   Reconnector,
-  type ReconnectorComponents,
-  type ReconnectorInit,
+  type ReconnectorDeps,
+  type ReconnectorOptions,
   reconnectDelayMs,
   systemTimers,
 } from './reconnect.ts';
@@ -28,7 +28,7 @@ export {
   ResponseStatus,
 } from './reqresp/protocol.ts';
 export { RateLimiter } from './reqresp/rateLimiter.ts';
-export { ReqResp, type ReqRespComponents, type ReqRespInit, type ReqRespNetwork } from './reqresp/reqResp.ts';
+export { ReqResp, type ReqRespDeps, type ReqRespNetwork, type ReqRespOptions } from './reqresp/reqResp.ts';
 export { peerScoreParams, peerScoreThresholds, topicScoreParams } from './scoring.ts';
 export {
   fetchBlocksProtocol,

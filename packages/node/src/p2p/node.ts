@@ -49,7 +49,7 @@ import type {
 import { validateGossipMessage } from './validation.ts';
 
 /** Configuration of a p2p node (the `p2p` section of the node config). */
-export interface P2pNodeInit<M> {
+export interface P2pNodeOptions<M> {
   /** The node's Ed25519 identity, from its keystore. Its peer id is what other nodes dial. */
   readonly privateKey: PrivateKey;
   /** The gossip topic registry (codecs, caps, validators). */
@@ -70,7 +70,7 @@ export interface P2pNodeInit<M> {
 }
 
 /** Injected context: time, randomness, metrics and logs (all optional). */
-export interface P2pNodeComponents {
+export interface P2pNodeDeps {
   readonly timers?: Timers;
   /** Uniform in [0, 1); jitter of reconnect delays. */
   readonly random?: () => number;
@@ -143,14 +143,14 @@ interface ScoredGossipSub extends GossipSub {
  * await node.publish('votes', vote);
  * ```
  */
-export function createP2pNode<M>(init: P2pNodeInit<M>, components: P2pNodeComponents = {}): P2pNode<M> {
+export function createP2pNode<M>(init: P2pNodeOptions<M>, components: P2pNodeDeps = {}): P2pNode<M> {
   return new SynodP2pNode(init, components);
 }
 
 class SynodP2pNode<M> implements P2pNode<M> {
   readonly peerId: PeerId;
   readonly reqResp: ReqResp;
-  private readonly init: P2pNodeInit<M>;
+  private readonly init: P2pNodeOptions<M>;
   private readonly metrics: P2pMetrics | undefined;
   private readonly logger: Logger | undefined;
   private readonly now: () => number;
@@ -165,7 +165,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
   private node: Libp2p<P2pServices> | undefined;
   private lifecycle: Promise<void> = Promise.resolve();
 
-  constructor(init: P2pNodeInit<M>, components: P2pNodeComponents) {
+  constructor(init: P2pNodeOptions<M>, components: P2pNodeDeps) {
     assert(init.privateKey.type === 'Ed25519', `p2p identity must be Ed25519, got ${init.privateKey.type}`);
     assert(init.listenAddresses.length > 0, 'p2p: at least one listen address');
     this.init = init;

@@ -51,7 +51,7 @@ export interface ReconnectDialer {
   mayDial(peerId: string): boolean;
 }
 
-export interface ReconnectorInit {
+export interface ReconnectorOptions {
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly dialTimeoutMs?: number;
@@ -59,7 +59,7 @@ export interface ReconnectorInit {
   readonly maxKnownPeers?: number;
 }
 
-export interface ReconnectorComponents {
+export interface ReconnectorDeps {
   readonly dialer: ReconnectDialer;
   readonly timers?: Timers;
   /** Uniform in [0, 1). */
@@ -97,7 +97,7 @@ export class Reconnector {
   private readonly targets = new Map<string, Target>();
   private abort: AbortController | undefined;
 
-  constructor(components: ReconnectorComponents, init: ReconnectorInit = {}) {
+  constructor(components: ReconnectorDeps, init: ReconnectorOptions = {}) {
     this.dialer = components.dialer;
     this.timers = components.timers ?? systemTimers;
     this.random = components.random ?? Math.random;

@@ -1,4 +1,4 @@
 // Catch-up sync: fetch certified blocks from peers, verify certificates and chaining, rejoin consensus.
 export * from './constants.ts';
 export { type BlockRequester, requestSyncedBlocks, serveSyncedBlocks } from './serve.ts';
-export { type BlockCheck, CatchUpSync, type CatchUpSyncComponents, type SyncNetwork } from './sync.ts';
+export { type BlockCheck, CatchUpSync, type CatchUpSyncOptions, type SyncNetwork } from './sync.ts';

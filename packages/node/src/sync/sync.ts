@@ -48,7 +48,7 @@ export interface SyncNetwork {
   requestBlocks(peer: string, fromHeight: number, count: number, signal: AbortSignal): Promise<SyncedBlock[]>;
 }
 
-export interface CatchUpSyncComponents {
+export interface CatchUpSyncOptions {
   driver: ConsensusDriver;
   crypto: ConsensusCrypto;
   domain: NetworkDomain;
@@ -75,7 +75,7 @@ export type BlockCheck =
   | 'bad-certificate';
 
 export class CatchUpSync {
-  readonly #components: CatchUpSyncComponents;
+  readonly #options: CatchUpSyncOptions;
   readonly #nowMs: () => number;
   readonly #timers: Timers;
   /** peerId → the consensus height it was last seen at, and when. */
@@ -87,10 +87,10 @@ export class CatchUpSync {
   #lastHeight = 0;
   #lastProgressMs = 0;
 
-  constructor(components: CatchUpSyncComponents) {
-    this.#components = components;
-    this.#nowMs = components.nowMs ?? (() => performance.now());
-    this.#timers = components.timers ?? {
+  constructor(options: CatchUpSyncOptions) {
+    this.#options = options;
+    this.#nowMs = options.nowMs ?? (() => performance.now());
+    this.#timers = options.timers ?? {
       setTimeout: (callback, delayMs) => setTimeout(callback, delayMs).unref(),
       clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
     };
@@ -122,7 +122,7 @@ export class CatchUpSync {
 
   start(): void {
     this.#stopped = false;
-    this.#lastHeight = this.#components.driver.height;
+    this.#lastHeight = this.#options.driver.height;
     this.#lastProgressMs = this.#nowMs();
     this.#armTick();
   }
@@ -146,13 +146,13 @@ export class CatchUpSync {
 
   /** Checks one fetched block against our tip (everything but the certificate). */
   checkBlock(certified: CertifiedBlock): BlockCheck {
-    const { driver, domain, crypto } = this.#components;
+    const { driver, domain, crypto } = this.#options;
     const { header } = certified.block;
     if (header.height !== driver.chain.height + 1) return 'wrong-height';
     if (header.networkId !== domain.networkId) return 'wrong-network';
     if (header.parentHash !== driver.chain.lastBlockId) return 'wrong-parent';
     if (header.historyRoot !== driver.chain.history.root()) return 'wrong-history';
-    if (this.#components[CANARY_FAULTS]?.skipCatchUpCertificateCheck === true) return 'ok';
+    if (this.#options[CANARY_FAULTS]?.skipCatchUpCertificateCheck === true) return 'ok';
     const certified_ = crypto.verifyVoteCertificate(
       {
         kind: VoteKind.Precommit,
@@ -172,7 +172,7 @@ export class CatchUpSync {
    * committee member, and correctly signed. Returns those and how many were dropped.
    */
   checkExtensions(synced: SyncedBlock): { extensions: SyncedExtensions; dropped: number } {
-    const { driver, domain, crypto } = this.#components;
+    const { driver, domain, crypto } = this.#options;
     const { header } = synced.certified.block;
     let dropped = 0;
     const keep = (list: readonly SignedVoteExtension[], height: number, blockId: Hex) => {
@@ -201,7 +201,7 @@ export class CatchUpSync {
 
   #tick(): void {
     if (this.#stopped || this.#running !== undefined) return;
-    const { driver } = this.#components;
+    const { driver } = this.#options;
     const now = this.#nowMs();
     if (driver.height !== this.#lastHeight) {
       this.#lastHeight = driver.height;
@@ -217,7 +217,7 @@ export class CatchUpSync {
   }
 
   async #sync(target: number): Promise<void> {
-    const { driver, network, logger } = this.#components;
+    const { driver, network, logger } = this.#options;
     this.#syncing = true;
     const startHeight = driver.height;
     logger?.info({ from: startHeight, target }, 'catching up from peers');
@@ -231,7 +231,7 @@ export class CatchUpSync {
     } finally {
       this.#syncing = false;
       const applied = driver.height - startHeight;
-      this.#components.onSynced?.(applied);
+      this.#options.onSynced?.(applied);
       logger?.info({ applied, height: driver.height }, 'catch-up finished');
       this.#lastProgressMs = this.#nowMs();
     }
@@ -239,7 +239,7 @@ export class CatchUpSync {
 
   /** Tries peers ahead of `from`, best first, until one serves blocks that apply. */
   async #fetchRange(from: number, count: number, network: SyncNetwork): Promise<boolean> {
-    const { driver, logger } = this.#components;
+    const { driver, logger } = this.#options;
     const peers = [...this.#peerHeights]
       .filter(([, entry]) => entry.height - 1 >= from)
       .sort((a, b) => b[1].height - a[1].height)
@@ -250,7 +250,7 @@ export class CatchUpSync {
       const deadline = new AbortController();
       const handle = this.#timers.setTimeout(
         () => deadline.abort(new Error('block request timed out')),
-        this.#components.requestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS,
+        this.#options.requestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS,
       );
       try {
         blocks = await network.requestBlocks(peer, from, count, deadline.signal);

@@ -3,7 +3,7 @@ import type { PrivateKey } from '@libp2p/interface';
 import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
 import { createP2pMetrics, type P2pMetrics } from '../../src/p2p/metrics.ts';
-import { createP2pNode, type P2pNode, type P2pNodeInit } from '../../src/p2p/node.ts';
+import { createP2pNode, type P2pNode, type P2pNodeOptions } from '../../src/p2p/node.ts';
 import { type NoteMessages, noteTopics } from './fixtures/notes.ts';
 
 /** Polls `condition` every 25 ms until it holds; throws with `what` after `timeoutMs`. */
@@ -25,7 +25,7 @@ export interface TestNode {
 
 /** A p2p node on 127.0.0.1 with the note topics, a fast heartbeat and fast reconnects. */
 export async function startTestNode(
-  overrides: Partial<P2pNodeInit<NoteMessages>> & { privateKey?: PrivateKey } = {},
+  overrides: Partial<P2pNodeOptions<NoteMessages>> & { privateKey?: PrivateKey } = {},
 ): Promise<TestNode> {
   const privateKey = overrides.privateKey ?? (await generateKeyPair('Ed25519'));
   const registry = new Registry();

@@ -9,7 +9,7 @@ import {
 import type { FeedConfig } from './types.ts';
 import { validateFeedConfigs } from './validate.ts';
 
-export type FeedConfigInit = Pick<FeedConfig, 'feedId' | 'decimals'> & Partial<FeedConfig>;
+export type FeedConfigInput = Pick<FeedConfig, 'feedId' | 'decimals'> & Partial<FeedConfig>;
 
 /**
  * A feed configuration with the defaults of constants.ts for every setting not given, checked.
@@ -17,7 +17,7 @@ export type FeedConfigInit = Pick<FeedConfig, 'feedId' | 'decimals'> & Partial<F
  * @example
  * const ethUsd = createFeedConfig({ feedId: '0x…', decimals: 8, deviationBoundBps: 1_000 });
  */
-export function createFeedConfig(init: FeedConfigInit): FeedConfig {
+export function createFeedConfig(init: FeedConfigInput): FeedConfig {
   const feed: FeedConfig = {
     feedId: init.feedId.toLowerCase() as Hex,
     decimals: init.decimals,

@@ -7,7 +7,7 @@ import {
   GARBAGE_KINDS,
   type GarbageKind,
   SIMULATED_VENUES,
-  type SimulatedPairInit,
+  type SimulatedPairOptions,
   type SimulatedVenue,
   type SimulatorControl,
   type SimulatorState,
@@ -36,9 +36,9 @@ interface PairState {
   faults: Map<SimulatedVenue, SourceFaults>;
 }
 
-export interface SimulatedMarketInit {
+export interface SimulatedMarketOptions {
   seed: string;
-  pairs: readonly SimulatedPairInit[];
+  pairs: readonly SimulatedPairOptions[];
   venues: readonly SimulatedVenue[];
   tickMs: number;
   maxStepPpm: number;
@@ -53,27 +53,30 @@ export interface SimulatedMarketInit {
 export class SimulatedMarket implements SimulatorControl {
   readonly seed: string;
   readonly venues: readonly SimulatedVenue[];
-  readonly #init: SimulatedMarketInit;
+  readonly #options: SimulatedMarketOptions;
   readonly #pairs = new Map<string, PairState>();
   /** Per venue, market name (and Kraken result key) → pair. */
   readonly #bySymbol = new Map<SimulatedVenue, Map<string, PairState>>();
   readonly #startMs: number;
   #manualTicks = 0;
 
-  constructor(init: SimulatedMarketInit) {
-    this.#init = init;
-    this.seed = init.seed;
-    this.venues = init.venues;
+  constructor(options: SimulatedMarketOptions) {
+    this.#options = options;
+    this.seed = options.seed;
+    this.venues = options.venues;
     check(
-      init.pairs.length >= 1 && init.pairs.length <= MAX_SIMULATED_PAIRS,
+      options.pairs.length >= 1 && options.pairs.length <= MAX_SIMULATED_PAIRS,
       `1..${MAX_SIMULATED_PAIRS} pairs`,
     );
-    check(init.venues.length >= 1 && init.venues.every((v) => SIMULATED_VENUES.includes(v)), 'unknown venue');
-    check(Number.isSafeInteger(init.tickMs) && init.tickMs >= 0, 'tickMs must be an integer ≥ 0');
-    check(isIntegerIn(init.maxStepPpm, 0, 100_000), 'maxStepPpm must be an integer in 0..100000 (10%)');
-    check(isIntegerIn(init.spreadPpm, 0, 100_000), 'spreadPpm must be an integer in 0..100000 (10%)');
+    check(
+      options.venues.length >= 1 && options.venues.every((v) => SIMULATED_VENUES.includes(v)),
+      'unknown venue',
+    );
+    check(Number.isSafeInteger(options.tickMs) && options.tickMs >= 0, 'tickMs must be an integer ≥ 0');
+    check(isIntegerIn(options.maxStepPpm, 0, 100_000), 'maxStepPpm must be an integer in 0..100000 (10%)');
+    check(isIntegerIn(options.spreadPpm, 0, 100_000), 'spreadPpm must be an integer in 0..100000 (10%)');
     for (const venue of SIMULATED_VENUES) this.#bySymbol.set(venue, new Map());
-    for (const pairInit of init.pairs) {
+    for (const pairInit of options.pairs) {
       const { pair } = pairInit;
       const [base, quote] = pair.split('/');
       check(
@@ -96,7 +99,7 @@ export class SimulatedMarket implements SimulatorControl {
       };
       const state: PairState = {
         pair,
-        walk: new RandomWalk(init.seed, pair, initialPrice, init.maxStepPpm),
+        walk: new RandomWalk(options.seed, pair, initialPrice, options.maxStepPpm),
         symbols,
         krakenResultKey: pairInit.krakenResultKey ?? symbols.kraken,
         faults: new Map(),
@@ -111,7 +114,7 @@ export class SimulatedMarket implements SimulatorControl {
         }
       }
     }
-    this.#startMs = init.now();
+    this.#startMs = options.now();
   }
 
   /** The answer of `venue` to a ticker request for `symbol`, and how long to wait before it. */
@@ -128,7 +131,7 @@ export class SimulatedMarket implements SimulatorControl {
       symbol: state.symbols[venue],
       resultKey: state.krakenResultKey,
       price,
-      timeMs: faults.frozen?.timeMs ?? this.#init.now(),
+      timeMs: faults.frozen?.timeMs ?? this.#options.now(),
       tradeId: (faults.frozen?.tick ?? tick) + 1,
       garbage: faults.garbage,
     });
@@ -136,7 +139,7 @@ export class SimulatedMarket implements SimulatorControl {
   }
 
   tick(): number {
-    const { tickMs, now } = this.#init;
+    const { tickMs, now } = this.#options;
     const timeTicks = tickMs > 0 ? Math.max(0, Math.floor((now() - this.#startMs) / tickMs)) : 0;
     return this.#manualTicks + timeTicks;
   }
@@ -168,7 +171,7 @@ export class SimulatedMarket implements SimulatorControl {
 
   freeze(selector: SourceSelector): void {
     const tick = this.tick();
-    const timeMs = this.#init.now();
+    const timeMs = this.#options.now();
     this.#update(selector, (faults, state, venue) => {
       if (faults.frozen !== undefined) return;
       faults.frozen = { price: this.#honestPrice(state, venue, tick), timeMs, tick };
@@ -235,7 +238,7 @@ export class SimulatedMarket implements SimulatorControl {
   /** The venue's price without faults. */
   #honestPrice(state: PairState, venue: SimulatedVenue, tick: number): bigint {
     const market = state.walk.advanceTo(tick);
-    return venueQuote(market, this.seed, state.pair, venue, tick, this.#init.spreadPpm);
+    return venueQuote(market, this.seed, state.pair, venue, tick, this.#options.spreadPpm);
   }
 
   #venuePrice(state: PairState, venue: SimulatedVenue, tick: number): bigint {

@@ -5,7 +5,7 @@ export type SimulatedVenue = 'coinbase' | 'kraken' | 'binance';
 
 export const SIMULATED_VENUES: readonly SimulatedVenue[] = ['coinbase', 'kraken', 'binance'];
 
-export interface SimulatedPairInit {
+export interface SimulatedPairOptions {
   /** `ETH/USD`. */
   pair: string;
   /** Decimal string, e.g. `"3000.00"`. */
@@ -104,7 +104,7 @@ export interface SimulatorState {
 export interface PriceSimulatorOptions {
   /** Seeds the random walks and venue spreads: same seed + same tick → same prices. */
   seed: number | string;
-  pairs: readonly SimulatedPairInit[];
+  pairs: readonly SimulatedPairOptions[];
   /** Default 0: an ephemeral port. */
   port?: number;
   /** Default `127.0.0.1`: the simulator is for local tests and testnets only. */

@@ -1,4 +1,4 @@
-import { createFeedConfig, type FeedConfigInit } from '../aggregation/config.ts';
+import { createFeedConfig, type FeedConfigInput } from '../aggregation/config.ts';
 import { validateFeedConfigs } from '../aggregation/validate.ts';
 import {
   DEFAULT_MIN_SOURCES,
@@ -13,12 +13,12 @@ import { OracleError } from '../errors.ts';
 import { SOURCE_KINDS } from './fetch-quote.ts';
 import type { FeedSourceConfig, SourceConfig } from './types.ts';
 
-export type SourceConfigInit = Pick<SourceConfig, 'id' | 'kind' | 'baseUrl' | 'symbol'> &
+export type SourceConfigInput = Pick<SourceConfig, 'id' | 'kind' | 'baseUrl' | 'symbol'> &
   Partial<Pick<SourceConfig, 'resultKey' | 'timeoutMs' | 'maxBodyBytes'>>;
 
-export type FeedSourceConfigInit = FeedConfigInit & {
+export type FeedSourceConfigInput = FeedConfigInput & {
   pair: string;
-  sources: readonly SourceConfigInit[];
+  sources: readonly SourceConfigInput[];
   sourceMaxAgeMs?: number;
   minSources?: number;
 };
@@ -43,7 +43,7 @@ const SYMBOL_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
  *   ],
  * });
  */
-export function createFeedSourceConfig(init: FeedSourceConfigInit): FeedSourceConfig {
+export function createFeedSourceConfig(init: FeedSourceConfigInput): FeedSourceConfig {
   const feed: FeedSourceConfig = {
     ...createFeedConfig(init),
     pair: init.pair,

@@ -3,8 +3,8 @@ export { binanceAdapter } from './binance.ts';
 export { coinbaseAdapter } from './coinbase.ts';
 export {
   createFeedSourceConfig,
-  type FeedSourceConfigInit,
-  type SourceConfigInit,
+  type FeedSourceConfigInput,
+  type SourceConfigInput,
   validateFeedSourceConfigs,
 } from './config.ts';
 export { formatFixedPoint, parseDecimalPrice } from './decimal.ts';
@@ -24,5 +24,5 @@ export {
 } from './health.ts';
 export { krakenAdapter } from './kraken.ts';
 export { createSourceHealths, type ObserveFeedOptions, observeFeed } from './observe.ts';
-export { createObserver, Observer, type ObserverInit } from './observer.ts';
+export { createObserver, Observer, type ObserverOptions } from './observer.ts';
 export type * from './types.ts';

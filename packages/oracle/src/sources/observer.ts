@@ -7,7 +7,7 @@ import { DEFAULT_SOURCE_BACKOFF, type SourceBackoff, type SourceHealth } from '.
 import { createSourceHealths, observeFeed } from './observe.ts';
 import type { Clock, FeedObservation, FeedSourceConfig, FetchLike } from './types.ts';
 
-export interface ObserverInit {
+export interface ObserverOptions {
   feeds: readonly FeedSourceConfig[];
   /** Pause between the end of one poll and the start of the next. Default `DEFAULT_OBSERVE_INTERVAL_MS`. */
   intervalMs?: number;
@@ -49,16 +49,16 @@ export class Observer {
   #inFlight: Promise<FeedObservation[]> | undefined;
   #abort: AbortController | undefined;
 
-  constructor(init: ObserverInit) {
-    validateFeedSourceConfigs(init.feeds);
-    this.feeds = [...init.feeds].sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
-    this.intervalMs = init.intervalMs ?? DEFAULT_OBSERVE_INTERVAL_MS;
+  constructor(options: ObserverOptions) {
+    validateFeedSourceConfigs(options.feeds);
+    this.feeds = [...options.feeds].sort((a, b) => (a.feedId < b.feedId ? -1 : 1));
+    this.intervalMs = options.intervalMs ?? DEFAULT_OBSERVE_INTERVAL_MS;
     assert(Number.isSafeInteger(this.intervalMs) && this.intervalMs >= 1, 'intervalMs ≥ 1');
-    this.#now = init.now ?? Date.now;
-    this.#fetch = init.fetch;
-    this.#timers = init.timers ?? SYSTEM_TIMERS;
-    this.#onObservation = init.onObservation;
-    const backoff = init.backoff ?? DEFAULT_SOURCE_BACKOFF;
+    this.#now = options.now ?? Date.now;
+    this.#fetch = options.fetch;
+    this.#timers = options.timers ?? SYSTEM_TIMERS;
+    this.#onObservation = options.onObservation;
+    const backoff = options.backoff ?? DEFAULT_SOURCE_BACKOFF;
     this.#healths = new Map(this.feeds.map((feed) => [feed.feedId, createSourceHealths(feed, backoff)]));
   }
 
@@ -147,6 +147,6 @@ export class Observer {
   }
 }
 
-export function createObserver(init: ObserverInit): Observer {
-  return new Observer(init);
+export function createObserver(options: ObserverOptions): Observer {
+  return new Observer(options);
 }

@@ -46,14 +46,14 @@ export interface ReqRespNetwork {
   dialProtocol(peer: PeerId, protocol: string, options?: AbortOptions): Promise<Stream>;
 }
 
-export interface ReqRespComponents {
+export interface ReqRespDeps {
   readonly metrics?: P2pMetrics | undefined;
   readonly logger?: Logger | undefined;
   /** Milliseconds clock for rate limiting and latency (default Date.now / performance.now). */
   readonly now?: () => number;
 }
 
-export interface ReqRespInit {
+export interface ReqRespOptions {
   readonly requestReadTimeoutMs?: number;
   readonly handlerTimeoutMs?: number;
   readonly maxInboundStreams?: number;
@@ -87,7 +87,7 @@ export class ReqResp {
   private readonly registrations = new Map<string, Registration>();
   private started = false;
 
-  constructor(network: ReqRespNetwork, components: ReqRespComponents = {}, init: ReqRespInit = {}) {
+  constructor(network: ReqRespNetwork, components: ReqRespDeps = {}, init: ReqRespOptions = {}) {
     this.network = network;
     this.metrics = components.metrics;
     this.logger = components.logger;
