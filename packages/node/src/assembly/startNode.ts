@@ -23,7 +23,7 @@ import { createLogger, subsystemLogger } from '../logging/index.ts';
 import { Mempool } from '../mempool/mempool.ts';
 import { createNodeMetrics, createNodeRegistry, type NodeMetrics } from '../metrics/node.ts';
 import { createMetricsServer, type MetricsServer } from '../metrics/server.ts';
-import { createP2pNode, type P2pNode } from '../p2p/node.ts';
+import { createP2pNode, type P2pNode } from '../p2p/host.ts';
 import {
   fetchBlocksProtocol,
   fetchSyncedBlocksProtocol,

@@ -11,7 +11,7 @@ import { NIL_BLOCK_ID } from '../consensus/core.ts';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 
 /**
- * The byzantine actions shared by the simulator's actors (sim/node.ts) and the test-only node
+ * The byzantine actions shared by the simulator's actors (sim/validator.ts) and the test-only node
  * behaviours (strategies.ts): pure functions of what the actor signs or sends, so that the
  * simulator and the end-to-end testnet attack with exactly the same moves. Which transactions an
  * actor "owns" is the caller's predicate (the simulator: even-numbered senders of its pool; a node:

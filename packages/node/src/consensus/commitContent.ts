@@ -3,7 +3,7 @@ import { type BlockContent, type ContentContext, committedBlockContent } from '.
 import type { CommitRecord } from './types.ts';
 
 /**
- * Driver helpers shared by the simulator (sim/node.ts) and the real consensus driver
+ * Driver helpers shared by the simulator (sim/validator.ts) and the real consensus driver
  * (driver/driver.ts): what a driver does with a `commit` output and how it shapes the inclusion
  * list of its vote extension. Pure; both drivers call these so they cannot drift apart.
  */

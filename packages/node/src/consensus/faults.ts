@@ -3,7 +3,7 @@
  * canaries (issue #3 §5, issue #15): proof that the checkers can fail. They are keyed by a
  * Symbol: a node's configuration comes from a file, environment and flags, none of which can
  * produce a Symbol-keyed property, and this module is not re-exported from `consensus/index.ts`.
- * Only the simulator (sim/canaries.ts, and sim/node.ts handing them to honest drivers) sets them.
+ * Only the simulator (sim/canaries.ts, and sim/validator.ts handing them to honest drivers) sets them.
  */
 export const CANARY_FAULTS: unique symbol = Symbol('synod.canaryFaults');
 

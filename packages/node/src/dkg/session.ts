@@ -6,7 +6,7 @@ import { type Genesis, genesisToDkgConfig } from '../config/genesis.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { dkgKeysOf, type NodeKeys, publicKeysOf } from '../keys/nodeKeys.ts';
 import { subsystemLogger } from '../logging/index.ts';
-import { createP2pNode } from '../p2p/node.ts';
+import { createP2pNode } from '../p2p/host.ts';
 import { DkgDriver } from './driver.ts';
 import { DkgSessionError } from './errors.ts';
 import { dkgGossipTopics, dkgMessageSender } from './topic.ts';

@@ -4,14 +4,14 @@
  */
 export * from './constants.ts';
 export * from './errors.ts';
-export { createP2pMetrics, type P2pMetrics } from './metrics.ts';
 export {
   createP2pNode,
   type P2pNode,
   type P2pNodeDeps,
   type P2pNodeOptions,
   type P2pServices,
-} from './node.ts';
+} from './host.ts';
+export { createP2pMetrics, type P2pMetrics } from './metrics.ts';
 export {
   type ReconnectDialer,
   Reconnector,

@@ -21,7 +21,7 @@ import type { TransactionPool } from './workload.ts';
  * the moves of behaviour/actions.ts that the testnet's strategies use too), plus what only a
  * simulated network allows: a different message for each recipient, and lies to a peer that
  * asks it for blocks. `silent` runs no process at all; `twins` are two honest processes with one
- * key, each talking to half the committee (sim/node.ts).
+ * key, each talking to half the committee (sim/validator.ts).
  */
 export interface SimActor {
   /** Hooks of its driver. */

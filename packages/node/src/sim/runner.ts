@@ -5,18 +5,18 @@ import type { ConsensusCrypto } from '../consensus/types.ts';
 import { type CheckResult, checkRun } from './checkers/index.ts';
 import { createFakeCommittee, createFakeCrypto } from './fakeCrypto.ts';
 import { SimNetwork } from './network.ts';
-import { SimNode, type SimWorld } from './node.ts';
 import { Random } from './random.ts';
 import { createRealBlsCommittee } from './realBls.ts';
 import { Recorder } from './recorder.ts';
 import { generateScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
 import { Scheduler, settle } from './scheduler.ts';
+import { SimValidator, type SimWorld } from './validator.ts';
 import { Market, type TransactionPool, transactionPool } from './workload.ts';
 
 /**
  * The deterministic simulator (docs/consensus.md "Simulator"): every validator of the committee
  * is the node's own consensus driver, mempool, gossip validation and catch-up sync over an
- * in-memory store (sim/node.ts), on a seeded network model (sim/network.ts) and virtual time
+ * in-memory store (sim/validator.ts), on a seeded network model (sim/network.ts) and virtual time
  * (sim/scheduler.ts), in one process. A safety phase with faults (latency, jitter, loss,
  * duplication, reordering, a partition that heals, clock skew, crash and restart, a whole
  * committee restarting, byzantine actors), then a liveness phase without them that must converge
@@ -75,8 +75,8 @@ export async function runScenario(
   const recorder = new Recorder();
   const behaviours = new Map(scenario.byzantine.map((entry) => [entry.validatorIndex, entry.behaviour]));
   const observer = committee.cryptoFor(0);
-  const endpoints: SimNode[][] = [];
-  const byName = new Map<string, SimNode>();
+  const endpoints: SimValidator[][] = [];
+  const byName = new Map<string, SimValidator>();
 
   const world: SimWorld = {
     scheduler,
@@ -94,9 +94,9 @@ export async function runScenario(
   for (let index = 0; index < scenario.validatorCount; index++) {
     const behaviour = behaviours.get(index) ?? 'honest';
     const copies = behaviour === 'twins' ? 2 : 1;
-    const nodes: SimNode[] = [];
+    const nodes: SimValidator[] = [];
     for (let copy = 0; copy < copies; copy++) {
-      const node = new SimNode({
+      const node = new SimValidator({
         validatorIndex: index,
         copy,
         behaviour,

@@ -2,8 +2,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
 import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
+import { createP2pNode, type P2pNode, type P2pNodeOptions } from '../../src/p2p/host.ts';
 import { createP2pMetrics, type P2pMetrics } from '../../src/p2p/metrics.ts';
-import { createP2pNode, type P2pNode, type P2pNodeOptions } from '../../src/p2p/node.ts';
 import { type NoteMessages, noteTopics } from './fixtures/notes.ts';
 
 /** Polls `condition` every 25 ms until it holds; throws with `what` after `timeoutMs`. */

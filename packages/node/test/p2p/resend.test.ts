@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { GOSSIP_RESEND_MAX_MESSAGES } from '../../src/p2p/constants.ts';
-import { packResend } from '../../src/p2p/node.ts';
+import { packResend } from '../../src/p2p/host.ts';
 import { gossipResendCodec } from '../../src/p2p/resend.ts';
 import { REJECT_PREFIX } from './fixtures/notes.ts';
 import { gossipCount, linked, startNodesStoppedAfterEach, waitFor } from './helpers.ts';

@@ -7,8 +7,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, test } from 'vitest';
 import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../../src/p2p/constants.ts';
 import { GossipValidationError, P2pConfigError } from '../../src/p2p/errors.ts';
+import { createP2pNode } from '../../src/p2p/host.ts';
 import { createP2pMetrics } from '../../src/p2p/metrics.ts';
-import { createP2pNode } from '../../src/p2p/node.ts';
 import { peerScoreParams, peerScoreThresholds } from '../../src/p2p/scoring.ts';
 import {
   fetchBlocksProtocol,

@@ -54,9 +54,9 @@ export interface SimWorld {
   readonly pool: TransactionPool;
   readonly validatorCount: number;
   /** Every simulated process (two for a twin), by validator index. */
-  endpointsOf(validatorIndex: number): readonly SimNode[];
+  endpointsOf(validatorIndex: number): readonly SimValidator[];
   /** A process by its name (what catch-up calls a peer). */
-  endpointNamed(name: string): SimNode | undefined;
+  endpointNamed(name: string): SimValidator | undefined;
   /** Verifies a commit certificate with the committee's group key (what the recorder notes). */
   verifyCertificate: ConsensusCrypto['verifyVoteCertificate'];
 }
@@ -77,7 +77,7 @@ interface SimProcess {
  * the driver's and the sync's messages (sim/network.ts), and, for a byzantine validator, its
  * actor (sim/actors.ts). Everything an honest node does with the core's outputs is the driver's.
  */
-export class SimNode implements SimEndpoint {
+export class SimValidator implements SimEndpoint {
   readonly validatorIndex: number;
   /** 0, or 1 for the second copy of a twin. */
   readonly copy: number;
@@ -282,7 +282,7 @@ export class SimNode implements SimEndpoint {
   }
 
   /** A proposal or vote by gossip: the node's gossip validation, then its driver. */
-  deliver(from: SimNode, message: ConsensusMessage): void {
+  deliver(from: SimValidator, message: ConsensusMessage): void {
     const process = this.#process;
     if (process === undefined) return;
     try {
@@ -336,8 +336,8 @@ export class SimNode implements SimEndpoint {
   }
 
   /** The processes this one talks to: every other validator's (a twin copy: its half). */
-  #peerEndpoints(): SimNode[] {
-    const peers: SimNode[] = [];
+  #peerEndpoints(): SimValidator[] {
+    const peers: SimValidator[] = [];
     for (let to = 0; to < this.world.validatorCount; to++) {
       if (to === this.validatorIndex || (this.peers !== null && !this.peers.has(to))) continue;
       peers.push(...this.world.endpointsOf(to));
