@@ -179,16 +179,26 @@ class SynodP2pNode<M> implements P2pNode<M> {
       this.entriesByName.set(entry.name, entry);
     }
     this.reqResp = new ReqResp(
+      {},
       {
-        handle: (protocol, handler, options) => this.libp2p.handle(protocol, handler, options),
-        unhandle: (protocol) => this.libp2p.unhandle(protocol),
-        dialProtocol: (peer, protocol, options) => this.libp2p.dialProtocol(peer, protocol, options),
+        network: {
+          handle: (protocol, handler, options) => this.libp2p.handle(protocol, handler, options),
+          unhandle: (protocol) => this.libp2p.unhandle(protocol),
+          dialProtocol: (peer, protocol, options) => this.libp2p.dialProtocol(peer, protocol, options),
+        },
+        metrics: this.metrics,
+        logger: this.logger,
+        now: this.now,
       },
-      { metrics: this.metrics, logger: this.logger, now: this.now },
     );
     // Registered before start (the registry keeps it across stop/start).
     void this.reqResp.handle(resendProtocol, (request, { from }) => this.acceptResend(request, from));
     this.reconnector = new Reconnector(
+      {
+        minDelayMs: init.reconnectMinDelayMs,
+        maxDelayMs: init.reconnectMaxDelayMs,
+        dialTimeoutMs: init.dialTimeoutMs,
+      },
       {
         dialer: {
           dial: async (peerId, multiaddrs, options) => {
@@ -203,11 +213,6 @@ class SynodP2pNode<M> implements P2pNode<M> {
         random: components.random,
         metrics: this.metrics,
         logger: this.logger,
-      },
-      {
-        minDelayMs: init.reconnectMinDelayMs,
-        maxDelayMs: init.reconnectMaxDelayMs,
-        dialTimeoutMs: init.dialTimeoutMs,
       },
     );
     const bootstrapAddresses = new Map<string, string[]>();

@@ -97,17 +97,17 @@ export class Reconnector {
   private readonly targets = new Map<string, Target>();
   private abort: AbortController | undefined;
 
-  constructor(components: ReconnectorDeps, init: ReconnectorOptions = {}) {
-    this.dialer = components.dialer;
-    this.timers = components.timers ?? systemTimers;
-    this.random = components.random ?? Math.random;
-    this.metrics = components.metrics;
-    this.logger = components.logger;
-    this.minDelayMs = init.minDelayMs ?? RECONNECT_MIN_DELAY_MS;
-    this.maxDelayMs = init.maxDelayMs ?? RECONNECT_MAX_DELAY_MS;
-    this.dialTimeoutMs = init.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
-    this.maxAttemptsKnownPeer = init.maxAttemptsKnownPeer ?? RECONNECT_MAX_ATTEMPTS_KNOWN_PEER;
-    this.maxKnownPeers = init.maxKnownPeers ?? MAX_KNOWN_PEERS;
+  constructor(options: ReconnectorOptions, deps: ReconnectorDeps) {
+    this.dialer = deps.dialer;
+    this.timers = deps.timers ?? systemTimers;
+    this.random = deps.random ?? Math.random;
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    this.minDelayMs = options.minDelayMs ?? RECONNECT_MIN_DELAY_MS;
+    this.maxDelayMs = options.maxDelayMs ?? RECONNECT_MAX_DELAY_MS;
+    this.dialTimeoutMs = options.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
+    this.maxAttemptsKnownPeer = options.maxAttemptsKnownPeer ?? RECONNECT_MAX_ATTEMPTS_KNOWN_PEER;
+    this.maxKnownPeers = options.maxKnownPeers ?? MAX_KNOWN_PEERS;
     assert(this.minDelayMs > 0 && this.maxDelayMs >= this.minDelayMs, 'reconnect delays: 0 < min ≤ max');
   }
 

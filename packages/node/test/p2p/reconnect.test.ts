@@ -69,8 +69,8 @@ describe('Reconnector', () => {
     const timers = new ManualTimers();
     const dialer = new FlakyDialer();
     const reconnector = new Reconnector(
-      { dialer, timers, random: () => 0.5 },
       { minDelayMs: 100, maxDelayMs: 1_000, dialTimeoutMs: 50 },
+      { dialer, timers, random: () => 0.5 },
     );
     reconnector.addPersistentPeer('peer-a', ['/ip4/127.0.0.1/tcp/1/p2p/peer-a']);
     reconnector.start();
@@ -102,8 +102,8 @@ describe('Reconnector', () => {
     const timers = new ManualTimers();
     const dialer = new FlakyDialer();
     const reconnector = new Reconnector(
-      { dialer, timers, random: () => 0 },
       { minDelayMs: 10, maxDelayMs: 10, maxAttemptsKnownPeer: 3 },
+      { dialer, timers, random: () => 0 },
     );
     reconnector.start();
     reconnector.rememberPeer('peer-b');

@@ -47,6 +47,8 @@ export interface ReqRespNetwork {
 }
 
 export interface ReqRespDeps {
+  /** The libp2p stream API this runs over. */
+  readonly network: ReqRespNetwork;
   readonly metrics?: P2pMetrics | undefined;
   readonly logger?: Logger | undefined;
   /** Milliseconds clock for rate limiting and latency (default Date.now / performance.now). */
@@ -87,16 +89,16 @@ export class ReqResp {
   private readonly registrations = new Map<string, Registration>();
   private started = false;
 
-  constructor(network: ReqRespNetwork, components: ReqRespDeps = {}, init: ReqRespOptions = {}) {
-    this.network = network;
-    this.metrics = components.metrics;
-    this.logger = components.logger;
-    this.now = components.now ?? Date.now;
-    this.requestReadTimeoutMs = init.requestReadTimeoutMs ?? REQRESP_REQUEST_READ_TIMEOUT_MS;
-    this.handlerTimeoutMs = init.handlerTimeoutMs ?? REQRESP_HANDLER_TIMEOUT_MS;
-    this.maxInboundStreams = init.maxInboundStreams ?? REQRESP_MAX_INBOUND_STREAMS;
-    this.maxOutboundStreams = init.maxOutboundStreams ?? REQRESP_MAX_OUTBOUND_STREAMS;
-    this.maxRateLimitBuckets = init.maxRateLimitBuckets ?? REQRESP_MAX_RATE_LIMIT_BUCKETS;
+  constructor(options: ReqRespOptions, deps: ReqRespDeps) {
+    this.network = deps.network;
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    this.now = deps.now ?? Date.now;
+    this.requestReadTimeoutMs = options.requestReadTimeoutMs ?? REQRESP_REQUEST_READ_TIMEOUT_MS;
+    this.handlerTimeoutMs = options.handlerTimeoutMs ?? REQRESP_HANDLER_TIMEOUT_MS;
+    this.maxInboundStreams = options.maxInboundStreams ?? REQRESP_MAX_INBOUND_STREAMS;
+    this.maxOutboundStreams = options.maxOutboundStreams ?? REQRESP_MAX_OUTBOUND_STREAMS;
+    this.maxRateLimitBuckets = options.maxRateLimitBuckets ?? REQRESP_MAX_RATE_LIMIT_BUCKETS;
   }
 
   /** Registers every handler added so far with the network. */
