@@ -1,11 +1,9 @@
 import {
-  type Address,
   type CertifiedBlock,
   type Hex,
   headerHash,
   historyLeaf,
   merkleRoot,
-  type SignedTransaction,
   transactionId,
   verifyMerkleProof,
   verifyNamespaceBatch,
@@ -16,7 +14,7 @@ import { readHeaderProof } from '../../src/assembly/headerProofs.ts';
 import { readNamespaceBatch, readNextNamespaceBatch } from '../../src/assembly/namespaceBatches.ts';
 import { RpcBackendError } from '../../src/rpc/errors.ts';
 import { openStore, type Store } from '../../src/storage/index.ts';
-import { DOMAIN, makeBlock, SIGNER, ZERO } from '../storage/fixtures/chain.ts';
+import { buildNamespacedChain, DOMAIN } from '../storage/fixtures/chain.ts';
 import { useTempDirs } from '../storage/fixtures/tempDir.ts';
 
 /** synod_getNamespaceBatch's reads over a real store: batches, absences, the next batch, pruning. */
@@ -31,36 +29,11 @@ const A: Hex = `0x${'0a'.repeat(32)}`;
 const B: Hex = `0x${'0b'.repeat(32)}`;
 const C: Hex = `0x${'0c'.repeat(32)}`;
 
-let nonce = 0n;
-function tx(namespace: Hex): SignedTransaction {
-  const n = nonce++;
-  return {
-    networkId: DOMAIN.networkId,
-    namespace,
-    sender: SIGNER.address.toLowerCase() as Address,
-    nonce: n,
-    payload: `0x${n.toString(16).padStart(8, '0')}`,
-    validUntil: 2_000_000_000n,
-    signature: `0x${'11'.repeat(65)}`,
-  };
-}
-
 /** Height h+1's transactions by namespace, in block order: A and C interleave, B only in block 1. */
 const LAYOUT: Hex[][] = [[A, B, A], [C], [], [C, A, C, A]];
 let chain: CertifiedBlock[];
-
 beforeAll(() => {
-  const running = new Map<Hex, number>();
-  chain = [];
-  let parentHash = ZERO;
-  for (const [i, namespaces] of LAYOUT.entries()) {
-    const transactions = namespaces.map(tx);
-    const before = new Map(running);
-    const block = makeBlock(i + 1, parentHash, transactions, [], (ns) => before.get(ns) ?? 0);
-    for (const ns of namespaces) running.set(ns, (running.get(ns) ?? 0) + 1);
-    chain.push(block);
-    parentHash = headerHash(block.block.header, DOMAIN);
-  }
+  ({ chain } = buildNamespacedChain(LAYOUT));
 });
 
 async function filled(): Promise<Store> {

@@ -1,12 +1,10 @@
 import {
-  type Address,
   type CertifiedBlock,
   type Hex,
   headerHash,
   namespaceEntries,
   namespaceExclusionProof,
   namespaceInclusionProof,
-  type SignedTransaction,
   transactionId,
   verifyNamespaceBatch,
   verifyNamespaceExclusion,
@@ -15,7 +13,7 @@ import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, StorageError, type StorageErrorCode, type Store } from '../../src/storage/index.ts';
 import { heightKey, namespaceSequenceKey, Table } from '../../src/storage/keys.ts';
-import { DOMAIN, makeBlock, SIGNER, ZERO } from './fixtures/chain.ts';
+import { buildNamespacedChain, DOMAIN, makeBlock, ZERO } from './fixtures/chain.ts';
 import { useTempDirs } from './fixtures/tempDir.ts';
 
 /** The namespace tables: entries per height and a counter per namespace, in the commit batch. */
@@ -44,40 +42,14 @@ async function codeOf(run: Promise<unknown>): Promise<StorageErrorCode | 'ok'> {
 
 const NS: Hex[] = [`0x${'0a'.repeat(32)}`, `0x${'0b'.repeat(32)}`, `0x${'0c'.repeat(32)}`];
 
-let nonce = 0n;
-function tx(namespace: Hex): SignedTransaction {
-  const n = nonce++;
-  return {
-    networkId: DOMAIN.networkId,
-    namespace,
-    sender: SIGNER.address.toLowerCase() as Address,
-    nonce: n,
-    payload: `0x${n.toString(16).padStart(8, '0')}`,
-    validUntil: 2_000_000_000n,
-    signature: `0x${'11'.repeat(65)}`,
-  };
-}
-
 /** Block h's namespaces (indexes into NS) in block order; block 3 is empty. */
 const LAYOUT = [[0, 1, 0], [2, 2, 1], [], [1, 0, 2, 0], [0]];
 
 /** Finalized count of each namespace after each height (index 0: before block 1). */
-const counts: Map<Hex, number>[] = [];
+let counts: Map<Hex, number>[];
 let chain: CertifiedBlock[];
 beforeAll(() => {
-  const running = new Map<Hex, number>();
-  counts.push(new Map());
-  chain = [];
-  let parentHash = ZERO;
-  for (const [i, layout] of LAYOUT.entries()) {
-    const transactions = layout.map((k) => tx(NS[k]!));
-    const before = new Map(running);
-    const block = makeBlock(i + 1, parentHash, transactions, [], (namespace) => before.get(namespace) ?? 0);
-    for (const { namespace } of transactions) running.set(namespace, (running.get(namespace) ?? 0) + 1);
-    counts.push(new Map(running));
-    chain.push(block);
-    parentHash = headerHash(block.block.header, DOMAIN);
-  }
+  ({ chain, counts } = buildNamespacedChain(LAYOUT.map((layout) => layout.map((k) => NS[k]!))));
 });
 
 const withIds = (block: CertifiedBlock) =>
