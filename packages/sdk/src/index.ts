@@ -96,6 +96,8 @@ export {
 } from './l1/proveTransactionOnL1.ts';
 export { type ReadFeedParameters, type ReadFeedReturnType, readFeed } from './l1/readFeed.ts';
 export {
+  type ReadyBatch,
+  type SettledBatch,
   type SettleNamespaceBatchParameters,
   type SettleNamespaceBatchReturnType,
   settleNamespaceBatch,

@@ -149,11 +149,11 @@ describe('namespace batches settled into an app contract (real anvil, SynodBatch
     signature: bytesToHex(certificate.signature),
   });
 
-  async function deployRecorder(): Promise<Hex> {
+  async function deployRecorder(ns: Hex = appNamespace): Promise<Hex> {
     const hash = await walletClient.deployContract({
       abi: batchRecorderAbi,
       bytecode: batchRecorderBytecode,
-      args: [deployment.inbox, appNamespace],
+      args: [deployment.inbox, ns],
     });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     return receipt.contractAddress!;
@@ -212,6 +212,75 @@ describe('namespace batches settled into an app contract (real anvil, SynodBatch
     });
     expect(applied.map((entry) => entry.txId)).toEqual(expected);
     expect(applied.map((entry) => Number(entry.sequence))).toEqual([0, 1, 2, 3]);
+  });
+
+  it('settles consecutive batches in one call (maxBatches) with a calldata suffix', async () => {
+    const client = l1Client();
+    const groupNamespace = keccak256(toHex('sdk-batch-group'));
+    const app = await deployRecorder(groupNamespace);
+    const send = (trader: number, payload: Hex) =>
+      client.sendTransaction({ account: traders[trader]!, namespace: groupNamespace, payload });
+    // Three heights with app transactions, one without between them; nothing posted: the last
+    // batch's header is the anchor, posted in the call, and proves the two before it.
+    const heights: number[] = [];
+    await send(0, '0x0d01');
+    heights.push(node.chain.produceBlock().block.header.height);
+    await send(1, '0x0d02');
+    await send(0, '0x0d03');
+    heights.push(node.chain.produceBlock().block.header.height);
+    node.chain.produceBlock();
+    await send(1, '0x0d04');
+    heights.push(node.chain.produceBlock().block.header.height);
+    await send(0, '0x0d05');
+    const fourth = node.chain.produceBlock().block.header.height;
+    await send(1, '0x0d06');
+    const fifth = node.chain.produceBlock().block.header.height;
+    const suffix: Hex = '0xfeedc0de';
+    const seen: number[][] = [];
+    const grouped = await client.settleNamespaceBatch({
+      contract: app,
+      maxBatches: 3,
+      calldataSuffix: (batches) => {
+        seen.push(batches.map((batch) => batch.height));
+        return suffix;
+      },
+    });
+    expect(grouped).toMatchObject({
+      status: 'settled',
+      entryPoint: 'submitHeaderAndSettleBatches',
+      height: heights[2],
+      heights,
+      sequenceStart: 0,
+      count: 4,
+      batches: [
+        { height: heights[0], sequenceStart: 0, count: 1 },
+        { height: heights[1], sequenceStart: 1, count: 2 },
+        { height: heights[2], sequenceStart: 3, count: 1 },
+      ],
+    });
+    expect(seen).toEqual([heights]);
+    const sent = await publicClient.getTransaction({
+      hash: grouped.status === 'settled' ? grouped.transactionHash : '0x',
+    });
+    expect(sent.input.endsWith(suffix.slice(2))).toBe(true);
+
+    // The inbox's latest header (posted above the last batch) anchors the rest: settleBatches.
+    const later = node.chain.produceBlock();
+    await client.submitHeaderToL1({
+      header: later.block.header,
+      certificate: sdkCertificate(later.certificate),
+    });
+    const rest = await client.settleNamespaceBatch({ contract: app, maxBatches: 3 });
+    expect(rest).toMatchObject({
+      status: 'settled',
+      entryPoint: 'settleBatches',
+      heights: [fourth, fifth],
+      sequenceStart: 4,
+      count: 2,
+    });
+    expect(
+      await publicClient.readContract({ address: app, abi: batchRecorderAbi, functionName: 'appliedCount' }),
+    ).toBe(6n);
   });
 
   it('refuses a batch a node served with a transaction left out, before touching L1', async () => {

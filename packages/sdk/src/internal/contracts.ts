@@ -6,9 +6,11 @@ export {
   headerArgs,
   priceFeedsAbi,
   settleBatchArgs,
+  settleBatchesArgs,
   settleBatchFromHistoryArgs,
   settlementInboxAbi,
   submitHeaderAndSettleBatchArgs,
+  submitHeaderAndSettleBatchesArgs,
   synodBatchSettlementAbi,
   synodPriceFeedAdapterAbi,
 } from '@synod/contracts/abi';
