@@ -233,7 +233,7 @@ export async function settleNamespaceBatch(
   } else {
     // One anchor for the whole call: the inbox's latest header if it covers every batch (nothing
     // to post), else the last batch's own header, posted in the same call.
-    const anchorHeight = last.height <= inboxLatest ? inboxLatest : last.height;
+    const anchorHeight = Math.max(last.height, inboxLatest);
     let anchor: BlockHeader | undefined = last.height === anchorHeight ? last.header : undefined;
     const historyBatches = await Promise.all(
       batches.map(async (batch) => {
