@@ -11,6 +11,7 @@ export {
   testTokenBytecode,
 } from './artifacts.ts';
 export * from './deploy.ts';
+export * from './keeper.ts';
 export * from './model/index.ts';
 export * from './payload.ts';
 export * from './settlementData.ts';

@@ -3,8 +3,10 @@ import { priceLeaf } from '@synod/protocol/pure';
 import {
   type Address,
   concat,
+  decodeAbiParameters,
   encodeAbiParameters,
   type Hex,
+  hexToNumber,
   keccak256,
   numberToHex,
   size,
@@ -94,33 +96,66 @@ export function settlementData(parameters: SettlementDataParameters): Settlement
   };
 }
 
+const SETTLEMENT_DATA_PARAMETERS = [
+  {
+    type: 'tuple[]',
+    components: [
+      { name: 'height', type: 'uint64' },
+      {
+        name: 'prices',
+        type: 'tuple[]',
+        components: [
+          { name: 'feedId', type: 'bytes32' },
+          { name: 'answer', type: 'int256' },
+          { name: 'index', type: 'uint256' },
+        ],
+      },
+      { name: 'priceProof', type: 'bytes32[]' },
+      { name: 'triggers', type: 'uint64[]' },
+      { name: 'liquidations', type: 'address[]' },
+    ],
+  },
+] as const;
+
 /**
  * `abi.encode(BatchSettlementData[]) ‖ SETTLEMENT_DATA_TAG ‖ uint32 length`: the suffix of a
  * settle call, one entry per batch it settles (any order; each is found by its height).
  */
 export function encodeSettlementData(entries: readonly SettlementData[]): Hex {
-  const encoded = encodeAbiParameters(
-    [
-      {
-        type: 'tuple[]',
-        components: [
-          { name: 'height', type: 'uint64' },
-          {
-            name: 'prices',
-            type: 'tuple[]',
-            components: [
-              { name: 'feedId', type: 'bytes32' },
-              { name: 'answer', type: 'int256' },
-              { name: 'index', type: 'uint256' },
-            ],
-          },
-          { name: 'priceProof', type: 'bytes32[]' },
-          { name: 'triggers', type: 'uint64[]' },
-          { name: 'liquidations', type: 'address[]' },
-        ],
-      },
-    ],
-    [entries],
-  );
+  const encoded = encodeAbiParameters(SETTLEMENT_DATA_PARAMETERS, [entries]);
   return concat([encoded, SETTLEMENT_DATA_TAG, numberToHex(size(encoded), { size: 4 })]);
+}
+
+/**
+ * The settlement data at the end of a settle call's calldata (`encodeSettlementData`'s output
+ * appended to any entry point's ABI arguments), or undefined when the calldata does not end with
+ * it (no tag, a length past the start, entries that do not decode).
+ *
+ * @example
+ * const transaction = await publicClient.getTransaction({ hash });
+ * const entries = decodeSettlementData(transaction.input); // who was listed for liquidation
+ */
+export function decodeSettlementData(calldata: Hex): SettlementData[] | undefined {
+  const total = size(calldata);
+  if (total < 32) return undefined;
+  if (slice(calldata, total - 32, total - 4).toLowerCase() !== SETTLEMENT_DATA_TAG.toLowerCase()) {
+    return undefined;
+  }
+  const length = hexToNumber(slice(calldata, total - 4, total));
+  if (length > total - 32) return undefined;
+  try {
+    const [entries] = decodeAbiParameters(
+      SETTLEMENT_DATA_PARAMETERS,
+      slice(calldata, total - 32 - length, total - 32),
+    );
+    return entries.map((entry) => ({
+      height: entry.height,
+      prices: entry.prices.map((price) => ({ ...price })),
+      priceProof: [...entry.priceProof],
+      triggers: [...entry.triggers],
+      liquidations: [...entry.liquidations],
+    }));
+  } catch {
+    return undefined;
+  }
 }
