@@ -1,6 +1,7 @@
 // @synod/perps: the Clearinghouse contract (artifacts, deployment, settle-call data, payloads)
 // and its rules in pure TypeScript (also at @synod/perps/model).
 export { clearinghouseAbi, decodeRejection, rejectionsAbi } from './abi.ts';
+export * from './actions/index.ts';
 export {
   clearinghouseBytecode,
   perpsBatchesAbi,

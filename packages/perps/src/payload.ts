@@ -158,3 +158,74 @@ export function splitPayload(payload: Hex): RawPayload | undefined {
   }
   return { version: bytes[0]!, kind: bytes[1]!, words: values };
 }
+
+/**
+ * Decodes a payload into what `encodePayload` takes, or undefined if the contract would refuse
+ * its shape (wrong version, length or word count, a field out of range: `MalformedPayload`).
+ * `decodePayload(encodePayload(p))` equals `p` (flags that are not set come back as false).
+ *
+ * @example
+ * const order = decodePayload(transaction.payload);
+ * if (order?.kind === 'order') console.log(order.side, order.size, order.limitPrice);
+ */
+export function decodePayload(payload: Hex): Payload | undefined {
+  const raw = splitPayload(payload);
+  if (raw === undefined) return undefined;
+  const { kind, words: w } = raw;
+  const inRange = (value: bigint, max: bigint) => value <= max;
+  const market = (value: bigint) => (value < 256n ? Number(value) : undefined);
+  switch (kind) {
+    case PayloadKind.order: {
+      if (w.length !== 6) return undefined;
+      const [m, side, size, limitPrice, expiry, flags] = w as [
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+      ];
+      const index = market(m);
+      if (
+        index === undefined ||
+        side > 1n ||
+        size === 0n ||
+        size > MAX_POSITION_SIZE ||
+        !inRange(limitPrice, MAX_PRICE) ||
+        !inRange(expiry, MAX_UINT64) ||
+        flags > (FLAG_REDUCE_ONLY | FLAG_REST)
+      )
+        return undefined;
+      return {
+        kind: 'order',
+        market: index,
+        side: side === 0n ? 'buy' : 'sell',
+        size,
+        limitPrice,
+        expiry,
+        reduceOnly: (flags & FLAG_REDUCE_ONLY) !== 0n,
+        rest: (flags & FLAG_REST) !== 0n,
+      };
+    }
+    case PayloadKind.close: {
+      if (w.length !== 3) return undefined;
+      const [m, limitPrice, expiry] = w as [bigint, bigint, bigint];
+      const index = market(m);
+      if (index === undefined || !inRange(limitPrice, MAX_PRICE) || !inRange(expiry, MAX_UINT64))
+        return undefined;
+      return { kind: 'close', market: index, limitPrice, expiry };
+    }
+    case PayloadKind.cancel:
+      return w.length === 1 && inRange(w[0]!, MAX_UINT64) ? { kind: 'cancel', orderId: w[0]! } : undefined;
+    case PayloadKind.withdraw:
+    case PayloadKind.vaultDeposit:
+    case PayloadKind.vaultWithdraw: {
+      if (w.length !== 1 || w[0]! === 0n || w[0]! > MAX_UINT128) return undefined;
+      if (kind === PayloadKind.withdraw) return { kind: 'withdraw', amount: w[0]! };
+      if (kind === PayloadKind.vaultDeposit) return { kind: 'vaultDeposit', amount: w[0]! };
+      return { kind: 'vaultWithdraw', shares: w[0]! };
+    }
+    default:
+      return undefined;
+  }
+}
