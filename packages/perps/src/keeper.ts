@@ -65,6 +65,11 @@ export interface KeeperParameters {
   deploymentBlock: bigint;
   /** Batches settled per call (1 .. 64, default 8): more when catching up, fewer calls. */
   maxBatches?: number | undefined;
+  /**
+   * Transactions per call when grouping (default 256, ≈ 11 M gas at ≈ 43,000 per order): a
+   * group never outgrows an L1 block; a larger batch still goes, alone.
+   */
+  maxTransactions?: number | undefined;
   /** L1 blocks per eth_getLogs request (default 10,000). */
   logBlockRange?: bigint | undefined;
   /** Verify blocks' prices against their certified priceRoot (default true). */
@@ -118,6 +123,7 @@ interface SynodBlockData {
 export function createKeeper(parameters: KeeperParameters): Keeper {
   const { client, l1, clearinghouse, config } = parameters;
   const maxBatches = parameters.maxBatches ?? 8;
+  const maxTransactions = parameters.maxTransactions ?? 256;
   const logBlockRange = parameters.logBlockRange ?? 10_000n;
   const verifyPrices = parameters.verifyPrices ?? true;
   const marketFeedIds = config.markets.map((market) => market.feedId);
@@ -284,6 +290,7 @@ export function createKeeper(parameters: KeeperParameters): Keeper {
     const result = await settleNamespaceBatch(client, l1, {
       contract: clearinghouse,
       maxBatches,
+      maxTransactions,
       signal,
       calldataSuffix: async (batches) => {
         const first = batches[0]!;

@@ -261,6 +261,25 @@ describe('keeper (SDK test node, anvil clearinghouse)', () => {
     expect(keeper.model).toEqual(restarted.model);
   });
 
+  it('triggers a resting order once a block price meets its limit', async () => {
+    // A buy limited at 2,000 cannot fill at 2,200: it rests (its id is its sequence number).
+    await order(trader, { ...buy(0.1, 2_000), rest: true } as Payload);
+    node.chain.produceBlock();
+    const rested = await keeper.step();
+    expect(rested).toMatchObject({ status: 'settled', entries: [{ triggers: [] }] });
+    const orderId = keeper.model.appliedCount - 1n;
+    expect(keeper.model.resting.has(orderId)).toBe(true);
+    await expectL1MatchesModel(keeper);
+    // At 1,950 (in a block with any transaction of the namespace) the keeper triggers it.
+    node.chain.setPrice(ETH_USD, PRICE(1_950));
+    await order(lp, { kind: 'withdraw', amount: USD(1) });
+    node.chain.produceBlock();
+    const filled = await keeper.step();
+    expect(filled).toMatchObject({ status: 'settled', entries: [{ triggers: [orderId] }] });
+    expect(keeper.model.resting.has(orderId)).toBe(false);
+    await expectL1MatchesModel(keeper);
+  });
+
   it('run() settles until aborted', async () => {
     await order(trader, buy(0.25, 2_300));
     node.chain.produceBlock();

@@ -264,23 +264,34 @@ describe('namespace batches settled into an app contract (real anvil, SynodBatch
     });
     expect(sent.input.endsWith(suffix.slice(2))).toBe(true);
 
-    // The inbox's latest header (posted above the last batch) anchors the rest: settleBatches.
-    const later = node.chain.produceBlock();
+    // A posted header with two batch transactions: within maxTransactions 1 only the fourth
+    // goes (alone: settleBatchFromHistory); then the fifth and the posted sixth, the inbox's
+    // latest header anchoring the group (settleBatches, the sixth with no history proof).
+    await send(0, '0x0d07');
+    await send(1, '0x0d08');
+    const sixth = node.chain.produceBlock();
     await client.submitHeaderToL1({
-      header: later.block.header,
-      certificate: sdkCertificate(later.certificate),
+      header: sixth.block.header,
+      certificate: sdkCertificate(sixth.certificate),
+    });
+    const capped = await client.settleNamespaceBatch({ contract: app, maxBatches: 3, maxTransactions: 1 });
+    expect(capped).toMatchObject({
+      status: 'settled',
+      entryPoint: 'settleBatchFromHistory',
+      heights: [fourth],
+      count: 1,
     });
     const rest = await client.settleNamespaceBatch({ contract: app, maxBatches: 3 });
     expect(rest).toMatchObject({
       status: 'settled',
       entryPoint: 'settleBatches',
-      heights: [fourth, fifth],
-      sequenceStart: 4,
-      count: 2,
+      heights: [fifth, sixth.block.header.height],
+      sequenceStart: 5,
+      count: 3,
     });
     expect(
       await publicClient.readContract({ address: app, abi: batchRecorderAbi, functionName: 'appliedCount' }),
-    ).toBe(6n);
+    ).toBe(8n);
   });
 
   it('refuses a batch a node served with a transaction left out, before touching L1', async () => {

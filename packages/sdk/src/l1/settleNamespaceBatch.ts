@@ -33,6 +33,11 @@ export interface SettleNamespaceBatchParameters {
    */
   maxBatches?: number | undefined;
   /**
+   * With maxBatches > 1: stop adding batches to the call before their transactions exceed this
+   * (the first batch always goes). Bounds the call's gas and calldata; default unbounded.
+   */
+  maxTransactions?: number | undefined;
+  /**
    * Bytes appended to the call's calldata after its ABI arguments (viem's `dataSuffix`), computed
    * from the batches the call settles, in order: what an app whose hook reads data from the end
    * of `msg.data` needs (e.g. the perps clearinghouse's settlement data).
@@ -164,7 +169,10 @@ export async function settleNamespaceBatch(
     });
     if (next.status === 'not-final') break;
     const { entry } = previous.inclusion;
-    batches.push(checkBatch(next, namespace, entry.sequenceStart + entry.count, previous.height));
+    const checked = checkBatch(next, namespace, entry.sequenceStart + entry.count, previous.height);
+    const total = checked.inclusion.entry.sequenceStart + checked.inclusion.entry.count - appliedCount;
+    if (parameters.maxTransactions !== undefined && total > parameters.maxTransactions) break;
+    batches.push(checked);
   }
 
   const transactionsOf = (batch: ReadyBatch) => ({
