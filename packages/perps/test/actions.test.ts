@@ -168,7 +168,7 @@ describe('actions against a node (TestChain + the node’s RPC server)', () => {
     expect(sequence).toBe(BigInt(batch.inclusion.entry.sequenceStart + 1));
   });
 
-  it('syncModel and getPosition (model) follow finalized orders: open, add, reject, rest, cancel, close', async () => {
+  it('syncModel and getPosition (model) follow finalized orders: open, add, reject, rest, cancel, trigger, close', async () => {
     // The model starts at height 0: the previous test's orders are replayed first.
     let model = freshModel();
     model = (await client.syncModel({ model })).model; // the previous test's batch: all refused or applied
@@ -240,6 +240,27 @@ describe('actions against a node (TestChain + the node’s RPC server)', () => {
     );
     expect(cancelled.map(outcome)).toEqual(['applied']);
     expect(model.state.resting.size).toBe(0);
+
+    // A resting buy whose limit a later block's price meets is triggered (as the keeper does).
+    const waitingBuy = await send([buy(10n ** 8n, 3_150, true)], 3_200);
+    expect(waitingBuy[0]!.events.map((event) => event.type)).toEqual(['OrderRested']);
+    node.chain.setPrice(ethUsd.feedId, price(3_100));
+    node.chain.produceBlock(); // no transaction of the namespace: no batch, so nothing triggers yet
+    const poke = await send(
+      [
+        () =>
+          client.sendTransaction({
+            account: lp,
+            namespace,
+            payload: encodePayload({ kind: 'cancel', orderId: 0n }),
+          }),
+      ],
+      3_100,
+    );
+    expect(poke.map(outcome)).toEqual(['rejected:UnknownOrder']);
+    expect(model.state.resting.size).toBe(0);
+    position = await getPosition(client, perps, { account: trader.address, market: 0, from: 'model', model });
+    expect(position.size).toBe(start + 4n * 10n ** 8n);
 
     const closed = await send(
       [

@@ -1,8 +1,8 @@
 import { getBlock, getNamespaceBatch, type NamespaceBatch } from '@synod/sdk';
 import type { Address } from 'viem';
 import { liquidatableAccounts, settleBatch } from '../model/clearinghouse.ts';
-import { MAX_LIQUIDATIONS_PER_CALL } from '../model/constants.ts';
-import type { Batch, ClearinghouseEvent, TransactionOutcome } from '../model/types.ts';
+import { MAX_LIQUIDATIONS_PER_CALL, MAX_PRICE, MAX_TRIGGERS_PER_CALL } from '../model/constants.ts';
+import type { Batch, ClearinghouseEvent, ClearinghouseState, TransactionOutcome } from '../model/types.ts';
 import { decodePayload } from '../payload.ts';
 import { type PerpsClient, type PerpsConfig, PerpsError, type PerpsModel, type PerpsOrder } from './types.ts';
 
@@ -18,15 +18,22 @@ export interface SyncModelReturnType {
   model: PerpsModel;
   /** The namespace's transactions applied, in sequence order, with their outcomes. */
   orders: PerpsOrder[];
+  /**
+   * Every model event of the synced batches with its height, in order: those of `orders`, and
+   * the fills or removals of triggered resting orders and the liquidations of the list.
+   */
+  events: { height: number; event: ClearinghouseEvent }[];
 }
 
 /**
  * Brings a model up to Synod finality: applies, in order, every finalized batch of the
  * clearinghouse's namespace above `model.height` (each verified: certificate, completeness and
  * order of the batch, the block's prices against its priceRoot) with the block's prices, as the
- * settle call will on L1. What L1 will add that the chain cannot show is assumed as a keeper
- * does it: the liquidation list is the model's `liquidatableAccounts` after the batch, no resting
- * order is triggered, and the L1 time is the block's. Transaction outcomes never depend on them.
+ * settle call will on L1. What the settle call adds that the chain cannot show is assumed as the
+ * keeper (src/keeper.ts) does it: the resting orders whose limit the block's price meets, or
+ * that expired, are triggered (oldest first), then the accounts the model finds below
+ * maintenance are listed for liquidation; the L1 time is the block's. The batch's own transaction
+ * outcomes never depend on these.
  *
  * RPC methods: `synod_getNextNamespaceBatch`, `synod_getBlockByHeight` (the prices).
  *
@@ -45,6 +52,7 @@ export async function syncModel(
 ): Promise<SyncModelReturnType> {
   let { state, height } = parameters.model;
   const orders: PerpsOrder[] = [];
+  const events: SyncModelReturnType['events'] = [];
   const toHeight = parameters.toHeight ?? Number.POSITIVE_INFINITY;
   while (height < toHeight) {
     const batch = await getNamespaceBatch(client, {
@@ -66,8 +74,9 @@ export async function syncModel(
     state = applied.state;
     height = batch.height;
     orders.push(...applied.orders);
+    for (const event of applied.events) events.push({ height: batch.height, event });
   }
-  return { model: { state, height }, orders };
+  return { model: { state, height }, orders, events };
 }
 
 async function applyNamespaceBatch(
@@ -94,13 +103,35 @@ async function applyNamespaceBatch(
     liquidations: [],
     l1TimestampSeconds: BigInt(Math.floor(batch.header.timestampMs / 1000)),
   };
-  let result = settleBatch(state, input);
-  const liquidations = liquidatableAccounts(result.state, block.prices).slice(0, MAX_LIQUIDATIONS_PER_CALL);
-  if (liquidations.length > 0) result = settleBatch(state, { ...input, liquidations });
+  // As the keeper: triggers run after the batch's transactions, then the liquidation list.
+  const triggers = triggerable(settleBatch(state, input).state, input).slice(0, MAX_TRIGGERS_PER_CALL);
+  const afterTriggers = settleBatch(state, { ...input, triggers }).state;
+  const liquidations = liquidatableAccounts(afterTriggers, block.prices).slice(0, MAX_LIQUIDATIONS_PER_CALL);
+  const result = settleBatch(state, { ...input, triggers, liquidations });
   const orders = batch.transactions.map((transaction, index) =>
     toOrder(batch.height, transaction, result.outcomes[index]!, result.events),
   );
-  return { state: result.state, orders };
+  return { state: result.state, orders, events: result.events };
+}
+
+/**
+ * The keeper's rule (src/keeper.ts): resting orders worth trying after a batch's transactions,
+ * oldest first: expired ones (to remove them) and those whose limit the block's fresh price meets.
+ */
+function triggerable(state: ClearinghouseState, batch: Batch): bigint[] {
+  const ids: bigint[] = [];
+  for (const [orderId, order] of [...state.resting].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (batch.timestampMs > order.expiry * 1000n) {
+      ids.push(orderId);
+      continue;
+    }
+    const feedId = state.config.markets[order.market]!.feedId;
+    const leaf = batch.prices.find((price) => BigInt(price.feedId) === BigInt(feedId));
+    if (leaf === undefined || leaf.answer <= 0n || leaf.answer > MAX_PRICE) continue;
+    if (order.sizeDelta > 0n ? leaf.answer <= order.limitPrice : leaf.answer >= order.limitPrice)
+      ids.push(orderId);
+  }
+  return ids;
 }
 
 function toOrder(
