@@ -357,6 +357,19 @@ describe('L1 reads (a stub publicClient)', () => {
       ),
     ).rejects.toThrow(PerpsError);
     await expect(waitForSettlement(client, { namespace }, { sequence: 0n })).rejects.toThrow(/publicClient/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stopped')), 10);
+    await expect(
+      waitForSettlement(
+        client,
+        {
+          namespace,
+          clearinghouse,
+          publicClient: stub({ appliedCount: () => 0n, lastSettledHeight: () => 0n }),
+        },
+        { sequence: 0n, pollingIntervalMs: 1_000, signal: controller.signal },
+      ),
+    ).rejects.toThrow('stopped');
   });
 
   it('getPosition from L1 reads the clearinghouse’s views', async () => {

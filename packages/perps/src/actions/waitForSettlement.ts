@@ -125,6 +125,17 @@ export async function waitForSettlement(
     if (Date.now() + interval > deadline) {
       throw new PerpsError(`sequence ${sequence} not settled on ${clearinghouse} within ${timeoutMs} ms`);
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(done, interval);
+      const abort = () => {
+        clearTimeout(timer);
+        reject(parameters.signal?.reason);
+      };
+      function done() {
+        parameters.signal?.removeEventListener('abort', abort);
+        resolve();
+      }
+      parameters.signal?.addEventListener('abort', abort, { once: true });
+    });
   }
 }
