@@ -19,12 +19,9 @@ import {
   createClearinghouseState,
   deposit,
   escapeExit,
-  liquidatableAccounts,
   liquidate,
-  MAX_LIQUIDATIONS_PER_CALL,
-  MAX_PRICE,
-  MAX_TRIGGERS_PER_CALL,
   settleBatch,
+  settlementExtras,
   sweepFees,
 } from './model/index.ts';
 import {
@@ -271,11 +268,7 @@ export function createKeeper(parameters: KeeperParameters): Keeper {
     for (const batch of batches) {
       const { prices } = await blockData(batch.height, signal, batch);
       const base = { ...modelBatch(batch, prices), l1TimestampSeconds: 0n };
-      // Triggers run after the batch's transactions, then the liquidation list.
-      const afterTransactions = settleBatch(dry, base).state;
-      const triggers = triggerable(afterTransactions, base).slice(0, MAX_TRIGGERS_PER_CALL);
-      const afterTriggers = settleBatch(dry, { ...base, triggers }).state;
-      const liquidations = liquidatableAccounts(afterTriggers, prices).slice(0, MAX_LIQUIDATIONS_PER_CALL);
+      const { triggers, liquidations } = settlementExtras(dry, base);
       dry = settleBatch(dry, { ...base, triggers, liquidations }).state;
       entries.push(
         settlementData({ height: batch.height, blockPrices: prices, marketFeedIds, triggers, liquidations }),
@@ -365,27 +358,6 @@ function modelBatch(batch: ReadyBatch, prices: readonly PriceLeaf[]): Omit<Batch
 function pricesOf(block: GetBlockReturnType, height: number): PriceLeaf[] {
   if (block === null) throw new L1Error(`The node has no block at height ${height}.`);
   return block.prices.map((price) => ({ feedId: price.feedId, answer: price.answer }));
-}
-
-/**
- * Resting orders worth trying after a batch's transactions (oldest first): expired ones (to
- * remove them) and those whose limit the block's fresh price meets. One whose fill is refused
- * for another reason (margin) is removed with its reason, as the contract does when triggered.
- */
-function triggerable(state: ClearinghouseState, batch: Omit<Batch, 'l1TimestampSeconds'>): bigint[] {
-  const ids: bigint[] = [];
-  for (const [orderId, order] of [...state.resting].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (batch.timestampMs > order.expiry * 1000n) {
-      ids.push(orderId);
-      continue;
-    }
-    const feedId = state.config.markets[order.market]!.feedId;
-    const leaf = batch.prices.find((price) => BigInt(price.feedId) === BigInt(feedId));
-    if (leaf === undefined || leaf.answer <= 0n || leaf.answer > MAX_PRICE) continue;
-    const meets = order.sizeDelta > 0n ? leaf.answer <= order.limitPrice : leaf.answer >= order.limitPrice;
-    if (meets) ids.push(orderId);
-  }
-  return ids;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,8 +1,7 @@
 import { getBlock, getNamespaceBatch, type NamespaceBatch } from '@synod/sdk';
 import type { Address } from 'viem';
-import { liquidatableAccounts, settleBatch } from '../model/clearinghouse.ts';
-import { MAX_LIQUIDATIONS_PER_CALL, MAX_PRICE, MAX_TRIGGERS_PER_CALL } from '../model/constants.ts';
-import type { Batch, ClearinghouseEvent, ClearinghouseState, TransactionOutcome } from '../model/types.ts';
+import { settleBatch, settlementExtras } from '../model/clearinghouse.ts';
+import type { Batch, ClearinghouseEvent, TransactionOutcome } from '../model/types.ts';
 import { decodePayload } from '../payload.ts';
 import { type PerpsClient, type PerpsConfig, PerpsError, type PerpsModel, type PerpsOrder } from './types.ts';
 
@@ -103,35 +102,13 @@ async function applyNamespaceBatch(
     liquidations: [],
     l1TimestampSeconds: BigInt(Math.floor(batch.header.timestampMs / 1000)),
   };
-  // As the keeper: triggers run after the batch's transactions, then the liquidation list.
-  const triggers = triggerable(settleBatch(state, input).state, input).slice(0, MAX_TRIGGERS_PER_CALL);
-  const afterTriggers = settleBatch(state, { ...input, triggers }).state;
-  const liquidations = liquidatableAccounts(afterTriggers, block.prices).slice(0, MAX_LIQUIDATIONS_PER_CALL);
+  // What the keeper lists: triggers after the batch's transactions, then the liquidation list.
+  const { triggers, liquidations } = settlementExtras(state, input);
   const result = settleBatch(state, { ...input, triggers, liquidations });
   const orders = batch.transactions.map((transaction, index) =>
     toOrder(batch.height, transaction, result.outcomes[index]!, result.events),
   );
   return { state: result.state, orders, events: result.events };
-}
-
-/**
- * The keeper's rule (src/keeper.ts): resting orders worth trying after a batch's transactions,
- * oldest first: expired ones (to remove them) and those whose limit the block's fresh price meets.
- */
-function triggerable(state: ClearinghouseState, batch: Batch): bigint[] {
-  const ids: bigint[] = [];
-  for (const [orderId, order] of [...state.resting].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (batch.timestampMs > order.expiry * 1000n) {
-      ids.push(orderId);
-      continue;
-    }
-    const feedId = state.config.markets[order.market]!.feedId;
-    const leaf = batch.prices.find((price) => BigInt(price.feedId) === BigInt(feedId));
-    if (leaf === undefined || leaf.answer <= 0n || leaf.answer > MAX_PRICE) continue;
-    if (order.sizeDelta > 0n ? leaf.answer <= order.limitPrice : leaf.answer >= order.limitPrice)
-      ids.push(orderId);
-  }
-  return ids;
 }
 
 function toOrder(

@@ -307,3 +307,45 @@ export function heldCollateral(state: ClearinghouseState): bigint {
   for (const amount of state.claimable.values()) sum += amount;
   return sum;
 }
+
+/**
+ * Resting orders worth trying after a batch's transactions, oldest first: expired ones (to
+ * remove them) and those whose limit the block's fresh price meets. One whose fill is refused for
+ * another reason (margin) is removed with its reason, as the contract does when triggered.
+ */
+export function triggerableOrders(
+  state: ClearinghouseState,
+  batch: Pick<Batch, 'timestampMs' | 'prices'>,
+): bigint[] {
+  const ids: bigint[] = [];
+  for (const [orderId, order] of [...state.resting].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (batch.timestampMs > order.expiry * 1000n) {
+      ids.push(orderId);
+      continue;
+    }
+    const feedId = state.config.markets[order.market]!.feedId;
+    const leaf = batch.prices.find((price) => BigInt(price.feedId) === BigInt(feedId));
+    if (leaf === undefined || leaf.answer <= 0n || leaf.answer > MAX_PRICE) continue;
+    if (order.sizeDelta > 0n ? leaf.answer <= order.limitPrice : leaf.answer >= order.limitPrice)
+      ids.push(orderId);
+  }
+  return ids;
+}
+
+/**
+ * What a keeper lists in the settle call of `batch` (whose own triggers and liquidations are
+ * ignored): the resting orders to trigger after its transactions (triggerableOrders, at most
+ * MAX_TRIGGERS_PER_CALL), then the accounts below maintenance after those (liquidatableAccounts,
+ * at most MAX_LIQUIDATIONS_PER_CALL). The keeper sends exactly this; the model at Synod finality
+ * assumes it.
+ */
+export function settlementExtras(
+  state: ClearinghouseState,
+  batch: Batch,
+): { triggers: bigint[]; liquidations: Address[] } {
+  const base = { ...batch, triggers: [], liquidations: [] };
+  const triggers = triggerableOrders(settleBatch(state, base).state, base).slice(0, MAX_TRIGGERS_PER_CALL);
+  const afterTriggers = settleBatch(state, { ...base, triggers }).state;
+  const liquidations = liquidatableAccounts(afterTriggers, batch.prices).slice(0, MAX_LIQUIDATIONS_PER_CALL);
+  return { triggers, liquidations };
+}

@@ -14,7 +14,9 @@ export {
   ModelRevert,
   type StepResult,
   settleBatch,
+  settlementExtras,
   sweepFees,
+  triggerableOrders,
 } from './clearinghouse.ts';
 export * from './constants.ts';
 export { ceilDiv, floorDiv, type MarketPrice } from './core.ts';
