@@ -405,17 +405,29 @@ describe('L1 settlement against anvil, 4 nodes', () => {
         }),
       ).toBe(BigInt(expected.length));
     }
-    // Every node reports the namespaces it settles; together they settled every batch.
-    const statuses = await Promise.all(ports.map((_, i) => l1Status(i)));
+    // Every node reports the namespaces it settles; together they settled every batch, each
+    // once. A node counts its landing when it next checks its pending transaction, which can be
+    // after the contract already shows it: wait for the counts, then require exactly the total.
+    const settled = (statuses: RpcJson[]) =>
+      statuses.reduce(
+        (sum, status) =>
+          sum +
+          status.batches.reduce((inner: number, batch: RpcJson) => inner + batch.transactionsSettled, 0),
+        0,
+      );
+    const statuses = await waitFor(
+      async () => {
+        const all = await Promise.all(ports.map((_, i) => l1Status(i)));
+        return settled(all) >= sent.flat().length ? all : undefined;
+      },
+      'the nodes to count every settled transaction',
+      15_000,
+      200,
+    );
     for (const status of statuses) {
       expect(status.batches.map((batch: RpcJson) => batch.namespace)).toEqual(APP_NAMESPACES);
     }
-    const settledByNodes = statuses.reduce(
-      (sum, status) =>
-        sum + status.batches.reduce((inner: number, batch: RpcJson) => inner + batch.transactionsSettled, 0),
-      0,
-    );
-    expect(settledByNodes).toBe(all.length);
+    expect(settled(statuses)).toBe(all.length);
   }, 120_000);
 
   test('with the designated submitter killed, the next one posts its heights within the takeover timeout', async () => {
