@@ -204,7 +204,9 @@ export class L1Scheduler {
       try {
         await job.plan();
       } catch (error) {
-        this.#fail(job, error);
+        // A store-side failure: reported, but it sets no L1 backoff, which would stop this
+        // account from following its transaction in flight (and so every job's sending).
+        this.#fail(job, error, { backoff: false });
       }
     }
     const owner = this.#sender.pendingOwner as L1Job | undefined;
@@ -242,14 +244,17 @@ export class L1Scheduler {
     }
   }
 
-  #fail(job: L1Job, error: unknown): L1ErrorCode {
+  #fail(job: L1Job, error: unknown, options: { backoff: boolean } = { backoff: true }): L1ErrorCode {
     const code = l1ErrorCode(error);
     const backoff = this.#backoff.get(job) ?? { failures: 0, retryAtMs: 0 };
-    backoff.failures++;
-    const exponent = Math.min(backoff.failures - 1, 30);
-    const delayMs = Math.min(this.#retryMaxDelayMs, this.#retryMinDelayMs * 2 ** exponent);
-    backoff.retryAtMs = this.#p.nowMs() + delayMs;
-    this.#backoff.set(job, backoff);
+    let delayMs = 0;
+    if (options.backoff) {
+      backoff.failures++;
+      const exponent = Math.min(backoff.failures - 1, 30);
+      delayMs = Math.min(this.#retryMaxDelayMs, this.#retryMinDelayMs * 2 ** exponent);
+      backoff.retryAtMs = this.#p.nowMs() + delayMs;
+      this.#backoff.set(job, backoff);
+    }
     const message =
       error instanceof Error
         ? ((error as { shortMessage?: string }).shortMessage ?? error.message)

@@ -380,12 +380,15 @@ export class Store implements ConsensusStore, SyncedBlockSource {
   async nextNamespaceBatchHeight(namespace: Hex, afterHeight: number): Promise<number | undefined> {
     assertHeightArgument(afterHeight);
     this.#checkOpen();
-    if (afterHeight >= Number.MAX_SAFE_INTEGER) return undefined;
+    // Up to the latest height only: a commit's keys are in LevelDB a moment before latestHeight
+    // says so, and a height above it has no entries to read yet.
+    const latest = this.#latestHeight;
+    if (afterHeight >= latest) return undefined;
     const keys = await this.#io(() =>
       this.#db
         .keys({
           gte: namespaceBatchKey(namespace, afterHeight + 1),
-          lte: namespaceBatchKey(namespace, Number.MAX_SAFE_INTEGER),
+          lte: namespaceBatchKey(namespace, latest),
           limit: 1,
         })
         .all(),

@@ -423,7 +423,25 @@ describe('L1 settlement against anvil, 4 nodes', () => {
       'the nodes to count every settled transaction',
       15_000,
       200,
-    );
+    ).catch(async (error: unknown) => {
+      // Say which node lost count of what, and what its account was doing.
+      const all = await Promise.all(ports.map((_, i) => l1Status(i)));
+      const detail = all.map((status, i) => ({
+        node: i,
+        pending: status.pendingTransaction,
+        lastError: status.lastError,
+        batches: status.batches.map((batch: RpcJson) => ({
+          appliedCount: batch.appliedCount,
+          backlog: batch.backlogHeights,
+          settled: [batch.batchesSettled, batch.transactionsSettled],
+          duplicates: batch.duplicates,
+          overtaken: batch.overtaken,
+          pending: batch.pending,
+          lastError: batch.lastError,
+        })),
+      }));
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(detail)}`);
+    });
     for (const status of statuses) {
       expect(status.batches.map((batch: RpcJson) => batch.namespace)).toEqual(APP_NAMESPACES);
     }

@@ -678,6 +678,60 @@ describe('batch relayer on anvil', () => {
     }
   }, 30_000);
 
+  it('follows its transaction in flight while its planning fails: a store error sets no L1 backoff', async () => {
+    // Every validator's batch store fails its reads once a settlement of A is in flight (as a
+    // seek that sees a commit being written did): the sender must still see its receipt land.
+    let failing = false;
+    const flaky = new Proxy(fixture.store, {
+      get(target, property) {
+        if (property === 'nextNamespaceBatchHeight') {
+          return async (namespace: Hex, afterHeight: number) => {
+            if (failing) throw new Error('simulated store read failure');
+            return target.nextNamespaceBatchHeight(namespace, afterHeight);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as L1BatchSource;
+    for (let i = 0; i < N; i++) await stopNode(i);
+    for (let i = 0; i < N; i++) await startNode(i, targets(), { store: flaky }).start();
+    const before = await appliedCount(APP_A);
+    const settledBefore = nodes.reduce((sum, node) => sum + batchOf(node!, APP_A).transactionsSettled, 0);
+    await finalize([APP_A, APP_A]);
+    await waitFor('a settlement of A in flight', () =>
+      nodes.some((node) => batchOf(node!, APP_A).pending !== undefined),
+    );
+    failing = true;
+    // New heights keep coming, so every round's planning reads the store, and fails.
+    let producing = true;
+    const producer = (async () => {
+      while (producing) {
+        await finalize([]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      await waitFor(
+        'the landed settlement counted while planning fails',
+        async () =>
+          (await appliedCount(APP_A)) === before + 2 &&
+          nodes.reduce((sum, node) => sum + batchOf(node!, APP_A).transactionsSettled, 0) ===
+            settledBefore + 2,
+        10_000,
+      );
+      expect(nodes.some((node) => node!.status().lastError?.message === 'simulated store read failure')).toBe(
+        true,
+      );
+    } finally {
+      producing = false;
+      await producer;
+      failing = false;
+      for (let i = 0; i < N; i++) await stopNode(i);
+      for (let i = 0; i < N; i++) await startNode(i).start();
+    }
+  }, 30_000);
+
   it('refuses a contract bound to another namespace (CONTRACT_MISMATCH) and goes on with the headers', async () => {
     await Promise.all(nodes.map((_, i) => stopNode(i)));
     const wrong = startNode(0, [{ namespace: APP_B, contract: contracts[APP_A]! }]);

@@ -12,7 +12,7 @@ import {
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, StorageError, type StorageErrorCode, type Store } from '../../src/storage/index.ts';
-import { heightKey, namespaceSequenceKey, Table } from '../../src/storage/keys.ts';
+import { heightKey, namespaceBatchKey, namespaceSequenceKey, Table } from '../../src/storage/keys.ts';
 import { buildNamespacedChain, DOMAIN, makeBlock, ZERO } from './fixtures/chain.ts';
 import { useTempDirs } from './fixtures/tempDir.ts';
 
@@ -122,6 +122,23 @@ describe('Store namespace tables', () => {
     expect(await next(`0x${'0a'.repeat(31)}0b`, 0)).toBeUndefined();
     await store.pruneBelow(5);
     expect(await next(NS[2]!, 0)).toBe(2);
+  });
+
+  it('never finds a height above the latest one (a commit being written is not final yet)', async () => {
+    const path = await tempPath();
+    const store = await filled(path);
+    await store.close();
+    open.splice(open.indexOf(store), 1);
+    // The index key of a block 6 whose commit is not (yet) reflected in latestHeight.
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    await db.put(namespaceBatchKey(NS[1]!, 6), new Uint8Array(8));
+    await db.close();
+    const reopened = await fresh(path);
+    expect(reopened.latestHeight()).toBe(5);
+    expect(await reopened.nextNamespaceBatchHeight(NS[1]!, 4)).toBeUndefined();
+    expect(await reopened.nextNamespaceBatchHeight(NS[1]!, 5)).toBeUndefined();
+    expect(await reopened.nextNamespaceBatchHeight(NS[1]!, 1)).toBe(2);
   });
 
   it('keeps entries and counters through pruning and a reopen', async () => {
