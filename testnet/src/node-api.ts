@@ -13,4 +13,5 @@ export {
   quorumThreshold,
 } from '../../packages/node/src/config/genesis.ts';
 export { ConfigError, loadConfig, type SynodConfig } from '../../packages/node/src/config/index.ts';
+export { proposerIndex } from '../../packages/node/src/consensus/core.ts';
 export { type CommitteeJson, parseCommittee } from '../../packages/node/src/dkg/committee.ts';

@@ -9,7 +9,7 @@ import type { TestnetControl } from '../src/control.ts';
 import { groupKeyForContracts, registryGroupKey } from '../src/l1.ts';
 import { REPO_ROOT, TESTNET_DIR_ENV, type TestnetLayout, testnetLayout } from '../src/layout.ts';
 import type { RunningNetwork } from '../src/network.ts';
-import { parseCommittee } from '../src/node-api.ts';
+import { parseCommittee, proposerIndex } from '../src/node-api.ts';
 import { findFreeBasePort } from '../src/ports.ts';
 import { isProcessAlive, ProcessSupervisor } from '../src/processes.ts';
 import { createProgress } from '../src/progress.ts';
@@ -150,8 +150,24 @@ describe('pnpm testnet, end to end', () => {
       await waitUntil(fullMesh, { timeoutMs: 30_000, what: 'every node connected to the 3 others' });
 
       // 1. SIGKILL from outside: reported, restarted after the 1 s back-off, the others finalize on.
+      // The kill lands where node-3 proposes neither of the next two heights, so the three others
+      // finalize within round trips, long before its restart (≥ 1 s back-off + start-up). What a
+      // crashed proposer costs (a propose timeout) is the simulator's test ("a crashed proposer").
       const killedPid = network.nodes[3]!.process.pid;
-      const before = await height(0);
+      let before = -1;
+      const node3ProposesSoon = (h: number) =>
+        proposerIndex(4, h + 1, 0) === 3 || proposerIndex(4, h + 2, 0) === 3;
+      await waitUntil(
+        async () => {
+          before = await height(0);
+          return !node3ProposesSoon(before);
+        },
+        {
+          timeoutMs: 10_000,
+          intervalMs: 5,
+          what: 'a height after which node-3 proposes neither of the next two',
+        },
+      );
       const killedAt = Date.now();
       process.kill(killedPid, 'SIGKILL');
       await waitUntil(async () => (await control.status()).nodes[3]!.restarts === 1, {

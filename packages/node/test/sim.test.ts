@@ -14,9 +14,10 @@ import {
   checkRun,
   type NamespaceCheckBlock,
 } from '../src/sim/checkers/index.ts';
+import { createFakeCommittee, createFakeCrypto } from '../src/sim/fakeCrypto.ts';
 import { Recorder } from '../src/sim/recorder.ts';
-import { runSeed } from '../src/sim/runner.ts';
-import { generateScenario } from '../src/sim/scenario.ts';
+import { runScenario, runSeed } from '../src/sim/runner.ts';
+import { generateScenario, type Scenario, SIM_TIMEOUTS } from '../src/sim/scenario.ts';
 import { summarize } from '../src/sim/sweep.ts';
 import { SIM_DOMAIN, SIM_NAMESPACES, type TransactionPool, transactionPool } from '../src/sim/workload.ts';
 
@@ -44,6 +45,60 @@ describe('simulator', () => {
     expect(summary.runs).toBe(SWEEP_SEEDS);
     expect(summary.heightsFinalized).toBeGreaterThan(SWEEP_SEEDS * 3);
   }, 180_000);
+
+  it('a crashed proposer costs the others one failed round: timeoutPropose, timeoutPrecommit and round trips', async () => {
+    // v3 crashes at 48 instants spread over ~8 heights of a quiet network (10 ms links, no loss),
+    // so some crashes land after its commit and before its proposal of the next height. The
+    // longest wait between v0's commits while v3 is down is that height: timeoutPropose, nil
+    // prevotes and precommits, timeoutPrecommit, then round 1 under a live proposer. More would
+    // mean a second failed round (docs/decisions.md "A round that cannot decide still waits").
+    const pool = await transactionPool();
+    const committee = createFakeCommittee(4, 5);
+    const template = generateScenario(5, { byzantine: [] });
+    const delayMs = 10;
+    const worstGaps: number[] = [];
+    for (let k = 0; k < 48; k++) {
+      const crashAtMs = 1000 + 9 * k;
+      const scenario: Scenario = {
+        ...template,
+        byzantine: [],
+        crypto: 'fake',
+        latencyMs: delayMs,
+        jitterMs: 0,
+        lossRate: 0,
+        duplicateRate: 0,
+        clockSkewMs: [0, 0, 0, 0],
+        partitions: [],
+        crashes: [{ validatorIndex: 3, atMs: crashAtMs, restartMs: crashAtMs + 2000 }],
+        committeeRestarts: [],
+        submissions: [],
+        safetyPhaseMs: crashAtMs + 2000,
+        maxDelayMs: delayMs,
+      };
+      const result = await runScenario(
+        scenario,
+        pool,
+        { cryptoFor: (i) => createFakeCrypto(committee, i) },
+        {},
+      );
+      expect(allViolations(result)).toEqual([]);
+      const times = result.commits!.get(0)!.map((commit) => commit.atMs);
+      const last = times.findLastIndex((atMs) => atMs <= crashAtMs);
+      const whileDown = times.filter((atMs) => atMs > crashAtMs && atMs < crashAtMs + 2000);
+      expect(whileDown.length, `crash at ${crashAtMs}: heights while v3 is down`).toBeGreaterThan(10);
+      const gaps = [times[last]!, ...whileDown]
+        .slice(1)
+        .map((atMs, i) => atMs - [times[last]!, ...whileDown][i]!);
+      worstGaps.push(Math.max(...gaps));
+    }
+    const worst = Math.max(...worstGaps);
+    // The sweep did hit a crashed proposer (a height waited out timeoutPropose) ...
+    expect(worst).toBeGreaterThanOrEqual(SIM_TIMEOUTS.proposeBaseMs);
+    // ... and that height took one failed round: its two timeouts and a few message delays
+    // (550 ms with 10 ms links). A second failed round would add round 1's propose timeout
+    // (400 ms) at least.
+    expect(worst).toBeLessThan(SIM_TIMEOUTS.proposeBaseMs + SIM_TIMEOUTS.precommitBaseMs + 10 * delayMs);
+  }, 60_000);
 
   it('two runs of one seed give the same event digest', async () => {
     const first = await runSeed(7);

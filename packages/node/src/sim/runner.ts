@@ -7,7 +7,7 @@ import { createFakeCommittee, createFakeCrypto } from './fakeCrypto.ts';
 import { SimNetwork } from './network.ts';
 import { Random } from './random.ts';
 import { createRealBlsCommittee } from './realBls.ts';
-import { Recorder } from './recorder.ts';
+import { type RecordedCommit, Recorder } from './recorder.ts';
 import { generateScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
 import { Scheduler, settle } from './scheduler.ts';
 import { SimValidator, type SimWorld } from './validator.ts';
@@ -40,6 +40,8 @@ export interface RunResult extends CheckResult {
   eventCount: number;
   /** The event log, with `trace`. */
   eventLog?: string;
+  /** Each honest validator's commits in the order it applied them, with `trace`. */
+  commits?: ReadonlyMap<number, readonly RecordedCommit[]>;
 }
 
 export async function runSeed(seed: number, options: RunOptions = {}): Promise<RunResult> {
@@ -50,7 +52,10 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
       ? await createRealBlsCommittee(scenario.validatorCount, seed)
       : fakeCommitteeAdapter(scenario.validatorCount, seed);
   const result = await runScenario(scenario, pool, committee, options.faults ?? {});
-  if (options.trace !== true) delete result.eventLog;
+  if (options.trace !== true) {
+    delete result.eventLog;
+    delete result.commits;
+  }
   return result;
 }
 
@@ -190,5 +195,6 @@ export async function runScenario(
     eventDigest,
     eventCount: scheduler.eventCount,
     eventLog,
+    commits: recorder.commits,
   };
 }
