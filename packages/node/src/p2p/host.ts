@@ -143,14 +143,14 @@ interface ScoredGossipSub extends GossipSub {
  * await node.publish('votes', vote);
  * ```
  */
-export function createP2pNode<M>(init: P2pNodeOptions<M>, components: P2pNodeDeps = {}): P2pNode<M> {
-  return new SynodP2pNode(init, components);
+export function createP2pNode<M>(options: P2pNodeOptions<M>, deps: P2pNodeDeps = {}): P2pNode<M> {
+  return new SynodP2pNode(options, deps);
 }
 
 class SynodP2pNode<M> implements P2pNode<M> {
   readonly peerId: PeerId;
   readonly reqResp: ReqResp;
-  private readonly init: P2pNodeOptions<M>;
+  private readonly options: P2pNodeOptions<M>;
   private readonly metrics: P2pMetrics | undefined;
   private readonly logger: Logger | undefined;
   private readonly now: () => number;
@@ -165,16 +165,16 @@ class SynodP2pNode<M> implements P2pNode<M> {
   private node: Libp2p<P2pServices> | undefined;
   private lifecycle: Promise<void> = Promise.resolve();
 
-  constructor(init: P2pNodeOptions<M>, components: P2pNodeDeps) {
-    assert(init.privateKey.type === 'Ed25519', `p2p identity must be Ed25519, got ${init.privateKey.type}`);
-    assert(init.listenAddresses.length > 0, 'p2p: at least one listen address');
-    this.init = init;
-    this.peerId = peerIdFromPrivateKey(init.privateKey);
-    this.metrics = components.metrics;
-    this.logger = components.logger;
-    this.now = components.now ?? Date.now;
-    for (const name of init.topics.names) {
-      const entry = init.topics.entries[name] as GossipTopicEntry<unknown>;
+  constructor(options: P2pNodeOptions<M>, deps: P2pNodeDeps) {
+    assert(options.privateKey.type === 'Ed25519', `p2p identity must be Ed25519, got ${options.privateKey.type}`);
+    assert(options.listenAddresses.length > 0, 'p2p: at least one listen address');
+    this.options = options;
+    this.peerId = peerIdFromPrivateKey(options.privateKey);
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    this.now = deps.now ?? Date.now;
+    for (const name of options.topics.names) {
+      const entry = options.topics.entries[name] as GossipTopicEntry<unknown>;
       this.entriesByTopic.set(entry.topic, entry);
       this.entriesByName.set(entry.name, entry);
     }
@@ -195,9 +195,9 @@ class SynodP2pNode<M> implements P2pNode<M> {
     void this.reqResp.handle(resendProtocol, (request, { from }) => this.acceptResend(request, from));
     this.reconnector = new Reconnector(
       {
-        minDelayMs: init.reconnectMinDelayMs,
-        maxDelayMs: init.reconnectMaxDelayMs,
-        dialTimeoutMs: init.dialTimeoutMs,
+        minDelayMs: options.reconnectMinDelayMs,
+        maxDelayMs: options.reconnectMaxDelayMs,
+        dialTimeoutMs: options.dialTimeoutMs,
       },
       {
         dialer: {
@@ -209,14 +209,14 @@ class SynodP2pNode<M> implements P2pNode<M> {
           isConnected: (peerId) => this.node?.getConnections(peerIdFromString(peerId)).length !== 0,
           mayDial: (peerId) => !this.isBanned(peerId),
         },
-        timers: components.timers,
-        random: components.random,
+        timers: deps.timers,
+        random: deps.random,
         metrics: this.metrics,
         logger: this.logger,
       },
     );
     const bootstrapAddresses = new Map<string, string[]>();
-    for (const address of init.bootstrapPeers ?? []) {
+    for (const address of options.bootstrapPeers ?? []) {
       const peerId = peerIdOfAddress(address);
       if (peerId === this.peerId.toString()) continue; // a shared bootstrap list names every node
       bootstrapAddresses.set(peerId, [...(bootstrapAddresses.get(peerId) ?? []), address]);
@@ -250,17 +250,17 @@ class SynodP2pNode<M> implements P2pNode<M> {
     const maxTopicBytes = Math.max(...[...this.entriesByTopic.values()].map((e) => e.maxBytes));
     const node = await createLibp2p<P2pServices>({
       start: false,
-      privateKey: this.init.privateKey,
+      privateKey: this.options.privateKey,
       addresses: {
-        listen: [...this.init.listenAddresses],
-        announce: this.init.announceAddresses === undefined ? undefined : [...this.init.announceAddresses],
+        listen: [...this.options.listenAddresses],
+        announce: this.options.announceAddresses === undefined ? undefined : [...this.options.announceAddresses],
       },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: {
-        maxConnections: this.init.maxPeers ?? MAX_PEERS,
-        dialTimeout: this.init.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+        maxConnections: this.options.maxPeers ?? MAX_PEERS,
+        dialTimeout: this.options.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
         // Reconnection is ours (backoff + jitter, bans); libp2p's keep-alive redial stays off.
         reconnectRetries: 0,
       },
@@ -287,7 +287,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
           D: GOSSIP_MESH_DEGREE,
           Dlo: GOSSIP_MESH_DEGREE_LOW,
           Dhi: GOSSIP_MESH_DEGREE_HIGH,
-          heartbeatInterval: this.init.heartbeatIntervalMs ?? GOSSIP_HEARTBEAT_INTERVAL_MS,
+          heartbeatInterval: this.options.heartbeatIntervalMs ?? GOSSIP_HEARTBEAT_INTERVAL_MS,
           seenTTL: GOSSIP_SEEN_TTL_MS,
           scoreParams: peerScoreParams(topicWeights),
           scoreThresholds: peerScoreThresholds(),
@@ -348,7 +348,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
   }
 
   async publish<K extends GossipTopicName<M>>(topic: K, value: M[K]): Promise<{ recipients: number }> {
-    const entry = this.init.topics.entries[topic];
+    const entry = this.options.topics.entries[topic];
     const data = entry.codec.encode(value);
     // Honest publishers respect the topic cap (e.g. the batcher splits transaction batches):
     // sending an oversized message would get this node penalized by every peer.
@@ -367,7 +367,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
     values: readonly M[K][],
   ): Promise<{ recipients: number }> {
     if (values.length === 0 || this.node === undefined) return { recipients: 0 };
-    const entry = this.init.topics.entries[topic];
+    const entry = this.options.topics.entries[topic];
     const encoded = values.map((value) => {
       const data = entry.codec.encode(value);
       assert(
@@ -415,7 +415,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
   }
 
   subscribe<K extends GossipTopicName<M>>(topic: K, handler: GossipHandler<M[K]>): () => void {
-    const topicString = this.init.topics.entries[topic].topic;
+    const topicString = this.options.topics.entries[topic].topic;
     let set = this.handlers.get(topicString);
     if (set === undefined) {
       set = new Set();
@@ -433,7 +433,7 @@ class SynodP2pNode<M> implements P2pNode<M> {
   }
 
   subscribeAll(handlers: GossipHandlers<M>): () => void {
-    const unsubscribes = this.init.topics.names.map((name) => this.subscribe(name, handlers[name]));
+    const unsubscribes = this.options.topics.names.map((name) => this.subscribe(name, handlers[name]));
     return () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
     };
@@ -448,12 +448,12 @@ class SynodP2pNode<M> implements P2pNode<M> {
   }
 
   topicPeers(topic: GossipTopicName<M>): PeerId[] {
-    return this.libp2p.services.pubsub.getSubscribers(this.init.topics.entries[topic].topic);
+    return this.libp2p.services.pubsub.getSubscribers(this.options.topics.entries[topic].topic);
   }
 
   async dial(address: string, options: AbortOptions = {}): Promise<PeerId> {
     const peerId = peerIdOfAddress(address);
-    const signal = options.signal ?? AbortSignal.timeout(this.init.dialTimeoutMs ?? DIAL_TIMEOUT_MS);
+    const signal = options.signal ?? AbortSignal.timeout(this.options.dialTimeoutMs ?? DIAL_TIMEOUT_MS);
     const connection = await this.libp2p.dial(multiaddr(address), { signal });
     this.reconnector.rememberPeer(peerId);
     return connection.remotePeer;

@@ -32,7 +32,7 @@ export interface SimActor {
   serveBlocks?(blocks: SyncedBlock[]): SyncedBlock[];
 }
 
-export interface ActorParameters {
+export interface ActorOptions {
   validatorIndex: number;
   validatorCount: number;
   crypto: ConsensusCrypto;
@@ -43,8 +43,8 @@ export interface ActorParameters {
   nowMs: () => number;
 }
 
-export function createActor(behaviour: ByzantineBehaviour, parameters: ActorParameters): SimActor {
-  const { validatorIndex, validatorCount, crypto, pool, random } = parameters;
+export function createActor(behaviour: ByzantineBehaviour, options: ActorOptions): SimActor {
+  const { validatorIndex, validatorCount, crypto, pool, random } = options;
   // Byzantine actors "own" the transactions of even-numbered senders in the pool.
   const owns = (txId: Hex): boolean => {
     const entry = pool.byId.get(txId);
@@ -52,7 +52,7 @@ export function createActor(behaviour: ByzantineBehaviour, parameters: ActorPara
   };
   const conflicting = (message: Extract<ConsensusMessage, { type: 'vote' }>): ConsensusMessage => ({
     type: 'vote',
-    vote: conflictingVote(message.vote, { crypto, validatorIndex, nowMs: parameters.nowMs() }),
+    vote: conflictingVote(message.vote, { crypto, validatorIndex, nowMs: options.nowMs() }),
   });
   switch (behaviour) {
     case 'silent':
