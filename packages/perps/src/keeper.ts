@@ -19,7 +19,9 @@ import {
   createClearinghouseState,
   deposit,
   escapeExit,
+  liquidatableAccounts,
   liquidate,
+  MAX_LIQUIDATIONS_PER_CALL,
   settleBatch,
   settlementExtras,
   sweepFees,
@@ -73,12 +75,28 @@ export interface KeeperParameters {
   verifyPrices?: boolean | undefined;
 }
 
+/**
+ * The `liquidate(accounts)` calls a step sent at the marks: accounts below maintenance that no
+ * settle call's list held (more than MAX_LIQUIDATIONS_PER_CALL at one batch's prices), each
+ * call at most 64 accounts. Empty when every such account fitted in its call's list.
+ */
+export interface KeeperLiquidations {
+  /** The accounts liquidated (Liquidated events of these calls), in call order. */
+  accounts: Address[];
+  transactionHashes: Hex[];
+}
+
 export type KeeperStepResult =
   | (Extract<SettleNamespaceBatchReturnType, { status: 'settled' }> & {
       /** Per settled height: the accounts the call listed for liquidation and the triggers. */
       entries: { height: number; liquidations: Address[]; triggers: bigint[] }[];
+      /** The liquidate(accounts) calls sent before or after the settle call. */
+      liquidated: KeeperLiquidations;
     })
-  | Extract<SettleNamespaceBatchReturnType, { status: 'up-to-date' }>;
+  | (Extract<SettleNamespaceBatchReturnType, { status: 'up-to-date' }> & {
+      /** The liquidate(accounts) calls sent (accounts left from an earlier call). */
+      liquidated: KeeperLiquidations;
+    });
 
 export interface KeeperRunParameters {
   signal?: AbortSignal | undefined;
@@ -95,8 +113,19 @@ export interface Keeper {
   readonly model: ClearinghouseState;
   /** Applies the clearinghouse's L1 history up to the latest L1 block to the model. */
   sync(signal?: AbortSignal): Promise<void>;
-  /** Syncs, settles up to maxBatches ready batches in one call, and syncs again. */
+  /**
+   * Syncs; liquidates at the marks every account the model finds below maintenance there (left
+   * over from an earlier call); settles up to maxBatches ready batches in one call (fewer when a
+   * batch leaves more accounts below maintenance than its list holds: that batch ends the call);
+   * syncs; and liquidates what the call's lists could not hold with liquidate(accounts) calls at
+   * the marks (the last batch's prices), before any later batch is settled.
+   */
   step(signal?: AbortSignal): Promise<KeeperStepResult>;
+  /**
+   * Syncs, then sends liquidate(accounts) (≤ 64 each) at the marks until the model finds no
+   * account below maintenance there; step() does this before and after its settle call.
+   */
+  liquidateBelowMaintenance(signal?: AbortSignal): Promise<KeeperLiquidations>;
   /** Steps until `signal` aborts: at once after a settle call, after pollIntervalMs otherwise. */
   run(parameters?: KeeperRunParameters): Promise<void>;
 }
@@ -261,11 +290,16 @@ export function createKeeper(parameters: KeeperParameters): Keeper {
     return state;
   }
 
-  /** The settlement data of `batches` (consecutive, from the model's appliedCount). */
+  /**
+   * The settlement data of `batches` (consecutive, from the model's appliedCount). Throws
+   * CallCut when a batch before the last leaves accounts below maintenance that its list (≤ 64)
+   * could not hold: the call must end with that batch, so that they are liquidated at its
+   * prices (liquidate at the marks) before the next batch is applied.
+   */
   async function settlementEntries(batches: readonly ReadyBatch[], signal?: AbortSignal) {
     let dry = model!;
     const entries: ReturnType<typeof settlementData>[] = [];
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
       const { prices } = await blockData(batch.height, signal, batch);
       const base = { ...modelBatch(batch, prices), l1TimestampSeconds: 0n };
       const { triggers, liquidations } = settlementExtras(dry, base);
@@ -273,31 +307,96 @@ export function createKeeper(parameters: KeeperParameters): Keeper {
       entries.push(
         settlementData({ height: batch.height, blockPrices: prices, marketFeedIds, triggers, liquidations }),
       );
+      if (index < batches.length - 1 && liquidatableAccounts(dry, prices).length > 0) {
+        throw new CallCut(index + 1);
+      }
     }
     return entries;
   }
 
+  /** liquidate(accounts) at the marks, ≤ 64 per call, until the model finds none below maintenance. */
+  async function liquidateBelowMaintenance(signal?: AbortSignal): Promise<KeeperLiquidations> {
+    await sync(signal);
+    const done: KeeperLiquidations = { accounts: [], transactionHashes: [] };
+    for (;;) {
+      // No leaves: every market at its mark, as liquidate(accounts) prices them.
+      const pending = liquidatableAccounts(model!, []);
+      if (pending.length === 0) return done;
+      signal?.throwIfAborted();
+      const accounts = pending.slice(0, MAX_LIQUIDATIONS_PER_CALL);
+      const walletClient = l1.walletClient;
+      if (walletClient === undefined) throw new L1Error('A walletClient is needed to send L1 transactions.');
+      let transactionHash: Hex;
+      try {
+        const { request } = await publicClient.simulateContract({
+          address: clearinghouse,
+          abi: clearinghouseAbi,
+          functionName: 'liquidate',
+          args: [accounts],
+          account: walletClient.account,
+        });
+        transactionHash = await walletClient.writeContract({ ...request, chain: walletClient.chain ?? null });
+        const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+        if (receipt.status !== 'success')
+          throw new L1Error('liquidate reverted.', { details: transactionHash });
+        done.transactionHashes.push(transactionHash);
+        for (const log of parseEventLogs({
+          abi: clearinghouseAbi,
+          logs: receipt.logs,
+          eventName: 'Liquidated',
+        }))
+          done.accounts.push(log.args.account.toLowerCase() as Address);
+      } catch (cause) {
+        if (cause instanceof L1Error) throw cause;
+        throw new L1Error(`Could not liquidate ${accounts.length} accounts at the marks.`, { cause });
+      }
+      await sync(signal);
+      // The call (or another liquidator's before it) must have liquidated them all: if the
+      // contract skipped one the model finds below maintenance, the two disagree; stop here.
+      const left = new Set(liquidatableAccounts(model!, []));
+      const stuck = accounts.filter((account) => left.has(account));
+      if (stuck.length > 0) {
+        throw new L1Error(
+          'The contract did not liquidate accounts the keeper’s model finds below maintenance.',
+          {
+            details: `${stuck.join(', ')} (transaction ${transactionHash})`,
+          },
+        );
+      }
+    }
+  }
+
   async function step(signal?: AbortSignal): Promise<KeeperStepResult> {
-    await sync(signal);
+    // Accounts an earlier call could not list (e.g. the keeper stopped between its settle call
+    // and the liquidate calls after it) go first, at the marks that made them liquidatable.
+    const before = await liquidateBelowMaintenance(signal);
     let entries: ReturnType<typeof settlementData>[] = [];
-    const result = await settleNamespaceBatch(client, l1, {
-      contract: clearinghouse,
-      maxBatches,
-      maxTransactions,
-      signal,
-      calldataSuffix: async (batches) => {
-        const first = batches[0]!;
-        if (BigInt(first.inclusion.entry.sequenceStart) !== model!.appliedCount) {
-          throw new L1Error('The keeper’s model is not at the contract’s appliedCount; sync again.', {
-            details: `model ${model!.appliedCount}, batch ${first.inclusion.entry.sequenceStart}`,
-          });
-        }
-        entries = await settlementEntries(batches, signal);
-        return encodeSettlementData(entries);
-      },
-    });
-    if (result.status !== 'settled') return result;
-    await sync(signal);
+    const settle = (batches: number) =>
+      settleNamespaceBatch(client, l1, {
+        contract: clearinghouse,
+        maxBatches: batches,
+        maxTransactions,
+        signal,
+        calldataSuffix: async (ready) => {
+          const first = ready[0]!;
+          if (BigInt(first.inclusion.entry.sequenceStart) !== model!.appliedCount) {
+            throw new L1Error('The keeper’s model is not at the contract’s appliedCount; sync again.', {
+              details: `model ${model!.appliedCount}, batch ${first.inclusion.entry.sequenceStart}`,
+            });
+          }
+          entries = await settlementEntries(ready, signal);
+          return encodeSettlementData(entries);
+        },
+      });
+    let result: SettleNamespaceBatchReturnType;
+    try {
+      result = await settle(maxBatches);
+    } catch (error) {
+      if (!(error instanceof CallCut)) throw error;
+      result = await settle(error.batches);
+    }
+    if (result.status !== 'settled') return { ...result, liquidated: before };
+    const after = await liquidateBelowMaintenance(signal);
     return {
       ...result,
       entries: entries.map((entry) => ({
@@ -305,6 +404,10 @@ export function createKeeper(parameters: KeeperParameters): Keeper {
         liquidations: entry.liquidations,
         triggers: entry.triggers,
       })),
+      liquidated: {
+        accounts: [...before.accounts, ...after.accounts],
+        transactionHashes: [...before.transactionHashes, ...after.transactionHashes],
+      },
     };
   }
 
@@ -334,8 +437,18 @@ export function createKeeper(parameters: KeeperParameters): Keeper {
     },
     sync,
     step,
+    liquidateBelowMaintenance,
     run,
   };
+}
+
+/** A call must end after its first `batches` batches (settlementEntries). */
+class CallCut extends Error {
+  readonly batches: number;
+  constructor(batches: number) {
+    super(`the settle call ends after ${batches} batches`);
+    this.batches = batches;
+  }
 }
 
 /** The model's batch for a Synod batch and its block's prices (no triggers, no list, L1 time 0). */
