@@ -2,6 +2,7 @@
 //   pnpm --filter @synod/oracle simulator --seed 7 --port 8700 --pair ETH/USD=3000 --pair BTC/USD=60000
 // Prints one JSON line with the URLs once listening; stops cleanly on SIGINT/SIGTERM.
 // Faults at run time: curl -X POST localhost:8700/control -d '{"action":"pump","venue":"kraken","pair":"ETH/USD","factor":1.2}'
+// A market crash (every venue, not a fault): curl -X POST localhost:8700/control -d '{"action":"crash","pair":"ETH/USD","factor":0.7}'
 import { parseArgs } from 'node:util';
 import {
   type SimulatedPairOptions,

@@ -27,8 +27,9 @@ const MAX_CONTROL_BODY_BYTES = 4 * 1024;
  * - `GET /coinbase/products/{product_id}/ticker`
  * - `GET /kraken/0/public/Ticker?pair={pair}`
  * - `GET /binance/api/v3/ticker/price?symbol={symbol}`
- * - `POST /control` `{ "action": "pump" | "freeze" | "garbage" | "slow" | "down" | "reset" | "advance",
- *   "venue"?, "pair"?, "factor"?, "kind"?, "delayMs"?, "ticks"? }` (same as `control`)
+ * - `POST /control` `{ "action": "pump" | "freeze" | "garbage" | "slow" | "down" | "reset" | "advance"
+ *   | "crash", "venue"?, "pair"?, "factor"?, "kind"?, "delayMs"?, "ticks"? }` (same as `control`;
+ *   `crash` takes `pair` and `factor` and no venue: the market price of the pair on every venue)
  * - `GET /state`: market and venue prices and faults.
  *
  * @example
@@ -168,8 +169,13 @@ function applyControl(market: SimulatedMarket, command: unknown): void {
     case 'advance':
       market.advance(ticks === undefined ? 1 : Number(ticks));
       return;
+    case 'crash':
+      if (typeof pair !== 'string') throw new Error('crash needs a pair');
+      if (venue !== undefined) throw new Error('crash moves the market on every venue: no venue');
+      market.crash(pair, Number(factor));
+      return;
     default:
-      throw new Error('action must be pump, freeze, garbage, slow, down, reset or advance');
+      throw new Error('action must be pump, freeze, garbage, slow, down, reset, advance or crash');
   }
 }
 

@@ -25,6 +25,8 @@ export const MAX_SIMULATED_PAIRS = 64;
 export const MAX_SIMULATOR_DELAY_MS = 60_000;
 /** Largest pump factor: 1000×, far past any circuit breaker bound. */
 const MAX_PUMP_FACTOR = 1_000;
+/** Largest `crash` factor (a spike of 1000×); the smallest is 1/1000 (a 99.9% crash). */
+const MAX_CRASH_FACTOR = 1_000;
 /** Largest `advance` in one call: bounds the walk's work per control request. */
 const MAX_ADVANCE_TICKS = 1_000_000;
 
@@ -34,6 +36,8 @@ interface PairState {
   symbols: Record<SimulatedVenue, string>;
   krakenResultKey: string;
   faults: Map<SimulatedVenue, SourceFaults>;
+  /** The market level set by `crash`: the walk's price × levelPpm / 10⁶ (10⁶ = no crash). */
+  levelPpm: bigint;
 }
 
 export interface SimulatedMarketOptions {
@@ -103,6 +107,7 @@ export class SimulatedMarket implements SimulatorControl {
         symbols,
         krakenResultKey: pairInit.krakenResultKey ?? symbols.kraken,
         faults: new Map(),
+        levelPpm: PPM,
       };
       this.#pairs.set(pair, state);
       for (const venue of SIMULATED_VENUES) {
@@ -150,7 +155,18 @@ export class SimulatedMarket implements SimulatorControl {
   }
 
   marketPrice(pair: string): bigint {
-    return this.#pair(pair).walk.advanceTo(this.tick());
+    return this.#marketAt(this.#pair(pair), this.tick());
+  }
+
+  crash(pair: string, factor: number): void {
+    check(
+      Number.isFinite(factor) && factor >= 1 / MAX_CRASH_FACTOR && factor <= MAX_CRASH_FACTOR,
+      `crash factor must be in [${1 / MAX_CRASH_FACTOR}, ${MAX_CRASH_FACTOR}]`,
+    );
+    const state = this.#pair(pair);
+    const next = (state.levelPpm * BigInt(Math.round(factor * 1e6))) / PPM;
+    check(next >= 1n, 'the crash leaves the market level at 0');
+    state.levelPpm = next;
   }
 
   priceOf(pair: string, venue: SimulatedVenue): bigint {
@@ -215,7 +231,8 @@ export class SimulatedMarket implements SimulatorControl {
       tick,
       pairs: [...this.#pairs.values()].map((state) => ({
         pair: state.pair,
-        marketPrice: formatFixedPoint(state.walk.advanceTo(tick), SIMULATOR_DECIMALS),
+        marketPrice: formatFixedPoint(this.#marketAt(state, tick), SIMULATOR_DECIMALS),
+        ...(state.levelPpm === PPM ? {} : { crashFactor: Number(state.levelPpm) / 1e6 }),
         venues: this.venues.map((venue) => {
           const faults = state.faults.get(venue) ?? {};
           const shown: Record<string, unknown> = {};
@@ -235,9 +252,15 @@ export class SimulatedMarket implements SimulatorControl {
     };
   }
 
+  /** The market price at `tick`: the walk's, times the crash level. */
+  #marketAt(state: PairState, tick: number): bigint {
+    const price = (state.walk.advanceTo(tick) * state.levelPpm) / PPM;
+    return price < 1n ? 1n : price;
+  }
+
   /** The venue's price without faults. */
   #honestPrice(state: PairState, venue: SimulatedVenue, tick: number): bigint {
-    const market = state.walk.advanceTo(tick);
+    const market = this.#marketAt(state, tick);
     return venueQuote(market, this.seed, state.pair, venue, tick, this.#options.spreadPpm);
   }
 

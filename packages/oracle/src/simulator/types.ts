@@ -79,6 +79,12 @@ export interface SimulatorControl {
   down(selector: SourceSelector): void;
   /** Clears every fault of the selected sources (all, by default); frozen ones jump to the market. */
   reset(selector?: SourceSelector): void;
+  /**
+   * Moves the pair's market (true) price by `factor` from now on, on every venue: 0.7 = a 30%
+   * crash, 1.5 = a 50% spike (in [0.001, 1000]; crashes compound). Not a venue fault: `reset`
+   * keeps it, the walk goes on from the new level, frozen sources keep their frozen price.
+   */
+  crash(pair: string, factor: number): void;
   /** Moves the market `ticks` ticks forward (on top of `tickMs` time-driven ticks). */
   advance(ticks?: number): void;
   /** The current market tick. */
@@ -97,6 +103,8 @@ export interface SimulatorState {
   pairs: {
     pair: string;
     marketPrice: string;
+    /** The product of the `crash` factors, when not 1. */
+    crashFactor?: number;
     venues: { venue: SimulatedVenue; symbol: string; price: string; faults: Record<string, unknown> }[];
   }[];
 }
