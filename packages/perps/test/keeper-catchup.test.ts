@@ -3,8 +3,16 @@
 // list holds (64): the SDK's test node (real certificates, the node's JSON-RPC server) and a
 // clearinghouse on anvil; after every catch-up L1 holds exactly what the keeper's model holds.
 import type { Address, Hex } from 'viem';
-import { parseEventLogs } from 'viem';
+import {
+  createWalletClient,
+  custom,
+  parseEventLogs,
+  parseTransaction,
+  toFunctionSelector,
+  http as viemHttp,
+} from 'viem';
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
 import { keccak256, toHex } from 'viem/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearinghouseAbi } from '../src/abi.ts';
@@ -277,5 +285,78 @@ describe('keeper outage, then catch-up', () => {
     expect(keeper.model.appliedCount).toBe(appliedBefore + 83n);
     expect(accountView(keeper.model, trader.address).positions[0]!.size).toBe(SIZE(0.9));
     await setup.expectL1MatchesKeeper(keeper);
+  });
+
+  it('a keeper that dies between its settle call and the liquidate call: the restarted one liquidates the rest at the marks before the next batch', async () => {
+    const { node } = setup;
+    const crowd = Array.from({ length: 70 }, (_, i) => account(`second crowd ${i}`));
+    await setup.deposit([lp.address], USD(300_000));
+    await setup.deposit(
+      crowd.map((member) => member.address),
+      USD(400),
+    );
+    // The keeper's process dies when it is about to send liquidate(accounts).
+    const liquidateSelector = toFunctionSelector('liquidate(address[])');
+    const http = viemHttp(setup.anvil.rpcUrl)({ chain: foundry });
+    const dying = createWalletClient({
+      account: setup.walletClient.account,
+      chain: foundry,
+      transport: custom({
+        async request({ method, params }) {
+          if (method === 'eth_sendRawTransaction') {
+            const { data } = parseTransaction((params as [Hex])[0]);
+            if (data?.startsWith(liquidateSelector)) throw new Error('the keeper process died');
+          }
+          return await http.request({ method, params });
+        },
+      }),
+    });
+    const base = setup.keeperParameters;
+    const doomed = createKeeper({ ...base, l1: { ...base.l1, walletClient: dying }, maxBatches: 8 });
+    expect(await doomed.step()).toMatchObject({ status: 'up-to-date' });
+
+    node.chain.setPrice(ETH_USD, PRICE(3_000));
+    await setup.order(lp, { kind: 'vaultDeposit', amount: USD(300_000) });
+    for (const member of crowd) await setup.order(member, buy(1, 3_100));
+    const opened = node.chain.produceBlock().block.header.height;
+    node.chain.setPrice(ETH_USD, PRICE(2_100));
+    await setup.order(lp, { kind: 'withdraw', amount: USD(1) });
+    const crashed = node.chain.produceBlock().block.header.height;
+    node.chain.setPrice(ETH_USD, PRICE(3_000));
+    await setup.order(lp, { kind: 'withdraw', amount: USD(1) });
+    const recovered = node.chain.produceBlock().block.header.height;
+
+    await expect(doomed.step()).rejects.toThrow(/liquidate/);
+    // The settle call landed (64 listed), the other 6 are still open on L1, below maintenance
+    // at the marks (the crash's price).
+    await doomed.sync();
+    const left = liquidatableAccounts(doomed.model, []);
+    expect(left).toHaveLength(70 - MAX_LIQUIDATIONS_PER_CALL);
+    for (const address of left) {
+      expect((await setup.read<{ positionMask: number }>('accountOf', [address])).positionMask).toBe(1);
+    }
+    expect(await setup.read<bigint>('lastSettledHeight')).toBe(BigInt(crashed));
+    expect(opened).toBeLessThan(crashed);
+
+    // Restarted, the keeper liquidates them first (at 2,100), then settles the batch at 3,000.
+    const restarted = createKeeper({ ...base, maxBatches: 8 });
+    const result = await restarted.step();
+    if (result.status !== 'settled') throw new Error('expected a settle call');
+    expect(result.heights).toEqual([recovered]);
+    expect(new Set(result.liquidated.accounts)).toEqual(new Set(left));
+    const liquidateCall = await setup.publicClient.getTransactionReceipt({
+      hash: result.liquidated.transactionHashes[0]!,
+    });
+    const settleCall = await setup.publicClient.getTransactionReceipt({ hash: result.transactionHash });
+    expect(liquidateCall.blockNumber).toBeLessThan(settleCall.blockNumber);
+    const liquidations = parseEventLogs({
+      abi: clearinghouseAbi,
+      logs: liquidateCall.logs,
+      eventName: 'Liquidated',
+    });
+    expect(liquidations).toHaveLength(6);
+    expect(liquidations.every((log) => log.args.realizedPnl === -USD(900))).toBe(true);
+    for (const member of crowd) expect(accountView(restarted.model, member.address).positionMask).toBe(0);
+    await setup.expectL1MatchesKeeper(restarted);
   });
 });
