@@ -166,7 +166,10 @@ class SynodP2pNode<M> implements P2pNode<M> {
   private lifecycle: Promise<void> = Promise.resolve();
 
   constructor(options: P2pNodeOptions<M>, deps: P2pNodeDeps) {
-    assert(options.privateKey.type === 'Ed25519', `p2p identity must be Ed25519, got ${options.privateKey.type}`);
+    assert(
+      options.privateKey.type === 'Ed25519',
+      `p2p identity must be Ed25519, got ${options.privateKey.type}`,
+    );
     assert(options.listenAddresses.length > 0, 'p2p: at least one listen address');
     this.options = options;
     this.peerId = peerIdFromPrivateKey(options.privateKey);
@@ -253,7 +256,8 @@ class SynodP2pNode<M> implements P2pNode<M> {
       privateKey: this.options.privateKey,
       addresses: {
         listen: [...this.options.listenAddresses],
-        announce: this.options.announceAddresses === undefined ? undefined : [...this.options.announceAddresses],
+        announce:
+          this.options.announceAddresses === undefined ? undefined : [...this.options.announceAddresses],
       },
       transports: [tcp()],
       connectionEncrypters: [noise()],
