@@ -1,6 +1,8 @@
 // `pnpm bench gas`: gas of the settlement contracts on a real anvil (receipts' gasUsed; views:
 // eth_estimateGas). Writes bench/results/gas.json. Targets (issue #4): submitHeader ≤ 250,000
-// and within 1% across committees of 4, 16, 64; updatePrices16 ≤ 160,000. Issue #13: settleBatch
+// and within 1% across committees of 4, 16, 64; updatePrices16 ≤ 240,000 and ≤ 13,000 per extra
+// feed (issue #4 had 160,000 and 8,000; issue #16's round history writes a second word per feed,
+// docs/decisions.md "Contracts: the last 32 rounds of a feed on chain"). Issue #13: settleBatch
 // with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000; settleBatch.multi: 16 batches of
 // 8 transactions in one settleBatches call against 16 settleBatch calls. Issue #14: the perps
 // clearinghouse, ≤ 45,000 per settled order at batch 128 and ≤ 80,000 per liquidation.
@@ -195,12 +197,21 @@ async function main() {
     const fixture = await deployFixture(chain, {
       n: 4,
       seed: 5,
-      feeds: [{ feedId: feeds[0]!, decimals: 8, maxAgeSeconds: 3600n, description: 'FEED0 / USD' }],
+      feeds: [{ feedId: feeds[0]!, decimals: 8, description: 'FEED0 / USD' }],
     });
     const headers = new HeaderChain(fixture.domain);
     const feedsAddress = fixture.deployment.priceFeeds;
-    // Height 1 initialises every feed's word; height 2 is the measured refresh.
-    for (let round = 0; round < 2; round++) {
+    // Height 1 initialises every feed's word; height 2 is a refresh that still fills a history slot
+    // (zero → nonzero); once the history has wrapped (ROUND_HISTORY + 2 rounds) a refresh writes two
+    // nonzero words per feed: the steady state, which is what updatePrices16 reports.
+    const roundHistory = Number(
+      await chain.publicClient.readContract({
+        address: feedsAddress,
+        abi: feedsAbi,
+        functionName: 'ROUND_HISTORY',
+      }),
+    );
+    for (let round = 0; round < roundHistory + 2; round++) {
       const block = headers.next({ prices: pricesAt(round + 1), timestampMs: Date.now() });
       await gasUsed(chain, submitHeader(chain, fixture, block));
       const { updates, proof } = priceUpdates(block);
@@ -213,7 +224,8 @@ async function main() {
           args: [headerArgs(block.header), updates, proof],
         }),
       );
-      if (round === 1) submit.updatePrices16 = Number(used);
+      if (round === 1) submit.updatePrices16FirstFill = Number(used);
+      if (round === roundHistory + 1) submit.updatePrices16 = Number(used);
     }
     // One feed from a one-price header: the fixed cost, to report the marginal cost per feed.
     const single = headers.next({ prices: pricesAt(3).slice(0, 1), timestampMs: Date.now() });
@@ -293,6 +305,7 @@ async function main() {
       submitHeader: { n4: submit.n4!, n16: submit.n16!, n64: submit.n64! },
       submitHeaderWith16Prices,
       updatePrices16: submit.updatePrices16!,
+      updatePrices16FirstFill: submit.updatePrices16FirstFill!,
       verifyTransaction,
       latestRoundData,
       settleBatch: { ...batches, fixed: batches.n1 - marginalPerTx, marginalPerTx, multi: settleMulti },
@@ -311,11 +324,15 @@ async function main() {
       ['submitHeaderWith16Prices', format(results.submitHeaderWith16Prices)],
       [
         'updatePrices16',
-        `${format(results.updatePrices16)}   target ≤ 160,000 (${Math.round(results.updatePrices16 / FEED_COUNT).toLocaleString('en-US')} per feed incl. fixed cost)`,
+        `${format(results.updatePrices16)}   target ≤ 240,000 (${Math.round(results.updatePrices16 / FEED_COUNT).toLocaleString('en-US')} per feed incl. fixed cost)`,
+      ],
+      [
+        '  while the history fills',
+        `${format(results.updatePrices16FirstFill)}   (a feed's first ROUND_HISTORY rounds write a fresh history slot)`,
       ],
       [
         'updatePrices1 (1 feed)',
-        `${format(updatePrices1)}   marginal per extra feed ${Math.round((results.updatePrices16 - updatePrices1) / (FEED_COUNT - 1)).toLocaleString('en-US')} (target ≤ 8,000)`,
+        `${format(updatePrices1)}   marginal per extra feed ${Math.round((results.updatePrices16 - updatePrices1) / (FEED_COUNT - 1)).toLocaleString('en-US')} (target ≤ 13,000)`,
       ],
       [`verifyTransaction (${BLOCK_TRANSACTIONS} txs)`, format(results.verifyTransaction)],
       ['latestRoundData', format(results.latestRoundData)],

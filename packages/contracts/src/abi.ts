@@ -4,11 +4,12 @@
  * launcher). Safe for browsers.
  */
 export {
-  aggregatorV3InterfaceAbi,
+  aggregatorV2V3InterfaceAbi,
   committeeRegistryAbi,
   priceFeedsAbi,
   settlementInboxAbi,
   synodBatchSettlementAbi,
+  synodFailClosedPriceFeedAdapterAbi,
   synodPriceFeedAdapterAbi,
 } from './artifacts.ts';
 export {

@@ -34,19 +34,27 @@ export const ARTIFACT_CONTRACTS = [
   ['core/PriceFeeds.sol', 'PriceFeeds', 'priceFeeds'],
   ['core/SynodBatchSettlement.sol', 'SynodBatchSettlement', 'synodBatchSettlement'],
   ['adapters/SynodPriceFeedAdapter.sol', 'SynodPriceFeedAdapter', 'synodPriceFeedAdapter'],
-  ['adapters/AggregatorV3Interface.sol', 'AggregatorV3Interface', 'aggregatorV3Interface'],
+  [
+    'adapters/SynodFailClosedPriceFeedAdapter.sol',
+    'SynodFailClosedPriceFeedAdapter',
+    'synodFailClosedPriceFeedAdapter',
+  ],
+  ['adapters/AggregatorV3Interface.sol', 'AggregatorV2V3Interface', 'aggregatorV2V3Interface'],
   ['test/BLS12381Harness.sol', 'BLS12381Harness', 'bls12381Harness'],
   ['test/BatchRecorder.sol', 'BatchRecorder', 'batchRecorder'],
   ['test/NoopBatchApp.sol', 'NoopBatchApp', 'noopBatchApp'],
   ['test/ReentrantBatchApp.sol', 'ReentrantBatchApp', 'reentrantBatchApp'],
+  ['test/FeedConsumers.sol', 'LatestAnswerConsumer', 'latestAnswerConsumer'],
+  ['test/FeedConsumers.sol', 'StalenessCheckingConsumer', 'stalenessCheckingConsumer'],
+  ['test/FeedConsumers.sol', 'WalkBackConsumer', 'walkBackConsumer'],
 ] as const satisfies readonly ArtifactSpec[];
 
 /**
  * The folders of contracts/, each compiled whole; no .sol file lives anywhere else.
  * - core: what the node and every app rely on (registry, inbox, price feeds, types, BLS12-381,
  *   namespaces, the SynodBatchSettlement base). Apps import from here only.
- * - adapters: read-only views for existing consumers (the Chainlink-compatible price feed adapter
- *   and its AggregatorV3Interface).
+ * - adapters: read-only views for existing consumers (the Chainlink-compatible price feed adapter,
+ *   the fail-closed one, their shared base and Chainlink's aggregator interfaces).
  * - test: harnesses and test apps for the contract tests and the gas benchmark; never deployed.
  */
 export const CONTRACT_FOLDERS = ['core', 'adapters', 'test'] as const;

@@ -1,7 +1,10 @@
 import { merkleZeroHash } from '@synod/protocol';
 import { type Address, type Hex, toFunctionSelector } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synodPriceFeedAdapterAbi, synodPriceFeedAdapterBytecode } from '../src/artifacts.ts';
+import {
+  synodFailClosedPriceFeedAdapterAbi,
+  synodFailClosedPriceFeedAdapterBytecode,
+} from '../src/artifacts.ts';
 import { buildMultiproof } from '../src/multiproof.ts';
 import { startTestChain, type TestChain } from './helpers/chain.ts';
 import { adapterAbi, expectRevert, feedsAbi, inboxAbi } from './helpers/contracts.ts';
@@ -19,13 +22,15 @@ import {
 const ETH = feedId('ETH/USD');
 const BTC = feedId('BTC/USD');
 const OTHERS = ['SOL/USD', 'EUR/USD', 'XAU/USD'].map(feedId);
-const MAX_AGE_SECONDS = 3600n;
+const HEARTBEAT_SECONDS = 3600n;
+const MAX_AGE_SECONDS = HEARTBEAT_SECONDS + 900n;
 
 let chain: TestChain;
 let fixture: Fixture;
 let headers: HeaderChain;
 let ethAdapter: Address;
 let btcAdapter: Address;
+let ethFailClosed: Address;
 
 async function now(): Promise<number> {
   const block = await chain.publicClient.getBlock();
@@ -37,13 +42,19 @@ beforeAll(async () => {
   fixture = await deployFixture(chain, {
     n: 4,
     feeds: [
-      { feedId: ETH, decimals: 8, maxAgeSeconds: MAX_AGE_SECONDS, description: 'ETH / USD' },
-      { feedId: BTC, decimals: 8, maxAgeSeconds: MAX_AGE_SECONDS, description: 'BTC / USD' },
+      {
+        feedId: ETH,
+        decimals: 8,
+        description: 'ETH / USD',
+        failClosed: { maxAgeSeconds: MAX_AGE_SECONDS, heartbeatSeconds: HEARTBEAT_SECONDS },
+      },
+      { feedId: BTC, decimals: 8, description: 'BTC / USD' },
     ],
   });
   headers = new HeaderChain(fixture.domain);
   ethAdapter = fixture.deployment.adapters[ETH]!;
   btcAdapter = fixture.deployment.adapters[BTC]!;
+  ethFailClosed = fixture.deployment.failClosedAdapters[ETH]!;
 });
 
 afterAll(async () => {
@@ -102,26 +113,42 @@ async function simulateUpdate(block: BuiltBlock, updates: Update[], proof: Hex[]
 const adapterRead = <T>(address: Address, functionName: string, args: readonly unknown[] = []) =>
   chain.publicClient.readContract({ address, abi: adapterAbi, functionName, args } as never) as Promise<T>;
 
-describe('SynodPriceFeedAdapter (AggregatorV3Interface)', () => {
-  it('describes its feed', async () => {
+const failClosedRead = <T>(functionName: string, args: readonly unknown[] = []) =>
+  chain.publicClient.readContract({
+    address: ethFailClosed,
+    abi: synodFailClosedPriceFeedAdapterAbi,
+    functionName,
+    args,
+  } as never) as Promise<T>;
+
+const ZERO_ROUND = [0n, 0n, 0n, 0n, 0n];
+
+describe('price feed adapters before the first price', () => {
+  it('describe their feed', async () => {
     expect(await adapterRead(ethAdapter, 'decimals')).toBe(8);
     expect(await adapterRead(ethAdapter, 'description')).toBe('ETH / USD');
-    expect(await adapterRead(ethAdapter, 'version')).toBe(1n);
-    expect(await adapterRead(ethAdapter, 'maxAgeSeconds')).toBe(MAX_AGE_SECONDS);
+    expect(await adapterRead(ethAdapter, 'version')).toBe(2n);
+    expect(await failClosedRead('description')).toBe('ETH / USD');
+    expect(await failClosedRead('maxAgeSeconds')).toBe(MAX_AGE_SECONDS);
   });
 
-  it('reverts "No data present" before the first price', async () => {
-    await expectRevert(adapterRead(ethAdapter, 'latestRoundData'), 'No data present');
-    await expectRevert(adapterRead(ethAdapter, 'latestAnswer'), 'No data present');
-    await expectRevert(adapterRead(ethAdapter, 'getRoundData', [0n]), 'No data present');
-    await expectRevert(adapterRead(ethAdapter, 'getRoundData', [1n]), 'No data present');
+  it('SynodPriceFeedAdapter answers zeros, as Chainlink does; the fail-closed one reverts "No data present"', async () => {
+    expect(await adapterRead(ethAdapter, 'latestRoundData')).toEqual(ZERO_ROUND);
+    expect(await adapterRead(ethAdapter, 'latestAnswer')).toBe(0n);
+    expect(await adapterRead(ethAdapter, 'latestTimestamp')).toBe(0n);
+    expect(await adapterRead(ethAdapter, 'latestRound')).toBe(0n);
+    expect(await adapterRead(ethAdapter, 'getRoundData', [1n])).toEqual([1n, 0n, 0n, 0n, 1n]);
+    expect(await adapterRead(ethAdapter, 'getAnswer', [1n])).toBe(0n);
+    await expectRevert(failClosedRead('latestRoundData'), 'No data present');
+    await expectRevert(failClosedRead('latestAnswer'), 'No data present');
+    await expectRevert(failClosedRead('getRoundData', [1n]), 'No data present');
   });
 
-  it('refuses a zero max age at deployment (fail-closed cannot be switched off)', async () => {
+  it('the fail-closed adapter refuses a zero max age at deployment', async () => {
     await expect(
       chain.walletClient.deployContract({
-        abi: synodPriceFeedAdapterAbi,
-        bytecode: synodPriceFeedAdapterBytecode,
+        abi: synodFailClosedPriceFeedAdapterAbi,
+        bytecode: synodFailClosedPriceFeedAdapterBytecode,
         args: [fixture.deployment.priceFeeds, ETH, 8, 0n, 'ETH / USD'],
       }),
     ).rejects.toThrow(toFunctionSelector('ZeroMaxAge()'));
@@ -129,7 +156,7 @@ describe('SynodPriceFeedAdapter (AggregatorV3Interface)', () => {
 });
 
 describe('PriceFeeds.updatePrices', () => {
-  it('records every price of a stored header with an empty multiproof, as Chainlink rounds', async () => {
+  it("records every price of a stored header with an empty multiproof, each as its feed's next round", async () => {
     const block = await postBlock([
       { feedId: ETH, answer: 3_000_12345678n },
       { feedId: BTC, answer: 90_000_00000000n },
@@ -141,23 +168,29 @@ describe('PriceFeeds.updatePrices', () => {
     expect(proof).toEqual([merkleZeroHash(0), merkleZeroHash(1)]);
     await mined(chain.walletClient.writeContract(updateArgs(block, updates, proof)));
     const updatedAt = BigInt(Math.floor(block.header.timestampMs / 1000));
-    const round = BigInt(block.header.height);
+    const height = BigInt(block.header.height);
+    // Each feed's first round.
     expect(await adapterRead(ethAdapter, 'latestRoundData')).toEqual([
-      round,
+      1n,
       3_000_12345678n,
       updatedAt,
       updatedAt,
-      round,
+      1n,
     ]);
     expect(await adapterRead(ethAdapter, 'latestAnswer')).toBe(3_000_12345678n);
-    expect(await adapterRead(btcAdapter, 'getRoundData', [round])).toEqual([
-      round,
+    expect(await adapterRead(ethAdapter, 'latestTimestamp')).toBe(updatedAt);
+    expect(await adapterRead(ethAdapter, 'latestRound')).toBe(1n);
+    expect(await adapterRead(ethAdapter, 'heightOf', [1n])).toBe(height);
+    expect(await failClosedRead('latestRoundData')).toEqual([1n, 3_000_12345678n, updatedAt, updatedAt, 1n]);
+    expect(await adapterRead(btcAdapter, 'getRoundData', [1n])).toEqual([
+      1n,
       90_000_00000000n,
       updatedAt,
       updatedAt,
-      round,
+      1n,
     ]);
-    await expectRevert(adapterRead(btcAdapter, 'getRoundData', [round + 1n]), 'No data present');
+    expect(await adapterRead(btcAdapter, 'getRoundData', [2n])).toEqual([2n, 0n, 0n, 0n, 2n]);
+    await expectRevert(failClosedRead('getRoundData', [2n]), 'No data present');
     const solPrice = block.prices.find((price) => price.feedId === OTHERS[0])!;
     expect(
       await chain.publicClient.readContract({
@@ -166,7 +199,7 @@ describe('PriceFeeds.updatePrices', () => {
         functionName: 'latestPrice',
         args: [OTHERS[0]!],
       }),
-    ).toEqual([solPrice.answer, updatedAt, round]);
+    ).toEqual([solPrice.answer, updatedAt, height]);
   });
 
   it('proves any subset of the leaves with a multiproof', async () => {
@@ -291,24 +324,30 @@ describe('PriceFeeds.updatePrices', () => {
     expect(await verify({ ...price, answer: price.answer + 1n }, merkleProof(leaves, 2))).toBe(false);
   });
 
-  it('fails closed once the price is older than the max age', async () => {
-    const [round, answer, , updatedAt] = await adapterRead<[bigint, bigint, bigint, bigint, bigint]>(
-      ethAdapter,
-      'latestRoundData',
-    );
+  it('fail-closed: refuses a price older than the max age; the Chainlink adapter serves it with its age', async () => {
+    const [round, answer, , updatedAt] =
+      await failClosedRead<[bigint, bigint, bigint, bigint, bigint]>('latestRoundData');
     const age = BigInt(await now()) - updatedAt;
     await chain.publicClient.request({
       method: 'evm_increaseTime' as never,
       params: [Number(MAX_AGE_SECONDS - age)] as never,
     });
     await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
-    expect(await adapterRead(ethAdapter, 'latestAnswer')).toBe(answer); // exactly maxAge old: still fresh
+    expect(await failClosedRead('latestAnswer')).toBe(answer); // exactly maxAge old: still fresh
     await chain.publicClient.request({ method: 'evm_increaseTime' as never, params: [1] as never });
     await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
-    await expectRevert(adapterRead(ethAdapter, 'latestRoundData'), 'StalePrice');
-    await expectRevert(adapterRead(ethAdapter, 'latestAnswer'), 'StalePrice');
+    await expectRevert(failClosedRead('latestRoundData'), 'StalePrice');
+    await expectRevert(failClosedRead('latestAnswer'), 'StalePrice');
     // A specific round is still readable, with its timestamp for the caller to judge.
-    expect(await adapterRead(ethAdapter, 'getRoundData', [round])).toEqual([
+    expect(await failClosedRead('getRoundData', [round])).toEqual([
+      round,
+      answer,
+      updatedAt,
+      updatedAt,
+      round,
+    ]);
+    // Chainlink's semantics: never a revert, updatedAt tells the age.
+    expect(await adapterRead(ethAdapter, 'latestRoundData')).toEqual([
       round,
       answer,
       updatedAt,

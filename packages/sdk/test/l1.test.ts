@@ -57,7 +57,7 @@ beforeAll(async () => {
     groupPublicKey: bytesToHex(g1ToEip2537(committee.groupPublicKey)),
     committeeSize: 4,
     threshold: 3,
-    feeds: [{ feedId: ETH_USD, decimals: 8, maxAgeSeconds: 3600n, description: 'ETH / USD' }],
+    feeds: [{ feedId: ETH_USD, decimals: 8, description: 'ETH / USD' }],
   });
   node = await startTestNode({ domain: { networkId: 7, chainId: foundry.id, inbox: deployment.inbox } });
 });
@@ -123,7 +123,8 @@ describe('L1 actions through extend (real anvil, real contracts)', () => {
     const adapter = deployment.adapters[ETH_USD] as Hex;
     const feed = await client.readFeed({ adapter });
     expect(feed.answer).toBe(3_456_78000000n);
-    expect(feed.roundId).toBe(BigInt(block.block.header.height));
+    expect(feed.roundId).toBe(1n); // the feed's first round on L1
+    expect(feed.height).toBe(BigInt(block.block.header.height));
     expect(feed.decimals).toBe(8);
     expect(feed.description).toBe('ETH / USD');
   });

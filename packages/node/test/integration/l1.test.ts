@@ -164,7 +164,7 @@ beforeAll(async () => {
     groupPublicKey: toHex(g1ToEip2537(parseHex(committee.groupPublicKey, 48)!)),
     committeeSize: N,
     threshold: committee.threshold,
-    feeds: [{ feedId: FEED_ID, decimals: FEED_DECIMALS, maxAgeSeconds: 3_600n, description: PAIR }],
+    feeds: [{ feedId: FEED_ID, decimals: FEED_DECIMALS, description: PAIR }],
   });
   domain = { networkId: NETWORK_ID, chainId: CHAIN_ID, inbox: deployment.inbox.toLowerCase() as Hex };
   for (const namespace of APP_NAMESPACES) {
@@ -246,7 +246,7 @@ describe('L1 settlement against anvil, 4 nodes', () => {
     expect(statuses.reduce((sum, status) => sum + status.pricesPosted, 0)).toBeGreaterThan(0);
   }, 90_000);
 
-  test('the AggregatorV3 adapter returns the finalized price of the height it names', async () => {
+  test('the AggregatorV3 adapter returns the finalized price of the height its round names', async () => {
     const adapter = deployment.adapters[FEED_ID]!;
     const aggregatorAbi = [
       {
@@ -262,13 +262,28 @@ describe('L1 settlement against anvil, 4 nodes', () => {
           { name: 'answeredInRound', type: 'uint80' },
         ],
       },
+      {
+        type: 'function',
+        name: 'heightOf',
+        stateMutability: 'view',
+        inputs: [{ name: 'roundId', type: 'uint256' }],
+        outputs: [{ name: 'height', type: 'uint64' }],
+      },
     ] as const;
     const [roundId, answer, , updatedAt] = await publicClient.readContract({
       address: adapter,
       abi: aggregatorAbi,
       functionName: 'latestRoundData',
     });
-    const height = Number(roundId);
+    expect(roundId).toBeGreaterThan(0n);
+    const height = Number(
+      await publicClient.readContract({
+        address: adapter,
+        abi: aggregatorAbi,
+        functionName: 'heightOf',
+        args: [roundId],
+      }),
+    );
     expect(height).toBeGreaterThan(0);
     expect(answer).toBe(await blockPrice(ports[0]!.rpc, height));
     const block = await rpc(ports[0]!.rpc, 'synod_getBlockByHeight', [height]);

@@ -176,8 +176,8 @@ export async function startL1Fixture(n: number): Promise<L1Fixture> {
     committeeSize: n,
     threshold: t,
     feeds: [
-      { feedId: ETH_USD, decimals: 8, maxAgeSeconds: 3600n, description: 'ETH / USD' },
-      { feedId: BTC_USD, decimals: 8, maxAgeSeconds: 3600n, description: 'BTC / USD' },
+      { feedId: ETH_USD, decimals: 8, description: 'ETH / USD' },
+      { feedId: BTC_USD, decimals: 8, description: 'BTC / USD' },
     ],
   });
   const domain: NetworkDomain = {

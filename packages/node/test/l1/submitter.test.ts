@@ -101,12 +101,20 @@ async function postersByHeight(): Promise<Map<number, Address>> {
   return posters;
 }
 
-const adapterRound = (feedId: Hex) =>
-  fixture.publicClient.readContract({
-    address: fixture.deployment.adapters[feedId]!,
-    abi: synodPriceFeedAdapterAbi,
+/** The adapter's latest round as [Synod height, answer, startedAt, updatedAt, the feed's round]. */
+const adapterRound = async (feedId: Hex) => {
+  const read = { address: fixture.deployment.adapters[feedId]!, abi: synodPriceFeedAdapterAbi } as const;
+  const [round, answer, startedAt, updatedAt] = await fixture.publicClient.readContract({
+    ...read,
     functionName: 'latestRoundData',
   });
+  const height = await fixture.publicClient.readContract({
+    ...read,
+    functionName: 'heightOf',
+    args: [round],
+  });
+  return [BigInt(height), answer, startedAt, updatedAt, round] as const;
+};
 
 const address = (index: number) => validatorAccount(index).address.toLowerCase() as Address;
 
@@ -137,8 +145,8 @@ describe('L1 submitter on anvil', () => {
     }
     expect([...posters.values()]).toEqual([address(0), address(1), address(2)]);
     // Height 1 carried the first price of both feeds: the AggregatorV3 adapters serve them.
-    const [round, answer, , updatedAt] = await adapterRound(ETH_USD);
-    expect([round, answer]).toEqual([1n, ETH]);
+    const [height, answer, , updatedAt, round] = await adapterRound(ETH_USD);
+    expect([height, answer, round]).toEqual([1n, ETH, 1n]);
     expect(updatedAt).toBe(BigInt(Math.floor((await fixture.store.getHeader(1))!.timestampMs / 1000)));
     expect((await adapterRound(BTC_USD)).slice(0, 2)).toEqual([1n, BTC]);
     expect(submitters[0]!.status()).toMatchObject({ headersPosted: 1, pricesPosted: 2, lastPostedHeight: 1 });
@@ -346,6 +354,7 @@ describe('L1 submitter on anvil', () => {
     await designated.start();
     await waitFor('ETH pushed at 25', async () => (await adapterRound(ETH_USD))[0] === 25n);
     expect((await adapterRound(ETH_USD))[1]).toBe(3_200_00000000n);
+    expect((await adapterRound(ETH_USD))[4]).toBe(3n); // ETH's third round on L1: heights 1, 13, 25
     expect((await adapterRound(BTC_USD))[0]).toBe(1n);
     await waitFor('receipt seen', () => designated.status().pricesPosted === 1);
     expect(designated.status()).toMatchObject({ headersPosted: 0, backlog: 0, duplicateSubmissions: 0 });

@@ -1,6 +1,6 @@
 /** The SDK's bridge to @synod/contracts: only its browser-safe `./abi` entry (ABIs, multiproof builder). */
 export {
-  aggregatorV3InterfaceAbi,
+  aggregatorV2V3InterfaceAbi,
   buildMultiproof,
   committeeRegistryAbi,
   headerArgs,

@@ -3,27 +3,32 @@ import { synodPriceFeedAdapterAbi } from '../internal/contracts.ts';
 import { L1Error, type SynodL1Config } from './types.ts';
 
 export interface ReadFeedParameters {
-  /** A SynodPriceFeedAdapter (AggregatorV3Interface) address. */
+  /** A SynodPriceFeedAdapter (or SynodFailClosedPriceFeedAdapter) address. */
   adapter: Address;
 }
 export interface ReadFeedReturnType {
-  /** The Synod height that carried the price. */
+  /** The feed's round: 1, 2, 3… one per price recorded on L1; 0n before the first price. */
   roundId: bigint;
+  /** 0n before the first price. */
   answer: bigint;
   startedAt: bigint;
-  /** Unix seconds of the carrying header. */
+  /** Unix seconds: the carrying header's time, or the L1 block's if Synod's clock was ahead. */
   updatedAt: bigint;
   answeredInRound: bigint;
+  /** The Synod height whose header carried the price; 0n before the first price. */
+  height: bigint;
   decimals: number;
   description: string;
 }
 
 /**
  * Reads a feed on L1 as any Chainlink consumer would: latestRoundData, decimals and description
- * of its AggregatorV3 adapter. The adapter fails closed (L1Error) when the price is stale or was
- * never posted.
+ * of its adapter, and the Synod height of the round. A SynodPriceFeedAdapter answers as
+ * Chainlink's feeds do (zeros before the first price, never a revert for age: compare updatedAt
+ * with your own bound); a SynodFailClosedPriceFeedAdapter reverts instead, which arrives as an
+ * L1Error.
  *
- * L1 methods: `AggregatorV3Interface.latestRoundData`, `decimals`, `description`.
+ * L1 methods: `AggregatorV3Interface.latestRoundData`, `decimals`, `description`; `heightOf`.
  *
  * @example
  * ```ts
@@ -40,6 +45,13 @@ export async function readFeed(
       address: parameters.adapter,
       abi: synodPriceFeedAdapterAbi,
       functionName,
+    });
+  const heightOf = (roundId: bigint) =>
+    l1.publicClient.readContract({
+      address: parameters.adapter,
+      abi: synodPriceFeedAdapterAbi,
+      functionName: 'heightOf',
+      args: [roundId],
     });
   try {
     const [round, decimals, description] = await Promise.all([
@@ -60,6 +72,7 @@ export async function readFeed(
       startedAt,
       updatedAt,
       answeredInRound,
+      height: roundId === 0n ? 0n : BigInt(await heightOf(roundId)),
       decimals: decimals as number,
       description: description as string,
     };
