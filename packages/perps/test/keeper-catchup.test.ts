@@ -16,6 +16,7 @@ import { foundry } from 'viem/chains';
 import { keccak256, toHex } from 'viem/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearinghouseAbi } from '../src/abi.ts';
+import { syncModel } from '../src/actions/syncModel.ts';
 import { createKeeper, type Keeper, type KeeperStepResult } from '../src/keeper.ts';
 import {
   accountView,
@@ -202,6 +203,7 @@ describe('keeper outage, then catch-up', () => {
     const keeper = createKeeper({ ...setup.keeperParameters, maxBatches: 8 });
     expect(await keeper.step()).toMatchObject({ status: 'up-to-date' });
     const appliedBefore = keeper.model.appliedCount;
+    const modelBefore = keeper.model;
 
     // While the keeper is down: 80 accounts open 1 ETH each on 400; ETH crashes 30% (all 80
     // below maintenance at 2,100); then it is back at 3,000, where none of them is.
@@ -283,6 +285,18 @@ describe('keeper outage, then catch-up', () => {
     for (const member of crowd) expect(accountView(keeper.model, member.address).positionMask).toBe(0);
     expect(liquidatableAccounts(keeper.model, [])).toEqual([]);
     expect(keeper.model.appliedCount).toBe(appliedBefore + 83n);
+    // What apps show at Synod finality (syncModel, no L1) assumes the same sweep: equal accounts.
+    const synced = await syncModel(
+      setup.client,
+      { namespace: setup.namespace },
+      { model: { state: modelBefore, height: opened - 1 } },
+    );
+    expect(synced.model.height).toBe(recovered);
+    for (const member of [...crowd, lp, trader])
+      expect(accountView(synced.model.state, member.address), member.address).toEqual(
+        accountView(keeper.model, member.address),
+      );
+    expect(synced.events.filter(({ event }) => event.type === 'Liquidated')).toHaveLength(80);
     expect(accountView(keeper.model, trader.address).positions[0]!.size).toBe(SIZE(0.9));
     await setup.expectL1MatchesKeeper(keeper);
   });

@@ -1,6 +1,6 @@
 import { getBlock, getNamespaceBatch, type NamespaceBatch } from '@synod/sdk';
 import type { Address } from 'viem';
-import { settleBatch, settlementExtras } from '../model/clearinghouse.ts';
+import { liquidateAllBelowMaintenance, settleBatch, settlementExtras } from '../model/clearinghouse.ts';
 import type { Batch, ClearinghouseEvent, TransactionOutcome } from '../model/types.ts';
 import { decodePayload } from '../payload.ts';
 import { type PerpsClient, type PerpsConfig, PerpsError, type PerpsModel, type PerpsOrder } from './types.ts';
@@ -108,7 +108,10 @@ async function applyNamespaceBatch(
   const orders = batch.transactions.map((transaction, index) =>
     toOrder(batch.height, transaction, result.outcomes[index]!, result.events),
   );
-  return { state: result.state, orders, events: result.events };
+  // Beyond the call's 64, the keeper liquidates the rest at this batch's marks before the next
+  // batch (docs/perps.md "More than 64 accounts below maintenance"): the model does the same.
+  const swept = liquidateAllBelowMaintenance(result.state);
+  return { state: swept.state, orders, events: [...result.events, ...swept.events] };
 }
 
 function toOrder(

@@ -281,6 +281,26 @@ export function accountHealth(
  * after `settleBatch` of the same batch with an empty list (the list is applied after the
  * batch's transactions and triggers, so it does not change them).
  */
+/**
+ * Liquidates every account below maintenance at the marks, in liquidate() calls of at most
+ * MAX_LIQUIDATIONS_PER_CALL, as the keeper does after a batch whose settle call could list only
+ * 64 of them: what L1 holds once the keeper is done with that batch.
+ */
+export function liquidateAllBelowMaintenance(state: ClearinghouseState): StepResult & { count: number } {
+  let current = state;
+  const events: StepResult['events'] = [];
+  let count = 0;
+  for (;;) {
+    const pending = liquidatableAccounts(current, []).slice(0, MAX_LIQUIDATIONS_PER_CALL);
+    if (pending.length === 0) return { state: current, events, count };
+    const step = liquidate(current, pending);
+    if (step.count === 0) throw new Error('liquidate() skipped every account liquidatableAccounts listed');
+    current = step.state;
+    events.push(...step.events);
+    count += step.count;
+  }
+}
+
 export function liquidatableAccounts(
   state: ClearinghouseState,
   blockPrices: readonly { feedId: `0x${string}`; answer: bigint }[],
