@@ -42,6 +42,7 @@ import {
   MAX_SCORED_PEERS,
   VERIFICATION_CACHE_ENTRIES,
 } from './constants.ts';
+import { listening } from './errors.ts';
 import { createGossipValidators, PendingRegossip, splitToFit, TransactionBatcher } from './gossip.ts';
 import { loadValidatorIdentity } from './identity.ts';
 import { createNodeL1, type NodeL1 } from './l1.ts';
@@ -336,7 +337,7 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       votes: (vote) => driverRef.receive({ type: 'vote', vote }),
     });
 
-    await p2p.start();
+    await listening(`p2p on ${config.p2p.listenAddresses.join(', ')}`, 'p2p.listenAddresses', p2p.start());
     cleanups.unshift(() => p2p.stop());
     // Observing before consensus starts, so the first extensions already carry prices.
     oracle?.start();
@@ -423,7 +424,7 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
         metrics: metrics.rpc,
         logger,
       });
-      rpcAddress = await rpc.start();
+      rpcAddress = await listening(`rpc on ${config.rpc.host}:${config.rpc.port}`, 'rpc.port', rpc.start());
       const started = rpc;
       cleanups.unshift(() => started.stop());
     }
@@ -436,7 +437,13 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
         port: config.metrics.port,
         logger,
       });
-      metricsUrl = (await metricsServer.start()).url;
+      metricsUrl = (
+        await listening(
+          `metrics on ${config.metrics.host}:${config.metrics.port}`,
+          'metrics.port',
+          metricsServer.start(),
+        )
+      ).url;
       const started = metricsServer;
       cleanups.push(() => started.stop());
     }

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { KeystoreError } from '@synod/protocol';
+import { ListenError } from '../assembly/errors.ts';
 import { splitConfigFlags } from '../config/argv.ts';
 import { ConfigError, GenesisError } from '../config/errors.ts';
 import { CommitteeError, DkgSessionError } from '../dkg/errors.ts';
 import { KeyFileError } from '../keys/errors.ts';
+import { StorageError } from '../storage/errors.ts';
 import { dkgCommand } from './commands/dkg.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -24,6 +26,8 @@ export const COMMANDS: readonly Command[] = [
 
 /** Operating errors: printed as one line, exit 1. Anything else is a bug and propagates with its stack. */
 const OPERATING_ERRORS = [
+  ListenError,
+  StorageError,
   KeyFileError,
   GenesisError,
   CommitteeError,

@@ -126,7 +126,12 @@ export async function openStore(path: string, options: OpenStoreOptions): Promis
   try {
     await db.open();
   } catch (error) {
-    throw new StorageError('IO', `cannot open ${path}: ${(error as Error).message}`, { cause: error });
+    // classic-level reports a held LOCK file as LEVEL_LOCKED on the error's cause.
+    const locked = (error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED';
+    const reason = locked
+      ? 'it is locked by another process (is another node running on this data directory?)'
+      : (error as Error).message;
+    throw new StorageError('IO', `cannot open ${path}: ${reason}`, { cause: error });
   }
   try {
     const state = await loadMeta(db, options.domain);

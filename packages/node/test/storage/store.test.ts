@@ -150,10 +150,13 @@ describe('Store round trips', () => {
     expect((await fresh(path)).latestHeight()).toBe(0);
   });
 
-  it('refuses a second open of a directory in use (IO)', async () => {
+  it('refuses a second open of a directory in use (IO), saying it is locked', async () => {
     const path = await tempPath();
     await fresh(path);
     expect(await codeOf(openStore(path, { domain: DOMAIN }))).toBe('IO');
+    await expect(openStore(path, { domain: DOMAIN })).rejects.toThrow(
+      /locked by another process \(is another node running on this data directory\?\)/,
+    );
   });
 });
 
