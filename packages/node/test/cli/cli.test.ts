@@ -260,5 +260,12 @@ describe('synod dkg (checks before the network)', () => {
     });
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toContain('is not in the genesis file');
+    for (const bad of ['1000', '16383', '2097152', 'cheap']) {
+      const weak = await synod(['dkg', '--data-dir', dataDir, '--scrypt-n', bad], {
+        env: { SYNOD_KEYSTORE_PASSWORD: 'long enough password' },
+      });
+      expect(weak.code, bad).toBe(2);
+      expect(weak.stderr).toContain(`--scrypt-n must be a power of two from 16384 to 1048576, got ${bad}`);
+    }
   });
 });

@@ -121,8 +121,10 @@ describe('synod dkg across four OS processes', () => {
     timeout: 60_000,
   }, async () => {
     const startedMs = Date.now();
+    // Two of them write their keystore with the testnet's cheap scrypt cost, two with EIP-2335's.
+    const scryptN = [16_384, 16_384, 262_144, 262_144];
     const runs = dataDirs.map(
-      (dataDir) =>
+      (dataDir, i) =>
         run([
           'dkg',
           '--data-dir',
@@ -135,6 +137,7 @@ describe('synod dkg across four OS processes', () => {
           '30000',
           '--dkg.lingerMs',
           '1500',
+          ...(i < 2 ? ['--scrypt-n', '16384'] : []),
         ]).exited,
     );
     const results = await Promise.all(runs);
@@ -152,13 +155,15 @@ describe('synod dkg across four OS processes', () => {
     for (const result of results) expect(result.stdout).toContain(committee.groupPublicKey);
 
     const message = new TextEncoder().encode('synod/test/dkg-e2e/v1');
-    // Shares 2, 3 and 4: a subset other than the first three.
+    // Shares 2, 3 and 4: a subset other than the first three (keystores of both costs).
     const signers = [1, 2, 3];
     const partials = [];
     for (const i of signers) {
       const path = dataDirLayout(dataDirs[i]!).blsShareKeystore;
       expect((await stat(path)).mode & 0o777).toBe(0o600);
-      const share = await decryptShareKeystore(await readFile(path, 'utf8'), PASSWORD);
+      const keystore = await readFile(path, 'utf8');
+      expect(JSON.parse(keystore).crypto.kdf.params.n).toBe(scryptN[i]);
+      const share = await decryptShareKeystore(keystore, PASSWORD);
       partials.push({ index: committee.members[i]!.shareIndex, signature: partialSign(share, message) });
     }
     const signature = recoverGroupSignature(partials, THRESHOLD);
