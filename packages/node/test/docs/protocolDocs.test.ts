@@ -8,8 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dkgTopicName, validateDkgMessage } from '../../src/dkg/topic.ts';
 import * as p2pConstants from '../../src/p2p/constants.ts';
 import { createP2pNode, type P2pNode } from '../../src/p2p/host.ts';
-import { GOSSIP_RESEND_MAX_TOPIC_BYTES } from '../../src/p2p/resend.ts';
-import { type SynodGossipMessages, synodGossipTopics } from '../../src/p2p/synod.ts';
+import { GOSSIP_RESEND_MAX_TOPIC_BYTES, resendProtocol } from '../../src/p2p/resend.ts';
+import {
+  fetchBlocksProtocol,
+  fetchSyncedBlocksProtocol,
+  fetchTransactionsProtocol,
+  type SynodGossipMessages,
+  synodGossipTopics,
+} from '../../src/p2p/synod.ts';
 import { gossipTopicString } from '../../src/p2p/topics.ts';
 import { type WorkedExamples, workedExamples } from './workedExamples.ts';
 
@@ -154,6 +160,36 @@ describe('docs/protocol.md: gossip', () => {
       const stated = sha256Id(topic, data);
       expect(toLowerHex(examples.messageIds.get(name)!), name).toBe(toLowerHex(stated));
     }
+  });
+});
+
+describe('docs/protocol.md: request/response', () => {
+  test('the protocol table lists the node’s protocols with their request and response types', () => {
+    const rows = tableRows(section(protocolDoc, 'Request/response')).filter((row) =>
+      row[0]!.startsWith('`/synod/1/req/'),
+    );
+    const protocols = [
+      fetchTransactionsProtocol,
+      fetchBlocksProtocol,
+      fetchSyncedBlocksProtocol,
+      resendProtocol,
+    ];
+    expect(rows.map((row) => unquote(row[0]!)).sort()).toEqual(protocols.map((p) => p.id).sort());
+    for (const p of protocols) {
+      const row = rows.find((r) => unquote(r[0]!) === p.id)!;
+      expect(row[1], p.id).toMatch(new RegExp(`^${p.requestCodec.name} \\(${p.requestCodec.type}\\)`));
+      if (p !== resendProtocol) {
+        expect(row[2], p.id).toContain(`${p.responseCodec.name} (${p.responseCodec.type})`);
+      }
+    }
+    expect(fetchBlocksProtocol.maxResponseChunks).toBe(protocol.MAX_BLOCK_REQUEST_COUNT);
+    expect(resendProtocol.maxRequestBytes).toBe(p2pConstants.GOSSIP_RESEND_MAX_BYTES);
+    const { perSecond, burst } = resendProtocol.rateLimit;
+    expect(section(protocolDoc, 'Request/response')).toContain(
+      `Its rate limit is ${perSecond}\nrequests per second with a burst of ${burst} per peer.`,
+    );
+    expect(fetchBlocksProtocol.timeoutMs).toBe(60_000);
+    expect(protocolDoc).toContain('(`blocks`, `blocks-with-extensions`: 60000)');
   });
 });
 
