@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TESTNET_FEEDS } from './config.ts';
 import { UsageError } from './errors.ts';
 import { MAX_BASE_PORT, MAX_NODES, maxBasePort } from './ports.ts';
 
@@ -44,7 +45,23 @@ export interface TestnetOptions {
   linkProxies?: boolean;
   /** Validators whose wall clock is off by `offsetMs`: started through the test entry (byzantine-node.ts). */
   clockOffsets?: readonly ClockOffset[];
+  /** Market crashes the price simulator applies during the run (`--price-crash`, repeatable). */
+  priceCrashes?: readonly PriceCrash[];
 }
+
+/**
+ * `--price-crash ETH/USD:0.7@20`: at 20 s into the live phase (after the first block) the true
+ * price of ETH/USD is multiplied by 0.7 on every venue (the simulator's `crash` action).
+ */
+export interface PriceCrash {
+  pair: string;
+  factor: number;
+  atS: number;
+}
+
+/** Crash factors the simulator takes: down to a 99.9% crash, up to a 1000× spike. */
+export const MIN_CRASH_FACTOR = 0.001;
+export const MAX_CRASH_FACTOR = 1_000;
 
 export interface ClockOffset {
   node: number;
@@ -80,6 +97,10 @@ Options:
   --clock-offset node-I=±MS
                         node I's wall clock is MS milliseconds off (test entry;
                         repeatable)
+  --price-crash PAIR:F@S
+                        at S seconds into the run, the true price of PAIR
+                        (${TESTNET_FEEDS.map((feed) => feed.pair).join(', ')}) is multiplied by F on every
+                        venue, e.g. ETH/USD:0.7@20 = a 30% crash (repeatable)
   -h, --help            this text
 
 While it runs, \`pnpm testnet:ctl\` kills, pauses and restarts nodes and cuts, delays and
@@ -125,6 +146,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         'no-restart': { type: 'boolean' },
         'no-proxy': { type: 'boolean' },
         'clock-offset': { type: 'string', multiple: true },
+        'price-crash': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -181,6 +203,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const offsetNodes = clockOffsets.map((offset) => offset.node);
   const repeated = offsetNodes.find((node, i) => offsetNodes.indexOf(node) !== i);
   if (repeated !== undefined) throw new UsageError(`--clock-offset names node-${repeated} twice`);
+  const priceCrashes = ((values['price-crash'] as string[] | undefined) ?? []).map((text) =>
+    parsePriceCrash(text),
+  );
+  for (const crash of priceCrashes) {
+    if (durationS !== undefined && crash.atS >= durationS) {
+      throw new UsageError(
+        `--price-crash ${crash.pair}:${crash.factor}@${crash.atS}: the run lasts ${durationS} s (--duration)`,
+      );
+    }
+  }
   return {
     kind: 'run',
     options: {
@@ -195,8 +227,31 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       restart: values['no-restart'] !== true,
       linkProxies: values['no-proxy'] !== true,
       clockOffsets,
+      priceCrashes,
     },
   };
+}
+
+/** `ETH/USD:0.7@20`: ETH/USD × 0.7 on every venue at 20 s. */
+export function parsePriceCrash(text: string): PriceCrash {
+  const match = /^([A-Z0-9]+\/[A-Z0-9]+):(\d+(?:\.\d+)?)@(\d+(?:\.\d+)?)$/.exec(text);
+  if (match === null) {
+    throw new UsageError(`--price-crash must be PAIR:FACTOR@SECONDS (e.g. ETH/USD:0.7@20), got "${text}"`);
+  }
+  const pair = match[1]!;
+  const factor = Number(match[2]);
+  const atS = Number(match[3]);
+  const pairs = TESTNET_FEEDS.map((feed) => feed.pair);
+  if (!pairs.includes(pair)) {
+    throw new UsageError(`--price-crash ${text}: ${pair} is not a testnet feed (${pairs.join(', ')})`);
+  }
+  if (!(factor >= MIN_CRASH_FACTOR && factor <= MAX_CRASH_FACTOR) || factor === 1) {
+    throw new UsageError(
+      `--price-crash ${text}: the factor must be in ${MIN_CRASH_FACTOR}..${MAX_CRASH_FACTOR} and not 1`,
+    );
+  }
+  if (atS > MAX_DURATION_S) throw new UsageError(`--price-crash ${text}: at most ${MAX_DURATION_S} s`);
+  return { pair, factor, atS };
 }
 
 /** `node-2=+2000` (or `2=-1500`): node 2's clock 2 s ahead. */

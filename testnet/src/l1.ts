@@ -91,7 +91,8 @@ export async function startL1(
   return { rpcUrl, chainId, process: anvil, publicClient };
 }
 
-function walletFor(l1: L1, accountIndex: number) {
+/** A wallet of anvil dev account `accountIndex`. */
+export function walletFor(l1: L1, accountIndex: number) {
   return createWalletClient({
     account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: accountIndex }),
     chain: anvilChain(l1.chainId, l1.rpcUrl),

@@ -69,17 +69,78 @@ export function senderCount(ratePerSecond: number): number {
   return Math.min(MAX_LOAD_SENDERS, Math.max(MIN_LOAD_SENDERS, Math.ceil(ratePerSecond)));
 }
 
+/** A load account: its key (hex and bytes) and lowercase address. */
+export interface LoadSigner {
+  key: Hex;
+  keyBytes: Uint8Array;
+  address: Address;
+}
+
+/** A fresh random account (`key` given: that one). */
+export function loadSigner(key: Hex = generatePrivateKey()): LoadSigner {
+  return {
+    key,
+    keyBytes: hexToBytes(key),
+    address: privateKeyToAccount(key).address.toLowerCase() as Address,
+  };
+}
+
+/** Set once the native signer's first signature matched viem's. */
+let checkedNative = false;
+
+/** r ‖ s ‖ v (v = 27 + recovery bit, low s) over the EIP-712 digest `txId`. */
+async function signDigest(txId: Hex, signer: LoadSigner): Promise<Hex> {
+  // The txId is the EIP-712 digest: signing it directly is signTypedData without re-hashing.
+  const viemSignature = async () =>
+    normalizeTransactionSignature(await sign({ hash: txId, privateKey: signer.key, to: 'hex' }));
+  if (nativeSigner === undefined) return await viemSignature();
+  const { signature, recid } = nativeSigner.ecdsaSign(hexToBytes(txId), signer.keyBytes);
+  const bytes = new Uint8Array(65);
+  bytes.set(signature);
+  bytes[64] = 27 + recid;
+  const native = toLowerHex(bytes) as Hex;
+  if (!checkedNative) {
+    const expected = await viemSignature();
+    if (native !== expected) throw new Error(`native signature ${native} differs from viem's ${expected}`);
+    checkedNative = true;
+  }
+  return native;
+}
+
+/** Signs one transaction of `signer` and encodes it for synod_sendTransaction. */
+export async function signLoadTransaction(
+  signer: LoadSigner,
+  domain: NetworkDomain,
+  fields: { namespace: Hex; nonce: bigint; payload: Hex; validUntil: bigint },
+): Promise<PreparedTransaction> {
+  const unsigned = {
+    networkId: domain.networkId,
+    namespace: fields.namespace,
+    sender: signer.address,
+    nonce: fields.nonce,
+    payload: fields.payload,
+    validUntil: fields.validUntil,
+  };
+  const txId = transactionId(unsigned, domain);
+  const signature = await signDigest(txId as Hex, signer);
+  const signed: SignedTransaction = { ...unsigned, signature };
+  return { txId, encoded: toLowerHex(transactionCodec.encode(signed)) as Hex };
+}
+
+/** What the load generator's transactions come from: plain ones, or a mix with perp orders. */
+export interface TransactionSource {
+  next(count: number): Promise<PreparedTransaction[]>;
+}
+
 /**
  * Signs transactions from fresh random senders (nonce 0 upwards), interleaved across senders so
  * consecutive submissions come from different accounts. Fresh senders each run mean a reused
  * testnet never sees a stale nonce. `next` can be called again for more (an open-ended run).
  */
-export class TransactionFactory {
+export class TransactionFactory implements TransactionSource {
   readonly #domain: NetworkDomain;
   readonly #validUntilS: () => bigint;
-  readonly #keys: Hex[];
-  readonly #keyBytes: Uint8Array[];
-  readonly #addresses: Address[];
+  readonly #signers: LoadSigner[];
   readonly #nonces: bigint[];
   #count = 0;
 
@@ -91,55 +152,69 @@ export class TransactionFactory {
     this.#domain = parameters.domain;
     const validUntil = parameters.validUntilS;
     this.#validUntilS = typeof validUntil === 'bigint' ? () => validUntil : validUntil;
-    this.#keys = Array.from({ length: parameters.senders }, () => generatePrivateKey());
-    this.#keyBytes = this.#keys.map((key) => hexToBytes(key));
-    this.#addresses = this.#keys.map((key) => privateKeyToAccount(key).address.toLowerCase() as Address);
-    this.#nonces = this.#keys.map(() => 0n);
-  }
-
-  #checkedNative = false;
-
-  /** r ‖ s ‖ v (v = 27 + recovery bit, low s) over the EIP-712 digest `txId`. */
-  async #sign(txId: Hex, s: number): Promise<Hex> {
-    // The txId is the EIP-712 digest: signing it directly is signTypedData without re-hashing.
-    const viemSignature = async () =>
-      normalizeTransactionSignature(await sign({ hash: txId, privateKey: this.#keys[s]!, to: 'hex' }));
-    if (nativeSigner === undefined) return await viemSignature();
-    const { signature, recid } = nativeSigner.ecdsaSign(hexToBytes(txId), this.#keyBytes[s]!);
-    const bytes = new Uint8Array(65);
-    bytes.set(signature);
-    bytes[64] = 27 + recid;
-    const native = toLowerHex(bytes) as Hex;
-    if (!this.#checkedNative) {
-      const expected = await viemSignature();
-      if (native !== expected) throw new Error(`native signature ${native} differs from viem's ${expected}`);
-      this.#checkedNative = true;
-    }
-    return native;
+    this.#signers = Array.from({ length: parameters.senders }, () => loadSigner());
+    this.#nonces = this.#signers.map(() => 0n);
   }
 
   async next(count: number): Promise<PreparedTransaction[]> {
     const prepared: PreparedTransaction[] = [];
     const validUntil = this.#validUntilS();
     for (let i = 0; i < count; i++, this.#count++) {
-      const s = this.#count % this.#keys.length;
+      const s = this.#count % this.#signers.length;
       const payload = new Uint8Array(PAYLOAD_BYTES);
       new DataView(payload.buffer).setUint32(0, this.#count);
-      const unsigned = {
-        networkId: this.#domain.networkId,
-        namespace: LOAD_NAMESPACE,
-        sender: this.#addresses[s]!,
-        nonce: this.#nonces[s]!,
-        payload: toLowerHex(payload),
-        validUntil,
-      };
-      this.#nonces[s] = this.#nonces[s]! + 1n;
-      const txId = transactionId(unsigned, this.#domain);
-      const signature = await this.#sign(txId as Hex, s);
-      const signed: SignedTransaction = { ...unsigned, signature };
-      prepared.push({ txId, encoded: toLowerHex(transactionCodec.encode(signed)) as Hex });
+      const nonce = this.#nonces[s]!;
+      this.#nonces[s] = nonce + 1n;
+      prepared.push(
+        await signLoadTransaction(this.#signers[s]!, this.#domain, {
+          namespace: LOAD_NAMESPACE,
+          nonce,
+          payload: toLowerHex(payload) as Hex,
+          validUntil,
+        }),
+      );
     }
     return prepared;
+  }
+}
+
+/**
+ * The load's mix (testnet/README.md "Load"): every `every`-th transaction of the stream comes
+ * from `special` (the perp orders), the others from `plain`; the rate and the tx* counters of
+ * the summary cover both.
+ */
+export class MixedTransactionSource implements TransactionSource {
+  readonly #plain: TransactionSource;
+  readonly #special: TransactionSource;
+  readonly #every: number;
+  #count = 0;
+
+  constructor(plain: TransactionSource, special: TransactionSource, every: number) {
+    if (!Number.isInteger(every) || every < 1)
+      throw new RangeError(`every must be an integer ≥ 1, got ${every}`);
+    this.#plain = plain;
+    this.#special = special;
+    this.#every = every;
+  }
+
+  /** Whether the stream's transaction at `index` (0-based) is a special one. */
+  static isSpecial(index: number, every: number): boolean {
+    return index % every === every - 1;
+  }
+
+  async next(count: number): Promise<PreparedTransaction[]> {
+    const kinds = Array.from({ length: count }, (_, i) =>
+      MixedTransactionSource.isSpecial(this.#count + i, this.#every),
+    );
+    this.#count += count;
+    const specials = kinds.filter(Boolean).length;
+    const [special, plain] = await Promise.all([
+      this.#special.next(specials),
+      this.#plain.next(count - specials),
+    ]);
+    let s = 0;
+    let p = 0;
+    return kinds.map((isSpecial) => (isSpecial ? special[s++]! : plain[p++]!));
   }
 }
 

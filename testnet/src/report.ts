@@ -48,6 +48,12 @@ export function formatTable(
     `  ${pad('SettlementInbox', 20)}${deployment.inbox}`,
     `  ${pad('PriceFeeds', 20)}${deployment.priceFeeds}`,
     ...adapters,
+    ...(setup.state.perps === undefined
+      ? []
+      : [
+          `  ${pad('Clearinghouse', 20)}${setup.state.perps.clearinghouse}   (perps; namespace ${setup.state.perps.namespace})`,
+          `  ${pad('Test token (tUSD)', 20)}${setup.state.perps.token}`,
+        ]),
     `Price simulator       ${simulatorRunning ? `${setup.simulatorUrl}   (GET /state, POST /control)` : 'not running'}`,
     `Group public key      ${setup.committee.groupPublicKey}`,
     ...(extras.controlUrl === undefined

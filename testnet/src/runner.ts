@@ -1,14 +1,33 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import type { TestnetOptions } from './args.ts';
 import { type ControlEndpointFile, ControlServer, TestnetControl } from './control.ts';
 import { ChainFollower } from './follower.ts';
 import { postedToL1 } from './l1.ts';
 import { type TestnetLayout, testnetLayout } from './layout.ts';
-import { LoadGenerator, loadValidUntil, senderCount, TransactionFactory } from './load.ts';
+import {
+  LoadGenerator,
+  loadValidUntil,
+  MixedTransactionSource,
+  senderCount,
+  TransactionFactory,
+  type TransactionSource,
+} from './load.ts';
 import { type RunningNetwork, type RunningNode, startNetwork } from './network.ts';
+import {
+  briefError,
+  compareL1WithModel,
+  fundPerpsAccounts,
+  lpVaultDeposit,
+  PERPS_LOAD_EVERY,
+  PerpsOrderFactory,
+  perpsAccounts,
+  perpsL1Stats,
+  type RunningKeeper,
+  startPerpsKeeper,
+} from './perps.ts';
 import { type ManagedProcess, ProcessSupervisor } from './processes.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { formatStatusLine, formatTable } from './report.ts';
@@ -32,6 +51,12 @@ const STATUS_LINE_INTERVAL_MS = 10_000;
 const STATUS_TPS_WINDOW_MS = 5_000;
 /** After the load stops, acknowledged transactions have this long to be finalized before they count as lost. */
 export const DRAIN_TIMEOUT_MS = 15_000;
+/** After the drain, the keeper has this long to settle every batch up to the drained height. */
+export const KEEPER_DRAIN_TIMEOUT_MS = 30_000;
+/** The LP's vault deposit must be finalized within this long before the load starts. */
+const VAULT_DEPOSIT_TIMEOUT_MS = 30_000;
+/** Keeper errors are reported at most this often (with how many there were meanwhile). */
+const KEEPER_ERROR_REPORT_MS = 5_000;
 /** An open-ended load keeps this many seconds of signed transactions ahead of the sender. */
 const LOAD_PREPARE_AHEAD_S = 30;
 
@@ -94,6 +119,8 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
   let network: RunningNetwork | undefined;
   let validators: ValidatorSet | undefined;
   let control: ControlServer | undefined;
+  let keeper: RunningKeeper | undefined;
+  const crashTimers: ReturnType<typeof setTimeout>[] = [];
   const tty = io.isTty && !options.json;
   /** An event while the testnet runs (a node exits, a link is cut): one line, above the status line. */
   const event = (message: string) =>
@@ -106,14 +133,20 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       inbox: setup.state.deployment.inbox.toLowerCase() as Address,
     };
     // Signing runs while the nodes start (they are other processes).
-    const factory = new TransactionFactory({
-      senders: senderCount(options.loadTps),
-      domain,
-      validUntilS:
-        options.durationS === undefined
-          ? () => loadValidUntil(LOAD_PREPARE_AHEAD_S * 2)
-          : loadValidUntil(options.durationS),
-    });
+    const validUntilS =
+      options.durationS === undefined
+        ? () => loadValidUntil(LOAD_PREPARE_AHEAD_S * 2)
+        : loadValidUntil(options.durationS);
+    // The run's LP and traders, deposited on L1 while the nodes start.
+    const perps = setup.state.perps;
+    const accounts = perpsAccounts();
+    const funded = options.loadTps > 0 ? fundPerpsAccounts(setup.l1, perps, accounts) : Promise.resolve();
+    funded.catch(() => {}); // awaited below; a failure surfaces there
+    const factory: TransactionSource = new MixedTransactionSource(
+      new TransactionFactory({ senders: senderCount(options.loadTps), domain, validUntilS }),
+      new PerpsOrderFactory({ domain, accounts, validUntilS }),
+      PERPS_LOAD_EVERY,
+    );
     const loadCount = Math.ceil(options.loadTps * (options.durationS ?? LOAD_PREPARE_AHEAD_S));
     const prepared = factory.next(loadCount);
     prepared.catch(() => {}); // awaited below; a failure surfaces there
@@ -167,6 +200,45 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     follower.start();
     const l1StartBlock = await setup.l1.publicClient.getBlockNumber();
 
+    // The keeper settles the clearinghouse's namespace for as long as the testnet runs.
+    const followerRef = follower;
+    let keeperErrors = 0;
+    let lastKeeperReportMs = 0;
+    keeper = await startPerpsKeeper({
+      l1: setup.l1,
+      perps,
+      domain,
+      groupPublicKey: setup.committee.groupPublicKey as Hex,
+      nodeRpcUrls: honest.map((node) => node.rpcUrl),
+      finalizedHeight: () => followerRef.height,
+      onError: (error) => {
+        keeperErrors++;
+        if (Date.now() - lastKeeperReportMs < KEEPER_ERROR_REPORT_MS) return;
+        lastKeeperReportMs = Date.now();
+        event(`keeper: ${briefError(error)}${keeperErrors > 1 ? ` (${keeperErrors} errors so far)` : ''}`);
+      },
+    });
+    humanOut(`Keeper: settling the clearinghouse ${perps.clearinghouse} (namespace ${perps.namespace})\n`);
+
+    if (options.loadTps > 0) {
+      await funded;
+      // The vault backs the traders' positions: the LP's deposit is final before the first order.
+      const deposit = await lpVaultDeposit(
+        accounts,
+        domain,
+        typeof validUntilS === 'bigint' ? validUntilS : validUntilS(),
+      );
+      await submitAndAwaitFinality(
+        deposit,
+        honest.map((node) => node.rpc),
+        finalizedTxIds,
+        signal,
+      );
+      humanOut(
+        `Perps: ${accounts.traders.length} traders and an LP deposited on L1; the vault deposit is final\n`,
+      );
+    }
+
     if (options.loadTps > 0) {
       load = new LoadGenerator({
         transactions: await prepared,
@@ -177,7 +249,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       });
       load.start();
       humanOut(
-        `Load: ${options.loadTps} tx/s from ${senderCount(options.loadTps)} senders, round-robin to the honest nodes\n`,
+        `Load: ${options.loadTps} tx/s from ${senderCount(options.loadTps)} senders, round-robin to the honest nodes; 1 in ${PERPS_LOAD_EVERY} is a perp order of ${accounts.traders.length} traders\n`,
       );
     }
     if (!options.json) {
@@ -186,6 +258,23 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       );
     }
     const liveStartedAtMs = Date.now();
+    const crashErrors: unknown[] = [];
+    for (const crash of options.priceCrashes ?? []) {
+      crashTimers.push(
+        setTimeout(() => {
+          const body = { action: 'crash', pair: crash.pair, factor: crash.factor };
+          fetch(`${setup.simulatorUrl}/control`, { method: 'POST', body: JSON.stringify(body) })
+            .then(async (response) => {
+              if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+              event(`price crash: ${crash.pair} × ${crash.factor} on every venue`);
+            })
+            .catch((error: unknown) => {
+              crashErrors.push(error);
+              event(`price crash ${crash.pair} × ${crash.factor} failed: ${(error as Error).message}`);
+            });
+        }, crash.atS * 1000),
+      );
+    }
     let scenario: { done: boolean; error?: unknown } | undefined;
     if (context.inspector?.scenario !== undefined) {
       const state: { done: boolean; error?: unknown } = { done: false };
@@ -214,6 +303,9 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       until: () => scenario?.done === true,
     });
     if (scenario?.error !== undefined) throw scenario.error;
+    if (crashErrors.length > 0) {
+      throw new Error(`the price simulator refused a --price-crash: ${(crashErrors[0] as Error).message}`);
+    }
     if (signal.aborted && !options.json) return ExitCode.ok;
     if (signal.aborted) return ExitCode.interrupted;
 
@@ -231,6 +323,8 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       startHeight,
       l1StartBlock,
       progress,
+      keeper,
+      perpsAccounts: [accounts.lp.address, ...accounts.traders.map((trader) => trader.signer.address)],
     });
     io.stdout(`${formatSummary(summary)}\n`);
     await context.inspector?.beforeStop?.(running, summary);
@@ -249,6 +343,8 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     io.stderr(`Logs: ${layout.logs}/\n`);
     return ExitCode.failure;
   } finally {
+    for (const timer of crashTimers) clearTimeout(timer);
+    await keeper?.stop();
     follower?.stop();
     await load?.close();
     // No more restarts or control requests while everything stops.
@@ -301,7 +397,7 @@ async function liveStatus(parameters: {
   probes: readonly NodeRpc[];
   follower: ChainFollower;
   load: LoadGenerator | undefined;
-  factory: TransactionFactory;
+  factory: TransactionSource;
   /** Ends the live phase early (a scenario finished). */
   until: () => boolean;
 }): Promise<void> {
@@ -403,8 +499,11 @@ async function drainAndSummarize(parameters: {
   startHeight: number;
   l1StartBlock: bigint;
   progress: Progress;
+  keeper: RunningKeeper;
+  /** The run's LP and traders (compared even if the model has nothing of them). */
+  perpsAccounts: readonly Address[];
 }): Promise<TestnetSummary> {
-  const { options, setup, network, follower, load, progress } = parameters;
+  const { options, setup, network, follower, load, progress, keeper } = parameters;
   progress.start('draining');
   load?.flushTail();
   await load?.stop();
@@ -449,6 +548,41 @@ async function drainAndSummarize(parameters: {
     `compared ${safety.heightsCompared} heights across ${network.nodes.length} nodes: ${safety.violations} conflicts`,
   );
   for (const example of safety.examples) progress.note(`safety violation at ${example}`);
+  progress.start('waiting for the keeper to settle every batch');
+  const keeperDeadline = Date.now() + KEEPER_DRAIN_TIMEOUT_MS;
+  const settledUpTo = () => {
+    const step = keeper.lastStep;
+    return step?.status === 'up-to-date' ? step.latestHeight : -1;
+  };
+  const stepBefore = keeper.lastStep;
+  // A step that started before the drain ended may report an older height: wait for a fresh one.
+  while (Date.now() < keeperDeadline && (keeper.lastStep === stepBefore || settledUpTo() < endHeight)) {
+    await sleep(100);
+  }
+  await keeper.stop();
+  const caughtUp = settledUpTo() >= endHeight;
+  let differences: string[] | undefined;
+  try {
+    await keeper.keeper.sync();
+    differences = await compareL1WithModel(
+      setup.l1.publicClient,
+      setup.state.perps,
+      keeper.keeper.model,
+      parameters.perpsAccounts,
+    );
+  } catch (error) {
+    progress.note(`comparing the clearinghouse with the keeper's model failed: ${(error as Error).message}`);
+  }
+  const perpsStats = await perpsL1Stats(
+    setup.l1.publicClient,
+    setup.state.perps.clearinghouse,
+    parameters.l1StartBlock,
+  );
+  progress.done(
+    `keeper ${caughtUp ? 'settled every batch' : `did not catch up within ${KEEPER_DRAIN_TIMEOUT_MS / 1000} s`}: ${perpsStats.ordersSettledL1} orders settled on L1, ${perpsStats.ordersRejected} rejected, ${perpsStats.liquidations} liquidations; L1 ${differences === undefined ? 'not compared' : differences.length === 0 ? 'matches the model' : 'differs from the model'}`,
+  );
+  if (keeper.errors > 0) progress.note(`keeper: ${keeper.errors} errors, the last: ${keeper.lastError}`);
+  for (const difference of differences ?? []) progress.note(`L1 ≠ model: ${difference}`);
   const posted = await postedToL1(setup.l1, setup.state.deployment, parameters.l1StartBlock).catch(() => ({
     headers: 0,
     prices: 0,
@@ -466,5 +600,38 @@ async function drainAndSummarize(parameters: {
     pricesPostedL1: posted.prices,
     safety,
     validators: parameters.validators.totals(),
+    perps: { ...perpsStats, lagHeights: keeper.lagHeights, differences },
   });
+}
+
+/**
+ * Sends one transaction to the first node that takes it and waits until the followed chain has
+ * it finalized (resending to the next node every few seconds).
+ */
+async function submitAndAwaitFinality(
+  transaction: { txId: string; encoded: Hex },
+  targets: readonly NodeRpc[],
+  finalized: ReadonlySet<string>,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + VAULT_DEPOSIT_TIMEOUT_MS;
+  let attempt = 0;
+  let lastError = 'not finalized';
+  while (Date.now() < deadline) {
+    signal.throwIfAborted();
+    const target = targets[attempt++ % targets.length]!;
+    const [answer] = await target
+      .sendRawTransactions([transaction.encoded])
+      .catch((error: unknown) => [{ ok: false as const, error: { message: (error as Error).message } }]);
+    if (answer !== undefined && !answer.ok) lastError = answer.error.message;
+    const resendAt = Date.now() + 3_000;
+    while (Date.now() < Math.min(resendAt, deadline)) {
+      if (finalized.has(transaction.txId)) return;
+      await sleep(100, signal).catch(() => {});
+      signal.throwIfAborted();
+    }
+  }
+  throw new Error(
+    `the LP's vault deposit ${transaction.txId} was not finalized within ${VAULT_DEPOSIT_TIMEOUT_MS / 1000} s (${lastError})`,
+  );
 }

@@ -17,6 +17,7 @@ import {
 } from './l1.ts';
 import type { TestnetLayout } from './layout.ts';
 import { type CommitteeJson, ConfigError, loadConfig, parseCommittee } from './node-api.ts';
+import { deployPerps, isPerpsDeployed, type PerpsDeployment } from './perps.ts';
 import { busyPorts, type PortPlan, planPorts, proxyPort } from './ports.ts';
 import { type ProcessSupervisor, stopProcess } from './processes.ts';
 import type { Progress } from './progress.ts';
@@ -28,7 +29,7 @@ export interface TestnetSetup {
   layout: TestnetLayout;
   plan: PortPlan;
   l1: L1;
-  state: TestnetState & { deployment: SynodDeployment };
+  state: TestnetState & { deployment: SynodDeployment; perps: PerpsDeployment };
   /** Node 0's committee.json (identical on every node). */
   committee: CommitteeJson;
   /** The simulator's base URL the nodes' feeds point at (started by the run phase). */
@@ -148,7 +149,17 @@ export async function setupTestnet(options: TestnetOptions, context: SetupContex
       `the CommitteeRegistry at ${deployment.registry} holds another group key than the DKG's: run with --reset`,
     );
   }
-  const complete = { ...state, deployment };
+  let perps = deployment === state.deployment ? state.perps : undefined;
+  if (perps !== undefined && !(await isPerpsDeployed(l1, perps, deployment.inbox))) {
+    progress.note('the clearinghouse is gone from anvil (its state was lost): deploying it again');
+    perps = undefined;
+  }
+  if (perps === undefined) {
+    progress.start('deploying the test token and the clearinghouse');
+    perps = await deployPerps(l1, deployment.inbox);
+    progress.done(`clearinghouse ${perps.clearinghouse} (token ${perps.token})`);
+  }
+  const complete = { ...state, deployment, perps };
   await writeJson(layout.state, complete);
 
   const simulatorUrl = `http://127.0.0.1:${plan.simulator}`;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { SynodDeployment } from '@synod/contracts';
 import type { Hex } from 'viem';
 import type { CommitteeJson } from './node-api.ts';
+import type { PerpsDeployment } from './perps.ts';
 import type { InitResult } from './synod.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface TestnetState {
   participants: InitResult[];
   /** Set once the contracts are deployed for this committee. */
   deployment?: SynodDeployment;
+  /** The test token and the clearinghouse (perps.ts), deployed after the core contracts. */
+  perps?: PerpsDeployment;
 }
 
 export async function readState(path: string): Promise<TestnetState | undefined> {

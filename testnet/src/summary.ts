@@ -39,9 +39,33 @@ export interface TestnetSummary {
   nodeCrashes: number;
   /** Sends of load transactions beyond the first: to another node after a failure, or while not finalized. */
   txResubmitted: number;
+  /**
+   * Transactions of the clearinghouse's namespace settled on L1 during the run (BatchSettled
+   * counts: the load's perp orders, applied or rejected, and the LP's vault deposit).
+   */
+  ordersSettledL1: number;
+  /** Of those, refused by the clearinghouse (TransactionRejected: limit not met, margin, no position…). */
+  ordersRejected: number;
+  /** Liquidated events of the run (in settle calls, or liquidate() by anyone). */
+  liquidations: number;
+  /** Median over settled batches of (Synod finalized height when the settle call landed − the batch's height); null when none. */
+  settlementLagHeightsP50: number | null;
+  /** After the drain, every account, resting order, market and total equal on L1 and in the keeper's model. */
+  l1MatchesModel: boolean;
 }
 
-/** The key order of the JSON line, as issue #9 lists it. */
+/** What the runner measured of the clearinghouse (perps.ts). */
+export interface PerpsSummaryInput {
+  ordersSettledL1: number;
+  ordersRejected: number;
+  liquidations: number;
+  /** One entry per settled batch. */
+  lagHeights: readonly number[];
+  /** Where L1 and the keeper's model differ after the drain (empty: equal); undefined: not compared. */
+  differences: readonly string[] | undefined;
+}
+
+/** The key order of the JSON line: issue #9's, then issue #14's perps keys. */
 export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   'nodes',
   'byzantine',
@@ -61,6 +85,11 @@ export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   'nodeRestarts',
   'nodeCrashes',
   'txResubmitted',
+  'ordersSettledL1',
+  'ordersRejected',
+  'liquidations',
+  'settlementLagHeightsP50',
+  'l1MatchesModel',
 ];
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -154,6 +183,7 @@ export interface SummaryInput {
   safety: SafetyReport;
   /** Exits, restarts and crashes of the validators during the run (validators.ts); none when absent. */
   validators?: { exits: number; restarts: number; crashes: number } | undefined;
+  perps: PerpsSummaryInput;
 }
 
 export function computeSummary(input: SummaryInput): TestnetSummary {
@@ -201,6 +231,11 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
     nodeRestarts: input.validators?.restarts ?? 0,
     nodeCrashes: input.validators?.crashes ?? 0,
     txResubmitted: input.resubmitted ?? 0,
+    ordersSettledL1: input.perps.ordersSettledL1,
+    ordersRejected: input.perps.ordersRejected,
+    liquidations: input.perps.liquidations,
+    settlementLagHeightsP50: percentile(input.perps.lagHeights, 50),
+    l1MatchesModel: input.perps.differences !== undefined && input.perps.differences.length === 0,
   };
 }
 
@@ -212,6 +247,8 @@ export function healthProblems(summary: TestnetSummary): string[] {
   if (summary.txDuplicated > 0) problems.push(`${summary.txDuplicated} transactions were finalized twice`);
   if (summary.safetyViolations > 0)
     problems.push(`${summary.safetyViolations} heights with conflicting blocks`);
+  if (!summary.l1MatchesModel)
+    problems.push("the clearinghouse on L1 does not match the keeper's model (or was not compared)");
   if (summary.nodeCrashes > 0)
     problems.push(
       `${summary.nodeCrashes} validator crashes (exited on their own with an error; see the node logs)`,

@@ -22,6 +22,7 @@ describe('parseCommandLine', () => {
       restart: true,
       linkProxies: true,
       clockOffsets: [],
+      priceCrashes: [],
     });
   });
 
@@ -48,6 +49,10 @@ describe('parseCommandLine', () => {
         'node-1=+2000',
         '--clock-offset',
         '6=-1500',
+        '--price-crash',
+        'ETH/USD:0.7@5',
+        '--price-crash',
+        'BTC/USD:1.5@12.5',
       ]),
     ).toEqual({
       nodes: 7,
@@ -63,6 +68,10 @@ describe('parseCommandLine', () => {
       clockOffsets: [
         { node: 1, offsetMs: 2000 },
         { node: 6, offsetMs: -1500 },
+      ],
+      priceCrashes: [
+        { pair: 'ETH/USD', factor: 0.7, atS: 5 },
+        { pair: 'BTC/USD', factor: 1.5, atS: 12.5 },
       ],
     });
   });
@@ -95,6 +104,13 @@ describe('parseCommandLine', () => {
     [['--clock-offset', 'node-1=+4000000'], /at most ±3600000 ms/],
     [['--clock-offset', 'node-1=+1', '--clock-offset', '1=-1'], /names node-1 twice/],
     [['--nodes', '100', '--base-port', '60000'], /needs a base port ≤ 54537/],
+    [['--price-crash', 'ETH/USD'], /PAIR:FACTOR@SECONDS/],
+    [['--price-crash', 'ETH/USD:-0.7@20'], /PAIR:FACTOR@SECONDS/],
+    [['--price-crash', 'DOGE/USD:0.7@20'], /DOGE\/USD is not a testnet feed \(ETH\/USD, BTC\/USD\)/],
+    [['--price-crash', 'ETH/USD:0@20'], /factor must be in 0.001..1000 and not 1/],
+    [['--price-crash', 'ETH/USD:1@20'], /not 1/],
+    [['--price-crash', 'ETH/USD:2000@20'], /factor must be in/],
+    [['--json', '--duration', '20', '--price-crash', 'ETH/USD:0.7@20'], /the run lasts 20 s/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);

@@ -37,6 +37,14 @@ function stubNode(hashes: Record<number, string>, options: { unreachable?: boole
 }
 
 const noConflicts = { heightsCompared: 3, violations: 0, examples: [] };
+/** A clearinghouse that settled and matched its model. */
+const perpsMatched = {
+  ordersSettledL1: 4,
+  ordersRejected: 1,
+  liquidations: 0,
+  lagHeights: [1, 2, 2],
+  differences: [],
+};
 
 function summarize(submissions: Map<string, Submission>, blocks: FollowedBlock[]) {
   return computeSummary({
@@ -50,6 +58,7 @@ function summarize(submissions: Map<string, Submission>, blocks: FollowedBlock[]
     headersPostedL1: 2,
     pricesPostedL1: 4,
     safety: noConflicts,
+    perps: perpsMatched,
   });
 }
 
@@ -84,6 +93,11 @@ describe('computeSummary', () => {
       nodeRestarts: 0,
       nodeCrashes: 0,
       txResubmitted: 0,
+      ordersSettledL1: 4,
+      ordersRejected: 1,
+      liquidations: 0,
+      settlementLagHeightsP50: 2,
+      l1MatchesModel: true,
     });
     expect(healthProblems(summary)).toEqual([]);
   });
@@ -100,6 +114,7 @@ describe('computeSummary', () => {
       headersPostedL1: 1,
       pricesPostedL1: 0,
       safety: { heightsCompared: 13, violations: 0, examples: [] },
+      perps: perpsMatched,
     };
     const killed = computeSummary({ ...input, validators: { exits: 2, restarts: 2, crashes: 0 } });
     expect(killed).toMatchObject({ nodeExits: 2, nodeRestarts: 2, nodeCrashes: 0 });
@@ -160,6 +175,7 @@ describe('computeSummary', () => {
       headersPostedL1: 0,
       pricesPostedL1: 0,
       safety: { heightsCompared: 0, violations: 0, examples: [] },
+      perps: perpsMatched,
     });
     expect(summary).toMatchObject({
       txSubmitted: 0,
@@ -194,7 +210,65 @@ describe('computeSummary', () => {
       'nodeRestarts',
       'nodeCrashes',
       'txResubmitted',
+      // Issue #14: the clearinghouse, appended too.
+      'ordersSettledL1',
+      'ordersRejected',
+      'liquidations',
+      'settlementLagHeightsP50',
+      'l1MatchesModel',
     ]);
+  });
+
+  test('the clearinghouse: counts from L1, the median lag, healthy only if L1 matches the model', () => {
+    const input = {
+      nodes: 4,
+      byzantine: 0,
+      durationS: 20,
+      startHeight: 1,
+      endHeight: 30,
+      submissions: new Map(),
+      blocks: [],
+      headersPostedL1: 5,
+      pricesPostedL1: 5,
+      safety: noConflicts,
+    };
+    const matched = computeSummary({
+      ...input,
+      perps: {
+        ordersSettledL1: 40,
+        ordersRejected: 9,
+        liquidations: 3,
+        lagHeights: [3, 1, 2, 8],
+        differences: [],
+      },
+    });
+    expect(matched).toMatchObject({
+      ordersSettledL1: 40,
+      ordersRejected: 9,
+      liquidations: 3,
+      settlementLagHeightsP50: 2,
+      l1MatchesModel: true,
+    });
+    expect(healthProblems(matched)).toEqual([]);
+    const differs = computeSummary({
+      ...input,
+      perps: { ...perpsMatched, differences: ['account 0xab: L1 {…}, model {…}'] },
+    });
+    expect(differs.l1MatchesModel).toBe(false);
+    expect(healthProblems(differs)).toEqual([
+      "the clearinghouse on L1 does not match the keeper's model (or was not compared)",
+    ]);
+    const notCompared = computeSummary({
+      ...input,
+      perps: {
+        ordersSettledL1: 0,
+        ordersRejected: 0,
+        liquidations: 0,
+        lagHeights: [],
+        differences: undefined,
+      },
+    });
+    expect(notCompared).toMatchObject({ l1MatchesModel: false, settlementLagHeightsP50: null });
   });
 });
 

@@ -108,6 +108,10 @@ describe('pnpm testnet, end to end', () => {
         expect(config.network.inboxAddress).toBe(setup.state.deployment.inbox);
       }
       expect(lines.join('')).toMatch(/DKG done/);
+      // The clearinghouse after the core contracts, bound to their inbox.
+      const { perps } = setup.state;
+      expect(await setup.l1.publicClient.getCode({ address: perps.clearinghouse })).not.toBe('0x');
+      expect(JSON.parse(await readFile(layout.state, 'utf8')).perps).toEqual(perps);
     } finally {
       await supervisor.stopAll();
     }
@@ -134,8 +138,11 @@ describe('pnpm testnet, end to end', () => {
     expect(summary.txLost).toBe(0);
     expect(summary.txDuplicated).toBe(0);
     expect(summary.safetyViolations).toBe(0);
+    // The clearinghouse: the load's perp orders (1 in 10) settled by the keeper, L1 = its model.
+    expect(summary.ordersSettledL1, stderr).toBeGreaterThan(0);
+    expect(summary.l1MatchesModel, stderr).toBe(true);
     expect(code, stderr).toBe(0);
-  }, 120_000);
+  }, 150_000);
 
   test('the network survives its nodes: an outside SIGKILL is restarted, a cut link and a partition hold and heal', async () => {
     let stdout = '';

@@ -1,0 +1,634 @@
+import { settlementInboxAbi } from '@synod/contracts';
+import {
+  accountHealth,
+  accountView,
+  type ClearinghouseConfig,
+  type ClearinghouseState,
+  clearinghouseAbi,
+  createKeeper,
+  deployClearinghouse,
+  deployTestToken,
+  encodePayload,
+  heldCollateral,
+  type Keeper,
+  type KeeperStepResult,
+  MAX_PRICE,
+  type MarketConfig,
+  type Payload,
+  testTokenAbi,
+} from '@synod/perps';
+import type { NetworkDomain } from '@synod/protocol';
+import { createSynodClient, http as synodHttp } from '@synod/sdk';
+import {
+  type Address,
+  type Hex,
+  keccak256,
+  maxUint256,
+  type PublicClient,
+  parseEventLogs,
+  toHex,
+} from 'viem';
+import { feedIdOf, TESTNET_FEEDS } from './config.ts';
+import { type L1, walletFor } from './l1.ts';
+import {
+  type LoadSigner,
+  loadSigner,
+  type PreparedTransaction,
+  signLoadTransaction,
+  type TransactionSource,
+} from './load.ts';
+
+/**
+ * The perpetual-futures clearinghouse on the testnet (issue #14 item 4; testnet/README.md
+ * "Perps"): its deployment after the core contracts (a test ERC-20 and one market per testnet
+ * feed), the L1 deposits of the run's LP and traders, the keeper that settles its namespace, the
+ * perp orders of the load generator, and the comparison of every account on L1 with the
+ * keeper's model after the drain.
+ */
+
+/** The clearinghouse's Synod namespace on every testnet. */
+export const PERPS_NAMESPACE: Hex = keccak256(toHex('synod/testnet/perps'));
+/** Dev account 2 deploys the token and the clearinghouse and makes the L1 deposits. */
+export const PERPS_ACCOUNT_INDEX = 2;
+/** Dev account 3 is the keeper's: it pays for the settle calls. */
+export const KEEPER_ACCOUNT_INDEX = 3;
+/** The test token: 6 decimals, like USDC. */
+export const COLLATERAL_DECIMALS = 6;
+const USD = 10n ** BigInt(COLLATERAL_DECIMALS);
+/** Position sizes have 8 decimals; notional (collateral units) = |size| × price (8 decimals) / scale. */
+export const PERPS_SCALE = 10n ** 10n;
+export const SIZE_UNIT = 10n ** 8n;
+/** 10× at most (initial margin 10%), liquidated below 5%. */
+export const INITIAL_MARGIN_BPS = 1_000;
+export const MAINTENANCE_MARGIN_BPS = 500;
+export const ESCAPE_TIMEOUT_SECONDS = 86_400n;
+/** Traders of each run, each with this much collateral deposited on L1 at the start. */
+export const PERPS_TRADERS = 6;
+export const TRADER_DEPOSIT = 10_000n * USD;
+/** The run's LP deposits this on L1 and moves it into the vault with a Synod transaction. */
+export const LP_DEPOSIT = 10_000_000n * USD;
+/** One transaction in this many of the load is a perp order (testnet/README.md "Load"). */
+export const PERPS_LOAD_EVERY = 10;
+/** The keeper settles up to this many batches per call; polls every PERPS_KEEPER_POLL_MS when up to date. */
+export const KEEPER_MAX_BATCHES = 16;
+export const KEEPER_POLL_MS = 250;
+
+/** What state.json records of the clearinghouse (addresses; the config is read back from L1). */
+export interface PerpsDeployment {
+  namespace: Hex;
+  token: Address;
+  clearinghouse: Address;
+  libraries: { transactions: Address; batches: Address };
+  /** The L1 block of the clearinghouse's deployment, decimal (the keeper's model starts there). */
+  deploymentBlock: string;
+}
+
+/** One market per testnet feed, sorted by feedId as the contract requires. */
+export function perpsMarkets(): MarketConfig[] {
+  return TESTNET_FEEDS.map((feed) => ({
+    feedId: feedIdOf(feed.pair),
+    scale: PERPS_SCALE,
+    initialMarginBps: INITIAL_MARGIN_BPS,
+    maintenanceMarginBps: MAINTENANCE_MARGIN_BPS,
+    takerFeeBps: 5,
+    liquidationFeeBps: 100,
+    maxOpenInterestVaultBps: 10_000,
+    maxOpenInterest: 10n ** 20n,
+    maxPositionSize: 10n ** 18n,
+  })).sort((a, b) => (BigInt(a.feedId) < BigInt(b.feedId) ? -1 : 1));
+}
+
+/** The clearinghouse market index of a testnet pair. */
+export function perpsMarketIndex(pair: string): number {
+  const index = perpsMarkets().findIndex((market) => market.feedId === feedIdOf(pair));
+  if (index < 0) throw new Error(`${pair} is not a testnet feed`);
+  return index;
+}
+
+/** Deploys the test token and the clearinghouse (libraries linked) for `inbox`. */
+export async function deployPerps(l1: L1, inbox: Address): Promise<PerpsDeployment> {
+  const wallet = walletFor(l1, PERPS_ACCOUNT_INDEX);
+  const token = await deployTestToken(wallet, l1.publicClient, {
+    name: 'Testnet USD',
+    symbol: 'tUSD',
+    decimals: COLLATERAL_DECIMALS,
+  });
+  const { clearinghouse, libraries } = await deployClearinghouse(wallet, l1.publicClient, {
+    inbox,
+    namespace: PERPS_NAMESPACE,
+    collateralToken: token,
+    feeRecipient: wallet.account.address,
+    escapeTimeoutSeconds: ESCAPE_TIMEOUT_SECONDS,
+    markets: perpsMarkets(),
+  });
+  const deploymentBlock = await l1.publicClient.getBlockNumber({ cacheTime: 0 });
+  return {
+    namespace: PERPS_NAMESPACE,
+    token,
+    clearinghouse,
+    libraries,
+    deploymentBlock: String(deploymentBlock),
+  };
+}
+
+/** True when the token and the clearinghouse still have code and the clearinghouse is bound to `inbox`. */
+export async function isPerpsDeployed(l1: L1, perps: PerpsDeployment, inbox: Address): Promise<boolean> {
+  for (const address of [
+    perps.token,
+    perps.clearinghouse,
+    perps.libraries.transactions,
+    perps.libraries.batches,
+  ]) {
+    const code = await l1.publicClient.getCode({ address });
+    if (code === undefined || code === '0x') return false;
+  }
+  const bound = await l1.publicClient.readContract({
+    address: perps.clearinghouse,
+    abi: clearinghouseAbi,
+    functionName: 'inbox',
+  });
+  return bound.toLowerCase() === inbox.toLowerCase();
+}
+
+/** The clearinghouse's config as the contract holds it (markets, escape timeout). */
+export async function readPerpsConfig(
+  publicClient: PublicClient,
+  clearinghouse: Address,
+): Promise<ClearinghouseConfig> {
+  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
+    publicClient.readContract({
+      address: clearinghouse,
+      abi: clearinghouseAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+  const count = await read<bigint>('marketCount');
+  const markets: MarketConfig[] = [];
+  for (let i = 0n; i < count; i++) {
+    const market = await read<MarketConfig>('marketConfig', [i]);
+    markets.push({ ...market, feedId: market.feedId.toLowerCase() as Hex });
+  }
+  return { markets, escapeTimeoutSeconds: await read<bigint>('escapeTimeoutSeconds') };
+}
+
+/** The run's fresh perps accounts: an LP and PERPS_TRADERS traders, each with its market. */
+export interface PerpsAccounts {
+  lp: LoadSigner;
+  traders: { signer: LoadSigner; market: number; pair: string }[];
+}
+
+/** Fresh accounts; trader i trades testnet feed i mod feeds (with two feeds: half on each). */
+export function perpsAccounts(traders = PERPS_TRADERS): PerpsAccounts {
+  return {
+    lp: loadSigner(),
+    traders: Array.from({ length: traders }, (_, i) => {
+      const pair = TESTNET_FEEDS[i % TESTNET_FEEDS.length]!.pair;
+      return { signer: loadSigner(), market: perpsMarketIndex(pair), pair };
+    }),
+  };
+}
+
+/** Mints the deposits and deposits them on L1 for the LP and the traders (dev account 2 pays). */
+export async function fundPerpsAccounts(
+  l1: L1,
+  perps: PerpsDeployment,
+  accounts: PerpsAccounts,
+): Promise<void> {
+  const wallet = walletFor(l1, PERPS_ACCOUNT_INDEX);
+  const deposits: [Address, bigint][] = [
+    [accounts.lp.address, LP_DEPOSIT],
+    ...accounts.traders.map((trader): [Address, bigint] => [trader.signer.address, TRADER_DEPOSIT]),
+  ];
+  const total = deposits.reduce((sum, [, amount]) => sum + amount, 0n);
+  const send = async (request: Parameters<typeof wallet.writeContract>[0], what: string) => {
+    const hash = await wallet.writeContract(request);
+    const receipt = await l1.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`perps funding: ${what} reverted (${hash})`);
+  };
+  await send(
+    {
+      address: perps.token,
+      abi: testTokenAbi,
+      functionName: 'mint',
+      args: [wallet.account.address, total],
+      chain: wallet.chain,
+    },
+    'mint',
+  );
+  const allowance = await l1.publicClient.readContract({
+    address: perps.token,
+    abi: testTokenAbi,
+    functionName: 'allowance',
+    args: [wallet.account.address, perps.clearinghouse],
+  });
+  if (allowance < total) {
+    await send(
+      {
+        address: perps.token,
+        abi: testTokenAbi,
+        functionName: 'approve',
+        args: [perps.clearinghouse, maxUint256],
+        chain: wallet.chain,
+      },
+      'approve',
+    );
+  }
+  for (const [account, amount] of deposits) {
+    await send(
+      {
+        address: perps.clearinghouse,
+        abi: clearinghouseAbi,
+        functionName: 'deposit',
+        args: [account, amount],
+        chain: wallet.chain,
+      },
+      `deposit for ${account}`,
+    );
+  }
+}
+
+/** A step of every trader's cycle (PERPS_CYCLE). */
+export interface PerpsStep {
+  name: 'open' | 'add' | 'limit-rejected' | 'reduce' | 'close';
+  /** Size in multiples of the trader's deposit at the pair's initial price (leverage). */
+  leverage: bigint;
+}
+
+/**
+ * Each trader's orders, in a loop: long 5×, add 2× (7×), a buy whose limit is far below the
+ * price (rejected LimitPriceNotMet), reduce 3× (reduce-only), add 3× (7× again), close. Long at
+ * 4–7× most of the time, so a 30% crash of its market liquidates it.
+ */
+export const PERPS_CYCLE: readonly PerpsStep[] = [
+  { name: 'open', leverage: 5n },
+  { name: 'add', leverage: 2n },
+  { name: 'limit-rejected', leverage: 1n },
+  { name: 'reduce', leverage: 3n },
+  { name: 'add', leverage: 3n },
+  { name: 'close', leverage: 0n },
+];
+
+/** The order payload of `step` for a trader of `market` (initial price `price`, 8 decimals). */
+export function perpsStepPayload(step: PerpsStep, market: number, price: bigint, expiry: bigint): Payload {
+  const size = (step.leverage * TRADER_DEPOSIT * PERPS_SCALE) / price;
+  switch (step.name) {
+    case 'open':
+    case 'add':
+      return { kind: 'order', market, side: 'buy', size, limitPrice: MAX_PRICE, expiry };
+    case 'limit-rejected':
+      return { kind: 'order', market, side: 'buy', size, limitPrice: 1n, expiry };
+    case 'reduce':
+      return { kind: 'order', market, side: 'sell', size, limitPrice: 0n, expiry, reduceOnly: true };
+    case 'close':
+      return { kind: 'close', market, limitPrice: 0n, expiry };
+  }
+}
+
+/** The pair's initial simulator price, 8 decimals. */
+function initialPrice(pair: string): bigint {
+  const feed = TESTNET_FEEDS.find((candidate) => candidate.pair === pair)!;
+  const [whole, fraction = ''] = feed.initialPrice.split('.');
+  return BigInt(whole!) * SIZE_UNIT + BigInt(fraction.padEnd(8, '0').slice(0, 8));
+}
+
+/**
+ * Signs the traders' perp orders: order q is trader q mod T's next step of PERPS_CYCLE, so
+ * consecutive orders come from different traders; expiry = the transactions' validUntil.
+ */
+export class PerpsOrderFactory implements TransactionSource {
+  readonly #domain: NetworkDomain;
+  readonly #traders: PerpsAccounts['traders'];
+  readonly #validUntilS: () => bigint;
+  readonly #nonces: bigint[];
+  #count = 0;
+
+  constructor(parameters: {
+    domain: NetworkDomain;
+    accounts: PerpsAccounts;
+    validUntilS: bigint | (() => bigint);
+  }) {
+    this.#domain = parameters.domain;
+    this.#traders = parameters.accounts.traders;
+    const validUntil = parameters.validUntilS;
+    this.#validUntilS = typeof validUntil === 'bigint' ? () => validUntil : validUntil;
+    this.#nonces = this.#traders.map(() => 0n);
+  }
+
+  async next(count: number): Promise<PreparedTransaction[]> {
+    const prepared: PreparedTransaction[] = [];
+    const validUntil = this.#validUntilS();
+    for (let i = 0; i < count; i++, this.#count++) {
+      const t = this.#count % this.#traders.length;
+      const trader = this.#traders[t]!;
+      const step = PERPS_CYCLE[Math.floor(this.#count / this.#traders.length) % PERPS_CYCLE.length]!;
+      const payload = perpsStepPayload(step, trader.market, initialPrice(trader.pair), validUntil);
+      const nonce = this.#nonces[t]!;
+      this.#nonces[t] = nonce + 1n;
+      prepared.push(
+        await signLoadTransaction(trader.signer, this.#domain, {
+          namespace: PERPS_NAMESPACE,
+          nonce,
+          payload: encodePayload(payload),
+          validUntil,
+        }),
+      );
+    }
+    return prepared;
+  }
+}
+
+/** The LP's vault deposit: its first transaction (nonce 0), signed. */
+export async function lpVaultDeposit(
+  accounts: PerpsAccounts,
+  domain: NetworkDomain,
+  validUntil: bigint,
+): Promise<PreparedTransaction> {
+  return await signLoadTransaction(accounts.lp, domain, {
+    namespace: PERPS_NAMESPACE,
+    nonce: 0n,
+    payload: encodePayload({ kind: 'vaultDeposit', amount: LP_DEPOSIT }),
+    validUntil,
+  });
+}
+
+/** A node that has not answered a keeper request within this long is skipped for the next one. */
+export const FAILOVER_ATTEMPT_TIMEOUT_MS = 5_000;
+
+/**
+ * A fetch that sends each request to the first of `urls` that answers, starting from the last
+ * one that did: the keeper follows the network, not one node (a node may be killed, paused or
+ * cut off; one that does not answer within `attemptTimeoutMs` counts as down).
+ */
+export function failoverFetch(
+  urls: readonly string[],
+  attemptTimeoutMs: number = FAILOVER_ATTEMPT_TIMEOUT_MS,
+): typeof fetch {
+  let current = 0;
+  return async (_input, init) => {
+    const callerSignal = init?.signal ?? undefined;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < urls.length; attempt++) {
+      const index = (current + attempt) % urls.length;
+      const timeout = AbortSignal.timeout(attemptTimeoutMs);
+      const signal = callerSignal == null ? timeout : AbortSignal.any([callerSignal, timeout]);
+      try {
+        const response = await fetch(urls[index]!, { ...init, signal });
+        if (response.status >= 500 && attempt < urls.length - 1) {
+          lastError = new Error(`HTTP ${response.status} from ${urls[index]}`);
+          continue;
+        }
+        current = index;
+        return response;
+      } catch (error) {
+        if (callerSignal?.aborted === true) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
+}
+
+/** The keeper of the run and what it reported. */
+export interface RunningKeeper {
+  keeper: Keeper;
+  /** The last step's result (undefined before the first). */
+  lastStep: KeeperStepResult | undefined;
+  /** Per settled height: Synod's finalized height when its settle call landed minus its height. */
+  lagHeights: number[];
+  errors: number;
+  lastError: string | undefined;
+  /** Stops the loop and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the keeper in this process (dev account 3), settling the clearinghouse's namespace until
+ * `stop()`. Each step error goes to `onError` (and the loop goes on); `finalizedHeight` dates the
+ * settlements for the lag.
+ */
+export async function startPerpsKeeper(parameters: {
+  l1: L1;
+  perps: PerpsDeployment;
+  domain: NetworkDomain;
+  groupPublicKey: Hex;
+  nodeRpcUrls: readonly string[];
+  finalizedHeight: () => number;
+  onError: (error: unknown) => void;
+}): Promise<RunningKeeper> {
+  const { l1, perps, domain } = parameters;
+  const client = createSynodClient({
+    transport: synodHttp(parameters.nodeRpcUrls[0]!, { fetch: failoverFetch(parameters.nodeRpcUrls) }),
+    network: domain,
+    committee: { epoch: 0, groupPublicKey: parameters.groupPublicKey },
+  });
+  const config = await readPerpsConfig(l1.publicClient, perps.clearinghouse);
+  const keeper = createKeeper({
+    client,
+    l1: {
+      publicClient: l1.publicClient,
+      walletClient: walletFor(l1, KEEPER_ACCOUNT_INDEX),
+      addresses: { inbox: domain.inbox },
+    },
+    clearinghouse: perps.clearinghouse,
+    config,
+    deploymentBlock: BigInt(perps.deploymentBlock),
+    maxBatches: KEEPER_MAX_BATCHES,
+  });
+  const controller = new AbortController();
+  const running: RunningKeeper = {
+    keeper,
+    lastStep: undefined,
+    lagHeights: [],
+    errors: 0,
+    lastError: undefined,
+    stop: async () => {
+      controller.abort();
+      await loop;
+    },
+  };
+  const loop = keeper
+    .run({
+      signal: controller.signal,
+      pollIntervalMs: KEEPER_POLL_MS,
+      onStep: (result) => {
+        running.lastStep = result;
+        if (result.status === 'settled') {
+          const height = parameters.finalizedHeight();
+          for (const entry of result.entries) running.lagHeights.push(Math.max(0, height - entry.height));
+        }
+      },
+      onError: (error) => {
+        running.errors++;
+        running.lastError = briefError(error);
+        parameters.onError(error);
+      },
+    })
+    .catch((error: unknown) => {
+      running.errors++;
+      running.lastError = briefError(error);
+      parameters.onError(error);
+    });
+  return running;
+}
+
+/** The clearinghouse's events of the run: settled transactions, rejections, liquidations. */
+export interface PerpsL1Stats {
+  ordersSettledL1: number;
+  ordersRejected: number;
+  liquidations: number;
+}
+
+/** Sums BatchSettled (count, rejected) and counts Liquidated events from `fromBlock`. */
+export async function perpsL1Stats(
+  publicClient: PublicClient,
+  clearinghouse: Address,
+  fromBlock: bigint,
+): Promise<PerpsL1Stats> {
+  const logs = parseEventLogs({
+    abi: clearinghouseAbi,
+    logs: await publicClient.getLogs({ address: clearinghouse, fromBlock, toBlock: 'latest' }),
+  });
+  const stats: PerpsL1Stats = { ordersSettledL1: 0, ordersRejected: 0, liquidations: 0 };
+  for (const log of logs) {
+    if (log.eventName === 'BatchSettled') {
+      const { count, rejected } = log.args as { count: number; rejected: number };
+      stats.ordersSettledL1 += Number(count);
+      stats.ordersRejected += Number(rejected);
+    } else if (log.eventName === 'Liquidated') stats.liquidations++;
+  }
+  return stats;
+}
+
+/** Where L1 and the model differ (empty: equal), at most `limit` entries. */
+export async function compareL1WithModel(
+  publicClient: PublicClient,
+  perps: PerpsDeployment,
+  model: ClearinghouseState,
+  extraAccounts: readonly Address[] = [],
+  limit = 10,
+): Promise<string[]> {
+  const differences: string[] = [];
+  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
+    publicClient.readContract({
+      address: perps.clearinghouse,
+      abi: clearinghouseAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+  const differ = (what: string, l1: unknown, modelValue: unknown) => {
+    const show = (value: unknown) => JSON.stringify(canonical(value));
+    if (show(l1) !== show(modelValue) && differences.length < limit) {
+      differences.push(`${what}: L1 ${show(l1)}, model ${show(modelValue)}`);
+    }
+  };
+  const accounts = new Set<Address>(
+    [...model.accounts.keys(), ...model.claimable.keys(), ...model.vaultShares.keys(), ...extraAccounts].map(
+      (account) => account.toLowerCase() as Address,
+    ),
+  );
+  for (const account of accounts) {
+    const [stored, claimable, vaultShares, health, ...positions] = await Promise.all([
+      read<{ collateral: bigint; positionMask: number; restingOrders: number }>('accountOf', [account]),
+      read<bigint>('claimableOf', [account]),
+      read<bigint>('vaultSharesOf', [account]),
+      read<readonly [bigint, bigint, bigint]>('health', [account]),
+      ...model.config.markets.map((_, market) =>
+        read<{ size: bigint; entryPrice: bigint }>('positionOf', [account, BigInt(market)]),
+      ),
+    ]);
+    differ(
+      `account ${account}`,
+      {
+        collateral: stored.collateral,
+        positionMask: stored.positionMask,
+        restingOrders: stored.restingOrders,
+        claimable,
+        vaultShares,
+        positions: positions.map((position) => ({ size: position.size, entryPrice: position.entryPrice })),
+      },
+      accountView(model, account),
+    );
+    const [equity, initialRequired, maintenanceRequired] = health;
+    differ(
+      `health ${account}`,
+      { equity, initialRequired, maintenanceRequired },
+      accountHealth(model, account),
+    );
+  }
+  for (const [orderId, order] of model.resting) {
+    const stored = await read<Record<string, unknown>>('restingOrder', [orderId]);
+    differ(
+      `resting order ${orderId}`,
+      {
+        account: String(stored.account).toLowerCase(),
+        market: Number(stored.market),
+        reduceOnly: stored.reduceOnly,
+        expiry: stored.expiry,
+        sizeDelta: stored.sizeDelta,
+        limitPrice: stored.limitPrice,
+      },
+      { ...order, account: order.account.toLowerCase() },
+    );
+  }
+  differ('totals', { ...(await read<Record<string, bigint>>('totals')) }, model.totals);
+  for (const [market, state] of model.markets.entries()) {
+    differ(
+      `market ${market}`,
+      { ...(await read<Record<string, bigint>>('marketState', [BigInt(market)])) },
+      state,
+    );
+  }
+  differ('appliedCount', await read<bigint>('appliedCount'), model.appliedCount);
+  differ('lastSettledAt', await read<bigint>('lastSettledAt'), model.lastSettledAt);
+  const balance = await publicClient.readContract({
+    address: perps.token,
+    abi: testTokenAbi,
+    functionName: 'balanceOf',
+    args: [perps.clearinghouse],
+  });
+  differ('token balance (held collateral)', balance, heldCollateral(model));
+  return differences;
+}
+
+/** Bigints as strings, object keys sorted: equal values show equal whatever their key order. */
+function canonical(value: unknown): unknown {
+  if (typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, entry]) => [key, canonical(entry)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * One line for a keeper error: the first line of its message and, for a reverted call, the
+ * error's name (viem's message spans the whole call with its arguments).
+ */
+export function briefError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split('\n')[0]!;
+  const selector = /signature:\s*(0x[0-9a-fA-F]{8})\b/.exec(message)?.[1];
+  if (selector === undefined) return first;
+  const known = [...settlementInboxAbi, ...clearinghouseAbi].find(
+    (item) => item.type === 'error' && errorSelector(item) === selector.toLowerCase(),
+  ) as { name: string } | undefined;
+  return `${first} (reverted ${known?.name ?? selector})`;
+}
+
+interface AbiParameterLike {
+  type: string;
+  components?: readonly AbiParameterLike[];
+}
+
+/** The 4-byte selector of an ABI error: keccak256 of `Name(type,…)`, tuples expanded. */
+function errorSelector(item: { name: string; inputs: readonly AbiParameterLike[] }): string {
+  const typeOf = (parameter: AbiParameterLike): string =>
+    parameter.type.startsWith('tuple')
+      ? `(${(parameter.components ?? []).map(typeOf).join(',')})${parameter.type.slice('tuple'.length)}`
+      : parameter.type;
+  return keccak256(toHex(`${item.name}(${item.inputs.map(typeOf).join(',')})`)).slice(0, 10);
+}
