@@ -210,6 +210,19 @@ describe('docs/protocol.md: limits, tags, message types', () => {
     }
   });
 
+  test('every constant quoted in prose as `NAME` = value or `NAME` (value) has the code’s value', () => {
+    let checked = 0;
+    for (const doc of [protocolDoc, operationsDoc]) {
+      for (const match of doc.matchAll(/`([A-Z][A-Z0-9_]+)`(?:\s*=\s*|\s+\()(-?\d[\d,]*)/g)) {
+        const [, name, quoted] = match;
+        if (typeof known[name!] !== 'number') continue;
+        expect(Number(quoted!.replace(/,/g, '')), `${name} quoted as ${quoted}`).toBe(known[name!]);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
   test('every protocol cap and gossip cap of the code is in the limits table', () => {
     const quoted = new Set(limitRows.map((row) => unquote(row[0]!)));
     const caps = [
