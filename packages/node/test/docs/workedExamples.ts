@@ -1,15 +1,22 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { createDecipheriv, hkdfSync } from 'node:crypto';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import {
   type BlockHeader,
   blsPublicKey,
   blsSign,
   COMMITTEE_TAG,
+  DKG_DEAL_TAG,
   DKG_JUSTIFICATION_TAG,
   DKG_RESPONSE_TAG,
   DKG_SESSION_TAG,
   type DkgConfig,
+  type DkgDeal,
   type DkgJustification,
   type DkgResponse,
+  dealSigningPayload,
+  dkgDealCodec,
+  dkgInit,
   dkgJustificationCodec,
   dkgKeysFromSeed,
   dkgResponseCodec,
@@ -513,6 +520,53 @@ export async function workedExamples(
     ['nonce', config.nonce],
   ];
   if (!equal(keccak256Bytes(concat(sessionRows.map(([, b]) => b))), sessionId)) throw new Error('session id');
+  const randomness = new Uint8Array(32).fill(0x55);
+  const init = dkgInit(config, {
+    index: 0,
+    signingSecretKey: keys[0]!.signingSecretKey,
+    encryptionSecretKey: keys[0]!.encryptionSecretKey,
+    randomness,
+  });
+  const dealOutput = init.outputs.find((o) => o.type === 'broadcast' && o.message.type === 'deal');
+  if (dealOutput?.type !== 'broadcast' || dealOutput.message.type !== 'deal') throw new Error('no deal');
+  const deal: DkgDeal = dealOutput.message.deal;
+  const { signature: dealSignature, ...unsignedDeal } = deal;
+  const dealPayload = dealSigningPayload(unsignedDeal);
+  const dealWire = dkgDealCodec.encode(deal);
+  if (!equal(dealWire, dealOutput.bytes)) throw new Error('dkg deal bytes');
+  // Participant 1 decrypts its share of this deal with the formula of docs/protocol.md "DKG"
+  // (independently of the protocol package: node:crypto's HKDF and ChaCha20-Poly1305) and checks it
+  // against the commitments (Feldman).
+  const recipient = 1;
+  const recipientKey = config.participants[recipient]!.encryptionPublicKey;
+  const sharedSecret = x25519.getSharedSecret(keys[recipient]!.encryptionSecretKey, deal.ephemeralPublicKey);
+  const shareInfo = concat([
+    toBytes('synod/dkg/share-encryption/v1'),
+    u(0, 2),
+    u(recipient, 2),
+    deal.ephemeralPublicKey,
+    recipientKey,
+  ]);
+  const keyAndNonce = new Uint8Array(hkdfSync('sha256', sharedSecret, sessionId, shareInfo, 44));
+  const encrypted = deal.encryptedShares[recipient]!;
+  const decipher = createDecipheriv(
+    'chacha20-poly1305',
+    keyAndNonce.subarray(0, 32),
+    keyAndNonce.subarray(32),
+    {
+      authTagLength: 16,
+    },
+  );
+  decipher.setAAD(concat([sessionId, u(0, 2), u(recipient, 2)]));
+  decipher.setAuthTag(encrypted.subarray(32));
+  const share = new Uint8Array(Buffer.concat([decipher.update(encrypted.subarray(0, 32)), decipher.final()]));
+  const G1 = bls12_381.G1.Point;
+  const x = BigInt(recipient + 1);
+  const expected = deal.commitments.reduce(
+    (sum, c, k) => sum.add(G1.fromHex(hex(c)).multiply(x ** BigInt(k))),
+    G1.ZERO,
+  );
+  if (!G1.BASE.multiply(BigInt(toLowerHex(share))).equals(expected)) throw new Error('Feldman check');
   const unsignedResponse = { sessionId, responderIndex: 2, complaints: [1] };
   const responsePayload = responseSigningPayload(unsignedResponse);
   const responseSignature = ed25519.sign(responsePayload, keys[2]!.signingSecretKey);
@@ -534,12 +588,44 @@ export async function workedExamples(
     [
       'participants i = 0..3 with keys dkgKeysFromSeed(32 bytes of i+1); networkId 7, epoch 0,',
       't = 3, nonce = 32 bytes of 0xaa',
+      ...value('participant 0 Ed25519 secret key (seed)', keys[0]!.signingSecretKey),
       ...value('participant 1 Ed25519 secret key (seed)', keys[1]!.signingSecretKey),
       ...value('participant 2 Ed25519 secret key (seed)', keys[2]!.signingSecretKey),
+      ...value('participant 1 X25519 secret key', keys[1]!.encryptionSecretKey),
       'sessionId = keccak256 of:',
       ...layout(sessionRows),
       ...value('sessionId', sessionId),
       `gossip topic: /synod/1/${topicName}/bin`,
+      'DkgDeal of participant 0 (dkgInit with randomness = 32 bytes of 0x55; commitments a_k·G1,',
+      'then f(i+1) encrypted to each participant i, ciphertext ‖ Poly1305 tag);',
+      'signed bytes = DKG_DEAL_TAG ‖ body:',
+      ...checkedLayout(
+        'dkg deal payload',
+        [
+          ['DKG_DEAL_TAG', DKG_DEAL_TAG],
+          ['sessionId', sessionId],
+          ['dealer', u(0, 2)],
+          ['commitments count', u(deal.commitments.length, 4)],
+          ...deal.commitments.map((c, k): Row => [`C[${k}]`, c]),
+          ['ephemeralPublicKey', deal.ephemeralPublicKey],
+          ['shares count', u(deal.encryptedShares.length, 4)],
+          ...deal.encryptedShares.map((e, i): Row => [`share to ${i}`, e]),
+        ],
+        dealPayload,
+      ),
+      ...value('signature (Ed25519, participant 0)', dealSignature),
+      'on the wire = 0x0108 ‖ body ‖ signature',
+      `participant 1 decrypts "share to 1": X25519(its secret key, ephemeralPublicKey) =`,
+      `  ${hex(sharedSecret)}`,
+      'key ‖ nonce = HKDF-SHA256(that, salt = sessionId, info = "synod/dkg/share-encryption/v1" ‖',
+      '  u16 dealer ‖ u16 recipient ‖ ephemeralPublicKey ‖ recipient encryption key, 44 bytes):',
+      ...layout([
+        ['key', keyAndNonce.subarray(0, 32)],
+        ['nonce', keyAndNonce.subarray(32)],
+      ]),
+      'ChaCha20-Poly1305, associated data sessionId ‖ u16 dealer ‖ u16 recipient, gives',
+      `f(2) = ${hex(share)}`,
+      'and f(2)·G1 = C[0] + 2·C[1] + 4·C[2] (Feldman check).',
       'DkgResponse of participant 2 complaining about dealer 1;',
       'signed bytes = DKG_RESPONSE_TAG ‖ body (Ed25519 over these bytes, not over a hash):',
       ...checkedLayout(
@@ -572,6 +658,8 @@ export async function workedExamples(
       'on the wire = 0x010a ‖ body ‖ signature',
     ].join('\n'),
   );
+  if (!equal(concat(['0x0108', dealPayload.slice(32), dealSignature]), dealWire))
+    throw new Error('dkg deal wire');
   if (!equal(concat(['0x0109', responsePayload.slice(32), responseSignature]), responseWire)) {
     throw new Error('dkg response wire');
   }
@@ -632,6 +720,6 @@ export async function workedExamples(
     blocks,
     gossip,
     messageIds,
-    dkg: { config, sessionId, messages: [responseWire, justificationWire] },
+    dkg: { config, sessionId, messages: [dealWire, responseWire, justificationWire] },
   };
 }
