@@ -557,7 +557,7 @@ export async function workedExamples(
       authTagLength: 16,
     },
   );
-  decipher.setAAD(concat([sessionId, u(0, 2), u(recipient, 2)]));
+  decipher.setAAD(concat([sessionId, u(0, 2), u(recipient, 2)]), { plaintextLength: 32 });
   decipher.setAuthTag(encrypted.subarray(32));
   const share = new Uint8Array(Buffer.concat([decipher.update(encrypted.subarray(0, 32)), decipher.final()]));
   const G1 = bls12_381.G1.Point;
