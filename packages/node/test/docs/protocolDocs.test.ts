@@ -17,6 +17,7 @@ import {
   synodGossipTopics,
 } from '../../src/p2p/synod.ts';
 import { gossipTopicString } from '../../src/p2p/topics.ts';
+import { renderRpcReference } from './rpcReference.ts';
 import { type WorkedExamples, workedExamples } from './workedExamples.ts';
 
 /**
@@ -322,6 +323,12 @@ describe('docs/operations.md and docs/rpc.md', () => {
         expect(body, `${method.name} param ${param.name}`).toContain(`\`${param.name}\``);
       expect(body, `${method.name} example`).toContain(`"method":"${method.name}"`);
     }
+  });
+
+  test('rpc.md’s method reference is openrpc.json’s, with examples recorded from the real server', async () => {
+    const methods = rpcDoc.slice(rpcDoc.indexOf('\n## Methods\n') + '\n## Methods\n'.length).trim();
+    // On a mismatch: `node packages/node/test/docs/printRpcDoc.ts` prints the section.
+    expect(methods).toBe(await renderRpcReference());
   });
 });
 
