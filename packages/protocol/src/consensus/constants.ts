@@ -1,4 +1,4 @@
-import { MAX_BLOCK_PRICES, MAX_BLOCK_TXS } from '../constants.ts';
+import { HEADER_FIELDS_BYTES, MAX_BLOCK_PRICES, MAX_BLOCK_TXS } from '../constants.ts';
 
 /**
  * Bounds of the consensus wire messages. Every list has a cap so that a decoder can reject an
@@ -57,14 +57,11 @@ export const MAX_VOTE_MESSAGE_BYTES = 2 + MAX_VOTE_FIELDS_BYTES;
 /** Cap on a whole Evidence message: two votes. */
 export const MAX_EVIDENCE_MESSAGE_BYTES = 2 + 2 * MAX_VOTE_FIELDS_BYTES;
 
-/** ABI-static header: 12 fields (docs/protocol.md "Block header"), here in fixed-width form. */
-const HEADER_BYTES = 2 + 8 + 8 + 8 + 32 + 8 + 32 + 4 + 32 + 4 + 32 + 4;
-
 /** Cap on a whole Proposal message. */
 export const MAX_PROPOSAL_MESSAGE_BYTES =
   2 +
   (8 + 8 + 4 + 4 + 4) +
-  HEADER_BYTES +
+  HEADER_FIELDS_BYTES +
   4 +
   MAX_BLOCK_TXS * 32 +
   4 +
