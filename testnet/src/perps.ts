@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { settlementInboxAbi } from '@synod/contracts';
 import {
   accountHealth,
@@ -46,8 +47,14 @@ import {
  * keeper's model after the drain.
  */
 
-/** The clearinghouse's Synod namespace on every testnet. */
-export const PERPS_NAMESPACE: Hex = keccak256(toHex('synod/testnet/perps'));
+/**
+ * The clearinghouse's Synod namespace: `keccak256("synod/testnet/perps/<salt>")`, a fresh salt
+ * per deployment, so that a clearinghouse deployed again (anvil lost its state while the nodes
+ * kept their chain) starts from an empty namespace instead of settling every earlier order.
+ */
+export function perpsNamespace(salt: string): Hex {
+  return keccak256(toHex(`synod/testnet/perps/${salt}`));
+}
 /** Dev account 2 deploys the token and the clearinghouse and makes the L1 deposits. */
 export const PERPS_ACCOUNT_INDEX = 2;
 /** Dev account 3 is the keeper's: it pays for the settle calls. */
@@ -108,6 +115,7 @@ export function perpsMarketIndex(pair: string): number {
 /** Deploys the test token and the clearinghouse (libraries linked) for `inbox`. */
 export async function deployPerps(l1: L1, inbox: Address): Promise<PerpsDeployment> {
   const wallet = walletFor(l1, PERPS_ACCOUNT_INDEX);
+  const namespace = perpsNamespace(randomBytes(8).toString('hex'));
   const token = await deployTestToken(wallet, l1.publicClient, {
     name: 'Testnet USD',
     symbol: 'tUSD',
@@ -115,7 +123,7 @@ export async function deployPerps(l1: L1, inbox: Address): Promise<PerpsDeployme
   });
   const { clearinghouse, libraries } = await deployClearinghouse(wallet, l1.publicClient, {
     inbox,
-    namespace: PERPS_NAMESPACE,
+    namespace,
     collateralToken: token,
     feeRecipient: wallet.account.address,
     escapeTimeoutSeconds: ESCAPE_TIMEOUT_SECONDS,
@@ -123,7 +131,7 @@ export async function deployPerps(l1: L1, inbox: Address): Promise<PerpsDeployme
   });
   const deploymentBlock = await l1.publicClient.getBlockNumber({ cacheTime: 0 });
   return {
-    namespace: PERPS_NAMESPACE,
+    namespace,
     token,
     clearinghouse,
     libraries,
@@ -297,6 +305,7 @@ function initialPrice(pair: string): bigint {
  */
 export class PerpsOrderFactory implements TransactionSource {
   readonly #domain: NetworkDomain;
+  readonly #namespace: Hex;
   readonly #traders: PerpsAccounts['traders'];
   readonly #validUntilS: () => bigint;
   readonly #nonces: bigint[];
@@ -304,10 +313,12 @@ export class PerpsOrderFactory implements TransactionSource {
 
   constructor(parameters: {
     domain: NetworkDomain;
+    namespace: Hex;
     accounts: PerpsAccounts;
     validUntilS: bigint | (() => bigint);
   }) {
     this.#domain = parameters.domain;
+    this.#namespace = parameters.namespace;
     this.#traders = parameters.accounts.traders;
     const validUntil = parameters.validUntilS;
     this.#validUntilS = typeof validUntil === 'bigint' ? () => validUntil : validUntil;
@@ -326,7 +337,7 @@ export class PerpsOrderFactory implements TransactionSource {
       this.#nonces[t] = nonce + 1n;
       prepared.push(
         await signLoadTransaction(trader.signer, this.#domain, {
-          namespace: PERPS_NAMESPACE,
+          namespace: this.#namespace,
           nonce,
           payload: encodePayload(payload),
           validUntil,
@@ -341,10 +352,11 @@ export class PerpsOrderFactory implements TransactionSource {
 export async function lpVaultDeposit(
   accounts: PerpsAccounts,
   domain: NetworkDomain,
+  namespace: Hex,
   validUntil: bigint,
 ): Promise<PreparedTransaction> {
   return await signLoadTransaction(accounts.lp, domain, {
-    namespace: PERPS_NAMESPACE,
+    namespace,
     nonce: 0n,
     payload: encodePayload({ kind: 'vaultDeposit', amount: LP_DEPOSIT }),
     validUntil,

@@ -144,7 +144,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     funded.catch(() => {}); // awaited below; a failure surfaces there
     const factory: TransactionSource = new MixedTransactionSource(
       new TransactionFactory({ senders: senderCount(options.loadTps), domain, validUntilS }),
-      new PerpsOrderFactory({ domain, accounts, validUntilS }),
+      new PerpsOrderFactory({ domain, namespace: perps.namespace, accounts, validUntilS }),
       PERPS_LOAD_EVERY,
     );
     const loadCount = Math.ceil(options.loadTps * (options.durationS ?? LOAD_PREPARE_AHEAD_S));
@@ -226,6 +226,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
       const deposit = await lpVaultDeposit(
         accounts,
         domain,
+        perps.namespace,
         typeof validUntilS === 'bigint' ? validUntilS : validUntilS(),
       );
       await submitAndAwaitFinality(

@@ -11,16 +11,17 @@ import {
   briefError,
   failoverFetch,
   PERPS_CYCLE,
-  PERPS_NAMESPACE,
   PerpsOrderFactory,
   perpsAccounts,
   perpsMarketIndex,
   perpsMarkets,
+  perpsNamespace,
   perpsStepPayload,
   TRADER_DEPOSIT,
 } from '../src/perps.ts';
 
 const domain = { networkId: 1337, chainId: 31_337, inbox: `0x${'11'.repeat(20)}` as const };
+const NAMESPACE = perpsNamespace('test');
 const decode = (tx: PreparedTransaction) => transactionCodec.decode(hexToBytes(tx.encoded));
 
 describe('perps on the testnet: the pure pieces', () => {
@@ -61,13 +62,18 @@ describe('perps on the testnet: the pure pieces', () => {
 
   test('perp orders: traders in turn, each with its own nonces and its cycle, in the namespace', async () => {
     const accounts = perpsAccounts(3);
-    const factory = new PerpsOrderFactory({ domain, accounts, validUntilS: 2_000_000_000n });
+    const factory = new PerpsOrderFactory({
+      domain,
+      namespace: NAMESPACE,
+      accounts,
+      validUntilS: 2_000_000_000n,
+    });
     const orders = [...(await factory.next(4)), ...(await factory.next(5))].map(decode);
     expect(orders.map((order) => order.sender)).toEqual(
       [0, 1, 2, 0, 1, 2, 0, 1, 2].map((t) => accounts.traders[t]!.signer.address),
     );
     expect(orders.map((order) => order.nonce)).toEqual([0n, 0n, 0n, 1n, 1n, 1n, 2n, 2n, 2n]);
-    expect(orders.every((order) => order.namespace === PERPS_NAMESPACE)).toBe(true);
+    expect(orders.every((order) => order.namespace === NAMESPACE)).toBe(true);
     const first = decodePayload(orders[0]!.payload as `0x${string}`);
     expect(first).toMatchObject({
       kind: 'order',
@@ -83,11 +89,16 @@ describe('perps on the testnet: the pure pieces', () => {
 
   test('the load mix: every 10th transaction is a perp order, the count is the total', async () => {
     const plain = new TransactionFactory({ senders: 8, domain, validUntilS: 2_000_000_000n });
-    const perps = new PerpsOrderFactory({ domain, accounts: perpsAccounts(2), validUntilS: 2_000_000_000n });
+    const perps = new PerpsOrderFactory({
+      domain,
+      namespace: NAMESPACE,
+      accounts: perpsAccounts(2),
+      validUntilS: 2_000_000_000n,
+    });
     const mix = new MixedTransactionSource(plain, perps, 10);
     const stream = [...(await mix.next(15)), ...(await mix.next(15))].map(decode);
     expect(stream).toHaveLength(30);
-    const perpIndices = stream.flatMap((tx, i) => (tx.namespace === PERPS_NAMESPACE ? [i] : []));
+    const perpIndices = stream.flatMap((tx, i) => (tx.namespace === NAMESPACE ? [i] : []));
     expect(perpIndices).toEqual([9, 19, 29]);
     expect(() => new MixedTransactionSource(plain, perps, 0)).toThrow(RangeError);
   });
