@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { settlementInboxAbi } from '@synod/contracts';
 import {
   accountHealth,
@@ -400,23 +401,91 @@ export function failoverFetch(
   };
 }
 
-/** The keeper of the run and what it reported. */
+/** What a keeper step reported, as the runner needs it (the worker posts it). */
+export interface KeeperStepReport {
+  status: KeeperStepResult['status'];
+  /** Up to date: the node's finalized height then (every batch up to it is settled). */
+  latestHeight?: number;
+  /** Settled: the heights the call settled. */
+  heights: number[];
+}
+
+/** The keeper of the run (in its worker thread) and what it reported. */
 export interface RunningKeeper {
-  keeper: Keeper;
-  /** The last step's result (undefined before the first). */
-  lastStep: KeeperStepResult | undefined;
+  /** The last step's report (undefined before the first). */
+  lastStep: KeeperStepReport | undefined;
   /** Per settled height: Synod's finalized height when its settle call landed minus its height. */
   lagHeights: number[];
   errors: number;
   lastError: string | undefined;
-  /** Stops the loop and waits for it. */
+  /**
+   * Stops the loop, syncs the model with L1 once more and compares them (compareL1WithModel);
+   * the differences (empty: equal). The keeper is stopped afterwards.
+   */
+  stopAndCompare(extraAccounts: readonly Address[]): Promise<string[]>;
+  /** Stops the loop and the worker (idempotent). */
   stop(): Promise<void>;
 }
 
+/** What the keeper's worker thread gets (structured-cloneable). */
+export interface KeeperWorkerData {
+  l1RpcUrl: string;
+  chainId: number;
+  perps: PerpsDeployment;
+  domain: NetworkDomain;
+  groupPublicKey: Hex;
+  nodeRpcUrls: readonly string[];
+}
+
+export type KeeperWorkerMessage =
+  | { type: 'step'; report: KeeperStepReport }
+  | { type: 'error'; message: string }
+  | { type: 'compared'; differences: string[] }
+  | { type: 'compare-failed'; message: string };
+
+/** A worker stopped on request has this long to exit before it is terminated. */
+const KEEPER_STOP_TIMEOUT_MS = 10_000;
+/** The last sync and the comparison of every account: this long at most. */
+const KEEPER_COMPARE_TIMEOUT_MS = 60_000;
+
 /**
- * Starts the keeper in this process (dev account 3), settling the clearinghouse's namespace until
- * `stop()`. Each step error goes to `onError` (and the loop goes on); `finalizedHeight` dates the
- * settlements for the lag.
+ * The keeper loop itself (run by the worker, keeper-worker.ts): a keeper on the clearinghouse,
+ * settling with dev account 3, until `signal` aborts. Each step and error goes to the callbacks.
+ */
+export async function createPerpsKeeper(data: KeeperWorkerData, publicClient: PublicClient): Promise<Keeper> {
+  const client = createSynodClient({
+    transport: synodHttp(data.nodeRpcUrls[0]!, { fetch: failoverFetch(data.nodeRpcUrls) }),
+    network: data.domain,
+    committee: { epoch: 0, groupPublicKey: data.groupPublicKey },
+  });
+  const l1 = { rpcUrl: data.l1RpcUrl, chainId: data.chainId, publicClient } as L1;
+  return createKeeper({
+    client,
+    l1: {
+      publicClient,
+      walletClient: walletFor(l1, KEEPER_ACCOUNT_INDEX),
+      addresses: { inbox: data.domain.inbox },
+    },
+    clearinghouse: data.perps.clearinghouse,
+    config: await readPerpsConfig(publicClient, data.perps.clearinghouse),
+    deploymentBlock: BigInt(data.perps.deploymentBlock),
+    maxBatches: KEEPER_MAX_BATCHES,
+  });
+}
+
+/** The report of a step result. */
+export function stepReport(result: KeeperStepResult): KeeperStepReport {
+  return result.status === 'settled'
+    ? { status: result.status, heights: result.entries.map((entry) => entry.height) }
+    : { status: result.status, latestHeight: result.latestHeight, heights: [] };
+}
+
+/**
+ * Starts the keeper in a worker thread of the runner's process (keeper-worker.ts), settling the
+ * clearinghouse's namespace until stopped: its BLS verifications and model replays then never
+ * hold up the runner's event loop, which carries every p2p link through the link proxies. Each
+ * step error goes to `onError` (the loop goes on); `finalizedHeight` dates the settlements for
+ * the lag. A worker thread ends with the process: nothing outlives the runner.
  */
 export async function startPerpsKeeper(parameters: {
   l1: L1;
@@ -427,59 +496,78 @@ export async function startPerpsKeeper(parameters: {
   finalizedHeight: () => number;
   onError: (error: unknown) => void;
 }): Promise<RunningKeeper> {
-  const { l1, perps, domain } = parameters;
-  const client = createSynodClient({
-    transport: synodHttp(parameters.nodeRpcUrls[0]!, { fetch: failoverFetch(parameters.nodeRpcUrls) }),
-    network: domain,
-    committee: { epoch: 0, groupPublicKey: parameters.groupPublicKey },
-  });
-  const config = await readPerpsConfig(l1.publicClient, perps.clearinghouse);
-  const keeper = createKeeper({
-    client,
-    l1: {
-      publicClient: l1.publicClient,
-      walletClient: walletFor(l1, KEEPER_ACCOUNT_INDEX),
-      addresses: { inbox: domain.inbox },
-    },
-    clearinghouse: perps.clearinghouse,
-    config,
-    deploymentBlock: BigInt(perps.deploymentBlock),
-    maxBatches: KEEPER_MAX_BATCHES,
-  });
-  const controller = new AbortController();
+  const data: KeeperWorkerData = {
+    l1RpcUrl: parameters.l1.rpcUrl,
+    chainId: parameters.l1.chainId,
+    perps: parameters.perps,
+    domain: parameters.domain,
+    groupPublicKey: parameters.groupPublicKey,
+    nodeRpcUrls: [...parameters.nodeRpcUrls],
+  };
+  const worker = new Worker(new URL('./keeper-worker.ts', import.meta.url), { workerData: data });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let compared: ((message: KeeperWorkerMessage) => void) | undefined;
   const running: RunningKeeper = {
-    keeper,
     lastStep: undefined,
     lagHeights: [],
     errors: 0,
     lastError: undefined,
-    stop: async () => {
-      controller.abort();
-      await loop;
+    async stopAndCompare(extraAccounts) {
+      const answer = new Promise<KeeperWorkerMessage>((resolve, reject) => {
+        compared = resolve;
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the keeper did not compare L1 with its model within ${KEEPER_COMPARE_TIMEOUT_MS / 1000} s`,
+              ),
+            ),
+          KEEPER_COMPARE_TIMEOUT_MS,
+        );
+        exited.then(() => {
+          clearTimeout(timer);
+          reject(
+            new Error(`the keeper's worker exited before comparing (${running.lastError ?? 'no error'})`),
+          );
+        });
+      });
+      worker.postMessage({ type: 'compare', extraAccounts: [...extraAccounts] });
+      try {
+        const message = await answer;
+        if (message.type === 'compare-failed') throw new Error(message.message);
+        return message.type === 'compared' ? message.differences : [];
+      } finally {
+        await running.stop();
+      }
+    },
+    async stop() {
+      worker.postMessage({ type: 'stop' });
+      const timer = setTimeout(() => void worker.terminate(), KEEPER_STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
     },
   };
-  const loop = keeper
-    .run({
-      signal: controller.signal,
-      pollIntervalMs: KEEPER_POLL_MS,
-      onStep: (result) => {
-        running.lastStep = result;
-        if (result.status === 'settled') {
-          const height = parameters.finalizedHeight();
-          for (const entry of result.entries) running.lagHeights.push(Math.max(0, height - entry.height));
-        }
-      },
-      onError: (error) => {
-        running.errors++;
-        running.lastError = briefError(error);
-        parameters.onError(error);
-      },
-    })
-    .catch((error: unknown) => {
-      running.errors++;
-      running.lastError = briefError(error);
-      parameters.onError(error);
-    });
+  const fail = (message: string) => {
+    running.errors++;
+    running.lastError = message;
+    parameters.onError(new Error(message));
+  };
+  worker.on('message', (message: KeeperWorkerMessage) => {
+    switch (message.type) {
+      case 'step': {
+        running.lastStep = message.report;
+        const height = parameters.finalizedHeight();
+        for (const settled of message.report.heights) running.lagHeights.push(Math.max(0, height - settled));
+        break;
+      }
+      case 'error':
+        fail(message.message);
+        break;
+      default:
+        compared?.(message);
+    }
+  });
+  worker.on('error', (error) => fail(`the keeper's worker failed: ${briefError(error)}`));
   return running;
 }
 

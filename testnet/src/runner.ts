@@ -18,7 +18,6 @@ import {
 import { type RunningNetwork, type RunningNode, startNetwork } from './network.ts';
 import {
   briefError,
-  compareL1WithModel,
   fundPerpsAccounts,
   lpVaultDeposit,
   PERPS_LOAD_EVERY,
@@ -553,24 +552,17 @@ async function drainAndSummarize(parameters: {
   const keeperDeadline = Date.now() + KEEPER_DRAIN_TIMEOUT_MS;
   const settledUpTo = () => {
     const step = keeper.lastStep;
-    return step?.status === 'up-to-date' ? step.latestHeight : -1;
+    return step?.status === 'up-to-date' ? (step.latestHeight ?? -1) : -1;
   };
   const stepBefore = keeper.lastStep;
   // A step that started before the drain ended may report an older height: wait for a fresh one.
   while (Date.now() < keeperDeadline && (keeper.lastStep === stepBefore || settledUpTo() < endHeight)) {
     await sleep(100);
   }
-  await keeper.stop();
   const caughtUp = settledUpTo() >= endHeight;
   let differences: string[] | undefined;
   try {
-    await keeper.keeper.sync();
-    differences = await compareL1WithModel(
-      setup.l1.publicClient,
-      setup.state.perps,
-      keeper.keeper.model,
-      parameters.perpsAccounts,
-    );
+    differences = await keeper.stopAndCompare(parameters.perpsAccounts);
   } catch (error) {
     progress.note(`comparing the clearinghouse with the keeper's model failed: ${(error as Error).message}`);
   }
