@@ -11,8 +11,6 @@ import type { NodePorts, PortPlan } from './ports.ts';
 export const TESTNET_NETWORK_ID = 1337;
 /** anvil's default chain id. */
 export const ANVIL_CHAIN_ID = 31_337;
-/** Adapters answer latestRoundData for an hour after a price; a testnet left idle fails closed after that. */
-export const FEED_MAX_AGE_SECONDS = 3_600n;
 /** Decimals of every testnet feed: the simulator's (SIMULATOR_DECIMALS) and Chainlink's USD feeds'. */
 export const FEED_DECIMALS = 8;
 /**
@@ -86,12 +84,22 @@ export function initArguments(index: number, ports: NodePorts): string[] {
 }
 
 /** Config flags of `synod dkg` on a testnet (the DKG runs once, all nodes at the same moment). */
+/**
+ * scrypt cost of the testnet's share keystores: the minimum `synod dkg --scrypt-n` takes. Their
+ * password sits next to them in `.testnet/keystore-password`, so EIP-2335's cost (≈ 0.5 s of CPU
+ * per unlock, twice per node in the DKG and once per start) protected nothing and cost ≈ 3 s of
+ * a fresh start on 2 cores.
+ */
+export const TESTNET_SCRYPT_N = 16_384;
+
 export function dkgArguments(): string[] {
   return [
     '--dkg.lingerMs',
     String(TESTNET_DKG_LINGER_MS),
     '--dkg.peerWaitTimeoutMs',
     String(TESTNET_DKG_PEER_WAIT_TIMEOUT_MS),
+    '--scrypt-n',
+    String(TESTNET_SCRYPT_N),
   ];
 }
 

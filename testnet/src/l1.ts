@@ -20,7 +20,7 @@ import {
   toHex,
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
-import { FEED_DECIMALS, FEED_MAX_AGE_SECONDS, feedIdOf, TESTNET_FEEDS } from './config.ts';
+import { FEED_DECIMALS, feedIdOf, TESTNET_FEEDS } from './config.ts';
 import type { ManagedProcess, ProcessSupervisor } from './processes.ts';
 import { waitUntil } from './wait.ts';
 
@@ -141,7 +141,6 @@ export async function deployContracts(
     feeds: TESTNET_FEEDS.map((feed) => ({
       feedId: feedIdOf(feed.pair),
       decimals: FEED_DECIMALS,
-      maxAgeSeconds: FEED_MAX_AGE_SECONDS,
       description: feed.pair,
     })),
   });

@@ -236,7 +236,9 @@ export async function startNetwork(
     const before = await Promise.all(nodes.map((node) => node.rpc.status().catch(() => undefined)));
     const startHeight = Math.max(0, ...before.map((status) => status?.finalizedHeight ?? 0));
     const firstHeight = await waitForFinalizedBlock(nodes, startHeight, signal);
-    progress.done(`height ${firstHeight} finalized, ${progress.elapsedS().toFixed(1)} s after the command`);
+    progress.done(
+      `height ${firstHeight} finalized, ${progress.elapsedS().toFixed(1)} s after the command (before this step: ${progress.breakdown()})`,
+    );
     return { simulator, nodes, links, firstHeight };
   } catch (error) {
     // The nodes are the supervisor's to stop; the proxies are ours.

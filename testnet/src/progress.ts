@@ -12,6 +12,11 @@ export interface Progress {
   note(message: string): void;
   /** Seconds since the command started. */
   elapsedS(): number;
+  /**
+   * Where the time went: the finished steps that took at least `minS`, slowest first, as
+   * "running the DKG 3.9 s, starting 4 nodes 2.4 s", and the rest together.
+   */
+  breakdown(minS?: number): string;
 }
 
 export function createProgress(parameters: {
@@ -22,6 +27,8 @@ export function createProgress(parameters: {
 }): Progress {
   const now = parameters.nowMs ?? Date.now;
   let stepStartedAtMs: number | undefined;
+  let stepName: string | undefined;
+  const finished: { step: string; seconds: number }[] = [];
   let pending = false;
   const elapsedS = () => (now() - parameters.startedAtMs) / 1000;
   const stamp = () => `[${elapsedS().toFixed(1).padStart(5)} s]`;
@@ -32,6 +39,7 @@ export function createProgress(parameters: {
   return {
     start(step) {
       stepStartedAtMs = now();
+      stepName = step;
       if (!parameters.isTty) return;
       clear();
       parameters.write(`${stamp()} … ${step}`);
@@ -39,9 +47,11 @@ export function createProgress(parameters: {
     },
     done(message) {
       clear();
-      const took =
-        stepStartedAtMs === undefined ? '' : ` (${((now() - stepStartedAtMs) / 1000).toFixed(1)} s)`;
+      const seconds = stepStartedAtMs === undefined ? undefined : (now() - stepStartedAtMs) / 1000;
+      const took = seconds === undefined ? '' : ` (${seconds.toFixed(1)} s)`;
+      if (seconds !== undefined && stepName !== undefined) finished.push({ step: stepName, seconds });
       stepStartedAtMs = undefined;
+      stepName = undefined;
       parameters.write(`${stamp()} ✓ ${message}${took}\n`);
     },
     note(message) {
@@ -49,5 +59,13 @@ export function createProgress(parameters: {
       parameters.write(`${stamp()} ! ${message}\n`);
     },
     elapsedS,
+    breakdown(minS = 0.5) {
+      const slow = finished.filter((entry) => entry.seconds >= minS).sort((a, b) => b.seconds - a.seconds);
+      const rest = elapsedS() - slow.reduce((sum, entry) => sum + entry.seconds, 0);
+      return [
+        ...slow.map((entry) => `${entry.step} ${entry.seconds.toFixed(1)} s`),
+        `the rest ${Math.max(0, rest).toFixed(1)} s`,
+      ].join(', ');
+    },
   };
 }
