@@ -1,192 +1,46 @@
 // The keeper against the SDK's test node (the node's real JSON-RPC server over a TestChain with
 // real certificates) and a clearinghouse on anvil: orders are Synod transactions, blocks carry
 // prices, and after every step L1 holds exactly what the keeper's model holds.
-import { type AnvilInstance, deploySynod, type SynodDeployment, startAnvil } from '@synod/contracts';
-import { g1ToEip2537 } from '@synod/protocol';
-import { createSynodClient, http, type SynodClient } from '@synod/sdk';
-import {
-  type Account,
-  type Address,
-  bytesToHex,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  keccak256,
-  maxUint256,
-  type PublicClient,
-  parseEventLogs,
-  type Transport,
-  toHex,
-  http as viemHttp,
-  type WalletClient,
-} from 'viem';
-import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
-import { foundry } from 'viem/chains';
+import { keccak256, parseEventLogs, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestChain } from '../../sdk/test/helpers/chain.ts';
-import { startTestNode, type TestNode } from '../../sdk/test/helpers/server.ts';
 import { clearinghouseAbi } from '../src/abi.ts';
-import { testTokenAbi } from '../src/artifacts.ts';
-import { deployClearinghouse, deployTestToken } from '../src/deploy.ts';
-import { createKeeper, type Keeper, type KeeperParameters } from '../src/keeper.ts';
-import {
-  accountView,
-  type ClearinghouseConfig,
-  heldCollateral,
-  type MarketConfig,
-} from '../src/model/index.ts';
-import { encodePayload, type Payload } from '../src/payload.ts';
+import { createKeeper, type Keeper } from '../src/keeper.ts';
+import { accountView } from '../src/model/index.ts';
+import type { Payload } from '../src/payload.ts';
 import { decodeSettlementData, encodeSettlementData, settlementData } from '../src/settlementData.ts';
+import {
+  buy,
+  ETH_USD,
+  EXPIRY,
+  type KeeperSetup,
+  PRICE,
+  SIZE,
+  startKeeperSetup,
+  USD,
+} from './helpers/keeperSetup.ts';
 
-/** anvil's first default account (public test key). */
-const DEPLOYER = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80');
-const ETH_USD = keccak256(toHex('ETH/USD'));
-const NAMESPACE = keccak256(toHex('synod perps keeper test'));
-const PRICE = (dollars: number) => BigInt(Math.round(dollars * 1e8));
-const SIZE = (units: number) => BigInt(Math.round(units * 1e8));
-const USD = (dollars: number) => BigInt(Math.round(dollars * 1e6));
-const EXPIRY = 2_000_000_000n;
 const keeperTrader = (i: number) => privateKeyToAccount(keccak256(toHex(`keeper trader ${i}`)));
 const [lp, trader, gambler] = [keeperTrader(0), keeperTrader(1), keeperTrader(2)];
 
-const market: MarketConfig = {
-  feedId: ETH_USD,
-  scale: 10n ** 10n,
-  initialMarginBps: 1_000,
-  maintenanceMarginBps: 500,
-  takerFeeBps: 5,
-  liquidationFeeBps: 100,
-  maxOpenInterestVaultBps: 10_000,
-  maxOpenInterest: SIZE(1_000_000),
-  maxPositionSize: SIZE(10_000),
-};
-const config: ClearinghouseConfig = { markets: [market], escapeTimeoutSeconds: 3_600n };
-
-let anvil: AnvilInstance;
-let deployment: SynodDeployment;
-let node: TestNode;
-let publicClient: PublicClient;
-let walletClient: WalletClient<Transport, Chain, Account>;
-let client: SynodClient;
-let token: Address;
-let clearinghouse: Address;
-let keeperParameters: KeeperParameters;
+let setup: KeeperSetup;
+let node: KeeperSetup['node'];
+let publicClient: KeeperSetup['publicClient'];
+let keeperParameters: KeeperSetup['keeperParameters'];
 
 beforeAll(async () => {
-  anvil = await startAnvil();
-  publicClient = createPublicClient({
-    chain: foundry,
-    transport: viemHttp(anvil.rpcUrl),
-    pollingInterval: 50,
-  }) as PublicClient;
-  walletClient = createWalletClient({ account: DEPLOYER, chain: foundry, transport: viemHttp(anvil.rpcUrl) });
-  // The committee is dealt first (the test node's deterministic seed), then bound to the inbox.
-  const { groupPublicKey } = new TestChain({
-    domain: { networkId: 7, chainId: foundry.id, inbox: `0x${'00'.repeat(20)}` },
-  }).committee;
-  deployment = await deploySynod(walletClient, publicClient, {
-    networkId: 7n,
-    genesisEpoch: 0n,
-    groupPublicKey: bytesToHex(g1ToEip2537(groupPublicKey)),
-    committeeSize: 4,
-    threshold: 3,
-    feeds: [],
-  });
-  const network = { networkId: 7, chainId: foundry.id, inbox: deployment.inbox };
-  node = await startTestNode({ domain: network });
-  client = createSynodClient({ transport: http(node.url), network });
-  token = await deployTestToken(walletClient, publicClient, {
-    name: 'Test USD',
-    symbol: 'tUSD',
-    decimals: 6,
-  });
-  ({ clearinghouse } = await deployClearinghouse(walletClient, publicClient, {
-    inbox: deployment.inbox,
-    namespace: NAMESPACE,
-    collateralToken: token,
-    feeRecipient: DEPLOYER.address,
-    escapeTimeoutSeconds: config.escapeTimeoutSeconds,
-    markets: config.markets,
-  }));
-  keeperParameters = {
-    client,
-    l1: { publicClient, walletClient, addresses: { inbox: deployment.inbox } },
-    clearinghouse,
-    config,
-    deploymentBlock: await publicClient.getBlockNumber(),
-  };
-  await send(token, testTokenAbi, 'approve', [clearinghouse, maxUint256]);
+  setup = await startKeeperSetup('synod perps keeper test');
+  ({ node, publicClient, keeperParameters } = setup);
 });
 
 afterAll(async () => {
-  await node?.stop();
-  await anvil?.stop();
+  await setup?.stop();
 });
 
-async function send(address: Address, abi: unknown, functionName: string, args: readonly unknown[]) {
-  const hash = await walletClient.writeContract({ address, abi, functionName, args } as never);
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  expect(receipt.status).toBe('success');
-  return receipt;
-}
-
-async function depositFor(account: Address, amount: bigint) {
-  await send(token, testTokenAbi, 'mint', [DEPLOYER.address, amount]);
-  await send(clearinghouse, clearinghouseAbi, 'deposit', [account, amount]);
-}
-
-async function order(account: PrivateKeyAccount, payload: Payload) {
-  await client.sendTransaction({ account, namespace: NAMESPACE, payload: encodePayload(payload) });
-}
-
-const buy = (size: number, limit: number): Payload => ({
-  kind: 'order',
-  market: 0,
-  side: 'buy',
-  size: SIZE(size),
-  limitPrice: PRICE(limit),
-  expiry: EXPIRY,
-});
-
-/** Every account, the totals, the market and the token balance: L1 equals the keeper's model. */
-async function expectL1MatchesModel(keeper: Keeper) {
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    publicClient.readContract({
-      address: clearinghouse,
-      abi: clearinghouseAbi,
-      functionName,
-      args,
-    } as never) as Promise<T>;
-  for (const { address } of [lp, trader, gambler]) {
-    const [stored, claimable, vaultShares, position] = await Promise.all([
-      read<{ collateral: bigint; positionMask: number; restingOrders: number }>('accountOf', [address]),
-      read<bigint>('claimableOf', [address]),
-      read<bigint>('vaultSharesOf', [address]),
-      read<{ size: bigint; entryPrice: bigint }>('positionOf', [address, 0n]),
-    ]);
-    expect(
-      {
-        collateral: stored.collateral,
-        positionMask: stored.positionMask,
-        restingOrders: stored.restingOrders,
-        claimable,
-        vaultShares,
-        positions: [{ size: position.size, entryPrice: position.entryPrice }],
-      },
-      `account ${address}`,
-    ).toEqual(accountView(keeper.model, address));
-  }
-  expect({ ...(await read<Record<string, bigint>>('totals')) }).toEqual(keeper.model.totals);
-  expect({ ...(await read<Record<string, bigint>>('marketState', [0n])) }).toEqual(keeper.model.markets[0]);
-  expect(await read<bigint>('appliedCount')).toBe(keeper.model.appliedCount);
-  const balance = await publicClient.readContract({
-    address: token,
-    abi: testTokenAbi,
-    functionName: 'balanceOf',
-    args: [clearinghouse],
-  });
-  expect(heldCollateral(keeper.model)).toBe(balance);
-}
+const depositFor = (account: `0x${string}`, amount: bigint) => setup.deposit([account], amount);
+const order: KeeperSetup['order'] = (account, payload) => setup.order(account, payload);
+/** Every account of the model, the totals, the market and the token balance: L1 = the keeper's model. */
+const expectL1MatchesModel = (keeper: Keeper) => setup.expectL1MatchesKeeper(keeper);
 
 describe('keeper (SDK test node, anvil clearinghouse)', () => {
   let keeper: Keeper;
