@@ -2,10 +2,10 @@
 // settles the clearinghouse's namespace until told to stop; on `compare` it stops, syncs its model
 // with L1 once more and posts where they differ.
 import { parentPort, workerData } from 'node:worker_threads';
+import { compareL1WithModel } from '@synod/perps';
 import { createPublicClient, http, type PublicClient } from 'viem';
 import {
   briefError,
-  compareL1WithModel,
   createPerpsKeeper,
   KEEPER_POLL_MS,
   type KeeperWorkerData,

@@ -2,16 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { settlementInboxAbi } from '@synod/contracts';
 import {
-  accountHealth,
-  accountView,
   type ClearinghouseConfig,
-  type ClearinghouseState,
   clearinghouseAbi,
   createKeeper,
   deployClearinghouse,
   deployTestToken,
   encodePayload,
-  heldCollateral,
   type Keeper,
   type KeeperStepResult,
   MAX_PRICE,
@@ -597,111 +593,6 @@ export async function perpsL1Stats(
     } else if (log.eventName === 'Liquidated') stats.liquidations++;
   }
   return stats;
-}
-
-/** Where L1 and the model differ (empty: equal), at most `limit` entries. */
-export async function compareL1WithModel(
-  publicClient: PublicClient,
-  perps: PerpsDeployment,
-  model: ClearinghouseState,
-  extraAccounts: readonly Address[] = [],
-  limit = 10,
-): Promise<string[]> {
-  const differences: string[] = [];
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    publicClient.readContract({
-      address: perps.clearinghouse,
-      abi: clearinghouseAbi,
-      functionName,
-      args,
-    } as never) as Promise<T>;
-  const differ = (what: string, l1: unknown, modelValue: unknown) => {
-    const show = (value: unknown) => JSON.stringify(canonical(value));
-    if (show(l1) !== show(modelValue) && differences.length < limit) {
-      differences.push(`${what}: L1 ${show(l1)}, model ${show(modelValue)}`);
-    }
-  };
-  const accounts = new Set<Address>(
-    [...model.accounts.keys(), ...model.claimable.keys(), ...model.vaultShares.keys(), ...extraAccounts].map(
-      (account) => account.toLowerCase() as Address,
-    ),
-  );
-  for (const account of accounts) {
-    const [stored, claimable, vaultShares, health, ...positions] = await Promise.all([
-      read<{ collateral: bigint; positionMask: number; restingOrders: number }>('accountOf', [account]),
-      read<bigint>('claimableOf', [account]),
-      read<bigint>('vaultSharesOf', [account]),
-      read<readonly [bigint, bigint, bigint]>('health', [account]),
-      ...model.config.markets.map((_, market) =>
-        read<{ size: bigint; entryPrice: bigint }>('positionOf', [account, BigInt(market)]),
-      ),
-    ]);
-    differ(
-      `account ${account}`,
-      {
-        collateral: stored.collateral,
-        positionMask: stored.positionMask,
-        restingOrders: stored.restingOrders,
-        claimable,
-        vaultShares,
-        positions: positions.map((position) => ({ size: position.size, entryPrice: position.entryPrice })),
-      },
-      accountView(model, account),
-    );
-    const [equity, initialRequired, maintenanceRequired] = health;
-    differ(
-      `health ${account}`,
-      { equity, initialRequired, maintenanceRequired },
-      accountHealth(model, account),
-    );
-  }
-  for (const [orderId, order] of model.resting) {
-    const stored = await read<Record<string, unknown>>('restingOrder', [orderId]);
-    differ(
-      `resting order ${orderId}`,
-      {
-        account: String(stored.account).toLowerCase(),
-        market: Number(stored.market),
-        reduceOnly: stored.reduceOnly,
-        expiry: stored.expiry,
-        sizeDelta: stored.sizeDelta,
-        limitPrice: stored.limitPrice,
-      },
-      { ...order, account: order.account.toLowerCase() },
-    );
-  }
-  differ('totals', { ...(await read<Record<string, bigint>>('totals')) }, model.totals);
-  for (const [market, state] of model.markets.entries()) {
-    differ(
-      `market ${market}`,
-      { ...(await read<Record<string, bigint>>('marketState', [BigInt(market)])) },
-      state,
-    );
-  }
-  differ('appliedCount', await read<bigint>('appliedCount'), model.appliedCount);
-  differ('lastSettledAt', await read<bigint>('lastSettledAt'), model.lastSettledAt);
-  const balance = await publicClient.readContract({
-    address: perps.token,
-    abi: testTokenAbi,
-    functionName: 'balanceOf',
-    args: [perps.clearinghouse],
-  });
-  differ('token balance (held collateral)', balance, heldCollateral(model));
-  return differences;
-}
-
-/** Bigints as strings, object keys sorted: equal values show equal whatever their key order. */
-function canonical(value: unknown): unknown {
-  if (typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([key, entry]) => [key, canonical(entry)]),
-    );
-  }
-  return value;
 }
 
 /**

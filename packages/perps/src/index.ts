@@ -11,6 +11,7 @@ export {
   testTokenAbi,
   testTokenBytecode,
 } from './artifacts.ts';
+export * from './compare.ts';
 export * from './deploy.ts';
 export * from './keeper.ts';
 export * from './model/index.ts';

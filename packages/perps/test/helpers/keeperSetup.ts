@@ -28,15 +28,10 @@ import { TestChain } from '../../../sdk/test/helpers/chain.ts';
 import { startTestNode, type TestNode } from '../../../sdk/test/helpers/server.ts';
 import { clearinghouseAbi } from '../../src/abi.ts';
 import { testTokenAbi } from '../../src/artifacts.ts';
+import { compareL1WithModel } from '../../src/compare.ts';
 import { deployClearinghouse, deployTestToken } from '../../src/deploy.ts';
 import type { Keeper, KeeperParameters } from '../../src/keeper.ts';
-import {
-  accountView,
-  type ClearinghouseConfig,
-  type ClearinghouseState,
-  heldCollateral,
-  type MarketConfig,
-} from '../../src/model/index.ts';
+import type { ClearinghouseConfig, ClearinghouseState, MarketConfig } from '../../src/model/index.ts';
 import { encodePayload, type Payload } from '../../src/payload.ts';
 
 /** anvil's first default account (public test key). */
@@ -166,37 +161,7 @@ export async function startKeeperSetup(name: string): Promise<KeeperSetup> {
     } as never) as Promise<T>;
 
   async function expectL1Matches(model: ClearinghouseState, accounts: readonly Address[]) {
-    await Promise.all(
-      accounts.map(async (address) => {
-        const [stored, claimable, vaultShares, position] = await Promise.all([
-          read<{ collateral: bigint; positionMask: number; restingOrders: number }>('accountOf', [address]),
-          read<bigint>('claimableOf', [address]),
-          read<bigint>('vaultSharesOf', [address]),
-          read<{ size: bigint; entryPrice: bigint }>('positionOf', [address, 0n]),
-        ]);
-        expect(
-          {
-            collateral: stored.collateral,
-            positionMask: stored.positionMask,
-            restingOrders: stored.restingOrders,
-            claimable,
-            vaultShares,
-            positions: [{ size: position.size, entryPrice: position.entryPrice }],
-          },
-          `account ${address}`,
-        ).toEqual(accountView(model, address));
-      }),
-    );
-    expect({ ...(await read<Record<string, bigint>>('totals')) }).toEqual(model.totals);
-    expect({ ...(await read<Record<string, bigint>>('marketState', [0n])) }).toEqual(model.markets[0]);
-    expect(await read<bigint>('appliedCount')).toBe(model.appliedCount);
-    const balance = await publicClient.readContract({
-      address: token,
-      abi: testTokenAbi,
-      functionName: 'balanceOf',
-      args: [clearinghouse],
-    });
-    expect(heldCollateral(model)).toBe(balance);
+    expect(await compareL1WithModel(publicClient, { clearinghouse, token }, model, accounts, 50)).toEqual([]);
   }
 
   return {
