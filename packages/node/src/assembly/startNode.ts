@@ -5,6 +5,7 @@ import {
   type Hex,
   type NetworkDomain,
   type SignedTransaction,
+  SYSTEM_TIMERS,
   transactionId,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
@@ -15,7 +16,9 @@ import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
 import type { ConsensusMessage } from '../consensus/types.ts';
+import { DRIVER_FETCH_HEDGE_MS } from '../driver/constants.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
+import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
 import type { PriceObserver } from '../driver/types.ts';
 import { dataDirLayout } from '../keys/layout.ts';
 import { readKeystorePassword } from '../keys/password.ts';
@@ -527,7 +530,7 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
   }
 }
 
-/** Asks connected peers, one after another, for the bodies not found yet. */
+/** Asks connected peers for the bodies, hedged (driver/fetchBodies.ts), starting at a random one. */
 async function fetchTransactions(
   p2p: P2pNode<SynodGossipMessages>,
   domain: NetworkDomain,
@@ -535,29 +538,27 @@ async function fetchTransactions(
   signal: AbortSignal,
 ): Promise<SignedTransaction[]> {
   if (!p2p.isStarted()) return [];
-  const found: SignedTransaction[] = [];
-  let wanted = [...txIds];
-  const peers = p2p.connectedPeers();
+  const connected = p2p.connectedPeers();
   // Start at a random peer so that every node does not ask the same one first.
-  const offset = Math.floor(Math.random() * Math.max(1, peers.length));
-  for (let i = 0; i < peers.length && wanted.length > 0 && !signal.aborted; i++) {
-    const peer = peers[(offset + i) % peers.length]!;
-    try {
+  const offset = Math.floor(Math.random() * Math.max(1, connected.length));
+  const peers = connected.map((_, i) => connected[(offset + i) % connected.length]!);
+  return await fetchBodiesFromPeers({
+    peers,
+    txIds,
+    request: async (peer, wanted, requestSignal) => {
       const [batch] = await p2p.reqResp.request(
         peer,
         fetchTransactionsProtocol,
-        { txIds: wanted },
-        { signal },
+        { txIds: [...wanted] },
+        { signal: requestSignal },
       );
-      if (batch === undefined) continue;
-      found.push(...batch.transactions);
-      const got = new Set(batch.transactions.map((tx) => transactionId(tx, domain)));
-      wanted = wanted.filter((txId) => !got.has(txId));
-    } catch {
-      // Next peer.
-    }
-  }
-  return found;
+      return batch?.transactions ?? [];
+    },
+    idOf: (tx) => transactionId(tx, domain),
+    signal,
+    hedgeMs: DRIVER_FETCH_HEDGE_MS,
+    timers: SYSTEM_TIMERS,
+  });
 }
 
 /** A Map that forgets its oldest entry past `capacity` (the verification memo must stay bounded). */

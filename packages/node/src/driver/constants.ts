@@ -8,6 +8,13 @@
 export const DRIVER_FETCH_TIMEOUT_MS = 800;
 
 /**
+ * Within one fetch, how long a peer has to answer before the next one is asked too (the earlier
+ * request stays open): a peer that never answers costs this much of DRIVER_FETCH_TIMEOUT_MS, so
+ * four peers fit in it. A loopback answer takes milliseconds, one across continents ~150 ms.
+ */
+export const DRIVER_FETCH_HEDGE_MS = 200;
+
+/**
  * Attempts to fetch the bodies of a block that is already decided (by certificate) before the
  * driver gives up and stops: 2f+1 validators hold them, so failing this often means we are cut
  * off, and a restart resyncs the block with its bodies.

@@ -106,16 +106,14 @@ export class SimNetwork {
   }
 
   /**
-   * When a transaction a client submits now reaches a node at validator `to`: after one delay, or
-   * after the heal plus one delay when a partition cuts the network now (it is never lost).
+   * When a transaction a client submits now at validator `entry` reaches validator `to`: after
+   * one delay, or after the heal plus one delay when a partition separates the two now (it is
+   * never lost). The side of the partition the client reached has it at once.
    */
-  gossipDelayMs(): number {
+  gossipDelayMs(entry: number, to: number): number {
     const nowMs = this.#scheduler.nowMs;
     const episode = this.#scenario.partitions[0];
-    const healMs =
-      this.#faultsActive && episode !== undefined && nowMs >= episode.startMs && nowMs < episode.endMs
-        ? episode.endMs
-        : nowMs;
+    const healMs = this.separated(entry, to) && episode !== undefined ? episode.endMs : nowMs;
     return Math.max(this.delayMs(), healMs - nowMs + this.delayMs());
   }
 

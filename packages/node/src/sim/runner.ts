@@ -133,9 +133,13 @@ export async function runScenario(
     const entry = pool.bySender[submission.senderIndex]![submission.nonce]!;
     scheduler.at(submission.atMs, () => {
       recorder.note(`${scheduler.nowMs} submit ${entry.txId}`);
-      // Gossip reaches every node after its own delay; a partition delays it until the heal.
+      // The client reaches one validator (spread by sender); gossip reaches every node after its
+      // own delay, and a node a partition separates from that one after the heal.
+      const entryValidator = submission.senderIndex % scenario.validatorCount;
       for (const node of allNodes)
-        scheduler.after(network.gossipDelayMs(), () => node.receiveTransaction(entry.tx, entry.txId));
+        scheduler.after(network.gossipDelayMs(entryValidator, node.validatorIndex), () =>
+          node.receiveTransaction(entry.tx, entry.txId),
+        );
     });
   }
   for (const crash of scenario.crashes) {

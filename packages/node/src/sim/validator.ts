@@ -3,6 +3,7 @@ import {
   MAX_BLOCK_REQUEST_COUNT,
   type SignedTransaction,
   type SyncedBlock,
+  type Timers,
   transactionId,
   VoteCodec,
   VoteKind,
@@ -11,6 +12,7 @@ import { type ConsensusGossipValidators, createGossipValidators } from '../assem
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto, ConsensusMessage } from '../consensus/types.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
+import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
 import type { CommittedBlock, DriverNetwork } from '../driver/types.ts';
 import { MempoolError } from '../mempool/errors.ts';
 import { Mempool } from '../mempool/mempool.ts';
@@ -42,8 +44,17 @@ export const SIM_EPOCH_MS = 1_800_000_000_000;
  */
 export const SIM_FETCH_TIMEOUT_MS = 250;
 
+/**
+ * The hedge of a fetch in the simulator (driver/fetchBodies.ts): a quarter of the deadline, as
+ * the node's 200 ms is of its 800 ms, so that a silent peer costs the same share of a round.
+ */
+export const SIM_FETCH_HEDGE_MS = 60;
+
 /** Catch-up's deadline for one block range request in the simulator: several round trips. */
 export const SIM_SYNC_REQUEST_TIMEOUT_MS = 1_000;
+
+/** Catch-up's hedge in the simulator: a few round trips, as the node's 1 s is many of its own. */
+export const SIM_SYNC_HEDGE_MS = 250;
 
 /** What a simulated process sees of the simulated world (the runner implements it). */
 export interface SimWorld {
@@ -189,7 +200,7 @@ export class SimValidator implements SimEndpoint {
         crypto: this.crypto,
         store: this.#store,
         mempool,
-        network: this.#driverNetwork(),
+        network: this.#driverNetwork(timers),
         timers,
         nowMs: () => this.localNowMs(),
         monotonicNowMs: () => scheduler.nowMs,
@@ -212,6 +223,7 @@ export class SimValidator implements SimEndpoint {
       nowMs: () => scheduler.nowMs,
       timers,
       requestTimeoutMs: SIM_SYNC_REQUEST_TIMEOUT_MS,
+      hedgeMs: SIM_SYNC_HEDGE_MS,
       [CANARY_FAULTS]: this.#faults,
     });
     const validators = createGossipValidators({
@@ -322,7 +334,7 @@ export class SimValidator implements SimEndpoint {
 
   // --- what it sends ---
 
-  #driverNetwork(): DriverNetwork {
+  #driverNetwork(timers: Timers): DriverNetwork {
     return {
       publish: async (message) => {
         this.#broadcast(message);
@@ -331,7 +343,7 @@ export class SimValidator implements SimEndpoint {
         for (const message of messages) this.#broadcast(message);
         return this.#peerEndpoints().length;
       },
-      fetchTransactions: (txIds, signal) => this.#fetchTransactions(txIds, signal),
+      fetchTransactions: (txIds, signal) => this.#fetchTransactions(txIds, signal, timers),
     };
   }
 
@@ -360,30 +372,24 @@ export class SimValidator implements SimEndpoint {
     }
   }
 
-  /** Asks every peer at once; resolves with the bodies found when all are found, all answered, or the deadline passed. */
-  #fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]> {
-    const wanted = new Set(txIds);
-    const found: SignedTransaction[] = [];
+  /** The product's hedged fetch (driver/fetchBodies.ts) over the simulated network, on virtual time. */
+  #fetchTransactions(
+    txIds: readonly Hex[],
+    signal: AbortSignal,
+    timers: Timers,
+  ): Promise<SignedTransaction[]> {
     const peers = this.#peerEndpoints();
-    return new Promise((resolve) => {
-      let pending = peers.length;
-      const answered = () => {
-        pending -= 1;
-        if (pending === 0 || wanted.size === 0) resolve(found);
-      };
-      if (pending === 0) resolve(found);
-      for (const peer of peers) {
-        this.world.network
-          .request(this, peer, () => peer.serveTransactions(txIds), signal)
-          .then((bodies) => {
-            for (const tx of bodies) {
-              const txId = transactionId(tx, SIM_DOMAIN);
-              if (!wanted.delete(txId)) continue;
-              found.push(tx);
-            }
-            answered();
-          }, answered);
-      }
+    // Each validator starts at a different peer, as the node starts at a random one.
+    const offset = peers.length === 0 ? 0 : this.validatorIndex % peers.length;
+    return fetchBodiesFromPeers({
+      peers: peers.map((_, i) => peers[(offset + i) % peers.length]!),
+      txIds,
+      request: (peer, wanted, requestSignal) =>
+        this.world.network.request(this, peer, () => peer.serveTransactions(wanted), requestSignal),
+      idOf: (tx) => transactionId(tx, SIM_DOMAIN),
+      signal,
+      hedgeMs: SIM_FETCH_HEDGE_MS,
+      timers,
     });
   }
 

@@ -17,3 +17,10 @@ export const SYNC_MAX_TRACKED_PEERS = 256;
 
 /** One block range request (MAX_BLOCK_REQUEST_COUNT blocks); the protocol's own cap is 60 s. */
 export const SYNC_REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * How long the best peer has to answer a block range request before the next one is asked too
+ * (driver/hedged.ts): a peer that is cut off silently, or paused, costs this much of a catch-up,
+ * not SYNC_REQUEST_TIMEOUT_MS. A range of blocks comes back from a live peer well within it.
+ */
+export const SYNC_HEDGE_MS = 1_000;

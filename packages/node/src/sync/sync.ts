@@ -13,8 +13,10 @@ import type { Logger } from 'pino';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 import type { ConsensusDriver, SyncedExtensions } from '../driver/driver.ts';
+import { hedgedRequests } from '../driver/hedged.ts';
 import {
   SYNC_GRACE_MS,
+  SYNC_HEDGE_MS,
   SYNC_INTERVAL_MS,
   SYNC_MAX_TRACKED_PEERS,
   SYNC_PEER_HINT_TTL_MS,
@@ -60,6 +62,8 @@ export interface CatchUpSyncOptions {
   timers?: Timers;
   /** Deadline of one block range request (default SYNC_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
+  /** How long a peer has to answer before the next one is asked too (default SYNC_HEDGE_MS). */
+  hedgeMs?: number;
   /** Test-only broken variants (consensus/faults.ts): only the simulator's canaries set them. */
   readonly [CANARY_FAULTS]?: CanaryFaults;
   /** Called with the number of blocks applied by each sync run (metrics). */
@@ -81,6 +85,8 @@ export class CatchUpSync {
   /** peerId → the consensus height it was last seen at, and when. */
   readonly #peerHeights = new Map<string, { height: number; atMs: number }>();
   #timer: unknown;
+  /** Aborts the requests in flight when the sync stops. */
+  readonly #stopSignal = new AbortController();
   #running: Promise<void> | undefined;
   #syncing = false;
   #stopped = false;
@@ -129,6 +135,7 @@ export class CatchUpSync {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopSignal.abort(new Error('catch-up sync stopped'));
     if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
@@ -237,33 +244,48 @@ export class CatchUpSync {
     }
   }
 
-  /** Tries peers ahead of `from`, best first, until one serves blocks that apply. */
+  /**
+   * Asks peers ahead of `from`, best first and hedged (driver/hedged.ts: the next one too when
+   * one has not answered within the hedge, or served nothing that applies), until one serves
+   * blocks that apply.
+   */
   async #fetchRange(from: number, count: number, network: SyncNetwork): Promise<boolean> {
     const { driver, logger } = this.#options;
     const peers = [...this.#peerHeights]
       .filter(([, entry]) => entry.height - 1 >= from)
       .sort((a, b) => b[1].height - a[1].height)
       .map(([peer]) => peer);
-    for (const peer of peers) {
+    const answers = hedgedRequests({
+      peers,
+      request: async (peer, signal) => {
+        const deadline = new AbortController();
+        const handle = this.#timers.setTimeout(
+          () => deadline.abort(new Error('block request timed out')),
+          this.#options.requestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS,
+        );
+        try {
+          return await network.requestBlocks(peer, from, count, AbortSignal.any([signal, deadline.signal]));
+        } finally {
+          this.#timers.clearTimeout(handle);
+        }
+      },
+      hedgeMs: this.#options.hedgeMs ?? SYNC_HEDGE_MS,
+      timers: this.#timers,
+      signal: this.#stopSignal.signal,
+    });
+    for await (const answer of answers) {
       if (this.#stopped) return false;
-      let blocks: SyncedBlock[];
-      const deadline = new AbortController();
-      const handle = this.#timers.setTimeout(
-        () => deadline.abort(new Error('block request timed out')),
-        this.#options.requestTimeoutMs ?? SYNC_REQUEST_TIMEOUT_MS,
-      );
-      try {
-        blocks = await network.requestBlocks(peer, from, count, deadline.signal);
-      } catch (error) {
-        logger?.debug({ peer, from, err: error }, 'block request failed');
+      const { peer } = answer;
+      if (!answer.ok) {
+        logger?.debug({ peer, from, err: answer.error }, 'block request failed');
         continue;
-      } finally {
-        this.#timers.clearTimeout(handle);
       }
       let applied = 0;
-      for (const block of blocks) {
+      for (const block of answer.result) {
         const height = block.certified.block.header.height;
-        if (height < driver.height) continue; // consensus got there meanwhile
+        // Already in the chain: consensus (or an earlier answer) got there meanwhile. Compared with
+        // the chain, as checkBlock is: the core's height moves on a moment after the chain's.
+        if (height <= driver.chain.height) continue;
         const check = this.checkBlock(block.certified);
         if (check !== 'ok') {
           logger?.warn({ peer, height, check }, 'peer served a block that does not check');

@@ -147,31 +147,38 @@ async function until(condition: () => boolean, what: string, timeoutMs: number):
   }
 }
 
+/** 0-2 finalize 1..SYNCED and stop; they come back at SYNCED + 1 (round 0: node 3 proposes). */
+async function chainWithoutNode3(): Promise<void> {
+  members.length = 0;
+  const stopping: Promise<void>[] = [];
+  for (let i = 0; i < N - 1; i++) {
+    await startMember(i, FAST, (height, member) => {
+      if (height === SYNCED && member.running) stopping.push(stopMember(member));
+    });
+  }
+  await until(() => stopping.length === N - 1, `nodes 0-2 to finalize ${SYNCED}`, 30_000);
+  await Promise.all(stopping);
+  for (let i = 0; i < N - 1; i++) await startMember(i, PATIENT);
+}
+
+function node3Crypto() {
+  return createBlsConsensusCrypto({
+    validatorIndex: 3,
+    shareSecretKey: dealing.shares[3]!.secretKey,
+    sharePublicKeys: dealing.shares.map((share) => share.publicKey),
+    groupPublicKey: dealing.groupPublicKey,
+  });
+}
+
 describe('catch-up sync with extensions', () => {
   test('a synced validator proposes at the next height in round 0, with the same oracle state', {
     timeout: 60_000,
   }, async () => {
-    members.length = 0;
-    const stopping: Promise<void>[] = [];
-    for (let i = 0; i < N - 1; i++) {
-      await startMember(i, FAST, (height, member) => {
-        if (height === SYNCED && member.running) stopping.push(stopMember(member));
-      });
-    }
-    await until(() => stopping.length === N - 1, `nodes 0-2 to finalize ${SYNCED}`, 30_000);
-    await Promise.all(stopping);
-
-    // 0-2 come back at SYNCED + 1, round 0, waiting for node 3's proposal.
-    for (let i = 0; i < N - 1; i++) await startMember(i, PATIENT);
+    await chainWithoutNode3();
     const node3 = await startMember(3, FAST);
     const sync = new CatchUpSync({
       driver: node3.driver,
-      crypto: createBlsConsensusCrypto({
-        validatorIndex: 3,
-        shareSecretKey: dealing.shares[3]!.secretKey,
-        sharePublicKeys: dealing.shares.map((share) => share.publicKey),
-        groupPublicKey: dealing.groupPublicKey,
-      }),
+      crypto: node3Crypto(),
       domain: DOMAIN,
       network: {
         requestBlocks: (peer, fromHeight, count) =>
@@ -201,6 +208,46 @@ describe('catch-up sync with extensions', () => {
       expect(node3.driver.chain.height).toBe(reference.height);
       expect(reference.feedStates.get(FEED.feedId as Hex)?.lastFinalized).toBeDefined();
       expect(node3.driver.chain.feedStates).toEqual(reference.feedStates);
+    } finally {
+      await sync.stop();
+      for (const member of members) if (member?.running) await stopMember(member);
+    }
+  });
+
+  test('a best peer that never answers costs the hedge, not the request timeout: the next one serves the blocks', {
+    timeout: 60_000,
+  }, async () => {
+    await chainWithoutNode3();
+    const node3 = await startMember(3, FAST);
+    const asked: { peer: string; signal: AbortSignal }[] = [];
+    const sync = new CatchUpSync({
+      driver: node3.driver,
+      crypto: node3Crypto(),
+      domain: DOMAIN,
+      // Far beyond the test's wait: only the hedge can get node 3 its blocks in time.
+      requestTimeoutMs: 120_000,
+      hedgeMs: 300,
+      network: {
+        requestBlocks: (peer, fromHeight, count, signal) => {
+          asked.push({ peer, signal });
+          if (peer === 'silent')
+            return new Promise((_, reject) =>
+              signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+            );
+          return serveSyncedBlocks(members[Number(peer)]!.store, { fromHeight, count: Math.min(count, 32) });
+        },
+      },
+    });
+    // A peer cut off silently was seen ahead of everyone just before: it is asked first.
+    sync.noteHeight('silent', SYNCED + 2);
+    for (let i = 0; i < N - 1; i++) sync.noteHeight(String(i), SYNCED + 1);
+    sync.start();
+    try {
+      await until(() => node3.driver.chain.height >= SYNCED, `node 3 to sync to ${SYNCED}`, 15_000);
+      expect(asked[0]!.peer).toBe('silent');
+      expect(asked.some((entry) => entry.peer !== 'silent')).toBe(true);
+      // Once a peer served the range, the request still open at the silent one was abandoned.
+      await until(() => asked[0]!.signal.aborted, 'the first request to the silent peer to end', 5_000);
     } finally {
       await sync.stop();
       for (const member of members) if (member?.running) await stopMember(member);
