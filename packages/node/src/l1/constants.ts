@@ -74,6 +74,13 @@ export const L1_DEFAULT_RETRY_MIN_DELAY_MS = 1_000;
 /** Ceiling of the retry delay: L1 back after an outage is noticed within this. */
 export const L1_DEFAULT_RETRY_MAX_DELAY_MS = 60_000;
 
+/**
+ * How long the account's nonce may be seen used before a receipt of ours shows up, before the
+ * sender concludes that another transaction used it (sender.ts): a node may answer the new
+ * nonce a moment before it serves the receipt.
+ */
+export const L1_RECEIPT_LAG_MS = 5_000;
+
 /** Transaction hashes remembered per nonce (original + replacements), checked for a receipt. */
 export const L1_MAX_HASHES_PER_NONCE = 32;
 

@@ -22,6 +22,7 @@ import {
   L1_GAS_LIMIT_DENOMINATOR,
   L1_GAS_LIMIT_NUMERATOR,
   L1_MAX_HASHES_PER_NONCE,
+  L1_RECEIPT_LAG_MS,
 } from './constants.ts';
 import { isAlreadyKnown, L1SubmitError, l1ErrorCode, revertErrorName } from './errors.ts';
 import type { L1Metrics } from './metrics.ts';
@@ -168,6 +169,8 @@ interface PendingTransaction {
   serialized: Hex;
   firstSentAtMs: number;
   lastSentAtMs: number;
+  /** When a check first found the nonce used with no receipt of ours (undefined: not yet). */
+  nonceUsedSinceMs?: number;
 }
 
 const bigintMax = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -408,8 +411,20 @@ export class L1Sender {
     if ((await this.#chainNonce('latest')) > pending.nonce) {
       // Mined between the two reads, or the nonce was used outside this node.
       if (await this.#findReceipt(pending)) return;
+      // A node can serve the account's new nonce a moment before the receipt of the transaction
+      // that used it (anvil under load does): dropping ours now would lose its outcome (a batch
+      // settled and never counted). Only a receipt still missing L1_RECEIPT_LAG_MS later means
+      // the nonce went to a transaction we did not send.
+      const nowMs = this.#p.nowMs();
+      pending.nonceUsedSinceMs ??= nowMs;
+      if (nowMs - pending.nonceUsedSinceMs < L1_RECEIPT_LAG_MS) return;
       this.#p.logger?.warn(
-        { nonce: pending.nonce },
+        {
+          nonce: pending.nonce,
+          hashes: pending.hashes,
+          height: pending.call.height,
+          kind: pending.call.kind,
+        },
         'nonce used by a transaction we did not send; resyncing',
       );
       this.#pending = undefined;
