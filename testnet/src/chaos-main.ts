@@ -9,13 +9,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatFault, runCampaign } from './chaos.ts';
+import { FAULT_KINDS, type FaultKind, formatFault, runCampaign } from './chaos.ts';
 import { REPO_ROOT, testnetLayout } from './layout.ts';
 import { busyPorts, planPorts } from './ports.ts';
 import { ProcessSupervisor } from './processes.ts';
 import { formatSummary } from './summary.ts';
 
-const USAGE = `Usage: pnpm chaos [--duration 30m] [--seed S] [--load R] [--base-port P] [--json]
+const USAGE = `Usage: pnpm chaos [--duration 30m] [--seed S] [--faults K,K] [--rounds N] [--load R] [--base-port P] [--json]
 
 The fault campaign of issue #12 on a fresh 4-node testnet (in .chaos/), under load: kill and
 restart a validator, pause one 10 s and 60 s, isolate one, split the committee 2|2, flap a link,
@@ -27,6 +27,8 @@ disagree on a block, every finalized price lies in the honest range.
   --duration D   repeat the faults at full length until D has passed (30m, 1800s, 1h);
                  without it: every fault once, held briefly (the campaign pnpm test runs)
   --seed S       which nodes each fault hits and the clock offset (default: random, printed)
+  --faults K,K   only these fault kinds, in the campaign's order (${FAULT_KINDS.join(', ')})
+  --rounds N     repeat the sequence N times (default once; with --duration, until it is used up)
   --load R       transactions per second (default 20)
   --base-port P  port plan of the campaign's testnet (default 24000)
   --json         one JSON line (the report with the run's summary) on stdout
@@ -42,6 +44,8 @@ function parseDuration(text: string): number {
 let values: {
   duration?: string;
   seed?: string;
+  faults?: string;
+  rounds?: string;
   load?: string;
   'base-port'?: string;
   json?: boolean;
@@ -53,6 +57,8 @@ try {
     options: {
       duration: { type: 'string' },
       seed: { type: 'string' },
+      faults: { type: 'string' },
+      rounds: { type: 'string' },
       load: { type: 'string' },
       'base-port': { type: 'string' },
       json: { type: 'boolean' },
@@ -71,7 +77,20 @@ if (values.help === true) {
 let durationMs: number | undefined;
 let loadTps: number;
 let basePort: number;
+let kinds: FaultKind[] | undefined;
+let rounds: number | undefined;
 try {
+  if (values.faults !== undefined) {
+    kinds = values.faults.split(',').map((kind) => {
+      if (!(FAULT_KINDS as readonly string[]).includes(kind))
+        throw new Error(`--faults: unknown fault ${kind} (one of ${FAULT_KINDS.join(', ')})`);
+      return kind as FaultKind;
+    });
+  }
+  if (values.rounds !== undefined) {
+    rounds = Number(values.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1_000) throw new Error('--rounds: 1..1000');
+  }
   durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
   loadTps = Number(values.load ?? '20');
   if (!Number.isInteger(loadTps) || loadTps < 1 || loadTps > 10_000) throw new Error('--load: 1..10000');
@@ -113,6 +132,8 @@ const outcome = await runCampaign({
   seed,
   profile,
   durationMs,
+  kinds,
+  rounds,
   loadTps,
   basePort,
   layout: testnetLayout(join(REPO_ROOT, '.chaos')),

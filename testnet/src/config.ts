@@ -39,6 +39,14 @@ export const TESTNET_L1_POSTING_INTERVAL_MS = 2_000;
  */
 export const TESTNET_RECONNECT_MAX_DELAY_MS = 5_000;
 
+/**
+ * Stall report of testnet nodes (the production default is 30 s): a testnet finalizes every
+ * second or two, so 3 s without a block is already worth the consensus state in the node's log
+ * (at warn level, with its rounds and votes). That log line is what explains a stall found by a
+ * chaos or e2e run after the fact.
+ */
+export const TESTNET_STALL_WARNING_MS = 3_000;
+
 export interface TestnetFeed {
   /** `ETH/USD`: the simulator pair and the feed name (feedId = keccak256 of it). */
   pair: string;
@@ -198,6 +206,7 @@ export function nodeConfig(parameters: NodeConfigParameters): Record<string, Rec
       priceFeedsAddress: parameters.priceFeeds,
       postingIntervalMs: TESTNET_L1_POSTING_INTERVAL_MS,
     },
+    consensus: { stallWarningMs: TESTNET_STALL_WARNING_MS },
     log: { level: 'info' },
   };
 }

@@ -21,6 +21,19 @@ describe('planCampaign', () => {
     );
   });
 
+  test('--faults keeps only those kinds, hitting the nodes the full campaign of that seed would', () => {
+    const full = planCampaign({ seed: 'pnpm test', nodes: 4, profile: 'short', rounds: 3 });
+    const only = planCampaign({
+      seed: 'pnpm test',
+      nodes: 4,
+      profile: 'short',
+      rounds: 3,
+      kinds: ['long-pause', 'partition-one'],
+    });
+    expect(only.map((step) => step.kind)).toEqual(Array(3).fill(['long-pause', 'partition-one']).flat());
+    expect(only).toEqual(full.filter((step) => step.kind === 'long-pause' || step.kind === 'partition-one'));
+  });
+
   test('the nodes each fault hits: valid, shaped for the fault, and the same for the same seed', () => {
     const plan = planCampaign({ seed: 'replay me', nodes: 4, profile: 'long', rounds: 20 });
     expect(planCampaign({ seed: 'replay me', nodes: 4, profile: 'long', rounds: 20 })).toEqual(plan);

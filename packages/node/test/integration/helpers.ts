@@ -218,6 +218,24 @@ export function tailLogs(nodes: readonly RunningProcess[]): string {
 }
 
 /**
+ * Every node's log lines of one subsystem (JSON lines whose "subsystem" is it), shortened: what
+ * an L1 or sync failure message needs, without the rest of the log.
+ */
+export function subsystemLogs(nodes: readonly RunningProcess[], subsystem: string, maxLines = 80): string {
+  return nodes
+    .map((node, i) => {
+      const lines = node
+        .output()
+        .stdout.split('\n')
+        .filter((line) => line.includes(`"subsystem":"${subsystem}"`))
+        .slice(-maxLines)
+        .map((line) => line.slice(0, 400));
+      return `--- node ${i}: last ${lines.length} ${subsystem} lines ---\n${lines.join('\n')}`;
+    })
+    .join('\n');
+}
+
+/**
  * `synod start` on every data dir (appended to `nodes`, so afterAll can kill them), then waits
  * until every node has finalized `height`; on a timeout the error carries every node's log tail.
  */

@@ -48,6 +48,7 @@ import {
   type RunningProcess,
   rpc,
   startNodesUntilHeight,
+  subsystemLogs,
   waitFor,
 } from './helpers.ts';
 import { blockPrice, FEED_DECIMALS, FEED_ID, PAIR, patchConfig, simulatorSources } from './oracleHelpers.ts';
@@ -455,7 +456,9 @@ describe('L1 settlement against anvil, 4 nodes', () => {
           lastError: batch.lastError,
         })),
       }));
-      throw new Error(`${(error as Error).message}: ${JSON.stringify(detail)}`);
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify(detail)}\n${subsystemLogs(nodes, 'l1')}`,
+      );
     });
     for (const status of statuses) {
       expect(status.batches.map((batch: RpcJson) => batch.namespace)).toEqual(APP_NAMESPACES);
