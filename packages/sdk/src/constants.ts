@@ -63,3 +63,10 @@ export const MAX_BACKFILL_BLOCKS = 256;
  * header a client verifies; the bound keeps a long-lived client's memory flat.
  */
 export const MAX_CACHED_COMMITTEES = 16;
+
+/**
+ * Certificates a client remembers as verified (by header hash, round, signature and group key):
+ * orders finalized in one block share its certificate, and a BLS pairing check in pure JS costs
+ * ~25 ms. The oldest is forgotten first; a few seconds of blocks at any rate a client follows.
+ */
+export const MAX_VERIFIED_CERTIFICATES = 1_024;

@@ -44,6 +44,11 @@ export interface Client<T extends Transport<string, unknown> = Transport<string,
   /** Committees fetched from the node, by epoch (bounded; see MAX_CACHED_COMMITTEES). */
   committeeCache: Map<number, Promise<Committee | null>>;
   /**
+   * Certificates already verified by this client, keyed by what was verified (header hash,
+   * round, signature, group key): each block's BLS check runs once (MAX_VERIFIED_CERTIFICATES).
+   */
+  verifiedCertificates: Set<string>;
+  /**
    * Returns a new client with the actions `fn` builds added (viem's extend): how L1 actions and
    * app-specific actions are attached.
    */
@@ -87,6 +92,7 @@ export function createClient<T extends Transport<string, unknown>>(config: Clien
     nonceManager: config.nonceManager ?? createNonceManager(),
     pollingIntervalMs: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS,
     committeeCache: new Map(),
+    verifiedCertificates: new Set<string>(),
   };
   return withExtend(client) as Client<T>;
 }

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem';
 import { verifyCertificate } from '../actions/verifyCertificate.ts';
 import type { Client } from '../clients/createClient.ts';
+import { MAX_VERIFIED_CERTIFICATES } from '../constants.ts';
 import { VerificationError } from '../errors/verification.ts';
 import { headerHash, merkleRoot, priceLeaf, transactionId, transactionLeaf } from '../internal/protocol.ts';
 import type { Block, BlockHeader, Certificate } from '../types/synod.ts';
@@ -34,12 +35,19 @@ export async function assertCertified(
     );
   }
   const groupPublicKey = await groupPublicKeyOf(client, header.epoch);
+  // The same header hash, round, signature and key verified once need not be paired again (all
+  // four are in the key: a different certificate for the same header is checked on its own).
+  const key = `${computed}/${certificate.round}/${certificate.signature.toLowerCase()}/${groupPublicKey.toLowerCase()}`;
+  if (client.verifiedCertificates.has(key)) return;
   if (!verifyCertificate({ header, certificate, groupPublicKey, network: client.network })) {
     throw new VerificationError(
       'INVALID_CERTIFICATE',
       `the certificate of height ${header.height} (round ${certificate.round}) does not verify under the group key of epoch ${header.epoch}`,
     );
   }
+  const verified = client.verifiedCertificates;
+  if (verified.size >= MAX_VERIFIED_CERTIFICATES) verified.delete(verified.values().next().value!);
+  verified.add(key);
 }
 
 /**
