@@ -1,7 +1,13 @@
 import { keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSynodClient, http, sendTransaction, VerificationError, waitForFinality } from '../src/index.ts';
+import {
+  createSynodClient,
+  http,
+  sendTransaction,
+  VerificationError,
+  waitForFinality,
+} from '../src/index.ts';
 import { verifyBlsSignature } from '../src/utils/bls.ts';
 import { startTestNode, TEST_NETWORK, type TestNode } from './helpers/server.ts';
 
@@ -34,7 +40,8 @@ describe('certificates are verified once per client', () => {
     );
     node.chain.produceBlock();
     vi.mocked(verifyBlsSignature).mockClear();
-    for (const { txId, transaction } of sent) await waitForFinality(client, { txId, transaction, timeoutMs: 5_000 });
+    for (const { txId, transaction } of sent)
+      await waitForFinality(client, { txId, transaction, timeoutMs: 5_000 });
     expect(vi.mocked(verifyBlsSignature)).toHaveBeenCalledTimes(1);
     expect(client.verifiedCertificates.size).toBe(1);
     // A node that now serves a forged certificate for that very header is caught: the cache
