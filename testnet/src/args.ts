@@ -47,6 +47,12 @@ export interface TestnetOptions {
   clockOffsets?: readonly ClockOffset[];
   /** Market crashes the price simulator applies during the run (`--price-crash`, repeatable). */
   priceCrashes?: readonly PriceCrash[];
+  /**
+   * `--flat-prices`: every venue quotes each pair's initial price for the whole run (the
+   * simulator's walk and venue spreads at 0; quotes stay fresh). Runs of the same orders then
+   * settle at the same prices whatever the order of blocks (`pnpm perps:compare`).
+   */
+  flatPrices?: boolean;
 }
 
 /**
@@ -101,6 +107,8 @@ Options:
                         at S seconds into the run, the true price of PAIR
                         (${TESTNET_FEEDS.map((feed) => feed.pair).join(', ')}) is multiplied by F on every
                         venue, e.g. ETH/USD:0.7@20 = a 30% crash (repeatable)
+  --flat-prices         every venue quotes each pair's initial price, unchanged, for
+                        the whole run (with --price-crash: until the crash)
   -h, --help            this text
 
 While it runs, \`pnpm testnet:ctl\` kills, pauses and restarts nodes and cuts, delays and
@@ -147,6 +155,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         'no-proxy': { type: 'boolean' },
         'clock-offset': { type: 'string', multiple: true },
         'price-crash': { type: 'string', multiple: true },
+        'flat-prices': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -228,6 +237,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       linkProxies: values['no-proxy'] !== true,
       clockOffsets,
       priceCrashes,
+      flatPrices: values['flat-prices'] === true,
     },
   };
 }

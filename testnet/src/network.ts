@@ -51,6 +51,7 @@ export async function startSimulator(
   setup: TestnetSetup,
   supervisor: ProcessSupervisor,
   signal?: AbortSignal,
+  options: { flatPrices?: boolean } = {},
 ): Promise<ManagedProcess | undefined> {
   if (!existsSync(SIMULATOR_SCRIPT)) return undefined;
   const child = supervisor.spawn(
@@ -63,6 +64,8 @@ export async function startSimulator(
       '--port',
       String(setup.plan.simulator),
       ...TESTNET_FEEDS.flatMap((feed) => ['--pair', `${feed.pair}=${feed.initialPrice}`]),
+      // Flat: no walk, no spread between venues (ticks go on, so quotes stay fresh).
+      ...(options.flatPrices === true ? ['--max-step-ppm', '0', '--spread-ppm', '0'] : []),
     ],
     { logPath: setup.layout.simulatorLog },
   );
@@ -216,7 +219,9 @@ export async function startNetwork(
   signal?: AbortSignal,
 ): Promise<RunningNetwork & { firstHeight: number }> {
   progress.start('starting the price simulator');
-  const simulator = await startSimulator(setup, supervisor, signal);
+  const simulator = await startSimulator(setup, supervisor, signal, {
+    flatPrices: options.flatPrices === true,
+  });
   if (simulator === undefined) progress.note(`no price simulator (${SIMULATOR_SCRIPT} is missing)`);
   else progress.done(`price simulator on ${setup.simulatorUrl}`);
 

@@ -21,6 +21,7 @@ import {
   fundPerpsAccounts,
   lpVaultDeposit,
   PERPS_LOAD_EVERY,
+  type PerpsAccounts,
   PerpsOrderFactory,
   perpsAccounts,
   perpsL1Stats,
@@ -80,8 +81,11 @@ export interface RunTestnetContext {
 
 /** Hooks into a run, each while every process is up. A hook that throws fails the run. */
 export interface RunInspector {
-  /** Once the first block is finalized, before the load starts; `control` drives the running testnet. */
-  started?(network: RunningNetwork, setup: TestnetSetup, control: TestnetControl): void;
+  /**
+   * Once the first block is finalized, before the load starts; `control` drives the running
+   * testnet; `perps` are the run's LP and traders (fresh accounts each run).
+   */
+  started?(network: RunningNetwork, setup: TestnetSetup, control: TestnetControl, perps: PerpsAccounts): void;
   /**
    * A fault scenario, run once the load started: the live phase ends when it resolves (or at
    * --duration / the signal, whichever comes first), then the run drains and summarizes as usual.
@@ -184,7 +188,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     );
     humanOut(`Logs of every process: ${layout.logs}/ (node-<i>.log, anvil.log, simulator.log)\n`);
 
-    context.inspector?.started?.(running, setup, controlClient);
+    context.inspector?.started?.(running, setup, controlClient, accounts);
     const honest = running.nodes.filter((node) => !node.byzantine);
     const startHeight = running.firstHeight;
     // The chain as the most advanced honest node has it: any one node may be down or cut off.

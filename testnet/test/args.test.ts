@@ -23,6 +23,7 @@ describe('parseCommandLine', () => {
       linkProxies: true,
       clockOffsets: [],
       priceCrashes: [],
+      flatPrices: false,
     });
   });
 
@@ -53,6 +54,7 @@ describe('parseCommandLine', () => {
         'ETH/USD:0.7@5',
         '--price-crash',
         'BTC/USD:1.5@12.5',
+        '--flat-prices',
       ]),
     ).toEqual({
       nodes: 7,
@@ -73,6 +75,7 @@ describe('parseCommandLine', () => {
         { pair: 'ETH/USD', factor: 0.7, atS: 5 },
         { pair: 'BTC/USD', factor: 1.5, atS: 12.5 },
       ],
+      flatPrices: true,
     });
   });
 
