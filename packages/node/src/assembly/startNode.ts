@@ -259,6 +259,7 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
           maxMs: config.consensus.timeoutMaxMs,
         },
         stallWarningMs: config.consensus.stallWarningMs,
+        idleIntervalMs: config.consensus.idleIntervalMs,
       },
       {
         crypto,

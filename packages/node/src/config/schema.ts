@@ -221,6 +221,13 @@ export const CONFIG_SCHEMA = {
       30_000,
       'No block finalized for this long: the node logs its consensus state at warn level (again each period) and reports it in synod_status and metrics.',
     ),
+    idleIntervalMs: integer({
+      min: 0,
+      max: 60_000,
+      default: 1000,
+      description:
+        "Idle at rest: with nothing to order (empty mempool, no transaction listed by the last commit, no price moved by its feed's push deviation), the next height starts after this long, or as soon as a transaction, a moved price or a peer's message of that height arrives. 0: a block as fast as consensus goes. Keep it below every feed's heartbeat and max age.",
+    }),
   },
   mempool: {
     maxTransactions: count(MEMPOOL_MAX_TRANSACTIONS, 'Pending transactions held at once.'),

@@ -39,3 +39,9 @@ export const DRIVER_STALL_WARNING_MS = 30_000;
 
 /** Rounds of the current height shown in diagnostics (the newest ones). */
 export const DRIVER_DIAGNOSTIC_ROUNDS = 4;
+
+/**
+ * While a height is held idle, how often the driver compares its latest price observations with
+ * the last finalized prices (a move beyond a feed's push deviation wakes the height).
+ */
+export const DRIVER_IDLE_PRICE_POLL_MS = 200;

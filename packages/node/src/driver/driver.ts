@@ -48,6 +48,7 @@ import type { ListedBody, LoggedVote } from '../storage/types.ts';
 import {
   DRIVER_DIAGNOSTIC_ROUNDS,
   DRIVER_FETCH_TIMEOUT_MS,
+  DRIVER_IDLE_PRICE_POLL_MS,
   DRIVER_MAX_COMMIT_FETCH_ATTEMPTS,
   DRIVER_MAX_FETCHED_BODIES,
   DRIVER_MAX_VERIFIED_TRANSACTIONS,
@@ -131,6 +132,19 @@ export class ConsensusDriver {
   #watchdog: unknown;
   /** What a test-only behaviour may read of this node (deps.behaviour). */
   readonly #behaviourContext: BehaviourContext;
+  /**
+   * Round 0 of `height` held back while nothing is there to order (options.idleIntervalMs): the
+   * core's propose timeout and build request for it, carried out when the height wakes.
+   */
+  #idleHold:
+    | {
+        height: number;
+        deferred: Extract<ConsensusOutput, { type: 'scheduleTimeout' | 'buildBlock' }>[];
+        timer: unknown;
+        poll: unknown;
+      }
+    | undefined;
+  #unsubscribeMempool: (() => void) | undefined;
 
   constructor(options: ConsensusDriverOptions, deps: ConsensusDriverDeps) {
     this.#options = options;
@@ -206,6 +220,7 @@ export class ConsensusDriver {
     this.#heightStartedMs = this.#monotonicNowMs();
     this.#lastProgressMs = this.#heightStartedMs;
     this.#armWatchdog();
+    this.#unsubscribeMempool = this.#deps.mempool.onAdded(() => this.#wakeIdle('transaction'));
     this.#logger?.info(
       {
         height,
@@ -221,6 +236,8 @@ export class ConsensusDriver {
   /** Stops timers and input processing; waits for the output being carried out. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#releaseIdleHold();
+    this.#unsubscribeMempool?.();
     if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
     for (const handle of this.#timerHandles) this.#timers.clearTimeout(handle);
@@ -420,6 +437,16 @@ export class ConsensusDriver {
 
   #afterStep(): void {
     const core = this.#core!;
+    const hold = this.#idleHold;
+    if (hold !== undefined) {
+      if (core.height !== hold.height || core.round !== 0) this.#releaseIdleHold();
+      else if (
+        [...core.rounds.values()].some(
+          (round) => round.proposalBlockId !== null || round.prevotes.size > 0 || round.precommits.size > 0,
+        )
+      )
+        this.#wakeIdle('message'); // a peer started this height: so do we
+    }
     const metrics = this.#deps.metrics;
     metrics?.height.set(core.height);
     metrics?.round.set(core.round);
@@ -459,6 +486,10 @@ export class ConsensusDriver {
         return;
       }
       case 'scheduleTimeout': {
+        if (this.#holds(output.timeout.height, output.timeout.round) && output.timeout.kind === 'propose') {
+          this.#idleHold!.deferred.push(output);
+          return;
+        }
         const handle = this.#timers.setTimeout(() => {
           this.#timerHandles.delete(handle);
           this.#enqueue({ type: 'timeout', timeout: output.timeout });
@@ -467,6 +498,10 @@ export class ConsensusDriver {
         return;
       }
       case 'buildBlock':
+        if (this.#holds(output.height, output.round)) {
+          this.#idleHold!.deferred.push(output);
+          return;
+        }
         this.#buildBlock(output);
         return;
       case 'checkContent':
@@ -475,6 +510,7 @@ export class ConsensusDriver {
       case 'commit':
         await this.#commit(output.commit);
         if (this.#faults.applyCommitTwice === true) await this.#commit(output.commit);
+        this.#maybeHoldIdle(output.commit);
         return;
       case 'evidence': {
         const { first } = output.evidence;
@@ -496,6 +532,76 @@ export class ConsensusDriver {
         return;
       }
     }
+  }
+
+  // --- idle at rest (issue #17 §1) ----------------------------------------------------------
+
+  #holds(height: number, round: number): boolean {
+    return this.#idleHold !== undefined && this.#idleHold.height === height && round === 0;
+  }
+
+  /** After the commit of `commit.height`: hold the next height's round 0 if nothing is there to order. */
+  #maybeHoldIdle(commit: CommitRecord): void {
+    const intervalMs = this.#options.idleIntervalMs ?? 0;
+    if (intervalMs <= 0 || this.#stopped) return;
+    if (this.#deps.mempool.size > 0) return;
+    if (commit.extensions.some((extension) => extension.inclusionList.length > 0)) return;
+    const height = commit.height + 1;
+    if (this.#priceDue(height)) return;
+    this.#releaseIdleHold();
+    const timer = this.#timers.setTimeout(() => this.#wakeIdle('interval'), intervalMs);
+    this.#idleHold = { height, deferred: [], timer, poll: undefined };
+    this.#armIdlePricePoll(height);
+  }
+
+  #armIdlePricePoll(height: number): void {
+    const hold = this.#idleHold;
+    if (hold === undefined || hold.height !== height || this.#options.feeds.length === 0) return;
+    hold.poll = this.#timers.setTimeout(() => {
+      if (this.#idleHold !== hold) return;
+      hold.poll = undefined;
+      if (this.#priceDue(height)) this.#wakeIdle('price');
+      else this.#armIdlePricePoll(height);
+    }, DRIVER_IDLE_PRICE_POLL_MS);
+  }
+
+  /**
+   * Whether a feed's latest observation here moved from its last finalized price by its push
+   * deviation or more, or a feed has an observation and no finalized price yet.
+   */
+  #priceDue(height: number): boolean {
+    const observations = this.#deps.priceObserver?.observe(height) ?? [];
+    for (const observation of observations) {
+      const feed = this.#options.feeds.find((candidate) => candidate.feedId === observation.feedId);
+      if (feed === undefined) continue;
+      const last = this.chain.feedStates.get(observation.feedId)?.lastFinalized?.price;
+      if (last === undefined || last === 0n) return true;
+      const move = observation.price > last ? observation.price - last : last - observation.price;
+      if (move * 10_000n >= BigInt(feed.pushDeviationBps) * (last < 0n ? -last : last)) return true;
+    }
+    return false;
+  }
+
+  /** Starts the held round 0 now: its propose timeout from now, and the proposer's block. */
+  #wakeIdle(reason: 'interval' | 'transaction' | 'price' | 'message'): void {
+    const hold = this.#idleHold;
+    if (hold === undefined || this.#stopped) return;
+    this.#releaseIdleHold();
+    this.#logger?.trace({ height: hold.height, reason }, 'idle height woken');
+    if (this.#core?.height !== hold.height || this.#core.round !== 0) return;
+    for (const output of hold.deferred) {
+      if (output.type === 'buildBlock') this.#buildBlock(output);
+      else void this.#carryOut(output);
+    }
+  }
+
+  /** Forgets the hold (its timers too) without starting what it deferred. */
+  #releaseIdleHold(): void {
+    const hold = this.#idleHold;
+    if (hold === undefined) return;
+    this.#idleHold = undefined;
+    this.#timers.clearTimeout(hold.timer);
+    if (hold.poll !== undefined) this.#timers.clearTimeout(hold.poll);
   }
 
   // --- persistence --------------------------------------------------------------------------

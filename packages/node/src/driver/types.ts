@@ -60,6 +60,15 @@ export interface ConsensusDriverOptions {
    */
   stallWarningMs?: number;
   /**
+   * Idle at rest (issue #17 §1): after a commit that leaves nothing to order — an empty mempool,
+   * a commit whose extensions list no transaction, no price moved by its feed's push deviation
+   * since the last finalized one — round 0 of the next height waits up to this long before it
+   * starts (proposer's block, propose timeout), unless a transaction, a moved price or a message
+   * of that height wakes it first. 0 or undefined: never waits (a block as fast as consensus
+   * goes). docs/decisions.md "Idle at rest".
+   */
+  idleIntervalMs?: number;
+  /**
    * Test-only broken variants of the core and the driver (consensus/faults.ts), for the
    * simulator's canaries: a Symbol key that no configuration file, environment or flag produces.
    */

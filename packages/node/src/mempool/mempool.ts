@@ -134,6 +134,7 @@ export class Mempool {
   readonly #finalizedNextNonces = new Map<Address, bigint>();
   #bytes = 0;
   #newestFirstSeenMs = 0;
+  readonly #addedListeners = new Set<() => void>();
 
   constructor(options: MempoolOptions) {
     this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...options.limits };
@@ -143,6 +144,15 @@ export class Mempool {
       options.verify ?? ((signed, nowSeconds) => verifyTransaction(signed, this.#domain, { nowSeconds }));
     this.#nextNonceOf = options.nextNonceOf;
     this.#metrics = options.metrics;
+  }
+
+  /**
+   * Calls `listener` after each transaction admitted (not a duplicate): how an idle consensus
+   * driver learns that a height is worth starting. Returns the unsubscribe function.
+   */
+  onAdded(listener: () => void): () => void {
+    this.#addedListeners.add(listener);
+    return () => this.#addedListeners.delete(listener);
   }
 
   /** Pending transactions. */
@@ -165,6 +175,7 @@ export class Mempool {
     try {
       const result = this.#add(signed, nowMs);
       this.#metrics?.admissionsTotal.inc({ result: result.duplicate ? 'DUPLICATE' : 'ACCEPTED' });
+      if (!result.duplicate) for (const listener of this.#addedListeners) listener();
       return result;
     } catch (error) {
       if (error instanceof MempoolError) this.#metrics?.admissionsTotal.inc({ result: error.code });

@@ -28,6 +28,15 @@ export const SIM_TIMEOUTS: TimeoutConfig = {
 /** Salt of the seed's independent stream for the committee restart (added after the other faults). */
 export const COMMITTEE_RESTART_STREAM = 0x7e57a27;
 
+/** Salt of the seed's independent stream for idle at rest (added later still: no other draw moves). */
+export const IDLE_STREAM = 0x1d1e;
+
+/** Share of runs whose validators hold an idle height back (driver idleIntervalMs, issue #17 §1). */
+export const IDLE_RATE = 0.5;
+
+/** The idle interval of those runs: above the propose timeout, as the node's 1 s is. */
+export const SIM_IDLE_INTERVAL_MS = 400;
+
 /** Share of runs in which the whole committee restarts during the safety phase. */
 export const COMMITTEE_RESTART_RATE = 0.2;
 
@@ -56,6 +65,13 @@ export interface Scenario {
   committeeRestarts: { atMs: number; restartMs: number }[];
   /** When each transaction (sender, nonce) is submitted, in submission order. */
   submissions: { senderIndex: number; nonce: number; atMs: number }[];
+  /**
+   * The drivers' idle interval (0: never idle): a height with nothing to order waits this long
+   * unless a transaction, a moved price or a peer's message wakes it. Drawn from IDLE_STREAM.
+   */
+  idleIntervalMs: number;
+  /** True: the market never moves (a test's quiet market); absent: the seeded walk with jumps. */
+  quietMarket?: boolean;
   /** Faults stop here: partitions heal, crashed nodes restart, no more loss or duplication. */
   safetyPhaseMs: number;
   /** Max one-way delay after the heal (latency + jitter). */
@@ -79,10 +95,16 @@ export interface ScenarioOptions {
  * height repeats that from round 0. Catch-up of a node left one block behind waits for its
  * sync's next tick after the grace period, then a request and its response (and the commit).
  */
-export function livenessBoundMs(f: number, maxDelayMs: number, timeouts: TimeoutConfig): number {
+export function livenessBoundMs(
+  f: number,
+  maxDelayMs: number,
+  timeouts: TimeoutConfig,
+  idleIntervalMs = 0,
+): number {
   const roundMaxMs = 3 * timeouts.maxMs + 4 * maxDelayMs;
-  const firstHeightMs = (f + 2) * roundMaxMs;
-  const secondHeightMs = (f + 1) * roundMaxMs;
+  // An idle height may wait its interval before its round 0 starts, at each of the two heights.
+  const firstHeightMs = (f + 2) * roundMaxMs + idleIntervalMs;
+  const secondHeightMs = (f + 1) * roundMaxMs + idleIntervalMs;
   const catchUpMs = SYNC_GRACE_MS + SYNC_INTERVAL_MS + 4 * maxDelayMs;
   return firstHeightMs + secondHeightMs + catchUpMs;
 }
@@ -156,6 +178,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     committeeRestarts.push({ atMs, restartMs: Math.min(safetyPhaseMs, atMs + restartRandom.int(50, 800)) });
   }
 
+  const idleIntervalMs = new Random((seed ^ IDLE_STREAM) >>> 0).chance(IDLE_RATE) ? SIM_IDLE_INTERVAL_MS : 0;
   const maxDelayMs = latencyMs + jitterMs;
   return {
     seed,
@@ -172,8 +195,9 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     crashes,
     committeeRestarts,
     submissions,
+    idleIntervalMs,
     safetyPhaseMs,
     maxDelayMs,
-    livenessBoundMs: livenessBoundMs(f, maxDelayMs, SIM_TIMEOUTS),
+    livenessBoundMs: livenessBoundMs(f, maxDelayMs, SIM_TIMEOUTS, idleIntervalMs),
   };
 }

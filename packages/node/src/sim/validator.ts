@@ -64,6 +64,8 @@ export interface SimWorld {
   readonly market: Market;
   readonly pool: TransactionPool;
   readonly validatorCount: number;
+  /** The drivers' idle interval of this run (Scenario.idleIntervalMs). */
+  readonly idleIntervalMs: number;
   /** Every simulated process (two for a twin), by validator index. */
   endpointsOf(validatorIndex: number): readonly SimValidator[];
   /** A process by its name (what catch-up calls a peer). */
@@ -194,6 +196,7 @@ export class SimValidator implements SimEndpoint {
         genesisTimestampMs: SIM_EPOCH_MS,
         timeouts: SIM_TIMEOUTS,
         fetchTimeoutMs: SIM_FETCH_TIMEOUT_MS,
+        idleIntervalMs: this.world.idleIntervalMs,
         [CANARY_FAULTS]: this.#faults,
       },
       {

@@ -143,15 +143,22 @@ export const SIM_FEEDS: FeedConfig[] = ['ETH/USD', 'BTC/USD'].map((pair) =>
 export class Market {
   private readonly prices: bigint[][] = [];
   private readonly random: Random;
+  private readonly flat: boolean;
 
-  constructor(random: Random) {
+  /** `flat`: every height at the initial prices (no walk, no jump, no draw from `random`). */
+  constructor(random: Random, options: { flat?: boolean } = {}) {
     this.random = random;
+    this.flat = options.flat === true;
     this.prices.push([300_000_000_000n, 6_000_000_000_000n]);
   }
 
   private at(height: number): bigint[] {
     while (this.prices.length <= height) {
       const last = this.prices[this.prices.length - 1]!;
+      if (this.flat) {
+        this.prices.push(last);
+        continue;
+      }
       // A random walk of up to ±0.8% per height, with an occasional 8% jump (trips the breaker).
       const next = last.map((price) => {
         const jump = this.random.chance(0.03);

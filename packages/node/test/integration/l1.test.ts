@@ -192,6 +192,10 @@ beforeAll(async () => {
   for (const dataDir of dataDirs) {
     await patchConfig(dataDir, {
       network: { inboxAddress: deployment.inbox, chainId: CHAIN_ID },
+      // Heights back to back, never held idle: the L1 proof test needs its transactions' heights
+      // spread over the posting cycle of K, which a transaction woken from idle (listed, then
+      // included, then idle again) does not give.
+      consensus: { idleIntervalMs: 0 },
       oracle: {
         feeds: [
           { feedId: FEED_ID, decimals: FEED_DECIMALS, pair: PAIR, sources: simulatorSources(simulator) },
