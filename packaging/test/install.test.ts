@@ -5,9 +5,13 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { SOLC_SETTINGS } from '@synod/contracts/compile';
-import { keccak256, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNode, TEST_NETWORK } from '../../packages/sdk/test/helpers/server.ts';
+import {
+  expectQuickstartOutput,
+  prepareQuickstartNode,
+  quickstartEnv,
+} from '../../packages/sdk/test/helpers/quickstart.ts';
+import { startTestNode } from '../../packages/sdk/test/helpers/server.ts';
 import { buildPackages, type PUBLISHED_PACKAGES, packPackages, REPO_ROOT } from '../../scripts/packages.ts';
 
 /**
@@ -162,24 +166,13 @@ describe('an app installs @synod/sdk with npm', () => {
     await writeFile(join(app, 'quickstart.ts'), quickstart.replace("'../src/index.ts'", "'@synod/sdk'"));
     const node = await startTestNode();
     try {
-      node.chain.setPrice(keccak256(toHex('ETH/USD')), 3_512_25000000n);
-      node.chain.startAutoBlocks(50);
+      prepareQuickstartNode(node);
       const { stdout } = await run(process.execPath, ['quickstart.ts'], {
         cwd: app,
         timeout: 30_000,
-        env: {
-          ...ENV,
-          SYNOD_RPC_URL: node.url,
-          SYNOD_NETWORK_ID: String(TEST_NETWORK.networkId),
-          SYNOD_CHAIN_ID: String(TEST_NETWORK.chainId),
-          SYNOD_INBOX: TEST_NETWORK.inbox,
-          SYNOD_GROUP_PUBLIC_KEY: node.groupPublicKey,
-        },
+        env: { ...ENV, ...quickstartEnv(node) },
       });
-      expect(stdout).toMatch(/finalized at height \d+, position 0/);
-      expect(stdout).toContain('certificate verifies: true');
-      expect(stdout).toContain('transaction included: true');
-      expect(stdout).toContain('ETH/USD: 3512.25 at height');
+      expectQuickstartOutput(stdout);
     } finally {
       await node.stop();
     }

@@ -16,7 +16,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { clearinghouseAbi } from '@synod/perps';
+import { clearinghouseReader } from '@synod/perps';
 import type { Address, PublicClient } from 'viem';
 import type { ByzantineStrategy } from './args.ts';
 import { TESTNET_FEEDS } from './config.ts';
@@ -73,13 +73,7 @@ async function readAccounts(
   roles: [string, Address][],
   markets: number,
 ) {
-  const read = <T>(functionName: string, args: readonly unknown[]) =>
-    publicClient.readContract({
-      address: clearinghouse,
-      abi: clearinghouseAbi,
-      functionName,
-      args,
-    } as never) as Promise<T>;
+  const read = clearinghouseReader(publicClient, clearinghouse);
   const outcomes: AccountOutcome[] = [];
   for (const [role, address] of roles) {
     const [stored, claimable, vaultShares, ...positions] = await Promise.all([

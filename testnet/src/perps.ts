@@ -4,6 +4,7 @@ import { settlementInboxAbi } from '@synod/contracts';
 import {
   type ClearinghouseConfig,
   clearinghouseAbi,
+  clearinghouseReader,
   createKeeper,
   deployClearinghouse,
   deployTestToken,
@@ -160,13 +161,7 @@ export async function readPerpsConfig(
   publicClient: PublicClient,
   clearinghouse: Address,
 ): Promise<ClearinghouseConfig> {
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    publicClient.readContract({
-      address: clearinghouse,
-      abi: clearinghouseAbi,
-      functionName,
-      args,
-    } as never) as Promise<T>;
+  const read = clearinghouseReader(publicClient, clearinghouse);
   const count = await read<bigint>('marketCount');
   const markets: MarketConfig[] = [];
   for (let i = 0n; i < count; i++) {

@@ -10,6 +10,20 @@ export interface ClearinghouseAddresses {
 }
 
 /**
+ * `read(view, args)`: one clearinghouse view by name, typed by the caller (the ABI covers the
+ * extension's views, which the clearinghouse serves through its fallback).
+ */
+export function clearinghouseReader(publicClient: PublicClient, clearinghouse: Address) {
+  return <T>(functionName: string, args: readonly unknown[] = []) =>
+    publicClient.readContract({
+      address: clearinghouse,
+      abi: clearinghouseAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+}
+
+/**
  * Where the clearinghouse on L1 and a model differ (empty: equal), at most `limit` entries: every
  * account the model knows or `extraAccounts` names (stored account, claimable, vault shares,
  * each market's position, health), every resting order, the totals, every market, the applied
@@ -24,13 +38,7 @@ export async function compareL1WithModel(
   limit = 10,
 ): Promise<string[]> {
   const differences: string[] = [];
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    publicClient.readContract({
-      address: perps.clearinghouse,
-      abi: clearinghouseAbi,
-      functionName,
-      args,
-    } as never) as Promise<T>;
+  const read = clearinghouseReader(publicClient, perps.clearinghouse);
   const differ = (what: string, l1: unknown, modelValue: unknown) => {
     const show = (value: unknown) => JSON.stringify(canonical(value));
     if (show(l1) !== show(modelValue) && differences.length < limit) {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { keccak256, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNode, TEST_NETWORK, type TestNode } from './helpers/server.ts';
+import { expectQuickstartOutput, prepareQuickstartNode, quickstartEnv } from './helpers/quickstart.ts';
+import { startTestNode, type TestNode } from './helpers/server.ts';
 
 const run = promisify(execFile);
 const script = (name: string) => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
@@ -11,8 +11,7 @@ const script = (name: string) => fileURLToPath(new URL(`../examples/${name}`, im
 let node: TestNode;
 beforeAll(async () => {
   node = await startTestNode();
-  node.chain.setPrice(keccak256(toHex('ETH/USD')), 3_512_25000000n);
-  node.chain.startAutoBlocks(50);
+  prepareQuickstartNode(node);
 });
 afterAll(async () => {
   await node.stop();
@@ -23,19 +22,9 @@ describe('examples', () => {
   it('quickstart.ts submits, waits for verified finality, re-verifies and reads a price', async () => {
     const { stdout } = await run(process.execPath, [script('quickstart.ts')], {
       timeout: 30_000,
-      env: {
-        ...process.env,
-        SYNOD_RPC_URL: node.url,
-        SYNOD_NETWORK_ID: String(TEST_NETWORK.networkId),
-        SYNOD_CHAIN_ID: String(TEST_NETWORK.chainId),
-        SYNOD_INBOX: TEST_NETWORK.inbox,
-        SYNOD_GROUP_PUBLIC_KEY: node.groupPublicKey,
-      },
+      env: { ...process.env, ...quickstartEnv(node) },
     });
-    expect(stdout).toMatch(/finalized at height \d+, position 0/);
-    expect(stdout).toContain('certificate verifies: true');
-    expect(stdout).toContain('transaction included: true');
-    expect(stdout).toContain('ETH/USD: 3512.25 at height');
+    expectQuickstartOutput(stdout);
   });
 
   it('trading.ts places orders and prints latency percentiles (WebSocket)', async () => {

@@ -28,7 +28,7 @@ import { TestChain } from '../../../sdk/test/helpers/chain.ts';
 import { startTestNode, type TestNode } from '../../../sdk/test/helpers/server.ts';
 import { clearinghouseAbi } from '../../src/abi.ts';
 import { testTokenAbi } from '../../src/artifacts.ts';
-import { compareL1WithModel } from '../../src/compare.ts';
+import { clearinghouseReader, compareL1WithModel } from '../../src/compare.ts';
 import { deployClearinghouse, deployTestToken } from '../../src/deploy.ts';
 import type { Keeper, KeeperParameters } from '../../src/keeper.ts';
 import type { ClearinghouseConfig, ClearinghouseState, MarketConfig } from '../../src/model/index.ts';
@@ -152,13 +152,7 @@ export async function startKeeperSetup(name: string): Promise<KeeperSetup> {
   }
   await send(token, testTokenAbi, 'approve', [clearinghouse, maxUint256]);
 
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    publicClient.readContract({
-      address: clearinghouse,
-      abi: clearinghouseAbi,
-      functionName,
-      args,
-    } as never) as Promise<T>;
+  const read = clearinghouseReader(publicClient, clearinghouse);
 
   async function expectL1Matches(model: ClearinghouseState, accounts: readonly Address[]) {
     expect(await compareL1WithModel(publicClient, { clearinghouse, token }, model, accounts, 50)).toEqual([]);
