@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue, type ConfigSource } from './errors.ts';
+import { type FeedEntry, toFeedConfig } from './feeds.ts';
 import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey, type SynodConfig } from './schema.ts';
 
 /**
@@ -252,6 +253,20 @@ function checkRelations(
         'consensus.timeoutMaxMs',
         `must be ≥ consensus.${base} (${get(`consensus.${base}`)}), got ${get('consensus.timeoutMaxMs')}`,
       );
+    }
+  }
+  // An idle height must come before any feed's price goes stale or misses its L1 heartbeat.
+  const idleIntervalMs = get('consensus.idleIntervalMs');
+  if (idleIntervalMs > 0) {
+    for (const entry of (values.get('oracle.feeds') as readonly FeedEntry[] | undefined) ?? []) {
+      const feed = toFeedConfig(entry);
+      const limit = Math.min(feed.heartbeatMs, feed.maxAgeMs);
+      if (idleIntervalMs >= limit) {
+        complain(
+          'consensus.idleIntervalMs',
+          `must be below the heartbeat and max age of every feed (feed ${entry.feedId}: ${limit} ms), got ${idleIntervalMs}`,
+        );
+      }
     }
   }
   if (

@@ -247,6 +247,22 @@ describe('invalid configuration', () => {
     ).not.toThrow();
     const timeouts = configError(() => loadConfig({ env: {}, argv: ['--consensus.timeoutMaxMs', '100'] }));
     expect(timeouts.key).toBe('consensus.timeoutMaxMs');
+    // An idle height may not outlast a feed's heartbeat (or max age); 0 (never idle) always passes.
+    const feeds = (heartbeatMs: number) =>
+      file({
+        oracle: { feeds: [{ feedId: `0x${'ab'.repeat(32)}`, decimals: 8, heartbeatMs, maxAgeMs: 60_000 }] },
+      });
+    const idle = configError(() =>
+      loadConfig({ file: feeds(2_000), env: {}, argv: ['--consensus.idleIntervalMs', '2000'] }),
+    );
+    expect(idle.key).toBe('consensus.idleIntervalMs');
+    expect(idle.message).toContain('heartbeat');
+    expect(() =>
+      loadConfig({ file: feeds(2_001), env: {}, argv: ['--consensus.idleIntervalMs', '2000'] }),
+    ).not.toThrow();
+    expect(() =>
+      loadConfig({ file: feeds(1_000), env: {}, argv: ['--consensus.idleIntervalMs', '0'] }),
+    ).not.toThrow();
   });
 
   test('all problems are reported at once', () => {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createFeedConfig } from '@synod/oracle';
 import {
   type Hex,
   insecureTrustedDealer,
@@ -71,7 +72,12 @@ interface DriverOptions {
   /** Run as validator 0 of a committee of four whose other members never start. */
   alone?: boolean;
   stallWarningMs?: number;
+  idleIntervalMs?: number;
+  /** One feed, observed at whatever this returns (8 decimals). */
+  observedPrice?: () => bigint;
 }
+
+const FEED = createFeedConfig({ feedId: keccak256(toBytes('ETH/USD')), decimals: 8 });
 
 async function startDriver(
   path: string,
@@ -102,10 +108,11 @@ async function startDriver(
       validatorCount: keys.shares.length,
       domain: DOMAIN,
       epoch: 0,
-      feeds: [],
+      feeds: options.observedPrice === undefined ? [] : [FEED],
       genesisTimestampMs: 0,
       timeouts: TIMEOUTS,
       stallWarningMs: options.stallWarningMs,
+      idleIntervalMs: options.idleIntervalMs,
     },
     {
       crypto,
@@ -133,6 +140,9 @@ async function startDriver(
         },
         fetchTransactions: async () => [],
       },
+      ...(options.observedPrice === undefined
+        ? {}
+        : { priceObserver: { observe: () => [{ feedId: FEED.feedId, price: options.observedPrice!() }] } }),
       logger: captureWarnings(warnings),
     },
   );
@@ -194,6 +204,54 @@ describe('consensus driver', () => {
     expect(harness.driver.chain.nextNonce(account.address.toLowerCase() as Hex)).toBe(1n);
     expect(harness.unlogged).toEqual([]);
     expect(harness.published.length).toBeGreaterThan(4);
+    await stop(harness);
+  });
+
+  test('idle at rest: nothing to order holds the next height; a transaction or a moved price starts it at once', {
+    timeout: 30_000,
+  }, async () => {
+    let price = 3_000n * 10n ** 8n;
+    const harness = await startDriver(join(dir, 'chain'), undefined, {
+      idleIntervalMs: 60_000, // longer than the test: only a wake-up moves the chain
+      observedPrice: () => price,
+    });
+    const { driver } = harness;
+    const held = async (what: string) => {
+      // The first price finalizes, then nothing is left to order: the height stays put.
+      await until(() => driver.chain.feedStates.get(FEED.feedId)?.lastFinalized?.price === price, what);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const height = driver.chain.height;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(driver.chain.height, `${what}: held`).toBe(height);
+      return height;
+    };
+    const first = await held('the first price');
+    // A transaction wakes it: listed by the next height's precommit, included in the one after.
+    const account = privateKeyToAccount(keccak256(toBytes('synod/test/driver/idle')));
+    const tx = await signTransaction(
+      account,
+      {
+        networkId: DOMAIN.networkId,
+        namespace: keccak256(toBytes('app')),
+        sender: account.address,
+        nonce: 0n,
+        payload: '0x01',
+        validUntil: BigInt(Math.floor(Date.now() / 1000) + 60),
+      },
+      DOMAIN,
+    );
+    const woken = Date.now();
+    harness.mempool.add(tx, { nowMs: Date.now() });
+    await until(() => harness.mempool.size === 0, 'the transaction to be finalized', 5_000);
+    expect(Date.now() - woken).toBeLessThan(2_000);
+    expect(driver.chain.height).toBeGreaterThanOrEqual(first + 2);
+    const second = await held('idle again after the transaction');
+    // A price that moved by more than the feed's push deviation (2% ≫ its bps) wakes it too.
+    expect(FEED.pushDeviationBps).toBeLessThan(200);
+    price = (price * 102n) / 100n;
+    await until(() => driver.chain.height > second, 'a height for the moved price', 5_000);
+    await held('idle again at the new price');
+    expect(harness.unlogged).toEqual([]);
     await stop(harness);
   });
 
