@@ -1,7 +1,9 @@
 // A small trading script: places N orders against a Synod node and prints the latency of each
 // from submission to verified finality (certificate and Merkle proof checked locally).
 //   pnpm exec node packages/sdk/examples/trading.ts <rpc-url> [--orders 100] [--concurrency 10]
+//     [--submit-to URL,URL]
 // An ws:// URL uses the WebSocket transport (finality by subscription), http:// polls.
+// --submit-to also submits every order to those nodes, at the same time (client `submitTo`).
 // The network (id, chain id, inbox) is read from the node's synod_status; each run signs with a
 // fresh random key, so its nonces start at 0.
 import { encodeAbiParameters, keccak256, toHex } from 'viem';
@@ -17,18 +19,22 @@ function option(name: string, fallback: number): number {
 
 const url = process.argv[2];
 if (url === undefined || url.startsWith('--')) {
-  console.error('usage: trading.ts <rpc-url> [--orders N] [--concurrency C]');
+  console.error('usage: trading.ts <rpc-url> [--orders N] [--concurrency C] [--submit-to URL,URL]');
   process.exit(2);
 }
 const orders = option('orders', 100);
 const concurrency = Math.min(option('concurrency', 10), orders);
 
-const transport: Transport<string, unknown> = url.startsWith('ws') ? webSocket(url) : http(url);
+const at = process.argv.indexOf('--submit-to');
+const submitTo = at >= 0 ? (process.argv[at + 1] ?? '').split(',').filter((u) => u !== '') : [];
+const transportOf = (u: string): Transport<string, unknown> => (u.startsWith('ws') ? webSocket(u) : http(u));
+const transport = transportOf(url);
 const bootstrap = transport();
 const status = await bootstrap.request({ method: 'synod_status', params: [] });
 await (bootstrap.value as { close?: () => Promise<void> } | undefined)?.close?.();
 const client = createSynodClient({
   transport,
+  submitTo: submitTo.map(transportOf),
   network: { networkId: status.networkId, chainId: status.chainId, inbox: status.inbox },
 });
 console.log(`node ${status.version}, network ${status.networkId}, height ${status.finalizedHeight}`);
@@ -73,5 +79,6 @@ console.log(
 console.log(
   `latency to verified finality: p50 ${ms(percentile(50))}, p90 ${ms(percentile(90))}, p99 ${ms(percentile(99))}, max ${ms(latenciesMs.at(-1) ?? Number.NaN)}`,
 );
-await (client.transport.value as { close?: () => Promise<void> } | undefined)?.close?.();
+for (const opened of [client.transport, ...client.submitTransports])
+  await (opened.value as { close?: () => Promise<void> } | undefined)?.close?.();
 process.exitCode = failures === 0 ? 0 : 1;

@@ -69,7 +69,9 @@ export type SendTransactionErrorType =
  * submits it to the node's mempool. Fills the nonce from the client's nonceManager and
  * validUntil (now + 60 s) when omitted; normalises the signature to low s and checks it recovers
  * the sender before sending. Returns once the node admitted it (not finalized: see
- * waitForFinality). Resubmitting the same signed transaction is safe: the node answers its txId.
+ * waitForFinality); with the client's `submitTo`, it goes to those nodes at the same time and
+ * returns once the first admitted it. Resubmitting the same signed transaction is safe: the node
+ * answers its txId.
  *
  * RPC method: `synod_sendTransaction`.
  *
@@ -116,21 +118,29 @@ export async function sendTransaction(
   }
   const txId = transactionId(signed, client.network);
   let answered: Hex;
+  const encoded = toLowerHex(transactionCodec.encode(signed));
+  const targets = [client.request, ...client.submitTransports.map((extra) => extra.request)];
   try {
-    answered = await client.request(
-      { method: 'synod_sendTransaction', params: [toLowerHex(transactionCodec.encode(signed))] },
-      { signal: parameters.signal },
+    // Every node at once; the first that admits it answers (client.submitTo).
+    answered = await Promise.any(
+      targets.map((request) =>
+        request({ method: 'synod_sendTransaction', params: [encoded] }, { signal: parameters.signal }),
+      ),
     );
   } catch (error) {
-    // A definite rejection frees the nonce; after a network failure or a timeout the node may
-    // hold the transaction, so the nonce stays used.
+    const errors = error instanceof AggregateError ? (error.errors as unknown[]) : [error];
+    // Only a definite rejection by every node frees the nonce; after a network failure or a
+    // timeout a node may hold the transaction, so the nonce stays used.
     if (
-      error instanceof RpcRequestError &&
-      !['NONCE_USED', 'DUPLICATE_NONCE'].includes(error.dataCode ?? '')
+      errors.every(
+        (failure) =>
+          failure instanceof RpcRequestError &&
+          !['NONCE_USED', 'DUPLICATE_NONCE'].includes(failure.dataCode ?? ''),
+      )
     ) {
       releaseNonce();
     }
-    throw error;
+    throw errors[0]; // the client's own node's error
   }
   if (typeof answered !== 'string' || answered.toLowerCase() !== txId) {
     throw new VerificationError(

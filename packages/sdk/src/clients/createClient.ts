@@ -23,6 +23,14 @@ export interface ClientConfig<T extends Transport<string, unknown> = Transport<s
   committee?: TrustedCommittee | readonly TrustedCommittee[] | undefined;
   /** Where auto-filled nonces come from; default: one in-memory manager per client. */
   nonceManager?: NonceManager | undefined;
+  /**
+   * More nodes every sendTransaction submits to, at the same time as `transport` (e.g. the other
+   * validators' RPC): more validators hold the transaction at once instead of a gossip hop later.
+   * It resolves with the first node that admits it and fails only if every node refuses. For
+   * speed, not safety: one honest recipient is all the fairness rule needs. Reads and
+   * subscriptions stay on `transport`.
+   */
+  submitTo?: readonly Transport<string, unknown>[] | undefined;
   /** Polling interval of waitForFinality and the watchers over HTTP. Default 250 ms. */
   pollingIntervalMs?: number | undefined;
   key?: string | undefined;
@@ -43,6 +51,11 @@ export interface Client<T extends Transport<string, unknown> = Transport<string,
   pollingIntervalMs: number;
   /** Committees fetched from the node, by epoch (bounded; see MAX_CACHED_COMMITTEES). */
   committeeCache: Map<number, Promise<Committee | null>>;
+  /**
+   * config.submitTo's transports, created once: sendTransaction also submits there. Close them
+   * as `transport` is closed (a WebSocket one holds a connection).
+   */
+  submitTransports: readonly TransportInstance<string, unknown>[];
   /**
    * Certificates already verified by this client, keyed by what was verified (header hash,
    * round, signature, group key): each block's BLS check runs once (MAX_VERIFIED_CERTIFICATES).
@@ -92,6 +105,7 @@ export function createClient<T extends Transport<string, unknown>>(config: Clien
     nonceManager: config.nonceManager ?? createNonceManager(),
     pollingIntervalMs: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS,
     committeeCache: new Map(),
+    submitTransports: (config.submitTo ?? []).map((extra) => extra()),
     verifiedCertificates: new Set<string>(),
   };
   return withExtend(client) as Client<T>;
