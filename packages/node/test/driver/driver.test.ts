@@ -172,6 +172,22 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
+/** `account`'s first transaction (nonce 0) in namespace `app`, valid for a minute. */
+function firstTransaction(account: ReturnType<typeof privateKeyToAccount>) {
+  return signTransaction(
+    account,
+    {
+      networkId: DOMAIN.networkId,
+      namespace: keccak256(toBytes('app')),
+      sender: account.address,
+      nonce: 0n,
+      payload: '0x01',
+      validUntil: BigInt(Math.floor(Date.now() / 1000) + 60),
+    },
+    DOMAIN,
+  );
+}
+
 async function stop(harness: Harness): Promise<void> {
   await harness.driver.stop();
   await Promise.all(harness.checks);
@@ -184,18 +200,7 @@ describe('consensus driver', () => {
   }, async () => {
     const harness = await startDriver(join(dir, 'chain'));
     const account = privateKeyToAccount(keccak256(toBytes('synod/test/driver/sender')));
-    const tx = await signTransaction(
-      account,
-      {
-        networkId: DOMAIN.networkId,
-        namespace: keccak256(toBytes('app')),
-        sender: account.address,
-        nonce: 0n,
-        payload: '0x01',
-        validUntil: BigInt(Math.floor(Date.now() / 1000) + 60),
-      },
-      DOMAIN,
-    );
+    const tx = await firstTransaction(account);
     const { txId } = harness.mempool.add(tx, { nowMs: Date.now() });
     await until(() => harness.driver.chain.height >= 4, 'height 4');
     await until(() => harness.mempool.size === 0, 'the transaction to be finalized');
@@ -227,19 +232,7 @@ describe('consensus driver', () => {
     };
     const first = await held('the first price');
     // A transaction wakes it: listed by the next height's precommit, included in the one after.
-    const account = privateKeyToAccount(keccak256(toBytes('synod/test/driver/idle')));
-    const tx = await signTransaction(
-      account,
-      {
-        networkId: DOMAIN.networkId,
-        namespace: keccak256(toBytes('app')),
-        sender: account.address,
-        nonce: 0n,
-        payload: '0x01',
-        validUntil: BigInt(Math.floor(Date.now() / 1000) + 60),
-      },
-      DOMAIN,
-    );
+    const tx = await firstTransaction(privateKeyToAccount(keccak256(toBytes('synod/test/driver/idle'))));
     const woken = Date.now();
     harness.mempool.add(tx, { nowMs: Date.now() });
     await until(() => harness.mempool.size === 0, 'the transaction to be finalized', 5_000);

@@ -63,6 +63,29 @@ function network() {
 
 const HEDGE = 200;
 
+/** Starts a fetch without awaiting it: `result` is set once it resolves (the clock is the test's). */
+function startFetch(
+  peers: Peer[],
+  txIds: Hex[],
+  net: ReturnType<typeof network>,
+  signal: AbortSignal,
+  timers: Timers,
+): { result: SignedTransaction[] | undefined } {
+  const state: { result: SignedTransaction[] | undefined } = { result: undefined };
+  void fetchBodiesFromPeers({
+    peers,
+    txIds,
+    request: net.request,
+    idOf,
+    signal,
+    hedgeMs: HEDGE,
+    timers,
+  }).then((found) => {
+    state.result = found;
+  });
+  return state;
+}
+
 describe('fetchBodiesFromPeers', () => {
   test('a healthy first peer is the only one asked', async () => {
     const clock = virtualTimers();
@@ -89,24 +112,13 @@ describe('fetchBodiesFromPeers', () => {
     const peers: Peer[] = [{ name: 'silent' }, { name: 'b', holds: ['0x01', '0x02'] }];
     const net = network();
     const deadline = new AbortController();
-    let result: SignedTransaction[] | undefined;
-    void fetchBodiesFromPeers({
-      peers,
-      txIds: ['0x01', '0x02'],
-      request: net.request,
-      idOf,
-      signal: deadline.signal,
-      hedgeMs: HEDGE,
-      timers: clock.timers,
-    }).then((found) => {
-      result = found;
-    });
+    const fetch = startFetch(peers, ['0x01', '0x02'], net, deadline.signal, clock.timers);
     await clock.advance(HEDGE - 1);
-    expect(result).toBeUndefined();
+    expect(fetch.result).toBeUndefined();
     expect(net.asked.map((entry) => entry.peer)).toEqual(['silent']);
     await clock.advance(1);
     expect(net.asked.map((entry) => entry.peer)).toEqual(['silent', 'b']);
-    expect(ids(result!)).toEqual(['0x01', '0x02']);
+    expect(ids(fetch.result!)).toEqual(['0x01', '0x02']);
     // Done: the request still open at the silent peer is abandoned; the caller's deadline is not touched.
     expect(net.asked[0]!.signal.aborted).toBe(true);
     expect(deadline.signal.aborted).toBe(false);
@@ -183,24 +195,13 @@ describe('fetchBodiesFromPeers', () => {
     ];
     const net = network();
     const deadline = new AbortController();
-    let result: SignedTransaction[] | undefined;
-    void fetchBodiesFromPeers({
-      peers,
-      txIds: ['0x01', '0x02'],
-      request: net.request,
-      idOf,
-      signal: deadline.signal,
-      hedgeMs: HEDGE,
-      timers: clock.timers,
-    }).then((found) => {
-      result = found;
-    });
+    const fetch = startFetch(peers, ['0x01', '0x02'], net, deadline.signal, clock.timers);
     await clock.advance(HEDGE / 2);
     // a answered at once with 0x01; silent was asked right after; the hedge to the next is running.
     expect(net.asked.map((entry) => entry.peer)).toEqual(['a', 'silent']);
     deadline.abort(new Error('deadline'));
     await flush();
-    expect(ids(result!)).toEqual(['0x01']);
+    expect(ids(fetch.result!)).toEqual(['0x01']);
     await clock.advance(10 * HEDGE);
     expect(net.asked.map((entry) => entry.peer)).toEqual(['a', 'silent']);
   });
