@@ -21,6 +21,16 @@ export function childEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.P
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('SYNOD_')));
 }
 
+/**
+ * Node.js flags for the validator processes (`synod start` and the test-node entry) from
+ * SYNOD_TESTNET_NODE_FLAGS, space-separated: `SYNOD_TESTNET_NODE_FLAGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" pnpm bench network` profiles every node (Node refuses --cpu-prof in
+ * NODE_OPTIONS). Profiles are written when a node exits on SIGTERM.
+ */
+export function validatorNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.SYNOD_TESTNET_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+}
+
 async function expectSuccess(child: ManagedProcess, what: string): Promise<string> {
   const exit = await child.exited;
   if (exit.code !== 0) {
@@ -97,7 +107,15 @@ export function spawnSynodStart(
   return supervisor.spawn(
     `node-${parameters.index}`,
     process.execPath,
-    [SYNOD_CLI, 'start', '--data-dir', parameters.dataDir, '--password-file', parameters.passwordFile],
+    [
+      ...validatorNodeFlags(),
+      SYNOD_CLI,
+      'start',
+      '--data-dir',
+      parameters.dataDir,
+      '--password-file',
+      parameters.passwordFile,
+    ],
     { logPath: parameters.logPath, env: childEnvironment() },
   );
 }
@@ -123,6 +141,7 @@ export function spawnTestNode(
     `node-${parameters.index}`,
     process.execPath,
     [
+      ...validatorNodeFlags(),
       BYZANTINE_NODE_SCRIPT,
       ...(parameters.strategy === undefined ? [] : ['--strategy', parameters.strategy]),
       ...(parameters.clockOffsetMs === undefined
