@@ -132,7 +132,13 @@ export {
 } from './transports/webSocket.ts';
 export type * from './types/rpc.ts';
 export type * from './types/synod.ts';
-export { g2ToEip2537, verifyBlsSignature } from './utils/bls.ts';
+export {
+  type BlsBackend,
+  blsBackend,
+  blsBackendReady,
+  g2ToEip2537,
+  verifyBlsSignature,
+} from './utils/bls.ts';
 export { feedId } from './utils/feedId.ts';
 export {
   type CreateNonceManagerParameters,

@@ -3,10 +3,60 @@ import type { Hex } from 'viem';
 import { hexToBytes } from 'viem';
 
 /**
- * BLS12-381 verification in pure JavaScript (@noble/curves), so it runs in browsers: the node uses
- * native blst, which a bundle cannot hold. ~25 ms per verification once warm, one per certificate
- * (a block, or a transaction's finality), which a client can afford.
+ * BLS12-381 verification. In browsers it is pure JavaScript (@noble/curves, ~25 ms per
+ * verification once warm). In Node.js, when the optional peer @chainsafe/blst (native blst, the
+ * library the node uses) is installed, it is blst (~1 ms): loaded once at import, through a
+ * specifier bundlers leave alone, so a browser bundle never holds it. Both answer the same
+ * question with the same checks (lengths, on the curve, in the subgroup, not the identity); a
+ * client verifies one certificate per block (the certificate cache).
  */
+
+/** Which implementation verifies signatures now. */
+export type BlsBackend = 'blst' | 'noble';
+
+/** The part of @chainsafe/blst used here (typed structurally: the package is an optional peer). */
+interface NativeBlst {
+  PublicKey: { fromBytes(bytes: Uint8Array): { keyValidate(): void } };
+  Signature: { fromBytes(bytes: Uint8Array): { sigValidate(subgroupCheck?: boolean): void } };
+  verify(message: Uint8Array, publicKey: unknown, signature: unknown): boolean;
+}
+
+let native: NativeBlst | undefined;
+const isNode =
+  typeof globalThis.process === 'object' && typeof globalThis.process?.versions?.node === 'string';
+/** A variable, not a literal: bundlers do not follow it (browsers never take this branch). */
+const NATIVE_BLST_MODULE = '@chainsafe/blst';
+
+/**
+ * Settles once the backend is chosen: 'blst' in Node.js with @chainsafe/blst installed, else
+ * 'noble'. Verification works before it settles (with @noble/curves).
+ *
+ * @example
+ * ```ts
+ * console.log(`certificates verified with ${await blsBackendReady}`);
+ * ```
+ */
+export const blsBackendReady: Promise<BlsBackend> = isNode
+  ? import(/* @vite-ignore */ NATIVE_BLST_MODULE).then(
+      (module: NativeBlst) => {
+        native = module;
+        return 'blst' as const;
+      },
+      () => 'noble' as const,
+    )
+  : Promise.resolve('noble' as const);
+
+/**
+ * The backend verifying signatures at this moment (see blsBackendReady).
+ *
+ * @example
+ * ```ts
+ * if (blsBackend() === 'noble') console.warn('install @chainsafe/blst for ~25× faster certificate checks');
+ * ```
+ */
+export function blsBackend(): BlsBackend {
+  return native === undefined ? 'noble' : 'blst';
+}
 
 /** Min-pk scheme: 48-byte G1 public keys, 96-byte G2 signatures. */
 const minPk = bls12_381.longSignatures;
@@ -31,10 +81,46 @@ export function verifyBlsSignature(
   message: Hex | Uint8Array,
   signature: Hex | Uint8Array,
 ): boolean {
+  return native === undefined
+    ? verifyWithNoble(publicKey, message, signature)
+    : verifyWithBlst(native, publicKey, message, signature);
+}
+
+const bytesOf = (value: Hex | Uint8Array): Uint8Array =>
+  typeof value === 'string' ? hexToBytes(value) : value;
+
+/** verifyBlsSignature with native blst. Exported for the differential test only. */
+export function verifyWithBlst(
+  blst: NativeBlst,
+  publicKey: Hex | Uint8Array,
+  message: Hex | Uint8Array,
+  signature: Hex | Uint8Array,
+): boolean {
   try {
-    const publicKeyBytes = typeof publicKey === 'string' ? hexToBytes(publicKey) : publicKey;
-    const signatureBytes = typeof signature === 'string' ? hexToBytes(signature) : signature;
-    const messageBytes = typeof message === 'string' ? hexToBytes(message) : message;
+    const publicKeyBytes = bytesOf(publicKey);
+    const signatureBytes = bytesOf(signature);
+    // blst also takes uncompressed points; the wire has exactly one encoding.
+    if (publicKeyBytes.length !== 48 || signatureBytes.length !== 96) return false;
+    const publicKeyPoint = blst.PublicKey.fromBytes(publicKeyBytes);
+    publicKeyPoint.keyValidate(); // on the curve, in G1, not the identity
+    const signaturePoint = blst.Signature.fromBytes(signatureBytes);
+    signaturePoint.sigValidate(true); // on the curve, in G2, not the identity
+    return blst.verify(bytesOf(message), publicKeyPoint, signaturePoint);
+  } catch {
+    return false;
+  }
+}
+
+/** verifyBlsSignature with @noble/curves. Exported for the differential test only. */
+export function verifyWithNoble(
+  publicKey: Hex | Uint8Array,
+  message: Hex | Uint8Array,
+  signature: Hex | Uint8Array,
+): boolean {
+  try {
+    const publicKeyBytes = bytesOf(publicKey);
+    const signatureBytes = bytesOf(signature);
+    const messageBytes = bytesOf(message);
     if (publicKeyBytes.length !== 48 || signatureBytes.length !== 96) return false;
     // fromBytes checks the point is on the curve and in the prime-order subgroup.
     const publicKeyPoint = bls12_381.G1.Point.fromBytes(publicKeyBytes);
