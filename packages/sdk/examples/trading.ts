@@ -8,7 +8,7 @@
 // fresh random key, so its nonces start at 0.
 import { encodeAbiParameters, keccak256, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { createSynodClient, http, type Transport, webSocket } from '../src/index.ts';
+import { blsBackendReady, createSynodClient, http, type Transport, webSocket } from '../src/index.ts';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -37,7 +37,9 @@ const client = createSynodClient({
   submitTo: submitTo.map(transportOf),
   network: { networkId: status.networkId, chainId: status.chainId, inbox: status.inbox },
 });
-console.log(`node ${status.version}, network ${status.networkId}, height ${status.finalizedHeight}`);
+console.log(
+  `node ${status.version}, network ${status.networkId}, height ${status.finalizedHeight}, certificates checked with ${await blsBackendReady}`,
+);
 
 const account = privateKeyToAccount(generatePrivateKey());
 const namespace = keccak256(toHex('trading-example'));
