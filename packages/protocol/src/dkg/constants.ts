@@ -73,6 +73,8 @@ export const MAX_DKG_JUSTIFICATION_BYTES =
 
 /** keccak256("synod/dkg/session/v1"): first word of the session id preimage. */
 export const DKG_SESSION_TAG = keccak_256(utf8('synod/dkg/session/v1'));
+/** keccak256("synod/dkg/reshare/v1"): appended to a reshare's session id preimage (never a DKG's). */
+export const DKG_RESHARE_SESSION_TAG = keccak_256(utf8('synod/dkg/reshare/v1'));
 /** keccak256("synod/dkg/deal/v1"): first word of what a dealer signs. */
 export const DKG_DEAL_TAG = keccak_256(utf8('synod/dkg/deal/v1'));
 /** keccak256("synod/dkg/response/v1"): first word of what a responder signs. */

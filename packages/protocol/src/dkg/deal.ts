@@ -90,13 +90,16 @@ export function buildDeal(params: {
 
 /** What a participant learns from a correctly signed deal. */
 export type InspectedDeal =
-  /** Commitments or share list unusable: the dealer is out, no complaint needed (everyone sees it). */
-  | { valid: false }
+  /** Unusable (everyone sees it, so no complaint is needed): the dealer is out for `reason`. */
+  | { valid: false; reason: 'INVALID_DEAL' | 'WRONG_PREVIOUS_SHARE' }
   | {
       valid: true;
       /** Validated commitments, as mcl points for evaluation. */
       commitmentPoints: mcl.G1[];
-      /** Our share if it decrypted and matches the commitments; undefined means we complain. */
+      /**
+       * Our share if it decrypted and matches the commitments; undefined means we complain (or,
+       * for a dealer that is not a recipient of the session, that there is nothing to receive).
+       */
       share: bigint | undefined;
     };
 
@@ -122,34 +125,46 @@ export function shareMatchesCommitments(
   return Buffer.from(expected).equals(Buffer.from(actual));
 }
 
-/** Checks a deal's structure and commitments, then decrypts and checks our share (Feldman). */
+/**
+ * Checks a deal's structure and commitments, then decrypts and checks our share (Feldman). In a
+ * reshare, `constantTerm` is the dealer's public share of the previous key: its commitment 0 must
+ * be exactly that point, or it is not redealing its share. `recipient` is undefined for a dealer
+ * that receives nothing in the session.
+ */
 export function inspectDeal(
   deal: DkgDeal,
   params: {
     threshold: number;
     n: number;
-    recipientIndex: number;
-    encryptionKeys: { secretKey: Uint8Array; publicKey: Uint8Array };
+    recipient:
+      | { index: number; encryptionKeys: { secretKey: Uint8Array; publicKey: Uint8Array } }
+      | undefined;
+    constantTerm?: Uint8Array | undefined;
   },
 ): InspectedDeal {
   if (deal.commitments.length !== params.threshold || deal.encryptedShares.length !== params.n)
-    return { valid: false };
+    return { valid: false, reason: 'INVALID_DEAL' };
   const points = commitmentPoints(deal.commitments);
-  if (points === undefined) return { valid: false };
+  if (points === undefined) return { valid: false, reason: 'INVALID_DEAL' };
+  if (
+    params.constantTerm !== undefined &&
+    !Buffer.from(points[0]!.serialize()).equals(Buffer.from(params.constantTerm))
+  )
+    return { valid: false, reason: 'WRONG_PREVIOUS_SHARE' };
+  const { recipient } = params;
+  if (recipient === undefined) return { valid: true, commitmentPoints: points, share: undefined };
   const plaintext = decryptShare(
-    deal.encryptedShares[params.recipientIndex]!,
+    deal.encryptedShares[recipient.index]!,
     deal.ephemeralPublicKey,
-    params.encryptionKeys,
+    recipient.encryptionKeys,
     {
       sessionId: deal.sessionId,
       dealerIndex: deal.dealerIndex,
-      recipientIndex: params.recipientIndex,
+      recipientIndex: recipient.index,
     },
   );
   const share = plaintext === undefined ? undefined : scalarFromBytes(plaintext);
   const verified =
-    share !== undefined && shareMatchesCommitments(share, points, params.recipientIndex + 1)
-      ? share
-      : undefined;
+    share !== undefined && shareMatchesCommitments(share, points, recipient.index + 1) ? share : undefined;
   return { valid: true, commitmentPoints: points, share: verified };
 }

@@ -2,11 +2,13 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { BLS_PUBLIC_KEY_BYTES } from '../bls/constants.ts';
 import { Writer } from '../codec/primitives.ts';
 import {
   DKG_ENCRYPTION_KEY_BYTES,
   DKG_ENCRYPTION_KEY_INFO,
   DKG_NONCE_BYTES,
+  DKG_RESHARE_SESSION_TAG,
   DKG_SESSION_TAG,
   DKG_SIGNATURE_BYTES,
   DKG_SIGNING_KEY_BYTES,
@@ -48,7 +50,9 @@ export function dkgKeysFromSeed(seed: Uint8Array): DkgKeyPair {
 
 /**
  * The session id: keccak256(DKG_SESSION_TAG ‖ u64 networkId ‖ u64 epoch ‖ u16 threshold ‖ u16 n ‖
- * (signingPublicKey ‖ encryptionPublicKey) for each participant ‖ nonce). Every message, signature
+ * (signingPublicKey ‖ encryptionPublicKey) for each participant ‖ nonce), followed for a reshare by
+ * DKG_RESHARE_SESSION_TAG ‖ u16 dealers ‖ their two keys each ‖ u16 t_prev ‖ the previous
+ * commitments. Every message, signature
  * and encryption of the session is bound to it, so participants that disagree on any parameter
  * simply cannot talk, and nothing from another session is accepted.
  */
@@ -66,6 +70,18 @@ export function dkgSessionId(config: DkgConfig): Uint8Array {
       .fixed(participant.encryptionPublicKey, DKG_ENCRYPTION_KEY_BYTES);
   }
   writer.fixed(config.nonce, DKG_NONCE_BYTES);
+  const { reshare } = config;
+  if (reshare !== undefined) {
+    // A reshare also binds the previous committee and the key being redealt.
+    writer.fixed(DKG_RESHARE_SESSION_TAG, DKG_RESHARE_SESSION_TAG.length).u16(reshare.dealers.length);
+    for (const dealer of reshare.dealers) {
+      writer
+        .fixed(dealer.signingPublicKey, DKG_SIGNING_KEY_BYTES)
+        .fixed(dealer.encryptionPublicKey, DKG_ENCRYPTION_KEY_BYTES);
+    }
+    writer.u16(reshare.previousCommitments.length);
+    for (const commitment of reshare.previousCommitments) writer.fixed(commitment, BLS_PUBLIC_KEY_BYTES);
+  }
   return keccak_256(writer.finish());
 }
 

@@ -1,8 +1,9 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { BLS_PUBLIC_KEY_BYTES } from '../bls/constants.ts';
-import { mcl } from '../bls/mcl.ts';
-import { mod, scalarFromBytes, scalarToBytes } from '../bls/scalar.ts';
+import { lagrangeWeightsAtZero } from '../bls/lagrange.ts';
+import { frFromBigint, mcl as mclLibrary } from '../bls/mcl.ts';
+import { expandScalars, invert, mod, scalarFromBytes, scalarToBytes } from '../bls/scalar.ts';
 import { blsPublicKey } from '../bls/signature.ts';
 import { evaluateCommitments } from '../bls/threshold.ts';
 import { assert } from '../errors.ts';
@@ -16,6 +17,7 @@ import {
   DKG_ENCRYPTED_SHARE_BYTES,
   DKG_ENCRYPTION_KEY_BYTES,
   DKG_NONCE_BYTES,
+  DKG_POLYNOMIAL_INFO,
   DKG_RANDOMNESS_MIN_BYTES,
   DKG_SESSION_ID_BYTES,
   DKG_SIGNATURE_BYTES,
@@ -24,10 +26,13 @@ import {
 } from './constants.ts';
 import {
   buildDeal,
+  commitmentPoints,
+  type DealerPolynomial,
   dealerPolynomial,
   ephemeralSecretKey,
   type InspectedDeal,
   inspectDeal,
+  polynomialFromCoefficients,
   shareMatchesCommitments,
 } from './deal.ts';
 import { DkgError } from './errors.ts';
@@ -40,7 +45,9 @@ import type {
   DkgJustification,
   DkgMessage,
   DkgOutput,
+  DkgParticipant,
   DkgPhase,
+  DkgPublicOutcome,
   DkgRejectCode,
   DkgResponse,
   DkgResult,
@@ -58,6 +65,11 @@ import type {
  * Decisions are made only at phase ends, from the set of messages held, so they do not depend on
  * arrival order. One message of each kind per sender counts; a dealer that signs two different
  * deals is excluded, whichever phase the second one arrives in.
+ *
+ * The same machine reshares (config.reshare): the dealers are then the previous committee, each
+ * dealing a polynomial whose constant term is its share of the previous key, and the recipients
+ * (`participants`) combine the qualified deals with Lagrange weights, so the group key stays. A
+ * validator may be a dealer, a recipient, or both (docs/protocol.md "Resharing").
  */
 
 interface HeldDeal {
@@ -70,11 +82,17 @@ interface HeldDeal {
 export interface DkgState {
   readonly config: DkgConfig;
   readonly sessionId: Uint8Array;
-  /** This participant's index. */
-  readonly index: number;
+  /** Our index in `config.participants` (the recipients); undefined for a reshare dealer that leaves. */
+  readonly index: number | undefined;
+  /** Our index among the dealers; undefined for a validator joining in a reshare. */
+  readonly dealerIndex: number | undefined;
+  /** Who deals: `config.participants`, or the previous committee in a reshare. */
+  readonly dealers: readonly DkgParticipant[];
+  /** Reshare: dealer i's public share of the previous key (what its commitment 0 must be). */
+  readonly previousPublicShares: readonly Uint8Array[] | undefined;
   readonly signingSecretKey: Uint8Array;
   readonly encryptionSecretKey: Uint8Array;
-  /** f(i+1) of our own polynomial for every participant i: what we reveal if accused. */
+  /** f(i+1) of our own polynomial for every participant i: what we reveal if accused (empty if we do not deal). */
   readonly ownShares: readonly bigint[];
   readonly phase: DkgPhase;
   /** First correctly signed deal of each dealer that arrived in the deal phase. */
@@ -118,10 +136,38 @@ function configError(message: string): DkgError {
   return new DkgError('INVALID_CONFIG', message);
 }
 
-function validateConfig(config: DkgConfig, secrets: DkgSecrets): void {
-  const n = config.participants.length;
+function validateKeys(participants: readonly DkgParticipant[], what: string): void {
+  const n = participants.length;
   if (n < 1 || n > MAX_DKG_PARTICIPANTS)
-    throw configError(`${n} participants, must be 1..${MAX_DKG_PARTICIPANTS}`);
+    throw configError(`${n} ${what}, must be 1..${MAX_DKG_PARTICIPANTS}`);
+  const signingKeys = new Set<string>();
+  const encryptionKeys = new Set<string>();
+  participants.forEach((participant, i) => {
+    if (!isValidSigningPublicKey(participant.signingPublicKey))
+      throw configError(`${what} ${i}: bad signing key`);
+    // Small-order X25519 keys are caught when the deal encrypts to them (dkgInit).
+    if (participant.encryptionPublicKey.length !== DKG_ENCRYPTION_KEY_BYTES) {
+      throw configError(`${what} ${i}: bad encryption key length`);
+    }
+    signingKeys.add(hex(participant.signingPublicKey));
+    encryptionKeys.add(hex(participant.encryptionPublicKey));
+  });
+  if (signingKeys.size !== n || encryptionKeys.size !== n) throw configError(`two ${what} share a key`);
+}
+
+function checkOwnKeys(secrets: DkgSecrets, entry: DkgParticipant, what: string): void {
+  if (!sameBytes(ed25519.getPublicKey(secrets.signingSecretKey), entry.signingPublicKey)) {
+    throw configError(`signing secret key does not match our ${what} entry`);
+  }
+  if (!sameBytes(x25519.getPublicKey(secrets.encryptionSecretKey), entry.encryptionPublicKey)) {
+    throw configError(`encryption secret key does not match our ${what} entry`);
+  }
+}
+
+/** Validates everything; returns, for a reshare, every dealer's public share of the previous key. */
+function validateConfig(config: DkgConfig, secrets: DkgSecrets): Uint8Array[] | undefined {
+  validateKeys(config.participants, 'participants');
+  const n = config.participants.length;
   if (!Number.isInteger(config.threshold) || config.threshold < 1 || config.threshold > n) {
     throw configError(`threshold ${config.threshold} not in 1..${n}`);
   }
@@ -133,34 +179,49 @@ function validateConfig(config: DkgConfig, secrets: DkgSecrets): void {
       throw configError(`${name} must be a non-negative safe integer`);
   }
   if (config.nonce.length !== DKG_NONCE_BYTES) throw configError(`nonce must be ${DKG_NONCE_BYTES} bytes`);
-  const signingKeys = new Set<string>();
-  const encryptionKeys = new Set<string>();
-  config.participants.forEach((participant, i) => {
-    if (!isValidSigningPublicKey(participant.signingPublicKey))
-      throw configError(`participant ${i}: bad signing key`);
-    // Small-order X25519 keys are caught when the deal encrypts to them (dkgInit).
-    if (participant.encryptionPublicKey.length !== DKG_ENCRYPTION_KEY_BYTES) {
-      throw configError(`participant ${i}: bad encryption key length`);
-    }
-    signingKeys.add(hex(participant.signingPublicKey));
-    encryptionKeys.add(hex(participant.encryptionPublicKey));
-  });
-  if (signingKeys.size !== n || encryptionKeys.size !== n) throw configError('two participants share a key');
-  if (!isIndex(secrets.index, n)) throw configError(`own index ${secrets.index} not in 0..${n - 1}`);
   if (secrets.signingSecretKey.length !== DKG_SIGNING_KEY_BYTES)
     throw configError('signing secret key length');
   if (secrets.encryptionSecretKey.length !== DKG_ENCRYPTION_KEY_BYTES)
     throw configError('encryption secret key length');
-  const self = config.participants[secrets.index]!;
-  if (!sameBytes(ed25519.getPublicKey(secrets.signingSecretKey), self.signingPublicKey)) {
-    throw configError('signing secret key does not match our participant entry');
-  }
-  if (!sameBytes(x25519.getPublicKey(secrets.encryptionSecretKey), self.encryptionPublicKey)) {
-    throw configError('encryption secret key does not match our participant entry');
-  }
   if (secrets.randomness.length < DKG_RANDOMNESS_MIN_BYTES) {
     throw configError(`randomness must be at least ${DKG_RANDOMNESS_MIN_BYTES} bytes`);
   }
+  if (secrets.index !== undefined) {
+    if (!isIndex(secrets.index, n)) throw configError(`own index ${secrets.index} not in 0..${n - 1}`);
+    checkOwnKeys(secrets, config.participants[secrets.index]!, 'participant');
+  }
+  const { reshare } = config;
+  if (reshare === undefined) {
+    if (secrets.index === undefined) throw configError('a DKG participant needs its index');
+    if (secrets.previousShare !== undefined) throw configError('a previous share is for a reshare only');
+    return undefined;
+  }
+  validateKeys(reshare.dealers, 'dealers');
+  const previousThreshold = reshare.previousCommitments.length;
+  if (previousThreshold < 1 || previousThreshold > reshare.dealers.length) {
+    throw configError(`${previousThreshold} previous commitments for ${reshare.dealers.length} dealers`);
+  }
+  const previousPoints = commitmentPoints(reshare.previousCommitments);
+  if (previousPoints === undefined) throw configError('a previous commitment is not a valid G1 point');
+  const publicShares = reshare.dealers.map((_, i) => evaluateCommitments(previousPoints, i + 1));
+  const previous = secrets.previousShare;
+  if (previous === undefined) {
+    if (secrets.index === undefined) throw configError('neither a dealer nor a recipient of the reshare');
+    return publicShares;
+  }
+  if (!isIndex(previous.index, reshare.dealers.length)) {
+    throw configError(`own dealer index ${previous.index} not in 0..${reshare.dealers.length - 1}`);
+  }
+  checkOwnKeys(secrets, reshare.dealers[previous.index]!, 'dealer');
+  const scalar = previous.secretKey.length === 32 ? scalarFromBytes(previous.secretKey) : undefined;
+  if (
+    scalar === undefined ||
+    scalar === 0n ||
+    !sameBytes(blsPublicKey(previous.secretKey), publicShares[previous.index]!)
+  ) {
+    throw configError('previous share secret key does not match the previous commitments');
+  }
+  return publicShares;
 }
 
 function broadcast(message: DkgMessage): DkgOutput {
@@ -184,32 +245,37 @@ function reject(state: DkgState, code: DkgRejectCode, senderIndex?: number): Dkg
  * // until an output { type: 'finished', result } or { type: 'failed', error }.
  */
 export function dkgInit(config: DkgConfig, secrets: DkgSecrets): DkgTransition {
-  validateConfig(config, secrets);
-  const n = config.participants.length;
+  const previousPublicShares = validateConfig(config, secrets);
   const sessionId = dkgSessionId(config);
-  const polynomial = dealerPolynomial(secrets.randomness, sessionId, config.threshold, n);
-  let deal: DkgDeal;
-  try {
-    deal = buildDeal({
-      sessionId,
-      dealerIndex: secrets.index,
-      participants: config.participants,
-      commitments: polynomial.commitments,
-      shares: polynomial.shares,
-      ephemeralSecretKey: ephemeralSecretKey(secrets.randomness, sessionId),
-      signingSecretKey: secrets.signingSecretKey,
-    });
-  } catch (cause) {
-    // The only input that can make encryption fail is a small-order recipient key.
-    throw new DkgError('INVALID_CONFIG', 'a participant has an unusable encryption key', { cause });
+  const dealerIndex = config.reshare === undefined ? secrets.index : secrets.previousShare?.index;
+  const polynomial = dealerIndex === undefined ? undefined : ownPolynomial(config, secrets, sessionId);
+  let deal: DkgDeal | undefined;
+  if (polynomial !== undefined && dealerIndex !== undefined) {
+    try {
+      deal = buildDeal({
+        sessionId,
+        dealerIndex,
+        participants: config.participants,
+        commitments: polynomial.commitments,
+        shares: polynomial.shares,
+        ephemeralSecretKey: ephemeralSecretKey(secrets.randomness, sessionId),
+        signingSecretKey: secrets.signingSecretKey,
+      });
+    } catch (cause) {
+      // The only input that can make encryption fail is a small-order recipient key.
+      throw new DkgError('INVALID_CONFIG', 'a participant has an unusable encryption key', { cause });
+    }
   }
   const initial: DkgState = {
     config,
     sessionId,
     index: secrets.index,
+    dealerIndex,
+    dealers: config.reshare?.dealers ?? config.participants,
+    previousPublicShares,
     signingSecretKey: secrets.signingSecretKey,
     encryptionSecretKey: secrets.encryptionSecretKey,
-    ownShares: polynomial.shares,
+    ownShares: polynomial?.shares ?? [],
     phase: 'deal',
     deals: new Map(),
     equivocators: new Set(),
@@ -220,12 +286,26 @@ export function dkgInit(config: DkgConfig, secrets: DkgSecrets): DkgTransition {
     result: undefined,
     error: undefined,
   };
+  if (deal === undefined) return { state: initial, outputs: [{ type: 'phaseStarted', phase: 'deal' }] };
   const own = receiveDeal(initial, deal);
   assert(own.outputs.length === 0, 'own deal rejected');
   return {
     state: own.state,
     outputs: [{ type: 'phaseStarted', phase: 'deal' }, broadcast({ type: 'deal', deal })],
   };
+}
+
+/**
+ * Our polynomial: random of degree t−1 in a DKG; in a reshare, the same but with our share of the
+ * previous key as constant term (so the new key is the old one).
+ */
+function ownPolynomial(config: DkgConfig, secrets: DkgSecrets, sessionId: Uint8Array): DealerPolynomial {
+  const n = config.participants.length;
+  if (config.reshare === undefined)
+    return dealerPolynomial(secrets.randomness, sessionId, config.threshold, n);
+  const constant = scalarFromBytes(secrets.previousShare!.secretKey)!;
+  const random = expandScalars(secrets.randomness, sessionId, DKG_POLYNOMIAL_INFO, config.threshold);
+  return polynomialFromCoefficients([constant, ...random.slice(1)], n);
 }
 
 /** Applies one input. Pure: the given state is not modified. */
@@ -267,8 +347,7 @@ function receiveDeal(state: DkgState, deal: DkgDeal): DkgTransition {
   if (isOver(state)) return reject(state, 'LATE', deal.dealerIndex);
   if (!isWellFormedDeal(deal)) return reject(state, 'MALFORMED');
   if (!sameBytes(deal.sessionId, state.sessionId)) return reject(state, 'WRONG_SESSION', deal.dealerIndex);
-  const n = state.config.participants.length;
-  if (deal.dealerIndex >= n) return reject(state, 'UNKNOWN_SENDER', deal.dealerIndex);
+  if (deal.dealerIndex >= state.dealers.length) return reject(state, 'UNKNOWN_SENDER', deal.dealerIndex);
   const payload = dealSigningPayload(deal);
   const digest = hex(keccak_256(payload));
   const held = state.deals.get(deal.dealerIndex);
@@ -276,7 +355,7 @@ function receiveDeal(state: DkgState, deal: DkgDeal): DkgTransition {
   if (held !== undefined && (held.digest === digest || state.equivocators.has(deal.dealerIndex))) {
     return reject(state, 'DUPLICATE', deal.dealerIndex);
   }
-  const signer = state.config.participants[deal.dealerIndex]!.signingPublicKey;
+  const signer = state.dealers[deal.dealerIndex]!.signingPublicKey;
   if (!verifyDkgSignature(payload, deal.signature, signer))
     return reject(state, 'BAD_SIGNATURE', deal.dealerIndex);
   if (held !== undefined) {
@@ -290,12 +369,18 @@ function receiveDeal(state: DkgState, deal: DkgDeal): DkgTransition {
   if (state.phase !== 'deal') return reject(state, 'LATE', deal.dealerIndex);
   const inspected = inspectDeal(deal, {
     threshold: state.config.threshold,
-    n,
-    recipientIndex: state.index,
-    encryptionKeys: {
-      secretKey: state.encryptionSecretKey,
-      publicKey: state.config.participants[state.index]!.encryptionPublicKey,
-    },
+    n: state.config.participants.length,
+    recipient:
+      state.index === undefined
+        ? undefined
+        : {
+            index: state.index,
+            encryptionKeys: {
+              secretKey: state.encryptionSecretKey,
+              publicKey: state.config.participants[state.index]!.encryptionPublicKey,
+            },
+          },
+    constantTerm: state.previousPublicShares?.[deal.dealerIndex],
   });
   return {
     state: { ...state, deals: new Map(state.deals).set(deal.dealerIndex, { deal, digest, inspected }) },
@@ -317,7 +402,8 @@ function receiveResponse(state: DkgState, response: DkgResponse): DkgTransition 
   const sender = response.responderIndex;
   if (!sameBytes(response.sessionId, state.sessionId)) return reject(state, 'WRONG_SESSION', sender);
   if (sender >= n) return reject(state, 'UNKNOWN_SENDER', sender);
-  if (response.complaints.some((dealer) => dealer >= n)) return reject(state, 'MALFORMED', sender);
+  if (response.complaints.some((dealer) => dealer >= state.dealers.length))
+    return reject(state, 'MALFORMED', sender);
   const signer = state.config.participants[sender]!.signingPublicKey;
   if (!verifyDkgSignature(responseSigningPayload(response), response.signature, signer)) {
     return reject(state, 'BAD_SIGNATURE', sender);
@@ -347,9 +433,9 @@ function receiveJustification(state: DkgState, justification: DkgJustification):
   if (!wellFormed) return reject(state, 'MALFORMED');
   const dealer = justification.dealerIndex;
   if (!sameBytes(justification.sessionId, state.sessionId)) return reject(state, 'WRONG_SESSION', dealer);
-  if (dealer >= n) return reject(state, 'UNKNOWN_SENDER', dealer);
+  if (dealer >= state.dealers.length) return reject(state, 'UNKNOWN_SENDER', dealer);
   if (recipients.some((recipient) => recipient >= n)) return reject(state, 'MALFORMED', dealer);
-  const signer = state.config.participants[dealer]!.signingPublicKey;
+  const signer = state.dealers[dealer]!.signingPublicKey;
   if (!verifyDkgSignature(justificationSigningPayload(justification), justification.signature, signer)) {
     return reject(state, 'BAD_SIGNATURE', dealer);
   }
@@ -377,8 +463,12 @@ function receiveJustification(state: DkgState, justification: DkgJustification):
 
 /** Deal phase over: complain about every dealer whose deal is missing or whose share to us is bad. */
 function endDealPhase(state: DkgState): DkgTransition {
+  if (state.index === undefined) {
+    // A reshare dealer that receives nothing has nothing to complain about.
+    return { state: { ...state, phase: 'response' }, outputs: [{ type: 'phaseStarted', phase: 'response' }] };
+  }
   const complaints: number[] = [];
-  for (let dealer = 0; dealer < state.config.participants.length; dealer++) {
+  for (let dealer = 0; dealer < state.dealers.length; dealer++) {
     const held = state.deals.get(dealer);
     if (held === undefined || (held.inspected.valid && held.inspected.share === undefined))
       complaints.push(dealer);
@@ -412,11 +502,14 @@ function candidates(state: DkgState): number[] {
 function endResponsePhase(state: DkgState): DkgTransition {
   const outputs: DkgOutput[] = [];
   let next: DkgState = state;
-  const accusers = [...(state.complaints.get(state.index) ?? [])].sort((a, b) => a - b);
-  if (accusers.length > 0) {
+  const accusers =
+    state.dealerIndex === undefined
+      ? []
+      : [...(state.complaints.get(state.dealerIndex) ?? [])].sort((a, b) => a - b);
+  if (state.dealerIndex !== undefined && accusers.length > 0) {
     const unsigned = {
       sessionId: state.sessionId,
-      dealerIndex: state.index,
+      dealerIndex: state.dealerIndex,
       revealedShares: accusers.map((recipientIndex) => ({
         recipientIndex,
         secretShare: scalarToBytes(state.ownShares[recipientIndex]!),
@@ -443,12 +536,12 @@ function endResponsePhase(state: DkgState): DkgTransition {
  * dealer is the one it sent us or, if we complained, the one it revealed.
  */
 function finish(state: DkgState, outputs: DkgOutput[]): DkgTransition {
-  const { threshold, participants } = state.config;
+  const { threshold, reshare } = state.config;
   const qualified: number[] = [];
   const excluded: DkgResult['excluded'] = [];
   const exclude = (dealerIndex: number, reason: DkgExclusionReason) => excluded.push({ dealerIndex, reason });
   const myShares: bigint[] = [];
-  for (let dealer = 0; dealer < participants.length; dealer++) {
+  for (let dealer = 0; dealer < state.dealers.length; dealer++) {
     const held = state.deals.get(dealer);
     if (held === undefined) {
       exclude(dealer, 'MISSING_DEAL');
@@ -459,7 +552,7 @@ function finish(state: DkgState, outputs: DkgOutput[]): DkgTransition {
       continue;
     }
     if (!held.inspected.valid) {
-      exclude(dealer, 'INVALID_DEAL');
+      exclude(dealer, held.inspected.reason);
       continue;
     }
     const points = held.inspected.commitmentPoints;
@@ -475,17 +568,21 @@ function finish(state: DkgState, outputs: DkgOutput[]): DkgTransition {
       exclude(dealer, 'UNANSWERED_COMPLAINT');
       continue;
     }
+    qualified.push(dealer);
+    if (state.index === undefined) continue;
     const share = held.inspected.share ?? revealed.get(state.index);
     // We complained about any dealer whose share to us failed, so it revealed ours or is out.
     assert(share !== undefined, `no share from qualified dealer ${dealer}`);
-    qualified.push(dealer);
     myShares.push(share);
   }
 
-  if (qualified.length < threshold) {
+  // A DKG needs t dealers for a key no coalition below t knows; a reshare needs the previous
+  // threshold of previous shares to interpolate the previous secret.
+  const needed = reshare === undefined ? threshold : reshare.previousCommitments.length;
+  if (qualified.length < needed) {
     const error = new DkgError(
       'TOO_FEW_QUALIFIED',
-      `${qualified.length} qualified dealers, threshold ${threshold}`,
+      `${qualified.length} qualified dealers, ${needed} needed`,
     );
     return {
       state: { ...state, phase: 'failed', error },
@@ -498,16 +595,39 @@ function finish(state: DkgState, outputs: DkgOutput[]): DkgTransition {
     assert(inspected.valid, 'qualified dealer without a valid deal');
     return inspected.commitmentPoints;
   });
-  const combinedPoints: mcl.G1[] = [];
+  // DKG: every weight 1 (the key is the sum of the dealers' secrets). Reshare: the Lagrange
+  // weights at 0 over the dealers' previous Shamir indices, so the constant terms (the previous
+  // shares) interpolate to the previous secret, and each new share is the same combination.
+  const weights =
+    reshare === undefined ? qualified.map(() => 1n) : lagrangeAtZero(qualified.map((dealer) => dealer + 1));
+  const combinedPoints: mclLibrary.G1[] = [];
   for (let k = 0; k < threshold; k++) {
-    let sum = qualifiedPoints[0]![k]!;
-    for (const points of qualifiedPoints.slice(1)) sum = mcl.add(sum, points[k]!);
+    const sum =
+      reshare === undefined
+        ? qualifiedPoints
+            .slice(1)
+            .reduce((total, points) => mclLibrary.add(total, points[k]!), qualifiedPoints[0]![k]!)
+        : mclLibrary.mulVec(
+            qualifiedPoints.map((points) => points[k]!),
+            weights.map(frFromBigint),
+          );
     // The honest dealers' uniformly random coefficients make the identity a 2^-255 event.
     assert(!sum.isZero(), `combined commitment ${k} is the identity`);
     combinedPoints.push(sum);
   }
   const commitments = combinedPoints.map((point) => point.serialize());
-  const shareScalar = mod(myShares.reduce((sum, share) => sum + share, 0n));
+  if (reshare !== undefined) {
+    // Every qualified constant term was checked against its previous public share.
+    assert(sameBytes(commitments[0]!, reshare.previousCommitments[0]!), 'reshare changed the group key');
+  }
+  const outcome: DkgPublicOutcome = { groupPublicKey: commitments[0]!, commitments, qualified, excluded };
+  if (state.index === undefined) {
+    return {
+      state: { ...state, phase: 'finished' },
+      outputs: [...outputs, { type: 'handedOver', outcome }],
+    };
+  }
+  const shareScalar = mod(myShares.reduce((sum, share, i) => sum + weights[i]! * share, 0n));
   assert(shareScalar !== 0n, 'combined share is zero');
   const shareSecretKey = scalarToBytes(shareScalar);
   const sharePublicKey = blsPublicKey(shareSecretKey);
@@ -517,17 +637,16 @@ function finish(state: DkgState, outputs: DkgOutput[]): DkgTransition {
     sameBytes(sharePublicKey, evaluateCommitments(combinedPoints, shareIndex)),
     'share does not match commitments',
   );
-  const result: DkgResult = {
-    groupPublicKey: commitments[0]!,
-    commitments,
-    shareIndex,
-    shareSecretKey,
-    sharePublicKey,
-    qualified,
-    excluded,
-  };
+  const result: DkgResult = { ...outcome, shareIndex, shareSecretKey, sharePublicKey };
   return {
     state: { ...state, phase: 'finished', result },
     outputs: [...outputs, { type: 'finished', result }],
   };
+}
+
+/** λ_i mod r for interpolating at 0 from the values at `indices`. */
+function lagrangeAtZero(indices: readonly number[]): bigint[] {
+  const { weights, denominator } = lagrangeWeightsAtZero(indices);
+  const inverse = invert(denominator);
+  return weights.map((weight) => mod(weight * inverse));
 }

@@ -58,6 +58,22 @@ export interface DkgParticipant {
   encryptionPublicKey: Uint8Array;
 }
 
+/**
+ * A reshare (docs/protocol.md "Resharing"): the previous committee (`dealers`) deals sub-shares of
+ * its shares of the group secret to `participants`, the new committee; the group key stays.
+ * Dealer i is previous validator i, holding Shamir index i+1 of the previous key.
+ */
+export interface DkgReshare {
+  /** The previous committee's long-term keys (a validator in both committees has the same keys in both). */
+  dealers: readonly DkgParticipant[];
+  /**
+   * The previous key's Feldman commitments (the previous DkgResult.commitments): as many as the
+   * previous threshold; [0] is the group public key. A dealer's deal must commit to its public
+   * share of it as constant term, and at least this many dealers must qualify.
+   */
+  previousCommitments: readonly Uint8Array[];
+}
+
 /** Public parameters of one session; every participant must hold exactly the same. */
 export interface DkgConfig {
   networkId: number;
@@ -68,11 +84,22 @@ export interface DkgConfig {
   threshold: number;
   /** Participant i is validator i and holds Shamir index i+1. */
   participants: readonly DkgParticipant[];
+  /** Set for a reshare: the dealers are the previous committee, not `participants`. */
+  reshare?: DkgReshare;
 }
 
 /** This participant's secrets. They stay in the state; persist it as you would a key. */
 export interface DkgSecrets {
-  index: number;
+  /**
+   * Our index in `participants`. In a reshare, undefined for a validator that only deals (it
+   * leaves the committee); in a DKG every participant deals and receives.
+   */
+  index: number | undefined;
+  /**
+   * Reshare only, for a member of the previous committee: its index in `reshare.dealers` and its
+   * share secret key of the previous key (what it redeals). Undefined for a joining validator.
+   */
+  previousShare?: { index: number; secretKey: Uint8Array };
   /** Ed25519 secret key (32-byte seed) matching participants[index].signingPublicKey. */
   signingSecretKey: Uint8Array;
   /** X25519 secret key matching participants[index].encryptionPublicKey. */
@@ -117,21 +144,33 @@ export type DkgExclusionReason =
   /** A complaint against it got no valid revealed share. */
   | 'UNANSWERED_COMPLAINT'
   /** It revealed a share that does not match its commitments. */
-  | 'INVALID_JUSTIFICATION';
+  | 'INVALID_JUSTIFICATION'
+  /** Reshare: its polynomial's constant term is not its share of the previous key (commitment 0 ≠ its public share). */
+  | 'WRONG_PREVIOUS_SHARE';
 
-export interface DkgResult {
-  /** Σ C_{j,0} over QUAL: the group public key (48-byte compressed G1). */
+/** What every participant of a session learns: the new key's public part and who qualified. */
+export interface DkgPublicOutcome {
+  /**
+   * Σ C_{j,0} over QUAL: the group public key (48-byte compressed G1). In a reshare
+   * Σ λ_j C_{j,0}, which equals the previous group key.
+   */
   groupPublicKey: Uint8Array;
-  /** Σ C_{j,k} over QUAL for k = 0..t−1: any share public key follows (sharePublicKeyFromCommitments). */
+  /**
+   * Σ C_{j,k} over QUAL for k = 0..t−1 (in a reshare Σ λ_j C_{j,k}, λ the Lagrange weights at 0
+   * over QUAL's previous Shamir indices): any share public key follows (sharePublicKeyFromCommitments).
+   */
   commitments: Uint8Array[];
-  /** This participant's Shamir index (index + 1). */
-  shareIndex: number;
-  /** Σ f_j(shareIndex) over QUAL, 32-byte big-endian. */
-  shareSecretKey: Uint8Array;
-  sharePublicKey: Uint8Array;
-  /** Qualified dealers (0-based participant indices), increasing. */
+  /** Qualified dealers (0-based dealer indices), increasing. */
   qualified: number[];
   excluded: { dealerIndex: number; reason: DkgExclusionReason }[];
+}
+
+export interface DkgResult extends DkgPublicOutcome {
+  /** This participant's Shamir index (index + 1). */
+  shareIndex: number;
+  /** Σ f_j(shareIndex) over QUAL (in a reshare Σ λ_j f_j(shareIndex)), 32-byte big-endian. */
+  shareSecretKey: Uint8Array;
+  sharePublicKey: Uint8Array;
 }
 
 export type DkgOutput =
@@ -144,4 +183,6 @@ export type DkgOutput =
   /** A dealer signed two different deals; it is excluded (the evidence is both signed deals). */
   | { type: 'equivocation'; dealerIndex: number; first: DkgDeal; second: DkgDeal }
   | { type: 'finished'; result: DkgResult }
+  /** Reshare, for a dealer that is not in the new committee: its part is done, it holds no new share. */
+  | { type: 'handedOver'; outcome: DkgPublicOutcome }
   | { type: 'failed'; error: DkgError; excluded: DkgResult['excluded'] };
