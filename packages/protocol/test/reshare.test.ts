@@ -92,13 +92,24 @@ class Reshare {
    * @param previousCommittee validators of the previous committee, by dealer index
    * @param newCommittee validators of the new one, by participant index
    */
+  readonly previousCommittee: readonly number[];
+  readonly newCommittee: readonly number[];
+  readonly attacks: Record<number, DealerAttack>;
+
+  /**
+   * @param previousCommittee validators of the previous committee, by dealer index
+   * @param newCommittee validators of the new one, by participant index
+   */
   constructor(
-    readonly previousCommittee: readonly number[],
+    previousCommittee: readonly number[],
     previousThreshold: number,
-    readonly newCommittee: readonly number[],
+    newCommittee: readonly number[],
     threshold: number,
-    readonly attacks: Record<number, DealerAttack> = {},
+    attacks: Record<number, DealerAttack> = {},
   ) {
+    this.previousCommittee = previousCommittee;
+    this.newCommittee = newCommittee;
+    this.attacks = attacks;
     this.previous = previousSharing(previousCommittee.length, previousThreshold);
     this.config = {
       networkId: 7,
