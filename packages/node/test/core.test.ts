@@ -11,6 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   createConsensusState,
+  FUTURE_HEIGHT_WINDOW,
   NIL_BLOCK_ID,
   proposerIndex,
   step,
@@ -432,5 +433,44 @@ describe('consensus core (Algorithm 1)', () => {
     const canary = harness({ validatorIndex: 3, faults: { skipCatchUpCertificateCheck: true } });
     canary.feed({ type: 'certifiedBlock', block: forged });
     expect(canary.state.height).toBe(2);
+  });
+
+  it('keeps a height a few ahead (window) and decides it at once when catch-up brings the node there', () => {
+    // What the lagging node will be handed by catch-up: heights 1 and 2, decided by the others.
+    const others = harness({ validatorIndex: 0 });
+    const decide = (height: number, tag: number) => {
+      const h = header(height, tag);
+      others.message(1, { proposal: proposal(height, 0, h) });
+      const outputs = [1, 2, 3].flatMap((from) =>
+        others.message(from, { vote: vote(from, VoteKind.Precommit, height, 0, idOf(h)) }),
+      );
+      const commit = outputs.find((output) => output.type === 'commit');
+      if (commit?.type !== 'commit') throw new Error(`height ${height} not decided`);
+      return {
+        proposal: commit.commit.proposal,
+        certificate: commit.commit.certificate,
+        extensions: commit.commit.extensions,
+      };
+    };
+    const [block1, block2] = [decide(1, 1), decide(2, 2)];
+    // Height 3 is being decided while the lagging node is still at 1: its proposal and
+    // precommits reach it two heights early.
+    const lagging = harness({ validatorIndex: 3 });
+    const B3 = header(3, 3);
+    lagging.message(0, { proposal: proposal(3, 0, B3) });
+    for (const from of [0, 1, 2])
+      lagging.message(from, { vote: vote(from, VoteKind.Precommit, 3, 0, idOf(B3)) });
+    expect(lagging.state.height).toBe(1);
+    // Beyond the window, messages are not kept (catch-up covers those heights).
+    const far = 1 + FUTURE_HEIGHT_WINDOW + 1;
+    lagging.message(0, { vote: vote(0, VoteKind.Prevote, far, 0, NIL_BLOCK_ID) });
+    expect(lagging.state.futureMessages.some((m) => m.type === 'vote' && m.vote.height === far)).toBe(false);
+    lagging.feed({ type: 'certifiedBlock', block: block1 });
+    expect(lagging.state.height).toBe(2);
+    const outputs = lagging.feed({ type: 'certifiedBlock', block: block2 });
+    // Arriving at 3, the kept proposal and precommits decide it with no further message.
+    const commit3 = outputs.find((output) => output.type === 'commit' && output.commit.height === 3);
+    expect(commit3?.type).toBe('commit');
+    expect(lagging.state.height).toBe(4);
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import { isWellFormedExtension } from '../consensus/content.ts';
-import { NIL_BLOCK_ID, proposerIndex } from '../consensus/core.ts';
+import { FUTURE_HEIGHT_WINDOW, NIL_BLOCK_ID, proposerIndex } from '../consensus/core.ts';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 import type { ConsensusDriver } from '../driver/driver.ts';
 import { MempoolError, type MempoolErrorCode, mempoolErrorVerdict } from '../mempool/errors.ts';
@@ -140,7 +140,7 @@ export function createGossipValidators(context: GossipValidationContext): Consen
       if (vote.height < height - 1) ignore('STALE_HEIGHT');
       checkVote(vote);
       context.sync().noteHeight(from.toString(), vote.height);
-      if (vote.height > height + 1) ignore('FUTURE_HEIGHT');
+      if (vote.height > height + FUTURE_HEIGHT_WINDOW) ignore('FUTURE_HEIGHT');
     },
     proposals(proposal, from) {
       const height = context.driver().height;
@@ -152,7 +152,7 @@ export function createGossipValidators(context: GossipValidationContext): Consen
         reject('INVALID_CONTENT', 'not the proposer of this round');
       if (!crypto.verifyProposal(proposal)) reject('BAD_SIGNATURE');
       context.sync().noteHeight(from.toString(), proposal.height);
-      if (proposal.height > height + 1) ignore('FUTURE_HEIGHT');
+      if (proposal.height > height + FUTURE_HEIGHT_WINDOW) ignore('FUTURE_HEIGHT');
     },
   };
 }

@@ -38,9 +38,14 @@ import type {
 export const NIL_BLOCK_ID: Hex = `0x${'00'.repeat(32)}`;
 
 /**
- * Messages for height h+1 kept while still at h (a faster peer's proposal and votes routinely
- * arrive first). Beyond this they are dropped; the peer's retransmission or catch-up covers it.
+ * Messages for heights h+1 … h+FUTURE_HEIGHT_WINDOW kept while still at h: a faster peer's
+ * proposal and votes routinely arrive first, and a node a few heights behind reaches them by
+ * catch-up sync. Sync only fetches heights its peers have finalized, so it lands on the height
+ * they are deciding now; without that height's proposal and precommits kept, the node would sit
+ * there until a peer's next message (a timeout later: 1 s and a failed round when it proposes).
+ * At most MAX_FUTURE_HEIGHT_MESSAGES in all; beyond that they are dropped and catch-up covers it.
  */
+export const FUTURE_HEIGHT_WINDOW = 8;
 export const MAX_FUTURE_HEIGHT_MESSAGES = 1024;
 
 /** Rounds of our own votes re-sent by each rebroadcast (the current one and the ones before it). */
@@ -380,7 +385,8 @@ function onMessage(state: ConsensusState, message: ConsensusMessage, outputs: Co
   const height = message.type === 'vote' ? message.vote.height : message.proposal.height;
   const networkId = message.type === 'vote' ? message.vote.networkId : message.proposal.networkId;
   if (networkId !== state.config.networkId) return;
-  if (height === state.height + 1) {
+  if (height > state.height && height <= state.height + FUTURE_HEIGHT_WINDOW) {
+    // Replayed at the next height; those still ahead of it are kept again (startHeight).
     if (state.futureMessages.length < MAX_FUTURE_HEIGHT_MESSAGES) state.futureMessages.push(message);
     return;
   }

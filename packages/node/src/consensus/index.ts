@@ -18,6 +18,7 @@ export {
   type ConsensusOptions,
   type ConsensusState,
   createConsensusState,
+  FUTURE_HEIGHT_WINDOW,
   MAX_FUTURE_HEIGHT_MESSAGES,
   MAX_REBROADCAST_ROUNDS,
   MAX_TRACKED_ROUNDS_AHEAD,

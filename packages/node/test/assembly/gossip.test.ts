@@ -5,17 +5,20 @@ import {
   signTransaction,
   transactionBatchCodec,
   transactionId,
+  VoteKind,
 } from '@synod/protocol';
 import { keccak256, toBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, test } from 'vitest';
 import { createGossipValidators, PendingRegossip, splitToFit } from '../../src/assembly/gossip.ts';
+import { FUTURE_HEIGHT_WINDOW, NIL_BLOCK_ID } from '../../src/consensus/core.ts';
 import type { ConsensusCrypto } from '../../src/consensus/types.ts';
 import type { ConsensusDriver } from '../../src/driver/driver.ts';
 import { decodePersistedState, encodePersistedState } from '../../src/driver/persistence.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
 import { GOSSIP_MAX_TRANSACTIONS_BYTES } from '../../src/p2p/constants.ts';
 import { GossipValidationError } from '../../src/p2p/errors.ts';
+import { createFakeCommittee, createFakeCrypto } from '../../src/sim/fakeCrypto.ts';
 import type { CatchUpSync } from '../../src/sync/sync.ts';
 
 const DOMAIN: NetworkDomain = {
@@ -78,6 +81,42 @@ describe('transaction gossip validation', () => {
     expect(verdictOf(() => validators.transactions({ transactions: [wrongNetwork] }, from))).toMatch(
       /^REJECT /,
     );
+  });
+});
+
+describe('vote gossip validation', () => {
+  test('accepts votes up to FUTURE_HEIGHT_WINDOW heights ahead (a lagging node keeps them for after catch-up), IGNOREs further ones', () => {
+    const crypto = createFakeCrypto(createFakeCommittee(4, 7), 0);
+    const noted: number[] = [];
+    const validators = createGossipValidators({
+      domain: DOMAIN,
+      validatorCount: 4,
+      feeds: [],
+      crypto,
+      mempool: new Mempool({ domain: DOMAIN }),
+      driver: () => ({ height: 10 }) as ConsensusDriver,
+      sync: () =>
+        ({ noteHeight: (_peer: string, height: number) => noted.push(height) }) as unknown as CatchUpSync,
+      nowMs: () => Date.now(),
+    });
+    const prevote = (height: number) => {
+      const body = {
+        kind: VoteKind.Prevote,
+        networkId: DOMAIN.networkId,
+        height,
+        round: 0,
+        blockId: NIL_BLOCK_ID,
+      };
+      return { ...body, validatorIndex: 0, signature: crypto.signVote(body), extension: null };
+    };
+    const from = { toString: () => 'peer' };
+    expect(verdictOf(() => validators.votes(prevote(10 + FUTURE_HEIGHT_WINDOW), from))).toBe('ACCEPT');
+    expect(verdictOf(() => validators.votes(prevote(11 + FUTURE_HEIGHT_WINDOW), from))).toBe(
+      'IGNORE FUTURE_HEIGHT',
+    );
+    expect(verdictOf(() => validators.votes(prevote(8), from))).toBe('IGNORE STALE_HEIGHT');
+    // Sync learns of both future heights all the same.
+    expect(noted).toEqual([10 + FUTURE_HEIGHT_WINDOW, 11 + FUTURE_HEIGHT_WINDOW]);
   });
 });
 
