@@ -142,6 +142,28 @@ export function createGossipValidators(context: GossipValidationContext): Consen
       context.sync().noteHeight(from.toString(), vote.height);
       if (vote.height > height + FUTURE_HEIGHT_WINDOW) ignore('FUTURE_HEIGHT');
     },
+    evidence({ first, second }) {
+      if (first.networkId !== domain.networkId || second.networkId !== domain.networkId)
+        reject('WRONG_NETWORK');
+      if (
+        first.validatorIndex !== second.validatorIndex ||
+        first.height !== second.height ||
+        first.round !== second.round ||
+        first.kind !== second.kind
+      ) {
+        reject('INVALID_CONTENT', 'the two votes are not of one validator, height, round and kind');
+      }
+      if (first.blockId === second.blockId) reject('INVALID_CONTENT', 'the two votes agree: no equivocation');
+      if (first.validatorIndex < 0 || first.validatorIndex >= validatorCount) reject('UNKNOWN_SIGNER');
+      if (first.kind !== VoteKind.Prevote && first.kind !== VoteKind.Precommit) reject('INVALID_CONTENT');
+      // Already recorded (detected here, or received): nothing to store or relay.
+      if (context.driver().knowsEvidence(first)) ignore('DUPLICATE');
+      // The offence is the two signatures; extensions are not part of it.
+      if (!crypto.verifyVote(first.validatorIndex, first, first.signature))
+        reject('BAD_SIGNATURE', 'first vote');
+      if (!crypto.verifyVote(second.validatorIndex, second, second.signature))
+        reject('BAD_SIGNATURE', 'second vote');
+    },
     proposals(proposal, from) {
       const height = context.driver().height;
       if (proposal.networkId !== domain.networkId || proposal.header.networkId !== domain.networkId)

@@ -271,6 +271,9 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
             if (message.type === 'proposal') await p2p.publish('proposals', message.proposal);
             else if (message.type === 'vote') await p2p.publish('votes', message.vote);
           },
+          publishEvidence: async (evidence) => {
+            if (p2p.isStarted()) await p2p.publish('evidence', evidence);
+          },
           resend: async (messages: readonly ConsensusMessage[]) => {
             if (!p2p.isStarted()) return 0;
             const proposals = messages.flatMap((m) => (m.type === 'proposal' ? [m.proposal] : []));
@@ -339,6 +342,8 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       transactions: () => {},
       proposals: (proposal) => driverRef.receive({ type: 'proposal', proposal }),
       votes: (vote) => driverRef.receive({ type: 'vote', vote }),
+      // Checked by the validator (both signatures, one validator, height, round and kind).
+      evidence: (evidence) => void driverRef.recordEvidence(evidence, 'received'),
     });
 
     await listening(`p2p on ${config.p2p.listenAddresses.join(', ')}`, 'p2p.listenAddresses', p2p.start());

@@ -1,6 +1,7 @@
 import type { FeedState } from '@synod/oracle';
 import {
   type Address,
+  type Evidence,
   EvidenceCodec,
   type Hex,
   headerHash,
@@ -87,6 +88,8 @@ export class ConsensusDriver {
   readonly #monotonicNowMs: () => number;
   readonly #faults: CanaryFaults;
   readonly #logger: Logger | undefined;
+  /** Evidence recorded since start, by evidenceKeyOf (bounded): a second copy is neither stored nor relayed. */
+  readonly #recordedEvidence = new Set<string>();
   #core: ConsensusState | undefined;
   readonly #queue: ConsensusInput[] = [];
   #draining = false;
@@ -246,6 +249,41 @@ export class ConsensusDriver {
     await this.#idle;
     for (const waiters of this.#heightWaiters.values()) for (const wake of waiters) wake();
     this.#heightWaiters.clear();
+  }
+
+  /**
+   * Stores equivocation evidence (detected by our core, or received by gossip and checked by the
+   * topic validator); one record per (height, round, kind, validator), so a second copy overwrites
+   * the first. Never throws: a store that refuses (e.g. the per-height cap) is logged.
+   */
+  async recordEvidence(evidence: Evidence, how: 'detected' | 'received'): Promise<void> {
+    const { first } = evidence;
+    const key = evidenceKeyOf(first);
+    if (this.#recordedEvidence.has(key)) return;
+    if (this.#recordedEvidence.size >= MAX_REMEMBERED_EVIDENCE) {
+      this.#recordedEvidence.delete(this.#recordedEvidence.values().next().value!);
+    }
+    this.#recordedEvidence.add(key);
+    this.#logger?.warn(
+      { validator: first.validatorIndex, height: first.height, round: first.round, kind: first.kind, how },
+      'equivocation evidence',
+    );
+    await this.#deps.store
+      .putEvidence([
+        {
+          height: first.height,
+          round: first.round,
+          kind: first.kind,
+          validatorIndex: first.validatorIndex,
+          bytes: EvidenceCodec.encode(evidence),
+        },
+      ])
+      .catch((error: unknown) => this.#logger?.warn({ err: error }, 'evidence not stored'));
+  }
+
+  /** Whether evidence against this vote's validator for its (height, round, kind) is already recorded. */
+  knowsEvidence(vote: Pick<Vote, 'height' | 'round' | 'kind' | 'validatorIndex'>): boolean {
+    return this.#recordedEvidence.has(evidenceKeyOf(vote));
   }
 
   /** A proposal or vote from gossip (already signature-checked by the topic validator). */
@@ -512,25 +550,13 @@ export class ConsensusDriver {
         if (this.#faults.applyCommitTwice === true) await this.#commit(output.commit);
         this.#maybeHoldIdle(output.commit);
         return;
-      case 'evidence': {
-        const { first } = output.evidence;
-        this.#logger?.warn(
-          { validator: first.validatorIndex, height: first.height, round: first.round, kind: first.kind },
-          'equivocation evidence',
-        );
-        await this.#deps.store
-          .putEvidence([
-            {
-              height: first.height,
-              round: first.round,
-              kind: first.kind,
-              validatorIndex: first.validatorIndex,
-              bytes: EvidenceCodec.encode(output.evidence),
-            },
-          ])
-          .catch((error: unknown) => this.#logger?.warn({ err: error }, 'evidence not stored'));
+      case 'evidence':
+        await this.recordEvidence(output.evidence, 'detected');
+        // Spread it: a node that saw only one of the two votes learns the offence too.
+        this.#deps.network.publishEvidence?.(output.evidence).catch((error: unknown) => {
+          this.#logger?.warn({ err: error }, 'publishing equivocation evidence failed');
+        });
         return;
-      }
     }
   }
 
@@ -1112,4 +1138,12 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Evidence records recorded (and so not relayed again) that a driver remembers. */
+export const MAX_REMEMBERED_EVIDENCE = 4096;
+
+/** One offence: a validator's two votes of one (height, round, kind). */
+function evidenceKeyOf(vote: Pick<Vote, 'height' | 'round' | 'kind' | 'validatorIndex'>): string {
+  return `${vote.height}/${vote.round}/${vote.kind}/${vote.validatorIndex}`;
 }

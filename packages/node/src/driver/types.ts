@@ -1,6 +1,7 @@
 import type { FeedConfig } from '@synod/oracle';
 import type {
   CertifiedBlock,
+  Evidence,
   Hex,
   NetworkDomain,
   PriceObservation,
@@ -24,6 +25,8 @@ import type { ConsensusStore } from '../storage/types.ts';
 export interface DriverNetwork {
   /** Publishes our proposal or vote by gossip. Called only after its safety record is on disk. */
   publish(message: ConsensusMessage): Promise<void>;
+  /** Publishes equivocation evidence our core found (the node: the `evidence` topic). Optional: the simulator has no such topic. */
+  publishEvidence?(evidence: Evidence): Promise<void>;
   /**
    * Sends proposals and votes already published once to every connected peer directly (the
    * core's retransmission): gossip would drop the same bytes as a duplicate. Resolves with the

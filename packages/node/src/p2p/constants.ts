@@ -1,4 +1,8 @@
-import { MAX_PROPOSAL_MESSAGE_BYTES, MAX_VOTE_MESSAGE_BYTES } from '@synod/protocol';
+import {
+  MAX_EVIDENCE_MESSAGE_BYTES,
+  MAX_PROPOSAL_MESSAGE_BYTES,
+  MAX_VOTE_MESSAGE_BYTES,
+} from '@synod/protocol';
 
 /**
  * Defaults of the p2p subsystem. Every option of `createP2pNode` and of the request/response
@@ -32,6 +36,8 @@ export const GOSSIP_MAX_TRANSACTIONS_BYTES = 256 * 1024;
 export const GOSSIP_MAX_PROPOSAL_BYTES = MAX_PROPOSAL_MESSAGE_BYTES;
 /** A vote with its extension (inclusion list + prices) at the codec's own cap. */
 export const GOSSIP_MAX_VOTE_BYTES = MAX_VOTE_MESSAGE_BYTES;
+/** Equivocation evidence: two votes, each at the vote cap. */
+export const GOSSIP_MAX_EVIDENCE_BYTES = MAX_EVIDENCE_MESSAGE_BYTES;
 
 /**
  * Caps of one direct re-send (`/synod/1/req/resend`, p2p/resend.ts): the largest single gossip

@@ -3,6 +3,8 @@ import {
   blockRequestCodec,
   type CertifiedBlock,
   certifiedBlockCodec,
+  type Evidence,
+  EvidenceCodec,
   MAX_BLOCK_REQUEST_COUNT,
   type Proposal,
   ProposalCodec,
@@ -16,6 +18,7 @@ import {
   VoteCodec,
 } from '@synod/protocol';
 import {
+  GOSSIP_MAX_EVIDENCE_BYTES,
   GOSSIP_MAX_PROPOSAL_BYTES,
   GOSSIP_MAX_TRANSACTIONS_BYTES,
   GOSSIP_MAX_VOTE_BYTES,
@@ -37,6 +40,12 @@ export const GossipTopic = {
   proposals: 'proposals',
   /** Prevotes and precommits (precommits carry the signed vote extension). */
   votes: 'votes',
+  /**
+   * Equivocation evidence: two signed votes of one validator for one (height, round, kind) and
+   * different blocks. Whoever sees both spreads them, so every honest node keeps the proof even if
+   * the equivocator showed each vote to only part of the network.
+   */
+  evidence: 'evidence',
 } as const;
 export type GossipTopic = (typeof GossipTopic)[keyof typeof GossipTopic];
 
@@ -45,6 +54,7 @@ export interface SynodGossipMessages {
   transactions: TransactionBatch;
   proposals: Proposal;
   votes: Vote;
+  evidence: Evidence;
 }
 
 /** One validator per Synod topic: a topic without one does not compile. */
@@ -72,6 +82,12 @@ export function synodGossipTopics(
       scoreWeight: 2,
     },
     votes: { codec: VoteCodec, maxBytes: GOSSIP_MAX_VOTE_BYTES, validate: validators.votes, scoreWeight: 2 },
+    evidence: {
+      codec: EvidenceCodec,
+      maxBytes: GOSSIP_MAX_EVIDENCE_BYTES,
+      validate: validators.evidence,
+      scoreWeight: 2,
+    },
   });
 }
 

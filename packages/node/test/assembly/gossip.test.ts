@@ -5,6 +5,7 @@ import {
   signTransaction,
   transactionBatchCodec,
   transactionId,
+  type Vote,
   VoteKind,
 } from '@synod/protocol';
 import { keccak256, toBytes } from 'viem';
@@ -117,6 +118,80 @@ describe('vote gossip validation', () => {
     expect(verdictOf(() => validators.votes(prevote(8), from))).toBe('IGNORE STALE_HEIGHT');
     // Sync learns of both future heights all the same.
     expect(noted).toEqual([10 + FUTURE_HEIGHT_WINDOW, 11 + FUTURE_HEIGHT_WINDOW]);
+  });
+});
+
+describe('evidence gossip validation', () => {
+  const crypto = createFakeCrypto(createFakeCommittee(4, 7), 0);
+  /** A driver stub that records evidence the way the node's handler does (recordEvidence). */
+  const recorded = new Set<string>();
+  const keyOf = (vote: Vote) => `${vote.height}/${vote.round}/${vote.kind}/${vote.validatorIndex}`;
+  const validators = () => {
+    recorded.clear();
+    return createGossipValidators({
+      domain: DOMAIN,
+      validatorCount: 4,
+      feeds: [],
+      crypto,
+      mempool: new Mempool({ domain: DOMAIN }),
+      driver: () =>
+        ({
+          height: 10,
+          knowsEvidence: (vote: Vote) => recorded.has(keyOf(vote)),
+        }) as unknown as ConsensusDriver,
+      sync: () => ({ noteHeight: () => {} }) as unknown as CatchUpSync,
+      nowMs: () => Date.now(),
+    });
+  };
+  const signer = (index: number) => createFakeCrypto(createFakeCommittee(4, 7), index);
+  const prevote = (validatorIndex: number, height: number, blockByte: string) => {
+    const body = {
+      kind: VoteKind.Prevote,
+      networkId: DOMAIN.networkId,
+      height,
+      round: 1,
+      blockId: `0x${blockByte.repeat(32)}` as Hex,
+    };
+    return { ...body, validatorIndex, signature: signer(validatorIndex).signVote(body), extension: null };
+  };
+  const from = { toString: () => 'peer' };
+
+  test('accepts two signed votes of one validator for one step and different blocks, once', () => {
+    const check = validators();
+    const evidence = { first: prevote(2, 5, 'aa'), second: prevote(2, 5, 'bb') };
+    expect(verdictOf(() => check.evidence(evidence, from))).toBe('ACCEPT');
+    recorded.add(keyOf(evidence.first));
+    expect(verdictOf(() => check.evidence(evidence, from))).toBe('IGNORE DUPLICATE');
+  });
+
+  test('REJECTs what proves nothing or is forged', () => {
+    const check = validators();
+    const first = prevote(2, 5, 'aa');
+    const cases: [string, { first: Vote; second: Vote }, string][] = [
+      ['same block twice', { first, second: prevote(2, 5, 'aa') }, 'REJECT INVALID_CONTENT'],
+      ['two validators', { first, second: prevote(1, 5, 'bb') }, 'REJECT INVALID_CONTENT'],
+      ['two heights', { first, second: prevote(2, 6, 'bb') }, 'REJECT INVALID_CONTENT'],
+      [
+        'a vote signed by another validator',
+        { first, second: { ...prevote(1, 5, 'bb'), validatorIndex: 2 } },
+        'REJECT BAD_SIGNATURE',
+      ],
+      [
+        'another network',
+        { first, second: { ...prevote(2, 5, 'bb'), networkId: 10 } },
+        'REJECT WRONG_NETWORK',
+      ],
+      [
+        'a validator outside the committee',
+        { first: { ...first, validatorIndex: 9 }, second: { ...prevote(2, 5, 'bb'), validatorIndex: 9 } },
+        'REJECT UNKNOWN_SIGNER',
+      ],
+    ];
+    for (const [name, evidence, verdict] of cases)
+      expect(
+        verdictOf(() => check.evidence(evidence, from)),
+        name,
+      ).toBe(verdict);
   });
 });
 

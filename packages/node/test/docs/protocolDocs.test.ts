@@ -80,7 +80,12 @@ type PubsubOptions = {
 let node: P2pNode<SynodGossipMessages>;
 let pubsub: { opts: PubsubOptions; protocols: string[] };
 let examples: WorkedExamples;
-const registry = synodGossipTopics({ transactions: () => {}, proposals: () => {}, votes: () => {} });
+const registry = synodGossipTopics({
+  transactions: () => {},
+  proposals: () => {},
+  votes: () => {},
+  evidence: () => {},
+});
 
 beforeAll(async () => {
   node = createP2pNode<SynodGossipMessages>({

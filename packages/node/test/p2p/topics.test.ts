@@ -31,7 +31,12 @@ describe('topic registry', () => {
 
   test('the Synod registry binds every topic to its codec with a cap within the codec cap', () => {
     const accept = () => {};
-    const registry = synodGossipTopics({ transactions: accept, proposals: accept, votes: accept });
+    const registry = synodGossipTopics({
+      transactions: accept,
+      proposals: accept,
+      votes: accept,
+      evidence: accept,
+    });
     expect(registry.names).toEqual(Object.values(GossipTopic));
     expect(registry.entries.transactions).toMatchObject({
       topic: '/synod/1/transactions/bin',
