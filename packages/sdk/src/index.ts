@@ -16,6 +16,12 @@ export {
   getCommittee,
 } from './actions/getCommittee.ts';
 export {
+  type GetEvidenceErrorType,
+  type GetEvidenceParameters,
+  type GetEvidenceReturnType,
+  getEvidence,
+} from './actions/getEvidence.ts';
+export {
   assertNamespaceBatchVerified,
   type GetNamespaceBatchErrorType,
   type GetNamespaceBatchParameters,

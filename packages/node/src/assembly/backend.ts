@@ -1,5 +1,6 @@
 import {
   type CertifiedBlock,
+  EvidenceCodec,
   type Hex,
   headerHash,
   leafHashBytes,
@@ -267,6 +268,10 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
     getNextNamespaceBatch: (namespace, afterHeight) =>
       readNextNamespaceBatch(store, domain, namespace, afterHeight),
     getHeaderProof: (height, anchorHeight) => readHeaderProof(store, domain, height, anchorHeight),
+    async getEvidence(height) {
+      // Stored as checked EvidenceCodec bytes (driver.recordEvidence): decoding cannot fail unless the store is corrupt.
+      return (await store.getEvidence(height)).map((record) => EvidenceCodec.decode(record.bytes));
+    },
     async status(): Promise<NodeStatus> {
       const height = store.latestHeight();
       return {

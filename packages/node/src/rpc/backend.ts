@@ -3,6 +3,7 @@ import type {
   Block,
   BlockHeader,
   Certificate,
+  Evidence,
   Hex,
   NamespaceExclusion,
   NamespaceInclusion,
@@ -76,6 +77,11 @@ export interface SynodRpcBackend {
     anchorHeight: number,
     options: BackendCallOptions,
   ): Promise<HeaderProof | undefined>;
+  /**
+   * The equivocation evidence this node holds for `height` (found by its core or received by
+   * gossip), in (round, kind, validator) order; [] when none.
+   */
+  getEvidence(height: number, options: BackendCallOptions): Promise<Evidence[]>;
   /** Called once per finalized block, in height order. Returns the unsubscribe function. */
   onBlock(listener: (block: FinalizedBlock) => void): Unsubscribe;
   /** Called once per finalized transaction, after its block is stored. */

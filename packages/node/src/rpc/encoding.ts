@@ -1,11 +1,15 @@
 import {
   type BlockHeader,
   type Certificate,
+  type Evidence,
+  EvidenceCodec,
   type FeedPrice,
   type Hex,
   type NamespaceInclusion,
   type SignedTransaction,
   toLowerHex,
+  type Vote,
+  VoteKind,
 } from '@synod/protocol';
 import type {
   RpcBlock,
@@ -13,6 +17,8 @@ import type {
   RpcBlockSummary,
   RpcCertificate,
   RpcCommittee,
+  RpcEquivocatingVote,
+  RpcEvidence,
   RpcHeader,
   RpcHeaderProof,
   RpcInclusion,
@@ -330,6 +336,19 @@ export function encodeL1Status(l1: NodeL1Status): RpcL1Status {
   };
 }
 
+export function encodeEvidence(evidence: Evidence): RpcEvidence {
+  const { first, second } = evidence;
+  const vote = (v: Vote): RpcEquivocatingVote => ({ blockId: v.blockId, signature: toLowerHex(v.signature) });
+  return {
+    validatorIndex: first.validatorIndex,
+    height: first.height,
+    round: first.round,
+    kind: first.kind === VoteKind.Prevote ? 'prevote' : 'precommit',
+    votes: [vote(first), vote(second)],
+    raw: toLowerHex(EvidenceCodec.encode(evidence)),
+  };
+}
+
 export function encodeCommittee(committee: CommitteeInfo): RpcCommittee {
   return {
     epoch: committee.epoch,
@@ -586,6 +605,26 @@ export const RESULT_SCHEMAS = {
       }),
     ],
   },
+  Evidence: object({
+    validatorIndex: uint('committee index of the validator that signed both votes'),
+    height: uint('height of both votes'),
+    round: uint('round of both votes'),
+    kind: { type: 'string', enum: ['prevote', 'precommit'] },
+    votes: {
+      type: 'array',
+      minItems: 2,
+      maxItems: 2,
+      items: object({
+        blockId: hex('block id voted for (zero hash: nil)', 32),
+        signature: hex('96-byte compressed G2 share signature over voteMessage', 96),
+      }),
+    },
+    raw: {
+      type: 'string',
+      pattern: '^0x([0-9a-f]{2})+$',
+      description: 'the Evidence message (EvidenceCodec) as hex',
+    },
+  }),
   Committee: object({
     epoch: uint('committee epoch'),
     threshold: uint('signatures needed for a certificate (2f+1)'),

@@ -5,6 +5,7 @@ import { defineMethod, optionalParam, type RpcMethod, requiredParam } from './de
 import {
   encodeBlock,
   encodeCommittee,
+  encodeEvidence,
   encodeHeaderProof,
   encodeInclusion,
   encodeL1Proof,
@@ -261,6 +262,24 @@ export const RPC_METHODS: {
       }
       const proof = await backend.getHeaderProof(height, anchorHeight, { signal });
       return proof === undefined ? null : encodeHeaderProof(proof);
+    },
+  }),
+
+  synod_getEvidence: defineMethod({
+    summary:
+      'Equivocation evidence this node holds for a height: two signed votes of one validator for one step.',
+    description:
+      "Each entry is one offence: the validator's two votes of one (height, round, kind) for different blocks, with their share signatures over voteMessage and the Evidence message as raw hex. Verify both signatures with the validator's share key (synod_getCommittee). The node holds what its own consensus found and what the evidence gossip topic brought; [] when nothing is known for that height.",
+    params: [
+      requiredParam(
+        'height',
+        integer({ title: 'Height', description: 'Height of the votes (≥ 1).', minimum: 1 }),
+      ),
+    ],
+    result: { name: 'evidence', schema: { type: 'array', items: ref('Evidence') } },
+    errors: ['UNAVAILABLE'],
+    async handler({ height }, { backend, signal }) {
+      return (await backend.getEvidence(height, { signal })).map(encodeEvidence);
     },
   }),
 

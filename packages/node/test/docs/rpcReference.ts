@@ -82,6 +82,7 @@ export async function renderRpcReference(): Promise<string> {
     synod_getNamespaceBatch: [hash(0x11), 5],
     synod_getNextNamespaceBatch: [hash(0x11), 4],
     synod_getHeaderProof: [3, 5],
+    synod_getEvidence: [3],
     synod_status: [],
   };
   const out: string[] = [];

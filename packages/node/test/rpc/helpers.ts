@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { Block, Certificate, Hex } from '@synod/protocol';
+import { type Block, type Certificate, type Hex, VoteKind } from '@synod/protocol';
 import { WebSocket } from 'ws';
 import type {
   FinalizedBlock,
@@ -159,6 +159,22 @@ export class StubBackend implements SynodRpcBackend {
   getHeaderProof: SynodRpcBackend['getHeaderProof'] = async () => {
     this.calls.push('getHeaderProof');
     return undefined;
+  };
+  /** Height 3 holds one equivocation: validator 2 prevoted two blocks in round 1. */
+  getEvidence: SynodRpcBackend['getEvidence'] = async (height) => {
+    this.calls.push('getEvidence');
+    if (height !== 3) return [];
+    const vote = (blockByte: number, signatureByte: number) => ({
+      kind: VoteKind.Prevote,
+      networkId: STATUS.networkId,
+      height: 3,
+      round: 1,
+      blockId: hash(blockByte),
+      validatorIndex: 2,
+      signature: new Uint8Array(96).fill(signatureByte),
+      extension: null,
+    });
+    return [{ first: vote(0xa1, 7), second: vote(0xb2, 8) }];
   };
   status: SynodRpcBackend['status'] = async () => {
     this.calls.push('status');

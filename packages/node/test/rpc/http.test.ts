@@ -124,6 +124,7 @@ describe('JSON-RPC over HTTP: spec errors', () => {
     ['height 0', 'synod_getNamespaceBatch', [hash(1), 0], 'height'],
     ['a negative afterHeight', 'synod_getNextNamespaceBatch', [hash(1), -1], 'afterHeight'],
     ['an anchor not above the height', 'synod_getHeaderProof', [5, 5], 'anchorHeight'],
+    ['evidence of height 0', 'synod_getEvidence', [0], 'height'],
   ])('invalid params (%s) are -32602 naming the param', async (_name, method, params, param) => {
     const error = rpcError(await call(url, method, params));
     expect(error).toMatchObject({ code: -32602, data: { code: 'INVALID_PARAMS', param } });

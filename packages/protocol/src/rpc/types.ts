@@ -376,6 +376,29 @@ export interface RpcSubscriptionNotification<Topic extends SubscriptionTopic = S
 }
 
 /** Every method of the API (rpc.discover aside): its params by position, and its result. */
+/**
+ * synod_getEvidence: one equivocation, two signed votes of one validator for one (height, round,
+ * kind) and different blocks. Each signature is the validator's share signature over
+ * voteMessage(kind, networkId, height, round, blockId): verify it with its share key
+ * (synod_getCommittee members[validatorIndex].blsPublicKey).
+ */
+export interface RpcEvidence {
+  validatorIndex: number;
+  height: number;
+  round: number;
+  kind: 'prevote' | 'precommit';
+  votes: [RpcEquivocatingVote, RpcEquivocatingVote];
+  /** The Evidence message (EvidenceCodec, wire encoding) as 0x-hex, to re-check or forward. */
+  raw: Hex;
+}
+
+export interface RpcEquivocatingVote {
+  /** 32-byte block id voted for; the zero hash is nil. */
+  blockId: Hex;
+  /** 96-byte compressed G2 share signature. */
+  signature: Hex;
+}
+
 export interface SynodRpcSchema {
   synod_sendTransaction: { params: [transaction: Hex]; result: Hex };
   synod_getTransactionStatus: { params: [txId: Hex]; result: RpcTransactionStatus };
@@ -391,6 +414,7 @@ export interface SynodRpcSchema {
   synod_getNamespaceBatch: { params: [namespace: Hex, height: number]; result: RpcNamespaceBatch };
   synod_getNextNamespaceBatch: { params: [namespace: Hex, afterHeight: number]; result: RpcNamespaceBatch };
   synod_getHeaderProof: { params: [height: number, anchorHeight: number]; result: RpcHeaderProof | null };
+  synod_getEvidence: { params: [height: number]; result: RpcEvidence[] };
   synod_status: { params: []; result: RpcStatus };
   synod_subscribe: { params: [topic: SubscriptionTopic, filter?: Hex]; result: string };
   synod_unsubscribe: { params: [subscriptionId: string]; result: boolean };

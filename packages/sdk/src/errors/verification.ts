@@ -20,6 +20,8 @@ export type VerificationErrorReason =
   | 'UNKNOWN_COMMITTEE'
   /** The header is for another network id than the client's. */
   | 'WRONG_NETWORK'
+  /** Equivocation evidence whose two votes do not both verify under the validator's share key, or do not conflict. */
+  | 'INVALID_EVIDENCE'
   /** The node's answer is not of the documented shape. */
   | 'MALFORMED_RESPONSE';
 

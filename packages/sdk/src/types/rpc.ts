@@ -10,6 +10,8 @@ export type {
   RpcBlockSummary,
   RpcCertificate,
   RpcCommittee,
+  RpcEquivocatingVote,
+  RpcEvidence,
   RpcHeader,
   RpcHeaderProof,
   RpcInclusion,

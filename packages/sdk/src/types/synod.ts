@@ -72,6 +72,26 @@ export interface Committee {
   members: CommitteeMember[];
 }
 
+/**
+ * Equivocation evidence: validator `validatorIndex` signed two votes of one (height, round, kind)
+ * for different blocks. getEvidence checks both signatures under its share key.
+ */
+export interface Evidence {
+  validatorIndex: number;
+  height: number;
+  round: number;
+  kind: 'prevote' | 'precommit';
+  /** The two votes: block id (zero hash = nil) and share signature. */
+  votes: [EquivocatingVote, EquivocatingVote];
+  /** The Evidence message (EvidenceCodec) as hex: what a node gossips, and what to forward. */
+  raw: Hex;
+}
+
+export interface EquivocatingVote {
+  blockId: Hex;
+  signature: Hex;
+}
+
 /** A group key the app trusts for an epoch (from its config or from the L1 CommitteeRegistry). */
 export interface TrustedCommittee {
   epoch: number;

@@ -5,6 +5,7 @@ import type {
   RpcBlockSummary,
   RpcCertificate,
   RpcCommittee,
+  RpcEvidence,
   RpcHeader,
   RpcInclusion,
   RpcNamespaceBatch,
@@ -19,6 +20,7 @@ import type {
   BlockSummary,
   Certificate,
   Committee,
+  Evidence,
   FinalizedTransaction,
   NamespaceBatch,
   NamespaceInclusion,
@@ -168,6 +170,28 @@ export function decodePrice(value: unknown): Price {
     answer: decimal(price.answer, 'price.answer'),
     height: uint(price.height, 'price.height'),
     timestampMs: uint(price.timestampMs, 'price.timestampMs'),
+  };
+}
+
+export function decodeEvidence(value: unknown, what = 'evidence'): Evidence {
+  const entry = object(value, what) as Partial<Record<keyof RpcEvidence, unknown>>;
+  const kind = entry.kind;
+  if (kind !== 'prevote' && kind !== 'precommit') malformed(`${what}.kind must be prevote or precommit`);
+  const votes = array(entry.votes, `${what}.votes`, (vote, voteWhat) => {
+    const fields = object(vote, voteWhat);
+    return {
+      blockId: hex(fields.blockId, `${voteWhat}.blockId`, 32),
+      signature: hex(fields.signature, `${voteWhat}.signature`, 96),
+    };
+  });
+  if (votes.length !== 2) malformed(`${what}.votes must hold two votes`);
+  return {
+    validatorIndex: uint(entry.validatorIndex, `${what}.validatorIndex`),
+    height: uint(entry.height, `${what}.height`),
+    round: uint(entry.round, `${what}.round`),
+    kind,
+    votes: [votes[0]!, votes[1]!],
+    raw: hex(entry.raw, `${what}.raw`),
   };
 }
 

@@ -3,6 +3,7 @@ import {
   type BlockHeader,
   type Certificate,
   certificateMessage,
+  type Evidence,
   type FeedPrice,
   HEADER_VERSION,
   type Hex,
@@ -24,7 +25,9 @@ import {
   type SignedTransaction,
   type TrustedDealing,
   transactionLeaf,
+  VoteKind,
   verifyTransaction,
+  voteMessageBytes,
 } from '@synod/protocol';
 import { hexToBytes } from 'viem';
 import {
@@ -347,6 +350,46 @@ export class TestChain implements SynodRpcBackend {
     if (ref === 'latest') return this.#blocks.at(-1);
     if (typeof ref === 'number') return this.#blocks[ref - 1];
     return this.#byHash.get(ref);
+  };
+
+  /** Equivocation evidence the node serves, by height (see equivocate). */
+  readonly #evidence = new Map<number, Evidence[]>();
+
+  /**
+   * Validator `validatorIndex` prevotes two blocks at (height, round 0), and the node holds the
+   * evidence. `signedBy: 'another key'` makes the node serve evidence whose signatures are not the
+   * validator's (a node framing it).
+   */
+  equivocate(
+    height: number,
+    validatorIndex: number,
+    signedBy: 'its share' | 'another key' = 'its share',
+  ): void {
+    const share = (signedBy === 'its share' ? this.committee : this.#forger).shares[validatorIndex]!;
+    const vote = (blockByte: string) => {
+      const body = {
+        kind: VoteKind.Prevote,
+        networkId: this.domain.networkId,
+        height,
+        round: 0,
+        blockId: `0x${blockByte.repeat(32)}` as Hex,
+      };
+      return {
+        ...body,
+        validatorIndex,
+        signature: partialSign(share.secretKey, voteMessageBytes(body)),
+        extension: null,
+      };
+    };
+    this.#evidence.set(height, [
+      ...(this.#evidence.get(height) ?? []),
+      { first: vote('a1'), second: vote('b2') },
+    ]);
+  }
+
+  getEvidence: SynodRpcBackend['getEvidence'] = async (height) => {
+    this.calls.push('getEvidence');
+    return this.#evidence.get(height) ?? [];
   };
 
   getCommittee: SynodRpcBackend['getCommittee'] = async (epoch): Promise<CommitteeInfo | undefined> => {

@@ -5,6 +5,11 @@ import {
   getCommittee,
 } from '../../actions/getCommittee.ts';
 import {
+  type GetEvidenceParameters,
+  type GetEvidenceReturnType,
+  getEvidence,
+} from '../../actions/getEvidence.ts';
+import {
   type GetNamespaceBatchParameters,
   type GetNamespaceBatchReturnType,
   getNamespaceBatch,
@@ -64,6 +69,7 @@ export interface SynodActions {
   getPrice(parameters: GetPriceParameters): Promise<GetPriceReturnType>;
   watchPrices(parameters: WatchPricesParameters): WatchPricesReturnType;
   getCommittee(parameters?: GetCommitteeParameters): Promise<GetCommitteeReturnType>;
+  getEvidence(parameters: GetEvidenceParameters): Promise<GetEvidenceReturnType>;
   getStatus(parameters?: GetStatusParameters): Promise<GetStatusReturnType>;
   getNextNonce(parameters: GetNextNonceParameters): Promise<GetNextNonceReturnType>;
   /** verifyCertificate with the client's network filled in. */
@@ -94,6 +100,7 @@ export function synodActions(client: Client): SynodActions {
     getPrice: (parameters) => getPrice(client, parameters),
     watchPrices: (parameters) => watchPrices(client, parameters),
     getCommittee: (parameters) => getCommittee(client, parameters),
+    getEvidence: (parameters) => getEvidence(client, parameters),
     getStatus: (parameters) => getStatus(client, parameters),
     getNextNonce: (parameters) => getNextNonce(client, parameters),
     verifyCertificate: (parameters) => verifyCertificate({ ...parameters, network: client.network }),
