@@ -5,7 +5,8 @@
 // docs/decisions.md "Contracts: the last 32 rounds of a feed on chain"). Issue #13: settleBatch
 // with a no-op hook, marginalPerTx ≤ 16,000 and fixed ≤ 60,000; settleBatch.multi: 16 batches of
 // 8 transactions in one settleBatches call against 16 settleBatch calls. Issue #14: the perps
-// clearinghouse, ≤ 45,000 per settled order at batch 128 and ≤ 80,000 per liquidation.
+// clearinghouse, ≤ 45,000 per settled order at batch 128 and ≤ 80,000 per liquidation. Issue #18:
+// EquivocationRegistry, registering an epoch's commitments and recording one equivocation.
 import { concat, encodeFunctionData, type Hex, keccak256, toHex } from 'viem';
 import { noopBatchAppAbi, synodPriceFeedAdapterAbi } from '../packages/contracts/src/artifacts.ts';
 import {
@@ -25,6 +26,7 @@ import {
 } from '../packages/contracts/test/helpers/batches.ts';
 import { feedsAbi, inboxAbi } from '../packages/contracts/test/helpers/benchAbis.ts';
 import { startTestChain, type TestChain } from '../packages/contracts/test/helpers/chain.ts';
+import { measureEquivocationGas } from '../packages/contracts/test/helpers/evidence.ts';
 import {
   merkleProof,
   priceLeafHash,
@@ -301,6 +303,7 @@ async function main() {
       perBatchOverhead: perBatchInGroup - MULTI_BATCH_SIZE * marginalPerTx,
     };
     const { liquidateCallGas, ...clearinghouse } = await measureClearinghouseGas(chain);
+    const equivocation = await measureEquivocationGas(chain);
     const results = {
       submitHeader: { n4: submit.n4!, n16: submit.n16!, n64: submit.n64! },
       submitHeaderWith16Prices,
@@ -310,6 +313,7 @@ async function main() {
       latestRoundData,
       settleBatch: { ...batches, fixed: batches.n1 - marginalPerTx, marginalPerTx, multi: settleMulti },
       clearinghouse,
+      equivocation,
     };
     const values = [results.submitHeader.n4, results.submitHeader.n16, results.submitHeader.n64];
     const spreadPercent = ((Math.max(...values) - Math.min(...values)) / Math.min(...values)) * 100;
@@ -366,6 +370,14 @@ async function main() {
         `${format(clearinghouse.liquidationGas)}   target ≤ 80,000`,
       ],
       ['clearinghouse liquidate([account]) alone', format(liquidateCallGas)],
+      [
+        'registerCommitments n=4 / n=16',
+        `${format(equivocation.registerCommitments.n4!)} / ${equivocation.registerCommitments.n16!.toLocaleString('en-US')}   (once per epoch; t points)`,
+      ],
+      [
+        'recordEquivocation n=4 / n=16',
+        `${format(equivocation.recordEquivocation.n4!)} / ${equivocation.recordEquivocation.n16!.toLocaleString('en-US')}   (share key by G1 MSM of t points, two pairings)`,
+      ],
     ]);
     process.stdout.write(`\nwrote ${writeResults('gas', results)}\n`);
   } finally {

@@ -6,6 +6,7 @@
 export {
   aggregatorV2V3InterfaceAbi,
   committeeRegistryAbi,
+  equivocationRegistryAbi,
   priceFeedsAbi,
   settlementInboxAbi,
   synodBatchSettlementAbi,

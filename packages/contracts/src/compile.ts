@@ -30,6 +30,7 @@ export const SOLC_SETTINGS = {
  */
 export const ARTIFACT_CONTRACTS = [
   ['core/CommitteeRegistry.sol', 'CommitteeRegistry', 'committeeRegistry'],
+  ['core/EquivocationRegistry.sol', 'EquivocationRegistry', 'equivocationRegistry'],
   ['core/SettlementInbox.sol', 'SettlementInbox', 'settlementInbox'],
   ['core/PriceFeeds.sol', 'PriceFeeds', 'priceFeeds'],
   ['core/SynodBatchSettlement.sol', 'SynodBatchSettlement', 'synodBatchSettlement'],

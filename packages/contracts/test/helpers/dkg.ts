@@ -88,5 +88,6 @@ export function runHonestDkg(n: number, seed: number): Committee {
     })),
     groupPublicKey,
     groupPublicKeyEip: bytesToHex(g1ToEip2537(groupPublicKey)),
+    commitments: finished[0]!.commitments,
   };
 }

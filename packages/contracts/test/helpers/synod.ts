@@ -40,6 +40,8 @@ export interface Committee {
   groupPublicKey: Uint8Array;
   /** 128-byte EIP-2537 group key. */
   groupPublicKeyEip: Hex;
+  /** Feldman commitments C_0 … C_{t−1} (C_0 is the group key), 48-byte compressed. */
+  commitments: Uint8Array[];
 }
 
 /** A committee of n with t = 2f+1 from the trusted dealer (test key material). */
@@ -53,6 +55,7 @@ export function makeCommittee(n: number, seed: number): Committee {
     shares: dealt.shares,
     groupPublicKey: dealt.groupPublicKey,
     groupPublicKeyEip: bytesToHex(g1ToEip2537(dealt.groupPublicKey)),
+    commitments: dealt.commitments,
   };
 }
 
