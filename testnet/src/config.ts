@@ -159,6 +159,8 @@ export interface NodeConfigParameters {
   inbox: Address;
   /** PriceFeeds contract: without it nodes post headers only, never prices. */
   priceFeeds: Address;
+  /** EquivocationRegistry: where nodes record equivocation evidence (null: nowhere). */
+  equivocationRegistry: Address | null;
   l1RpcUrl: string;
   /**
    * Every node's p2p address with /p2p/<peerId> as this node dials it, in node order (the node's
@@ -204,6 +206,7 @@ export function nodeConfig(parameters: NodeConfigParameters): Record<string, Rec
     l1: {
       rpcUrl: parameters.l1RpcUrl,
       priceFeedsAddress: parameters.priceFeeds,
+      equivocationRegistryAddress: parameters.equivocationRegistry,
       postingIntervalMs: TESTNET_L1_POSTING_INTERVAL_MS,
     },
     consensus: { stallWarningMs: TESTNET_STALL_WARNING_MS },

@@ -2,6 +2,7 @@ import {
   anvilBinaryPath,
   committeeRegistryAbi,
   deploySynod,
+  equivocationRegistryAbi,
   priceFeedsAbi,
   type SynodDeployment,
   settlementInboxAbi,
@@ -10,6 +11,7 @@ import { g1ToEip2537, parseHex } from '@synod/protocol';
 import {
   type Address,
   type Chain,
+  concatHex,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -113,7 +115,7 @@ export async function fundAccounts(l1: L1, addresses: readonly Address[]): Promi
   }
 }
 
-/** The 128-byte EIP-2537 form of a committee.json group key (48-byte compressed G1 hex). */
+/** The 128-byte EIP-2537 form of a committee.json group key or commitment (48-byte compressed G1 hex). */
 export function groupKeyForContracts(groupPublicKey: Hex): Hex {
   const compressed = parseHex(groupPublicKey, 48);
   if (compressed === undefined) throw new Error(`group public key ${groupPublicKey} is not 48 bytes of hex`);
@@ -129,6 +131,8 @@ export async function deployContracts(
     groupPublicKey: Hex;
     committeeSize: number;
     threshold: number;
+    /** committee.json's commitments (48-byte compressed G1 hex each): for the EquivocationRegistry. */
+    commitments: readonly Hex[];
   },
 ): Promise<SynodDeployment> {
   const wallet = walletFor(l1, DEPLOYER_ACCOUNT_INDEX);
@@ -138,6 +142,7 @@ export async function deployContracts(
     groupPublicKey: groupKeyForContracts(parameters.groupPublicKey),
     committeeSize: parameters.committeeSize,
     threshold: parameters.threshold,
+    commitments: concatHex(parameters.commitments.map(groupKeyForContracts)),
     feeds: TESTNET_FEEDS.map((feed) => ({
       feedId: feedIdOf(feed.pair),
       decimals: FEED_DECIMALS,
@@ -153,6 +158,7 @@ export async function isDeployed(l1: L1, deployment: SynodDeployment): Promise<b
     deployment.inbox,
     deployment.priceFeeds,
     ...Object.values(deployment.adapters),
+    ...(deployment.equivocationRegistry === undefined ? [] : [deployment.equivocationRegistry]),
   ];
   for (const address of addresses) {
     const code = await l1.publicClient.getCode({ address });
@@ -172,12 +178,15 @@ export async function registryGroupKey(l1: L1, registry: Address, epoch: number)
   return groupPublicKey;
 }
 
-/** Headers and prices the nodes posted to L1 since `fromBlock` (HeaderSubmitted / PricesUpdated events). */
+/**
+ * Headers, prices and equivocations the nodes posted to L1 since `fromBlock` (HeaderSubmitted,
+ * PricesUpdated and EquivocationRecorded events).
+ */
 export async function postedToL1(
   l1: L1,
   deployment: SynodDeployment,
   fromBlock: bigint,
-): Promise<{ headers: number; prices: number }> {
+): Promise<{ headers: number; prices: number; equivocations: number }> {
   const headerLogs = await l1.publicClient.getContractEvents({
     address: deployment.inbox,
     abi: settlementInboxAbi,
@@ -191,5 +200,14 @@ export async function postedToL1(
     fromBlock,
   });
   const prices = priceLogs.reduce((sum, log) => sum + Number(log.args.updatedCount ?? 0n), 0);
-  return { headers: headerLogs.length, prices };
+  const equivocationLogs =
+    deployment.equivocationRegistry === undefined
+      ? []
+      : await l1.publicClient.getContractEvents({
+          address: deployment.equivocationRegistry,
+          abi: equivocationRegistryAbi,
+          eventName: 'EquivocationRecorded',
+          fromBlock,
+        });
+  return { headers: headerLogs.length, prices, equivocations: equivocationLogs.length };
 }

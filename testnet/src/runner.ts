@@ -583,6 +583,7 @@ async function drainAndSummarize(parameters: {
   const posted = await postedToL1(setup.l1, setup.state.deployment, parameters.l1StartBlock).catch(() => ({
     headers: 0,
     prices: 0,
+    equivocations: 0,
   }));
   return computeSummary({
     nodes: options.nodes,
@@ -595,6 +596,7 @@ async function drainAndSummarize(parameters: {
     blocks: follower.blocks,
     headersPostedL1: posted.headers,
     pricesPostedL1: posted.prices,
+    equivocationsRecordedL1: posted.equivocations,
     safety,
     validators: parameters.validators.totals(),
     perps: { ...perpsStats, lagHeights: keeper.lagHeights, differences },

@@ -125,6 +125,9 @@ export async function setupTestnet(options: TestnetOptions, context: SetupContex
   if (deployment !== undefined && !(await isDeployed(l1, deployment))) {
     progress.note('the contracts are gone from anvil (its state was lost): deploying again');
     deployment = undefined;
+  } else if (deployment !== undefined && deployment.equivocationRegistry === undefined) {
+    progress.note('the deployment predates the EquivocationRegistry: deploying again');
+    deployment = undefined;
   }
   if (deployment === undefined) {
     progress.start('deploying the contracts');
@@ -134,6 +137,7 @@ export async function setupTestnet(options: TestnetOptions, context: SetupContex
       groupPublicKey: state.groupPublicKey,
       committeeSize: state.nodes,
       threshold: committee.threshold,
+      commitments: committee.commitments,
     });
     if (state.deployment !== undefined && state.deployment.inbox !== deployment.inbox) {
       // Blocks bind the inbox address: chain data made for another inbox cannot continue.
@@ -324,6 +328,7 @@ async function writeNodeConfigs(
       chainId: state.chainId,
       inbox: state.deployment.inbox,
       priceFeeds: state.deployment.priceFeeds,
+      equivocationRegistry: state.deployment.equivocationRegistry ?? null,
       l1RpcUrl: l1.rpcUrl,
       peerAddresses: dialAddresses(state, plan, index, linkProxies),
       // Behind the proxies, each node reaches the simulator through its own (price-source faults).

@@ -52,6 +52,8 @@ export interface TestnetSummary {
   settlementLagHeightsP50: number | null;
   /** After the drain, every account, resting order, market and total equal on L1 and in the keeper's model. */
   l1MatchesModel: boolean;
+  /** Equivocations the nodes recorded in the EquivocationRegistry during the run (EquivocationRecorded events). */
+  equivocationsRecordedL1: number;
 }
 
 /** What the runner measured of the clearinghouse (perps.ts). */
@@ -90,6 +92,8 @@ export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   'liquidations',
   'settlementLagHeightsP50',
   'l1MatchesModel',
+  // Issue #18: appended.
+  'equivocationsRecordedL1',
 ];
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -180,6 +184,7 @@ export interface SummaryInput {
   blocks: readonly FollowedBlock[];
   headersPostedL1: number;
   pricesPostedL1: number;
+  equivocationsRecordedL1?: number;
   safety: SafetyReport;
   /** Exits, restarts and crashes of the validators during the run (validators.ts); none when absent. */
   validators?: { exits: number; restarts: number; crashes: number } | undefined;
@@ -236,6 +241,7 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
     liquidations: input.perps.liquidations,
     settlementLagHeightsP50: percentile(input.perps.lagHeights, 50),
     l1MatchesModel: input.perps.differences !== undefined && input.perps.differences.length === 0,
+    equivocationsRecordedL1: input.equivocationsRecordedL1 ?? 0,
   };
 }
 

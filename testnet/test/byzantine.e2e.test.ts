@@ -178,6 +178,10 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
           const logs = await Promise.all(HONEST.map((i) => readFile(layout.nodeLog(i), 'utf8')));
           for (const [i, log] of logs.entries())
             expect(log.includes('equivocation evidence'), `node-${HONEST[i]} holds evidence`).toBe(true);
+          // …and the offence is on L1, provable by anyone (EquivocationRegistry).
+          expect(summary.equivocationsRecordedL1).toBeGreaterThan(0);
+        } else {
+          expect(summary.equivocationsRecordedL1).toBe(0);
         }
         passed = true;
       } finally {

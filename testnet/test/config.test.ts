@@ -41,6 +41,7 @@ function configOf(index: number, feedSources = false) {
     chainId: 31337,
     inbox,
     priceFeeds,
+    equivocationRegistry: '0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9',
     l1RpcUrl: 'http://127.0.0.1:20000',
     peerAddresses: plan.nodes.map((ports, i) => `/ip4/127.0.0.1/tcp/${ports.p2p}/p2p/${peerIds[i]}`),
     simulatorUrl: 'http://127.0.0.1:20001',

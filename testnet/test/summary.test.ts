@@ -57,6 +57,7 @@ function summarize(submissions: Map<string, Submission>, blocks: FollowedBlock[]
     blocks,
     headersPostedL1: 2,
     pricesPostedL1: 4,
+    equivocationsRecordedL1: 1,
     safety: noConflicts,
     perps: perpsMatched,
   });
@@ -98,6 +99,7 @@ describe('computeSummary', () => {
       liquidations: 0,
       settlementLagHeightsP50: 2,
       l1MatchesModel: true,
+      equivocationsRecordedL1: 1,
     });
     expect(healthProblems(summary)).toEqual([]);
   });
@@ -216,6 +218,8 @@ describe('computeSummary', () => {
       'liquidations',
       'settlementLagHeightsP50',
       'l1MatchesModel',
+      // Issue #18, appended.
+      'equivocationsRecordedL1',
     ]);
   });
 

@@ -3,6 +3,8 @@ import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClien
 import {
   committeeRegistryAbi,
   committeeRegistryBytecode,
+  equivocationRegistryAbi,
+  equivocationRegistryBytecode,
   priceFeedsAbi,
   priceFeedsBytecode,
   settlementInboxAbi,
@@ -70,6 +72,12 @@ export interface DeploySynodParameters {
   threshold: number;
   /** Adapters to deploy, one per feed. */
   feeds?: readonly FeedAdapterParameters[];
+  /**
+   * The genesis committee's Feldman commitments (t concatenated 128-byte EIP-2537 G1 points, the
+   * first the group key, as committee.json lists them compressed): also deploys an
+   * EquivocationRegistry that trusts them for the genesis epoch.
+   */
+  commitments?: Hex;
 }
 
 export interface SynodDeployment {
@@ -80,11 +88,14 @@ export interface SynodDeployment {
   adapters: Record<Hex, Address>;
   /** feedId → its SynodFailClosedPriceFeedAdapter, for the feeds deployed with `failClosed`. */
   failClosedAdapters: Record<Hex, Address>;
+  /** The EquivocationRegistry, when deployed with `commitments`. */
+  equivocationRegistry?: Address;
 }
 
 /**
  * Deploys CommitteeRegistry, SettlementInbox, PriceFeeds and one SynodPriceFeedAdapter per
- * feed (plus a SynodFailClosedPriceFeedAdapter for each feed with `failClosed`), waiting for
+ * feed (plus a SynodFailClosedPriceFeedAdapter for each feed with `failClosed`, and an
+ * EquivocationRegistry when the genesis `commitments` are given), waiting for
  * each receipt. Nothing deployed has an owner. Throws FeedDeploymentError before deploying
  * anything if a fail-closed maximum age is too short (checkFailClosedMaxAge).
  *
@@ -160,5 +171,23 @@ export async function deploySynod(
       );
     }
   }
-  return { registry, inbox, priceFeeds, adapters, failClosedAdapters };
+  const equivocationRegistry =
+    parameters.commitments === undefined
+      ? undefined
+      : await deploy(
+          await walletClient.deployContract({
+            abi: equivocationRegistryAbi,
+            bytecode: equivocationRegistryBytecode,
+            args: [registry, parameters.networkId, parameters.genesisEpoch, parameters.commitments],
+            chain: walletClient.chain,
+          }),
+        );
+  return {
+    registry,
+    inbox,
+    priceFeeds,
+    adapters,
+    failClosedAdapters,
+    ...(equivocationRegistry === undefined ? {} : { equivocationRegistry }),
+  };
 }

@@ -1,5 +1,13 @@
 import { g1ToEip2537, VoteKind } from '@synod/protocol';
-import { type Address, bytesToHex, concatHex, type Hex, keccak256, parseEventLogs } from 'viem';
+import {
+  type Address,
+  bytesToHex,
+  concatHex,
+  type Hex,
+  keccak256,
+  parseEventLogs,
+  toFunctionSelector,
+} from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { equivocationRegistryAbi } from '../src/artifacts.ts';
 import { startTestChain, type TestChain } from './helpers/chain.ts';
@@ -89,6 +97,32 @@ describe('EquivocationRegistry', () => {
       write('registerCommitments', [0n, `0x${commitments.slice(2, 2 + 512)}`, forged]),
       'WrongCommitmentCount',
     );
+  });
+
+  it('trusts genesis commitments given at deployment only if they are t points starting with the group key', async () => {
+    const trusted = await deployEquivocationRegistry(chain, fixture, commitments);
+    expect(
+      await chain.publicClient.readContract({
+        address: trusted,
+        abi: equivocationRegistryAbi,
+        functionName: 'commitmentsHash',
+        args: [0n],
+      }),
+    ).toBe(keccak256(commitments));
+    const swapped = concatHex([
+      `0x${commitments.slice(2 + 256, 2 + 512)}`,
+      `0x${commitments.slice(2, 2 + 256)}`,
+      `0x${commitments.slice(2 + 512)}`,
+    ]);
+    // A reverted deployment's error is not decoded against the ABI: match the error selector.
+    const deployReverts = async (genesis: Hex, error: string) => {
+      const caught = await deployEquivocationRegistry(chain, fixture, genesis).catch(
+        (reason: unknown) => reason,
+      );
+      expect(String((caught as Error).message)).toContain(toFunctionSelector(error));
+    };
+    await deployReverts(swapped, 'FirstCommitmentNotGroupKey()');
+    await deployReverts(`0x${commitments.slice(2, 2 + 512)}`, 'WrongCommitmentCount(uint256,uint32)');
   });
 
   it('registers the commitments with a threshold signature, once', async () => {

@@ -66,9 +66,39 @@ contract EquivocationRegistry {
     error InvalidVoteSignature(uint256 which);
     error G1MsmFailed();
 
-    constructor(CommitteeRegistry registry_, uint64 networkId_) {
+    /// @param genesisEpoch The registry's genesis epoch.
+    /// @param genesisCommitments The genesis committee's commitments (t × 128-byte points, the
+    ///        first its group key), trusted from the deployer like the registry's genesis key;
+    ///        empty to register them later with a certificate (registerCommitments).
+    constructor(
+        CommitteeRegistry registry_,
+        uint64 networkId_,
+        uint64 genesisEpoch,
+        bytes memory genesisCommitments
+    ) {
         registry = registry_;
         networkId = networkId_;
+        if (genesisCommitments.length > 0) {
+            (bytes memory groupKey,,,, uint32 threshold) = registry_.epochInfo(genesisEpoch);
+            _requireCommitmentsOf(groupKey, threshold, genesisCommitments);
+            bytes32 hash = keccak256(genesisCommitments);
+            commitmentsHash[genesisEpoch] = hash;
+            emit CommitmentsRegistered(genesisEpoch, hash);
+        }
+    }
+
+    /// @dev t points, the first of them the epoch's group key.
+    function _requireCommitmentsOf(bytes memory groupKey, uint32 threshold, bytes memory commitments) private pure {
+        if (commitments.length != uint256(threshold) * BLS12381.G1_POINT_BYTES) {
+            revert WrongCommitmentCount(commitments.length, threshold);
+        }
+        bytes32 first;
+        bytes32 key;
+        assembly ("memory-safe") {
+            first := keccak256(add(commitments, 0x20), 128)
+            key := keccak256(add(groupKey, 0x20), mload(groupKey))
+        }
+        if (first != key) revert FirstCommitmentNotGroupKey();
     }
 
     /// @notice What an epoch's committee signs (with its group key) to register its commitments:
@@ -84,12 +114,7 @@ contract EquivocationRegistry {
     function registerCommitments(uint64 epoch, bytes calldata commitments, bytes calldata signature) external {
         if (commitmentsHash[epoch] != bytes32(0)) revert CommitmentsAlreadyRegistered(epoch);
         (bytes memory groupKey,,,, uint32 threshold) = registry.epochInfo(epoch);
-        if (commitments.length != uint256(threshold) * BLS12381.G1_POINT_BYTES) {
-            revert WrongCommitmentCount(commitments.length, threshold);
-        }
-        if (keccak256(commitments[:BLS12381.G1_POINT_BYTES]) != keccak256(groupKey)) {
-            revert FirstCommitmentNotGroupKey();
-        }
+        _requireCommitmentsOf(groupKey, threshold, commitments);
         bytes32 hash = keccak256(commitments);
         if (!BLS12381.verify(groupKey, abi.encodePacked(commitmentsMessage(epoch, hash)), signature)) {
             revert InvalidCommitmentsCertificate();

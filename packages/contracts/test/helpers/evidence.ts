@@ -4,12 +4,19 @@ import { equivocationRegistryAbi, equivocationRegistryBytecode } from '../../src
 import type { TestChain } from './chain.ts';
 import { type Committee, deployFixture, type Fixture, thresholdSign } from './synod.ts';
 
-/** EquivocationRegistry over a fixture's CommitteeRegistry. */
-export async function deployEquivocationRegistry(chain: TestChain, fixture: Fixture): Promise<Address> {
+/**
+ * EquivocationRegistry over a fixture's CommitteeRegistry; with `genesisCommitments`, trusting
+ * them for epoch 0 (as deploySynod does), else with none registered.
+ */
+export async function deployEquivocationRegistry(
+  chain: TestChain,
+  fixture: Fixture,
+  genesisCommitments: Hex = '0x',
+): Promise<Address> {
   const hash = await chain.walletClient.deployContract({
     abi: equivocationRegistryAbi,
     bytecode: equivocationRegistryBytecode,
-    args: [fixture.deployment.registry, BigInt(fixture.domain.networkId)],
+    args: [fixture.deployment.registry, BigInt(fixture.domain.networkId), 0n, genesisCommitments],
   });
   return (await chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
 }

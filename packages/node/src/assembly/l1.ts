@@ -1,5 +1,5 @@
 import type { FeedConfig } from '@synod/oracle';
-import type { Hex, NetworkDomain } from '@synod/protocol';
+import type { Evidence, Hex, NetworkDomain } from '@synod/protocol';
 import type { Logger } from 'pino';
 import {
   type Address,
@@ -15,7 +15,12 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { L1ProofError } from '../l1/errors.ts';
 import type { L1Metrics } from '../l1/metrics.ts';
 import { proveOnL1 } from '../l1/prove.ts';
-import { createL1Submitter, type L1SettlementTarget, type L1Submitter } from '../l1/submitter.ts';
+import {
+  createL1Submitter,
+  type L1EvidenceTarget,
+  type L1SettlementTarget,
+  type L1Submitter,
+} from '../l1/submitter.ts';
 import type { L1ProofResult, NodeL1Status } from '../rpc/backend.ts';
 import { RpcBackendError } from '../rpc/errors.ts';
 import type { Store } from '../storage/store.ts';
@@ -47,6 +52,8 @@ export interface NodeL1Options {
   maxFeePerGasWei: bigint | undefined;
   /** Namespaces whose batches this node settles (l1.settlement); empty: none. */
   settlement?: readonly L1SettlementTarget[];
+  /** Where this node posts equivocation evidence (l1.equivocationRegistryAddress); absent: nowhere. */
+  evidence?: L1EvidenceTarget;
   metrics: L1Metrics;
   logger: Logger;
   /** Wall clock, unix ms (default Date.now). */
@@ -59,6 +66,8 @@ export interface NodeL1 extends NodeL1Backend {
   start(): void;
   /** The node finalized `height`. */
   onFinalized(height: number): void;
+  /** The node recorded equivocation evidence. */
+  onEvidence(evidence: Evidence): void;
   stop(): Promise<void>;
 }
 
@@ -98,6 +107,7 @@ export function createNodeL1(init: NodeL1Options): NodeL1 {
     ...(init.settlement === undefined || init.settlement.length === 0
       ? {}
       : { settlement: { targets: init.settlement, store: init.store } }),
+    ...(init.evidence === undefined ? {} : { evidence: init.evidence }),
     metrics: init.metrics,
     logger,
     nowMs,
@@ -151,6 +161,9 @@ export function createNodeL1(init: NodeL1Options): NodeL1 {
     submitter,
     start() {
       checking ??= checkChainThenStart();
+    },
+    onEvidence(evidence) {
+      submitter.onEvidence(evidence);
     },
     onFinalized(height) {
       submitter.onFinalized(height);

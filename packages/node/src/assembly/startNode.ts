@@ -2,14 +2,18 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import {
   type Address,
+  g1ToEip2537,
   type Hex,
   type NetworkDomain,
+  parseHex,
   type SignedTransaction,
   SYSTEM_TIMERS,
+  toLowerHex,
   transactionId,
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { concatHex } from 'viem';
 import type { NodeBehaviour } from '../behaviour/types.ts';
 import { ConfigError } from '../config/errors.ts';
 import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
@@ -380,12 +384,26 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
           namespace: entry.namespace as Hex,
           contract: entry.contract as Address,
         })),
+        ...(config.l1.equivocationRegistryAddress === null
+          ? {}
+          : {
+              evidence: {
+                registry: config.l1.equivocationRegistryAddress.toLowerCase() as Address,
+                epoch: committee.epoch,
+                commitments: concatHex(
+                  committee.commitments.map((commitment) =>
+                    toLowerHex(g1ToEip2537(parseHex(commitment, 48)!)),
+                  ),
+                ),
+              },
+            }),
         metrics: metrics.l1,
         logger: subsystemLogger(logger, 'l1'),
         nowMs,
       });
       const started = l1;
       driver.onCommit((block) => started.onFinalized(block.height));
+      driver.onEvidence((evidence) => started.onEvidence(evidence));
       started.start();
       cleanups.unshift(() => started.stop());
     } else {

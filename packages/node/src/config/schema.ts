@@ -263,6 +263,10 @@ export const CONFIG_SCHEMA = {
       string({ default: '', description: '', validate: checkAddress, type: 'address' }),
       'PriceFeeds contract on L1. Null: headers only (submitHeader), prices are not pushed.',
     ),
+    equivocationRegistryAddress: nullable(
+      string({ default: '', description: '', validate: checkAddress, type: 'address' }),
+      "EquivocationRegistry contract on L1: equivocation evidence this node holds is recorded there (recordEquivocation), with the committee's commitments from committee.json. Null: evidence stays off L1.",
+    ),
     postingIntervalMs: durationMs(
       L1_DEFAULT_TICK_INTERVAL_MS,
       'How often the submitter reads the inbox, checks its pending transaction and posts what is due (one Ethereum slot).',

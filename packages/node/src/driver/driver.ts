@@ -122,6 +122,7 @@ export class ConsensusDriver {
   #lastRecord: SafetyRecord | null = null;
   #feedSnapshots: FeedStateSnapshot[] = [];
   readonly #commitListeners = new Set<(block: CommittedBlock) => void>();
+  readonly #evidenceListeners = new Set<(evidence: Evidence) => void>();
   readonly #heightWaiters = new Map<number, (() => void)[]>();
   #heightStartedMs = 0;
   #roundStartedMs = 0;
@@ -180,6 +181,12 @@ export class ConsensusDriver {
   }
 
   /** Calls `listener` after each block is stored and applied, in height order. */
+  /** Calls `listener` with each equivocation evidence recorded (once per offence). Returns the unsubscribe function. */
+  onEvidence(listener: (evidence: Evidence) => void): () => void {
+    this.#evidenceListeners.add(listener);
+    return () => this.#evidenceListeners.delete(listener);
+  }
+
   onCommit(listener: (block: CommittedBlock) => void): () => void {
     this.#commitListeners.add(listener);
     return () => this.#commitListeners.delete(listener);
@@ -279,6 +286,7 @@ export class ConsensusDriver {
         },
       ])
       .catch((error: unknown) => this.#logger?.warn({ err: error }, 'evidence not stored'));
+    for (const listener of this.#evidenceListeners) listener(evidence);
   }
 
   /** Whether evidence against this vote's validator for its (height, round, kind) is already recorded. */

@@ -48,7 +48,8 @@ export type L1CallKind =
   | 'settleBatchFromHistory'
   | 'submitHeaderAndSettleBatch'
   | 'settleBatches'
-  | 'submitHeaderAndSettleBatches';
+  | 'submitHeaderAndSettleBatches'
+  | 'recordEquivocation';
 
 /** A contract call a job wants on L1. */
 export interface L1Call {

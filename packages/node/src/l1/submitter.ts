@@ -1,8 +1,9 @@
 import type { FeedConfig } from '@synod/oracle';
-import type { Hex, Timers } from '@synod/protocol';
+import type { Evidence, Hex, Timers } from '@synod/protocol';
 import type { Logger } from 'pino';
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from 'viem';
 import { BatchJob, type L1BatchSource, type L1BatchStatus, type L1SettlementTarget } from './batches.ts';
+import { EvidenceJob, type L1EvidenceTarget } from './evidence.ts';
 import { HeaderJob, type L1BlockSource } from './headers.ts';
 import type { L1Metrics } from './metrics.ts';
 import { type L1Failure, L1Scheduler } from './scheduler.ts';
@@ -28,6 +29,7 @@ import { type L1CallKind, type L1FeePolicy, type L1PendingTransactionStatus, L1S
  */
 
 export type { L1BatchSource, L1BatchStatus, L1SettlementTarget } from './batches.ts';
+export type { L1EvidenceTarget } from './evidence.ts';
 export type { L1BlockSource } from './headers.ts';
 export type { L1CallKind, L1FeePolicy, L1PendingTransactionStatus } from './sender.ts';
 
@@ -63,6 +65,8 @@ export interface L1SubmitterOptions {
   settlement?: { targets: readonly L1SettlementTarget[]; store: L1BatchSource };
   /** Override of L1_MAX_BACKLOG_BATCHES (tests). */
   maxBacklogBatches?: number;
+  /** Where equivocation evidence goes (l1.equivocationRegistryAddress); absent: not posted. */
+  evidence?: L1EvidenceTarget;
   /** Override of L1_BATCH_CALL_MAX_GAS, the gas budget of a multi-batch call (tests). */
   maxBatchCallGas?: bigint;
   timers?: Timers;
@@ -97,6 +101,8 @@ export interface L1SubmitterStatus {
   feeBumps: number;
   /** One entry per settled namespace (l1.settlement), in config order; absent when none. */
   batches?: L1NamespaceSettlementStatus[];
+  /** Equivocations this node recorded on L1, and those waiting; absent without an evidence registry. */
+  evidence?: { recorded: number; pending: number; duplicates: number };
 }
 
 /** A settled namespace in status, with its settlement in flight if the account's pending transaction is one. */
@@ -111,6 +117,8 @@ export interface L1Submitter {
   stop(): Promise<void>;
   /** The node finalized `height` (stored): plan it and post what is due now. */
   onFinalized(height: number): void;
+  /** The node recorded equivocation evidence: post it (if an evidence registry is configured). */
+  onEvidence(evidence: Evidence): void;
   status(): L1SubmitterStatus;
 }
 
@@ -182,6 +190,16 @@ export function createL1Submitter(parameters: L1SubmitterOptions): L1Submitter {
         logger,
       }),
   );
+  const evidenceJob =
+    parameters.evidence === undefined
+      ? undefined
+      : new EvidenceJob({
+          publicClient: parameters.publicClient,
+          target: parameters.evidence,
+          context: scheduler.context,
+          logger,
+        });
+  if (evidenceJob !== undefined) scheduler.add(evidenceJob);
   const namespaces = new Set<Hex>();
   for (const job of batchJobs) {
     if (namespaces.has(job.namespace)) throw new RangeError(`namespace ${job.namespace} is settled twice`);
@@ -208,6 +226,9 @@ export function createL1Submitter(parameters: L1SubmitterOptions): L1Submitter {
     onFinalized(height) {
       scheduler.onFinalized(height);
     },
+    onEvidence(evidence) {
+      evidenceJob?.add(evidence);
+    },
     status(): L1SubmitterStatus {
       return {
         running: scheduler.running,
@@ -226,6 +247,15 @@ export function createL1Submitter(parameters: L1SubmitterOptions): L1Submitter {
         duplicateSubmissions: headers.duplicates,
         feeBumps: sender.feeBumps,
         ...(batchJobs.length === 0 ? {} : { batches: batchJobs.map(batchStatus) }),
+        ...(evidenceJob === undefined
+          ? {}
+          : {
+              evidence: {
+                recorded: evidenceJob.recorded,
+                pending: evidenceJob.pending,
+                duplicates: evidenceJob.duplicates,
+              },
+            }),
       };
     },
   };

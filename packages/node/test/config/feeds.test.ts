@@ -102,6 +102,7 @@ describe('l1 keys', () => {
     expect(config.l1).toEqual({
       rpcUrl: null,
       priceFeedsAddress: null,
+      equivocationRegistryAddress: null,
       postingIntervalMs: 12_000,
       postEveryHeaders: 16,
       takeoverTimeoutMs: 36_000,
