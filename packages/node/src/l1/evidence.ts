@@ -7,11 +7,15 @@ import type { L1Failure, L1Job, L1JobContext } from './scheduler.ts';
 import type { L1Call } from './sender.ts';
 
 /**
- * The evidence job (issue #18 §3): posts every equivocation this node holds to the
+ * The evidence job (issue #18 §3): posts equivocations this node holds to the
  * EquivocationRegistry (docs/contracts.md), `recordEquivocation(epoch, validator, height, round,
- * kind, commitments, first, second)`. Every node that holds the evidence may post it; the
- * registry records it once (`AlreadyRecorded` is a duplicate, never retried), and the job reads
- * `recorded` first so a node that learns of it late sends nothing.
+ * kind, commitments, first, second)`. One offence per offending validator and epoch is enough to
+ * prove it (a slashing module acts on the validator, not on each vote), so the job posts the first
+ * one it holds for each validator and keeps the others off L1 (they stay in the store and on
+ * synod_getEvidence): a validator equivocating at every height cannot make honest nodes spend
+ * 450k gas per height. Every node that holds the evidence may post it; the registry records an
+ * offence once (`AlreadyRecorded` is a duplicate, never retried), and the job reads `recorded`
+ * first so a node that learns of it late sends nothing.
  */
 
 /** Offences waiting to be posted, at most: a flood of evidence cannot grow memory without bound. */
@@ -36,8 +40,10 @@ export class EvidenceJob implements L1Job<EvidenceCall> {
   readonly #publicClient: PublicClient;
   readonly #target: L1EvidenceTarget;
   readonly #logger: Logger | undefined;
-  /** Offence id → evidence, oldest first. */
+  /** Offence id → evidence, oldest first: at most one per validator. */
   readonly #pending = new Map<Hex, Evidence>();
+  /** Validators with an offence queued or already on L1 (landed or a duplicate of another node's). */
+  readonly #validators = new Set<number>();
   recorded = 0;
   duplicates = 0;
   lastError: L1Failure | undefined;
@@ -55,9 +61,10 @@ export class EvidenceJob implements L1Job<EvidenceCall> {
 
   /** Evidence the node recorded (its own finding or gossip's): queued unless already known. */
   add(evidence: Evidence): void {
-    const offence = this.offenceId(evidence);
-    if (this.#pending.has(offence) || this.#pending.size >= L1_MAX_PENDING_EVIDENCE) return;
-    this.#pending.set(offence, evidence);
+    const validator = evidence.first.validatorIndex;
+    if (this.#validators.has(validator) || this.#pending.size >= L1_MAX_PENDING_EVIDENCE) return;
+    this.#validators.add(validator);
+    this.#pending.set(this.offenceId(evidence), evidence);
   }
 
   get pending(): number {

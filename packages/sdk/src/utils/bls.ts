@@ -22,8 +22,9 @@ interface NativeBlst {
 }
 
 let native: NativeBlst | undefined;
-const isNode =
-  typeof globalThis.process === 'object' && typeof globalThis.process?.versions?.node === 'string';
+/** Typed structurally: the SDK's own build has no Node.js types (it targets browsers too). */
+const runtime = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+const isNode = typeof runtime?.versions?.node === 'string';
 /** A variable, not a literal: bundlers do not follow it (browsers never take this branch). */
 const NATIVE_BLST_MODULE = '@chainsafe/blst';
 
