@@ -27,6 +27,8 @@ export const EXTENSION_TAG: Hex = keccak256(toBytes('synod/extension/v1'));
 export const PROPOSAL_TAG: Hex = keccak256(toBytes('synod/proposal/v1'));
 /** keccak256("synod/committee/v1"): first word of committee rotation messages on L1. */
 export const COMMITTEE_TAG: Hex = keccak256(toBytes('synod/committee/v1'));
+/** keccak256("synod/commitments/v1"): first word of an epoch's commitments message (EquivocationRegistry). */
+export const COMMITMENTS_TAG: Hex = keccak256(toBytes('synod/commitments/v1'));
 
 /** Prefix byte of a Merkle leaf preimage; differs from the node prefix so a node is never a leaf. */
 export const MERKLE_LEAF_PREFIX = 0x00;

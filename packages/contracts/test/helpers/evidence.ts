@@ -1,5 +1,12 @@
-import { g1ToEip2537, g2ToEip2537, partialSign, VoteKind, voteMessageBytes } from '@synod/protocol';
-import { type Address, bytesToHex, concatHex, encodeAbiParameters, type Hex, keccak256 } from 'viem';
+import {
+  g1ToEip2537,
+  g2ToEip2537,
+  partialSign,
+  commitmentsMessage as protocolCommitmentsMessage,
+  VoteKind,
+  voteMessageBytes,
+} from '@synod/protocol';
+import { type Address, bytesToHex, concatHex, type Hex, keccak256 } from 'viem';
 import { equivocationRegistryAbi, equivocationRegistryBytecode } from '../../src/artifacts.ts';
 import type { TestChain } from './chain.ts';
 import { type Committee, deployFixture, type Fixture, thresholdSign } from './synod.ts';
@@ -26,7 +33,7 @@ export function commitmentsEip(committee: Committee): Hex {
   return concatHex(committee.commitments.map((point) => bytesToHex(g1ToEip2537(point))));
 }
 
-/** What the committee signs to register its commitments (the contract's documented encoding). */
+/** What the committee signs to register its commitments, as nodes compute it (@synod/protocol). */
 export function commitmentsMessage(
   chain: TestChain,
   registry: Address,
@@ -34,26 +41,13 @@ export function commitmentsMessage(
   epoch: bigint,
   hash: Hex,
 ): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: 'bytes32' },
-        { type: 'uint256' },
-        { type: 'address' },
-        { type: 'uint64' },
-        { type: 'uint64' },
-        { type: 'bytes32' },
-      ],
-      [
-        keccak256(new TextEncoder().encode('synod/commitments/v1')),
-        BigInt(chain.chain.id),
-        registry,
-        BigInt(networkId),
-        epoch,
-        hash,
-      ],
-    ),
-  );
+  return protocolCommitmentsMessage({
+    chainId: chain.chain.id,
+    registry,
+    networkId,
+    epoch: Number(epoch),
+    commitmentsHash: hash,
+  });
 }
 
 /**

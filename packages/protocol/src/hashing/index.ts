@@ -11,6 +11,7 @@ export {
 export { keccak256Bytes, keccak256Into, keccak256PrefixedInto } from './keccak.ts';
 export {
   type CommitteeRotation,
+  commitmentsMessage,
   RotationError,
   type RotationErrorCode,
   rotationMessage,

@@ -1,6 +1,6 @@
 import { type Address, encodeAbiParameters, type Hex, keccak256 } from 'viem';
 import { toLowerHex } from '../codec/hex.ts';
-import { COMMITTEE_TAG } from '../constants.ts';
+import { COMMITMENTS_TAG, COMMITTEE_TAG } from '../constants.ts';
 import { SynodProtocolError } from '../errors.ts';
 
 /**
@@ -77,6 +77,44 @@ export function rotationMessage(rotation: CommitteeRotation): Hex {
         rotation.committeeSize,
         rotation.threshold,
         toLowerHex(rotation.groupPublicKey),
+      ],
+    ),
+  );
+}
+
+/**
+ * What an epoch's committee signs (with its group key) to register its Feldman commitments in an
+ * EquivocationRegistry: `keccak256(abi.encode(COMMITMENTS_TAG, uint256 chainId, address registry,
+ * uint64 networkId, uint64 epoch, bytes32 keccak256(commitments)))`, the commitments being the t
+ * concatenated 128-byte EIP-2537 points (docs/contracts.md "EquivocationRegistry").
+ */
+export function commitmentsMessage(parameters: {
+  chainId: number;
+  registry: Address;
+  networkId: number;
+  epoch: number;
+  commitmentsHash: Hex;
+}): Hex {
+  checkRange(parameters.chainId, 0, Number.MAX_SAFE_INTEGER, 'chainId');
+  checkRange(parameters.networkId, 0, Number.MAX_SAFE_INTEGER, 'networkId');
+  checkRange(parameters.epoch, 0, Number.MAX_SAFE_INTEGER, 'epoch');
+  return keccak256(
+    encodeAbiParameters(
+      [
+        { type: 'bytes32' },
+        { type: 'uint256' },
+        { type: 'address' },
+        { type: 'uint64' },
+        { type: 'uint64' },
+        { type: 'bytes32' },
+      ],
+      [
+        COMMITMENTS_TAG,
+        BigInt(parameters.chainId),
+        parameters.registry,
+        BigInt(parameters.networkId),
+        BigInt(parameters.epoch),
+        parameters.commitmentsHash,
       ],
     ),
   );

@@ -82,52 +82,55 @@ export function verifyBlsSignature(
   message: Hex | Uint8Array,
   signature: Hex | Uint8Array,
 ): boolean {
-  return native === undefined
-    ? verifyWithNoble(publicKey, message, signature)
-    : verifyWithBlst(native, publicKey, message, signature);
+  let inputs: VerifyInputs | undefined;
+  try {
+    inputs = verifyInputs(publicKey, message, signature);
+  } catch {
+    return false; // malformed hex
+  }
+  if (inputs === undefined) return false;
+  return native === undefined ? verifyWithNoble(inputs) : verifyWithBlst(native, inputs);
 }
 
-const bytesOf = (value: Hex | Uint8Array): Uint8Array =>
-  typeof value === 'string' ? hexToBytes(value) : value;
+/** The three arguments as bytes; undefined when a key or signature is not of its one wire length. */
+export interface VerifyInputs {
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
 
-/** verifyBlsSignature with native blst. Exported for the differential test only. */
-export function verifyWithBlst(
-  blst: NativeBlst,
+/** verifyBlsSignature's arguments as bytes, or undefined for a wrong length (the wire has one encoding each). */
+export function verifyInputs(
   publicKey: Hex | Uint8Array,
   message: Hex | Uint8Array,
   signature: Hex | Uint8Array,
-): boolean {
+): VerifyInputs | undefined {
+  const bytesOf = (value: Hex | Uint8Array) => (typeof value === 'string' ? hexToBytes(value) : value);
+  const inputs = { publicKey: bytesOf(publicKey), message: bytesOf(message), signature: bytesOf(signature) };
+  return inputs.publicKey.length === 48 && inputs.signature.length === 96 ? inputs : undefined;
+}
+
+/** verifyBlsSignature with native blst. Exported for the differential test only. */
+export function verifyWithBlst(blst: NativeBlst, inputs: VerifyInputs): boolean {
   try {
-    const publicKeyBytes = bytesOf(publicKey);
-    const signatureBytes = bytesOf(signature);
-    // blst also takes uncompressed points; the wire has exactly one encoding.
-    if (publicKeyBytes.length !== 48 || signatureBytes.length !== 96) return false;
-    const publicKeyPoint = blst.PublicKey.fromBytes(publicKeyBytes);
+    const publicKeyPoint = blst.PublicKey.fromBytes(inputs.publicKey);
     publicKeyPoint.keyValidate(); // on the curve, in G1, not the identity
-    const signaturePoint = blst.Signature.fromBytes(signatureBytes);
+    const signaturePoint = blst.Signature.fromBytes(inputs.signature);
     signaturePoint.sigValidate(true); // on the curve, in G2, not the identity
-    return blst.verify(bytesOf(message), publicKeyPoint, signaturePoint);
+    return blst.verify(inputs.message, publicKeyPoint, signaturePoint);
   } catch {
     return false;
   }
 }
 
 /** verifyBlsSignature with @noble/curves. Exported for the differential test only. */
-export function verifyWithNoble(
-  publicKey: Hex | Uint8Array,
-  message: Hex | Uint8Array,
-  signature: Hex | Uint8Array,
-): boolean {
+export function verifyWithNoble(inputs: VerifyInputs): boolean {
   try {
-    const publicKeyBytes = bytesOf(publicKey);
-    const signatureBytes = bytesOf(signature);
-    const messageBytes = bytesOf(message);
-    if (publicKeyBytes.length !== 48 || signatureBytes.length !== 96) return false;
     // fromBytes checks the point is on the curve and in the prime-order subgroup.
-    const publicKeyPoint = bls12_381.G1.Point.fromBytes(publicKeyBytes);
-    const signaturePoint = minPk.Signature.fromBytes(signatureBytes);
+    const publicKeyPoint = bls12_381.G1.Point.fromBytes(inputs.publicKey);
+    const signaturePoint = minPk.Signature.fromBytes(inputs.signature);
     if (publicKeyPoint.is0() || signaturePoint.is0()) return false;
-    return minPk.verify(signaturePoint, minPk.hash(messageBytes, BLS_SIGNATURE_DST), publicKeyPoint);
+    return minPk.verify(signaturePoint, minPk.hash(inputs.message, BLS_SIGNATURE_DST), publicKeyPoint);
   } catch {
     return false;
   }
