@@ -24,10 +24,12 @@ export type GetEvidenceErrorType = RpcRequestError | TransportError | TimeoutErr
 /**
  * The equivocation evidence a node holds for a height: each entry is a validator that signed two
  * votes of one (height, round, kind) for different blocks, with both share signatures. Unless
- * `verify: false`, both signatures are checked under the validator's share key (a node cannot
- * frame a validator) and the two block ids must differ; otherwise VerificationError
- * `INVALID_EVIDENCE`. The share keys come from the node's committee: pin the committee you trust
- * (its group key, e.g. from the L1 registry) with getCommittee and compare.
+ * `verify: false`, both signatures are checked under the share key the node reports for that
+ * validator (synod_getCommittee) and the two block ids must differ; otherwise VerificationError
+ * `INVALID_EVIDENCE`. That check is only as good as those share keys: the RPC does not yet prove
+ * them against the group key, so a lying node could report keys of its own. For a proof anyone
+ * must accept, use the L1 EquivocationRegistry, which derives share keys from commitments the
+ * committee's group key certified (docs/contracts.md).
  *
  * RPC methods: `synod_getEvidence`, and `synod_getCommittee` when verifying.
  *
