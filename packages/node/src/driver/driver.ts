@@ -180,13 +180,13 @@ export class ConsensusDriver {
     return this.#core !== undefined && !this.#stopped;
   }
 
-  /** Calls `listener` after each block is stored and applied, in height order. */
   /** Calls `listener` with each equivocation evidence recorded (once per offence). Returns the unsubscribe function. */
   onEvidence(listener: (evidence: Evidence) => void): () => void {
     this.#evidenceListeners.add(listener);
     return () => this.#evidenceListeners.delete(listener);
   }
 
+  /** Calls `listener` after each block is stored and applied, in height order. */
   onCommit(listener: (block: CommittedBlock) => void): () => void {
     this.#commitListeners.add(listener);
     return () => this.#commitListeners.delete(listener);
@@ -260,13 +260,14 @@ export class ConsensusDriver {
 
   /**
    * Stores equivocation evidence (detected by our core, or received by gossip and checked by the
-   * topic validator); one record per (height, round, kind, validator), so a second copy overwrites
-   * the first. Never throws: a store that refuses (e.g. the per-height cap) is logged.
+   * topic validator) and tells the listeners, once per (height, round, kind, validator): a second
+   * copy of an offence already recorded is skipped. Resolves true when it was new. Never throws:
+   * a store that refuses (e.g. the per-height cap) is logged.
    */
-  async recordEvidence(evidence: Evidence, how: 'detected' | 'received'): Promise<void> {
+  async recordEvidence(evidence: Evidence, how: 'detected' | 'received'): Promise<boolean> {
     const { first } = evidence;
     const key = evidenceKeyOf(first);
-    if (this.#recordedEvidence.has(key)) return;
+    if (this.#recordedEvidence.has(key)) return false;
     if (this.#recordedEvidence.size >= MAX_REMEMBERED_EVIDENCE) {
       this.#recordedEvidence.delete(this.#recordedEvidence.values().next().value!);
     }
@@ -287,6 +288,7 @@ export class ConsensusDriver {
       ])
       .catch((error: unknown) => this.#logger?.warn({ err: error }, 'evidence not stored'));
     for (const listener of this.#evidenceListeners) listener(evidence);
+    return true;
   }
 
   /** Whether evidence against this vote's validator for its (height, round, kind) is already recorded. */
@@ -559,8 +561,9 @@ export class ConsensusDriver {
         this.#maybeHoldIdle(output.commit);
         return;
       case 'evidence':
-        await this.recordEvidence(output.evidence, 'detected');
-        // Spread it: a node that saw only one of the two votes learns the offence too.
+        // Spread it (unless gossip brought it first): a node that saw only one of the two votes
+        // learns the offence too.
+        if (!(await this.recordEvidence(output.evidence, 'detected'))) return;
         this.#deps.network.publishEvidence?.(output.evidence).catch((error: unknown) => {
           this.#logger?.warn({ err: error }, 'publishing equivocation evidence failed');
         });
