@@ -29,6 +29,8 @@ export const PROPOSAL_TAG: Hex = keccak256(toBytes('synod/proposal/v1'));
 export const COMMITTEE_TAG: Hex = keccak256(toBytes('synod/committee/v1'));
 /** keccak256("synod/commitments/v1"): first word of an epoch's commitments message (EquivocationRegistry). */
 export const COMMITMENTS_TAG: Hex = keccak256(toBytes('synod/commitments/v1'));
+/** keccak256("synod/transition/v1"): first word of a committee transition message (a record on the chain). */
+export const TRANSITION_TAG: Hex = keccak256(toBytes('synod/transition/v1'));
 
 /** Prefix byte of a Merkle leaf preimage; differs from the node prefix so a node is never a leaf. */
 export const MERKLE_LEAF_PREFIX = 0x00;

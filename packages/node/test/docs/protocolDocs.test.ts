@@ -252,6 +252,7 @@ describe('docs/protocol.md: limits, tags, message types', () => {
         protocol.PROPOSAL_TAG,
         protocol.COMMITTEE_TAG,
         protocol.COMMITMENTS_TAG,
+        protocol.TRANSITION_TAG,
         toLowerHex(protocol.DKG_SESSION_TAG),
         toLowerHex(protocol.DKG_RESHARE_SESSION_TAG),
         toLowerHex(protocol.DKG_DEAL_TAG),

@@ -1,7 +1,8 @@
 import { assert } from '../errors.ts';
 import { BLS_KEYGEN_SEED_MIN_BYTES } from './constants.ts';
 import { BlsError } from './errors.ts';
-import { evaluatePolynomial, expandScalars, scalarToBytes } from './scalar.ts';
+import { lagrangeWeightsAtZero } from './lagrange.ts';
+import { bytesToBigint, evaluatePolynomial, expandScalars, invert, mod, scalarToBytes } from './scalar.ts';
 import { blsPublicKey } from './signature.ts';
 
 /** One validator's share from a dealer. */
@@ -35,7 +36,38 @@ export function insecureTrustedDealer(n: number, threshold: number, seed: Uint8A
   if (seed.length < BLS_KEYGEN_SEED_MIN_BYTES) {
     throw new BlsError('INVALID_LENGTH', `seed must be at least ${BLS_KEYGEN_SEED_MIN_BYTES} bytes`);
   }
-  const coefficients = expandScalars(seed, new Uint8Array(0), DEALER_INFO, threshold);
+  return dealPolynomial(n, expandScalars(seed, new Uint8Array(0), DEALER_INFO, threshold));
+}
+
+/**
+ * FOR TESTS ONLY: what a successful reshare leaves, dealt by one party. Fresh shares of the
+ * `previous` dealing's group secret (reconstructed from its shares) among `n` validators with
+ * `threshold`: the group public key stays, every share and commitment beyond the first changes.
+ */
+export function insecureTrustedRedeal(
+  previous: TrustedDealing,
+  n: number,
+  threshold: number,
+  seed: Uint8Array,
+): TrustedDealing {
+  assert(Number.isInteger(n) && n >= 1, `n must be a positive integer, got ${n}`);
+  assert(
+    Number.isInteger(threshold) && threshold >= 1 && threshold <= n,
+    `threshold must be in [1, n], got ${threshold}`,
+  );
+  if (seed.length < BLS_KEYGEN_SEED_MIN_BYTES) {
+    throw new BlsError('INVALID_LENGTH', `seed must be at least ${BLS_KEYGEN_SEED_MIN_BYTES} bytes`);
+  }
+  const used = previous.shares.slice(0, previous.commitments.length);
+  const { weights, denominator } = lagrangeWeightsAtZero(used.map((share) => share.index));
+  let secret = 0n;
+  for (const [i, share] of used.entries())
+    secret = mod(secret + weights[i]! * bytesToBigint(share.secretKey));
+  secret = mod(secret * invert(mod(denominator)));
+  return dealPolynomial(n, [secret, ...expandScalars(seed, new Uint8Array(0), DEALER_INFO, threshold - 1)]);
+}
+
+function dealPolynomial(n: number, coefficients: bigint[]): TrustedDealing {
   const commitments = coefficients.map((coefficient) => blsPublicKey(scalarToBytes(coefficient)));
   const shares: DealtShare[] = [];
   for (let i = 0; i < n; i++) {

@@ -10,7 +10,12 @@ export {
   EIP2537_G1_BYTES,
   EIP2537_G2_BYTES,
 } from './constants.ts';
-export { type DealtShare, insecureTrustedDealer, type TrustedDealing } from './dealer.ts';
+export {
+  type DealtShare,
+  insecureTrustedDealer,
+  insecureTrustedRedeal,
+  type TrustedDealing,
+} from './dealer.ts';
 export { g1ToEip2537, g2ToEip2537 } from './eip2537.ts';
 export { BlsError, type BlsErrorCode, ThresholdError, type ThresholdErrorCode } from './errors.ts';
 export {

@@ -27,6 +27,7 @@ export const MessageType = {
   Certificate: 15,
   SyncedBlock: 16,
   GossipResend: 17,
+  TransitionRecord: 18,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

@@ -11,3 +11,15 @@ export {
 export { MAX_SYNCED_BLOCK_BYTES, type SyncedBlock, syncedBlockCodec } from './syncedBlock.ts';
 export { readSignedTransaction, transactionCodec, writeSignedTransaction } from './transaction.ts';
 export { type TransactionBatch, transactionBatchCodec } from './transactionBatch.ts';
+export {
+  COMMITTEE_NAMESPACE,
+  checkTransitionRecord,
+  type EpochKeys,
+  MAX_TRANSITION_THRESHOLD,
+  TRANSITION_ACTIVATION_DELAY,
+  TransitionError,
+  type TransitionErrorCode,
+  type TransitionRecord,
+  transitionMessage,
+  transitionRecordCodec,
+} from './transition.ts';

@@ -1,0 +1,193 @@
+import { encodeAbiParameters, type Hex, keccak256, toBytes } from 'viem';
+import { BlsError } from '../bls/errors.ts';
+import { decodePublicKey } from '../bls/signature.ts';
+import { sharePublicKeyFromCommitments, verifyGroupSignature } from '../bls/threshold.ts';
+import { defineCodec, MessageType } from '../codec/envelope.ts';
+import { toLowerHex } from '../codec/hex.ts';
+import type { Reader, Writer } from '../codec/primitives.ts';
+import { committeeSize } from '../committee.ts';
+import { MAX_COMMITTEE_VALIDATORS } from '../consensus/constants.ts';
+import { MAX_TX_PAYLOAD_BYTES, TRANSITION_TAG } from '../constants.ts';
+import { DecodeError, SynodProtocolError } from '../errors.ts';
+
+/**
+ * A committee transition record (docs/protocol.md "Committee transitions"): the committee of
+ * epoch e hands the chain to the membership of epoch e + 1, which holds fresh shares of the SAME
+ * group key (a reshare). It travels as the payload of an ordinary transaction in
+ * COMMITTEE_NAMESPACE, so it is ordered and certified like any other; the first valid record for
+ * epoch e + 1 finalized at height h makes that epoch decide heights ≥ h + TRANSITION_ACTIVATION_DELAY.
+ *
+ * Wire: envelope ‖ epoch u64 ‖ validatorCount u32 ‖ count u16 ‖ commitments 48·count ‖ signature 96.
+ * Valid when: epoch = current + 1; count = the quorum of validatorCount (the key's threshold);
+ * every commitment a valid G1 point; commitment 0 = the group public key (the reshare kept the
+ * key); the signature a group signature under that key over transitionMessage (the old committee
+ * agreed to this outcome: a quorum of it holds shares).
+ */
+export interface TransitionRecord {
+  epoch: number;
+  validatorCount: number;
+  /** Feldman commitments of the resharing polynomial (48-byte compressed G1), t of them. */
+  commitments: Uint8Array[];
+  /** Group signature (96-byte G2) over transitionMessage(networkId, record). */
+  signature: Uint8Array;
+}
+
+/** The namespace whose transactions carry transition records: keccak256("synod/committee"). */
+export const COMMITTEE_NAMESPACE: Hex = keccak256(toBytes('synod/committee'));
+
+/**
+ * Heights between the block that finalizes a record and the first height the new epoch decides.
+ * Above the consensus future-height window (8 heights a node keeps messages for), so that every
+ * message a node keeps is judged by a committee that can no longer change; and at least 2, since
+ * a driver applies block h's record before its core enters h + 2. At 300 ms heights it is 3 s.
+ */
+export const TRANSITION_ACTIVATION_DELAY = 10;
+
+const COMMITMENT_BYTES = 48;
+const SIGNATURE_BYTES = 96;
+const FIXED_BYTES = 2 + 8 + 4 + 2 + SIGNATURE_BYTES;
+/** The largest threshold whose record fits in one transaction payload. */
+export const MAX_TRANSITION_THRESHOLD = Math.floor((MAX_TX_PAYLOAD_BYTES - FIXED_BYTES) / COMMITMENT_BYTES);
+
+export const transitionRecordCodec = defineCodec<TransitionRecord>({
+  name: 'TransitionRecord',
+  type: MessageType.TransitionRecord,
+  maxBytes: MAX_TX_PAYLOAD_BYTES,
+  write(writer: Writer, record: TransitionRecord) {
+    writer.u53(record.epoch).u32(record.validatorCount).u16(record.commitments.length);
+    for (const commitment of record.commitments) writer.fixed(commitment, COMMITMENT_BYTES);
+    writer.fixed(record.signature, SIGNATURE_BYTES);
+  },
+  read(reader: Reader): TransitionRecord {
+    const epoch = reader.u53('transition.epoch');
+    const validatorCount = reader.u32('transition.validatorCount');
+    const count = reader.u16('transition.commitments.length');
+    if (count === 0 || count > MAX_TRANSITION_THRESHOLD) {
+      throw new DecodeError(
+        'INVALID_VALUE',
+        `transition.commitments.length ${count} out of [1, ${MAX_TRANSITION_THRESHOLD}]`,
+      );
+    }
+    const commitments: Uint8Array[] = [];
+    for (let k = 0; k < count; k++) commitments.push(reader.fixed(COMMITMENT_BYTES, 'transition.commitment'));
+    return {
+      epoch,
+      validatorCount,
+      commitments,
+      signature: reader.fixed(SIGNATURE_BYTES, 'transition.signature'),
+    };
+  },
+});
+
+/**
+ * What the old committee signs with its group key to approve a transition:
+ * keccak256(abi.encode(TRANSITION_TAG, uint64 networkId, uint64 epoch, uint32 validatorCount,
+ * bytes32 keccak256(commitments concatenated))).
+ */
+export function transitionMessage(
+  networkId: number,
+  record: Pick<TransitionRecord, 'epoch' | 'validatorCount' | 'commitments'>,
+): Uint8Array {
+  const concatenated = new Uint8Array(record.commitments.length * COMMITMENT_BYTES);
+  for (const [k, commitment] of record.commitments.entries())
+    concatenated.set(commitment, k * COMMITMENT_BYTES);
+  return toBytes(
+    keccak256(
+      encodeAbiParameters(
+        [
+          { type: 'bytes32' },
+          { type: 'uint64' },
+          { type: 'uint64' },
+          { type: 'uint32' },
+          { type: 'bytes32' },
+        ],
+        [
+          TRANSITION_TAG,
+          BigInt(networkId),
+          BigInt(record.epoch),
+          record.validatorCount,
+          keccak256(concatenated),
+        ],
+      ),
+    ),
+  );
+}
+
+export type TransitionErrorCode =
+  /** Not the epoch after the current one. */
+  | 'WRONG_EPOCH'
+  /** validatorCount out of range, or a commitment count that is not its quorum. */
+  | 'WRONG_SIZE'
+  /** A commitment that is not a valid G1 point, or commitment 0 that is not the group key. */
+  | 'WRONG_COMMITMENTS'
+  /** The group signature does not verify. */
+  | 'INVALID_SIGNATURE';
+
+export class TransitionError extends SynodProtocolError<TransitionErrorCode> {
+  override readonly name = 'TransitionError';
+}
+
+/** The committee a valid record installs. */
+export interface EpochKeys {
+  epoch: number;
+  validatorCount: number;
+  threshold: number;
+  /** Share public key of each member, by validator index (Shamir index = index + 1). */
+  sharePublicKeys: Uint8Array[];
+  commitments: Uint8Array[];
+}
+
+/**
+ * Checks a record against the chain (its network, the group key, the current epoch) and returns
+ * the committee it installs; throws TransitionError naming the first check that failed.
+ */
+export function checkTransitionRecord(
+  record: TransitionRecord,
+  context: { networkId: number; groupPublicKey: Uint8Array; currentEpoch: number },
+): EpochKeys {
+  if (record.epoch !== context.currentEpoch + 1) {
+    throw new TransitionError(
+      'WRONG_EPOCH',
+      `transition to epoch ${record.epoch}, but the current epoch is ${context.currentEpoch}`,
+    );
+  }
+  const n = record.validatorCount;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_COMMITTEE_VALIDATORS) {
+    throw new TransitionError('WRONG_SIZE', `validatorCount ${n} out of [1, ${MAX_COMMITTEE_VALIDATORS}]`);
+  }
+  const threshold = committeeSize(n).quorum;
+  if (record.commitments.length !== threshold) {
+    throw new TransitionError(
+      'WRONG_SIZE',
+      `${record.commitments.length} commitments; a committee of ${n} has threshold ${threshold}`,
+    );
+  }
+  for (const [k, commitment] of record.commitments.entries()) {
+    try {
+      decodePublicKey(commitment);
+    } catch (error) {
+      if (!(error instanceof BlsError)) throw error;
+      throw new TransitionError('WRONG_COMMITMENTS', `commitment ${k}: ${error.code}`, { cause: error });
+    }
+  }
+  if (toLowerHex(record.commitments[0]!) !== toLowerHex(context.groupPublicKey)) {
+    throw new TransitionError('WRONG_COMMITMENTS', 'commitment 0 is not the group public key');
+  }
+  if (
+    !verifyGroupSignature(
+      context.groupPublicKey,
+      transitionMessage(context.networkId, record),
+      record.signature,
+    )
+  )
+    throw new TransitionError('INVALID_SIGNATURE', 'not a group signature over the transition');
+  return {
+    epoch: record.epoch,
+    validatorCount: n,
+    threshold,
+    sharePublicKeys: Array.from({ length: n }, (_, i) =>
+      sharePublicKeyFromCommitments(record.commitments, i + 1),
+    ),
+    commitments: record.commitments,
+  };
+}
