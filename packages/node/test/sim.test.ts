@@ -5,6 +5,7 @@ import {
   headerHash,
   namespaceEntries,
   namespaceRoot,
+  TRANSITION_ACTIVATION_DELAY,
 } from '@synod/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { CANARIES, runCanaries } from '../src/sim/canaries.ts';
@@ -54,7 +55,7 @@ describe('simulator', () => {
     // mean a second failed round (docs/decisions.md "A round that cannot decide still waits").
     const pool = await transactionPool();
     const committee = createFakeCommittee(4, 5);
-    const template = generateScenario(5, { byzantine: [] });
+    const template = generateScenario(5, { byzantine: [], transitions: 'none' });
     const delayMs = 10;
     const worstGaps: number[] = [];
     for (let k = 0; k < 48; k++) {
@@ -105,7 +106,7 @@ describe('simulator', () => {
   it('idle at rest: a quiet network holds each height its idle interval; a transaction wakes it at once', async () => {
     const pool = await transactionPool();
     const committee = createFakeCommittee(4, 5);
-    const template = generateScenario(3, { byzantine: [] });
+    const template = generateScenario(3, { byzantine: [], transitions: 'none' });
     const quiet = (idleIntervalMs: number): Scenario => ({
       ...template,
       byzantine: [],
@@ -153,6 +154,34 @@ describe('simulator', () => {
     expect(idle.finalizedAtMs - 2_000).toBeLessThan(200);
     expect(idle.finalizedAtMs - 2_000).toBeLessThanOrEqual(busy.finalizedAtMs - 2_000 + 40);
   }, 60_000);
+
+  it('a committee grows and shrinks back (4 → 5 → 4) under faults: the joiner signs only in its epoch, every header carries its epoch', async () => {
+    let joinerRuns = 0;
+    for (let seed = 0; seed < 12; seed++) {
+      const result = await runSeed(seed, { transitions: 'growShrink', trace: true });
+      expect(allViolations(result), `seed ${seed}`).toEqual([]);
+      expect(result.scenario.processCount).toBe(5);
+      const commits = [...result.commits!.values()].flat();
+      // Every honest node that got there crossed both switches, in order.
+      const epochs = [...new Set(commits.map((commit) => commit.header.epoch))].sort();
+      expect(epochs, `seed ${seed}`).toEqual([0, 1, 2]);
+      const firstHeight = (epoch: number) =>
+        Math.min(...commits.filter((commit) => commit.header.epoch === epoch).map((commit) => commit.height));
+      // The joiner (v4) followed epoch 0 without signing, signed in epoch 1, and left in epoch 2.
+      const joinerCommits = result.commits!.get(4);
+      if (joinerCommits === undefined) continue; // byzantine actors are only drawn among v0-v3
+      expect(joinerCommits.at(-1)!.header.epoch).toBe(2);
+      const joinerHeights = result
+        .votes!.filter((vote) => vote.validatorIndex === 4)
+        .map((vote) => vote.height);
+      expect(joinerHeights.length, `seed ${seed}`).toBeGreaterThan(0);
+      expect(Math.min(...joinerHeights)).toBeGreaterThanOrEqual(firstHeight(1));
+      expect(Math.max(...joinerHeights)).toBeLessThan(firstHeight(2));
+      joinerRuns += 1;
+      expect(firstHeight(2) - firstHeight(1)).toBeGreaterThanOrEqual(TRANSITION_ACTIVATION_DELAY);
+    }
+    expect(joinerRuns).toBeGreaterThan(6);
+  }, 120_000);
 
   it('two runs of one seed give the same event digest', async () => {
     const first = await runSeed(7);
@@ -240,7 +269,7 @@ describe('the namespace commitment check', () => {
   it('checkRun reports a finalized header with a corrupted commitment under the namespace property', async () => {
     const pool = await transactionPool();
     const blocks = honestBlocks(pool, [4, 5]);
-    const scenario = { ...generateScenario(1), submissions: [] };
+    const scenario = { ...generateScenario(1, { transitions: 'none' }), submissions: [] };
     const honest = scenario.clockSkewMs
       .map((_, index) => index)
       .filter((index) => !scenario.byzantine.some((entry) => entry.validatorIndex === index));
@@ -261,7 +290,15 @@ describe('the namespace commitment check', () => {
           });
         }
       }
-      return checkRun({ scenario, recorder, honestValidators: honest, pool, livenessReachedMs: 0 });
+      return checkRun({
+        scenario,
+        recorder,
+        honestValidators: honest,
+        pool,
+        livenessReachedMs: 0,
+        transitionsReachedMs: 0,
+        transitionRecords: [],
+      });
     };
     expect(allViolations(run(blocks.map((block) => block.header)))).toEqual([]);
     const corrupted = { ...blocks[1]!.header, namespaceRoot: `0x${'ee'.repeat(32)}` as Hex };
@@ -277,7 +314,7 @@ describe('the checkers, one per property, over typed records', () => {
   it('agreement, validity and liveness each report their own violation', async () => {
     const pool = await transactionPool();
     const blocks = honestBlocks(pool, [2, 1]);
-    const scenario = { ...generateScenario(1), byzantine: [], submissions: [] };
+    const scenario = { ...generateScenario(1, { transitions: 'none' }), byzantine: [], submissions: [] };
     const honest = [0, 1, 2, 3];
     const commit = (validatorIndex: number, i: number, header = blocks[i]!.header) => ({
       validatorIndex,
@@ -293,7 +330,15 @@ describe('the checkers, one per property, over typed records', () => {
     const check = (record: (recorder: Recorder) => void, livenessReachedMs: number | null = 0) => {
       const recorder = new Recorder();
       record(recorder);
-      return checkRun({ scenario, recorder, honestValidators: honest, pool, livenessReachedMs }).violations;
+      return checkRun({
+        scenario,
+        recorder,
+        honestValidators: honest,
+        pool,
+        livenessReachedMs,
+        transitionsReachedMs: 0,
+        transitionRecords: [],
+      }).violations;
     };
     const good = check((recorder) => {
       for (const v of honest) for (const i of [0, 1]) recorder.recordCommit(commit(v, i));

@@ -85,6 +85,7 @@ async function startOracle(spreadPpm: number | undefined) {
     domain: { networkId: 7, chainId: 31_337, inbox: `0x${'00'.repeat(20)}` },
     epoch: 0,
     validatorCount: VALIDATORS,
+    signerCount: VALIDATORS,
     feeds: [feed],
     genesisTimestampMs: nowMs,
     chain,

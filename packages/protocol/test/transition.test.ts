@@ -7,11 +7,10 @@ import {
   recoverGroupSignature,
   verifyPartial,
 } from '../src/bls/index.ts';
+import { checkTransitionRecord, TransitionError } from '../src/dkg/transition.ts';
 import { DecodeError } from '../src/errors.ts';
 import {
-  checkTransitionRecord,
   MAX_TRANSITION_THRESHOLD,
-  TransitionError,
   type TransitionRecord,
   transitionMessage,
   transitionRecordCodec,

@@ -35,9 +35,12 @@ import {
  */
 export interface GossipValidationContext {
   domain: NetworkDomain;
-  validatorCount: number;
+  /**
+   * The committee of a height (the driver's knownCommitteeAt): its size, and the share keys its
+   * messages are checked against; undefined for a height whose committee is not settled yet.
+   */
+  committeeAt: (height: number) => { validatorCount: number; crypto: ConsensusCrypto } | undefined;
   feeds: readonly FeedConfig[];
-  crypto: ConsensusCrypto;
   mempool: Mempool;
   driver: () => ConsensusDriver;
   sync: () => CatchUpSync;
@@ -89,10 +92,26 @@ export type ConsensusGossipValidators = {
 };
 
 export function createGossipValidators(context: GossipValidationContext): ConsensusGossipValidators {
-  const { domain, validatorCount, crypto, mempool } = context;
+  const { domain, mempool } = context;
+
+  /** The committee of `height`; IGNOREs a message of a height whose committee is not settled. */
+  const committeeOf = (height: number) => context.committeeAt(height) ?? ignore('FUTURE_HEIGHT');
+
+  /**
+   * A message beyond every height whose committee is settled (more than TRANSITION_ACTIVATION_DELAY
+   * past our tip) cannot be checked: its signer may be of an epoch we do not know yet. It still
+   * tells catch-up that the peer is far ahead — an unverified hint, which costs at most block
+   * requests to that peer whose answers are checked by certificate — and is IGNOREd.
+   */
+  const unsettledHint = (height: number, from: GossipSource): void => {
+    if (context.committeeAt(height) !== undefined) return;
+    context.sync().noteHeight(from.toString(), height);
+    ignore('FUTURE_HEIGHT');
+  };
 
   const checkVote = (vote: Vote): void => {
     if (vote.networkId !== domain.networkId) reject('WRONG_NETWORK');
+    const { validatorCount, crypto } = committeeOf(vote.height);
     if (vote.validatorIndex < 0 || vote.validatorIndex >= validatorCount) reject('UNKNOWN_SIGNER');
     if (vote.kind !== VoteKind.Prevote && vote.kind !== VoteKind.Precommit) reject('INVALID_CONTENT');
     const wantsExtension = vote.kind === VoteKind.Precommit && vote.blockId !== NIL_BLOCK_ID;
@@ -138,6 +157,7 @@ export function createGossipValidators(context: GossipValidationContext): Consen
       const height = context.driver().height;
       // Votes of the previous height still count (late precommits add extensions).
       if (vote.height < height - 1) ignore('STALE_HEIGHT');
+      unsettledHint(vote.height, from);
       checkVote(vote);
       context.sync().noteHeight(from.toString(), vote.height);
       if (vote.height > height + FUTURE_HEIGHT_WINDOW) ignore('FUTURE_HEIGHT');
@@ -154,6 +174,7 @@ export function createGossipValidators(context: GossipValidationContext): Consen
         reject('INVALID_CONTENT', 'the two votes are not of one validator, height, round and kind');
       }
       if (first.blockId === second.blockId) reject('INVALID_CONTENT', 'the two votes agree: no equivocation');
+      const { validatorCount, crypto } = committeeOf(first.height);
       if (first.validatorIndex < 0 || first.validatorIndex >= validatorCount) reject('UNKNOWN_SIGNER');
       if (first.kind !== VoteKind.Prevote && first.kind !== VoteKind.Precommit) reject('INVALID_CONTENT');
       // Already recorded (detected here, or received): nothing to store or relay.
@@ -168,8 +189,10 @@ export function createGossipValidators(context: GossipValidationContext): Consen
       const height = context.driver().height;
       if (proposal.networkId !== domain.networkId || proposal.header.networkId !== domain.networkId)
         reject('WRONG_NETWORK');
-      if (proposal.proposerIndex < 0 || proposal.proposerIndex >= validatorCount) reject('UNKNOWN_SIGNER');
       if (proposal.height < height) ignore('STALE_HEIGHT');
+      unsettledHint(proposal.height, from);
+      const { validatorCount, crypto } = committeeOf(proposal.height);
+      if (proposal.proposerIndex < 0 || proposal.proposerIndex >= validatorCount) reject('UNKNOWN_SIGNER');
       if (proposal.proposerIndex !== proposerIndex(validatorCount, proposal.height, proposal.round))
         reject('INVALID_CONTENT', 'not the proposer of this round');
       if (!crypto.verifyProposal(proposal)) reject('BAD_SIGNATURE');

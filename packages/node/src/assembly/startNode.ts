@@ -215,9 +215,8 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
     const topics = synodGossipTopics(
       createGossipValidators({
         domain,
-        validatorCount,
+        committeeAt: (height) => driver?.knownCommitteeAt(height),
         feeds,
-        crypto,
         mempool,
         driver: () => driver!,
         sync: () => sync!,
@@ -305,7 +304,6 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
     const driverRef = driver;
     sync = new CatchUpSync({
       driver,
-      crypto,
       domain,
       logger: subsystemLogger(logger, 'sync'),
       network: {

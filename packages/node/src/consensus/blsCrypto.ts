@@ -20,8 +20,11 @@ import type { ConsensusCrypto } from './types.ts';
  */
 export interface BlsConsensusCryptoOptions {
   validatorIndex: number;
-  /** This validator's share secret key (Shamir index validatorIndex + 1). */
-  shareSecretKey: Uint8Array;
+  /**
+   * This validator's share secret key (Shamir index validatorIndex + 1); undefined for a node
+   * that only verifies (not a member of this epoch): signing then throws.
+   */
+  shareSecretKey: Uint8Array | undefined;
   /** Share public keys of the committee, by validator index. */
   sharePublicKeys: readonly Uint8Array[];
   groupPublicKey: Uint8Array;
@@ -33,7 +36,12 @@ export interface BlsConsensusCryptoOptions {
 }
 
 export function createBlsConsensusCrypto(parameters: BlsConsensusCryptoOptions): ConsensusCrypto {
-  const { shareSecretKey, sharePublicKeys, groupPublicKey, verificationCache } = parameters;
+  const { sharePublicKeys, groupPublicKey, verificationCache } = parameters;
+  const secretKey = (): Uint8Array => {
+    if (parameters.shareSecretKey === undefined)
+      throw new Error('assertion failed: signing without a share of this epoch (not a member)');
+    return parameters.shareSecretKey;
+  };
 
   const verify = (signer: number, message: Uint8Array, signature: Uint8Array): boolean => {
     const publicKey = signer < 0 ? groupPublicKey : sharePublicKeys[signer];
@@ -74,7 +82,7 @@ export function createBlsConsensusCrypto(parameters: BlsConsensusCryptoOptions):
   };
 
   return {
-    signVote: (body) => partialSign(shareSecretKey, voteMessageBytes(body)),
+    signVote: (body) => partialSign(secretKey(), voteMessageBytes(body)),
     verifyVote: (validatorIndex, body, signature) =>
       verify(validatorIndex, voteMessageBytes(body), signature),
     combineVotes(_body, partials) {
@@ -85,10 +93,10 @@ export function createBlsConsensusCrypto(parameters: BlsConsensusCryptoOptions):
       );
     },
     verifyVoteCertificate: (body, signature) => verify(-1, voteMessageBytes(body), signature),
-    signExtension: (extension) => blsSign(shareSecretKey, extensionMessage(extension)),
+    signExtension: (extension) => blsSign(secretKey(), extensionMessage(extension)),
     verifyExtension: (extension) =>
       verifyShareSignature(extension.validatorIndex, extensionMessage(extension), extension.signature),
-    signProposal: (proposal) => blsSign(shareSecretKey, proposalMessage(proposal)),
+    signProposal: (proposal) => blsSign(secretKey(), proposalMessage(proposal)),
     verifyProposal: (proposal) =>
       verifyShareSignature(proposal.proposerIndex, proposalMessage(proposal), proposal.signature),
   };

@@ -67,9 +67,15 @@ export class ChainState {
 
 export interface ContentContext {
   domain: NetworkDomain;
+  /** Epoch of the block (chain.height + 1). */
   epoch: number;
-  /** Committee size n; f = ⌊(n−1)/3⌋. */
+  /** Size of the committee deciding the block: its proposer's index is below it. */
   validatorCount: number;
+  /**
+   * Size n of the committee that signed the extensions the block derives from (the commit of
+   * chain.height; the same committee except at an epoch's first height); f = ⌊(n−1)/3⌋.
+   */
+  signerCount: number;
   feeds: readonly FeedConfig[];
   /** Block time of height 1, which has no previous commit to take a median from. */
   genesisTimestampMs: number;
@@ -78,7 +84,7 @@ export interface ContentContext {
   body(txId: Hex): SignedTransaction | undefined;
   /** Signature and network check of a body; the caller verifies each transaction once and caches. */
   isAuthentic(tx: SignedTransaction, txId: Hex): boolean;
-  /** Signature check of an extension (the injected crypto). */
+  /** Signature check of an extension against the share keys of the signers' committee. */
   verifyExtension(extension: SignedVoteExtension): boolean;
 }
 
@@ -139,7 +145,7 @@ function extensionsAreAcceptable(
   const { chain } = context;
   let previousIndex = -1;
   for (const extension of extensions) {
-    if (extension.validatorIndex <= previousIndex || extension.validatorIndex >= context.validatorCount)
+    if (extension.validatorIndex <= previousIndex || extension.validatorIndex >= context.signerCount)
       return false;
     previousIndex = extension.validatorIndex;
     if (extension.networkId !== context.domain.networkId) return false;
@@ -161,7 +167,7 @@ export function deriveBlockContent(
 ): DeriveResult {
   const { chain, domain } = context;
   const height = chain.height + 1;
-  const f = faultTolerance(context.validatorCount);
+  const f = faultTolerance(context.signerCount);
   if (height > 1 && extensions.length < 2 * f + 1) return { ok: false, reason: 'too-few-extensions' };
 
   // Block time: the lower median of the included signers' clocks (at most f of them byzantine,
@@ -375,7 +381,7 @@ export function committedBlockContent(context: ContentContext, proposal: Proposa
 function certifiedFeedStates(context: ContentContext, proposal: Proposal): Map<Hex, FeedState> | null {
   const { chain } = context;
   const { header, extensions } = proposal;
-  const f = faultTolerance(context.validatorCount);
+  const f = faultTolerance(context.signerCount);
   if (header.height !== chain.height + 1 || header.height === 1) return null;
   if (extensions.length < 2 * f + 1 || !extensionsAreAcceptable(context, extensions, true)) return null;
   const medianMs = Number(lowerMedian(extensions.map((extension) => BigInt(extension.timestampMs))));

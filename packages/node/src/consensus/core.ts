@@ -13,7 +13,9 @@ import { CANARY_FAULTS, type CanaryFaults } from './faults.ts';
 import type {
   CertifiedBlock,
   CommitRecord,
+  ConsensusCommittee,
   ConsensusConfig,
+  ConsensusCrypto,
   ConsensusInput,
   ConsensusMessage,
   ConsensusOutput,
@@ -76,10 +78,18 @@ type ContentStatus = 'pending' | 'valid' | 'invalid';
 export interface ConsensusState {
   readonly config: ConsensusConfig;
   readonly faults: CanaryFaults;
-  /** n, f and the quorum n − f (one less with the quorumMinusOne canary); see committeeSize. */
-  readonly n: number;
-  readonly f: number;
-  readonly quorum: number;
+  /**
+   * The committee deciding `height` (config.committeeAt; it changes at an epoch's activation
+   * height): our index in it (−1: not a member, we follow without signing), its crypto, its n,
+   * f and quorum n − f (one less with the quorumMinusOne canary); see committeeSize.
+   */
+  validatorIndex: number;
+  crypto: ConsensusCrypto;
+  n: number;
+  f: number;
+  quorum: number;
+  /** The committee that decided height − 1: it signed the last commit's precommits and extensions. */
+  previous: { n: number; crypto: ConsensusCrypto };
   height: number; // L2
   round: number; // L3
   step: Step; // L4
@@ -112,19 +122,51 @@ export interface ConsensusOptions {
   persisted?: SafetyRecord | null;
 }
 
+/** The committee deciding `height`: config.committeeAt, or the config's one committee. */
+export function committeeAt(config: ConsensusConfig, height: number): ConsensusCommittee {
+  const committee = config.committeeAt?.(height) ?? {
+    validatorIndex: config.validatorIndex,
+    validatorCount: config.validatorCount,
+    crypto: config.crypto,
+  };
+  const n = committee.validatorCount;
+  assert(Number.isSafeInteger(n) && n >= 1, `validatorCount ${n}`);
+  assert(
+    Number.isSafeInteger(committee.validatorIndex) &&
+      committee.validatorIndex >= -1 &&
+      committee.validatorIndex < n,
+    'validatorIndex out of range',
+  );
+  return committee;
+}
+
+/** Points the state at the committee of state.height (at creation, and after each decision). */
+function enterCommittee(state: ConsensusState): void {
+  const committee = committeeAt(state.config, state.height);
+  const { f, quorum } = committeeSize(committee.validatorCount);
+  state.previous = { n: state.n, crypto: state.crypto };
+  state.validatorIndex = committee.validatorIndex;
+  state.crypto = committee.crypto;
+  state.n = committee.validatorCount;
+  state.f = f;
+  state.quorum = state.faults.quorumMinusOne ? quorum - 1 : quorum;
+}
+
 export function createConsensusState(parameters: ConsensusOptions): ConsensusState {
   const { config } = parameters;
   const faults = config[CANARY_FAULTS] ?? {};
-  const n = config.validatorCount;
-  assert(Number.isSafeInteger(n) && n >= 1, `validatorCount ${n}`);
-  assert(config.validatorIndex >= 0 && config.validatorIndex < n, 'validatorIndex out of range');
-  const { f, quorum } = committeeSize(n);
+  const committee = committeeAt(config, parameters.height);
+  const previous = parameters.height > 1 ? committeeAt(config, parameters.height - 1) : committee;
+  const { f, quorum } = committeeSize(committee.validatorCount);
   const state: ConsensusState = {
     config,
     faults,
-    n,
+    validatorIndex: committee.validatorIndex,
+    crypto: committee.crypto,
+    n: committee.validatorCount,
     f,
     quorum: faults.quorumMinusOne ? quorum - 1 : quorum,
+    previous: { n: previous.validatorCount, crypto: previous.crypto },
     height: parameters.height,
     round: 0,
     step: 'propose',
@@ -250,7 +292,7 @@ function startRound(state: ConsensusState, round: number, outputs: ConsensusOutp
   // its own proposal (a re-proposed valid value whose polka it no longer holds after a restart,
   // or a block it could not build) must still leave the propose step.
   scheduleTimeout(state, 'propose', round, outputs);
-  if (proposerIndex(state.n, state.height, round) === config.validatorIndex) {
+  if (proposerIndex(state.n, state.height, round) === state.validatorIndex) {
     // L14
     if (state.validProposal !== null) {
       // L15-16: re-propose the valid value, with the prevote certificate of its round as proof.
@@ -260,7 +302,7 @@ function startRound(state: ConsensusState, round: number, outputs: ConsensusOutp
         height: state.height,
         round,
         validRound: state.validRound,
-        proposerIndex: config.validatorIndex,
+        proposerIndex: state.validatorIndex,
         header: state.validProposal.header,
         transactionIds: state.validProposal.transactionIds,
         prices: state.validProposal.prices,
@@ -300,7 +342,7 @@ function onBlockBuilt(
   outputs: ConsensusOutput[],
 ): void {
   if (input.height !== state.height || input.round !== state.round || state.step !== 'propose') return;
-  if (proposerIndex(state.n, state.height, state.round) !== state.config.validatorIndex) return;
+  if (proposerIndex(state.n, state.height, state.round) !== state.validatorIndex) return;
   if (state.ownProposals.some((proposal) => proposal.round === state.round)) return;
   const { block } = input;
   // Deviation: a proposer that cannot build (fewer than 2f+1 extensions of the last commit)
@@ -311,7 +353,7 @@ function onBlockBuilt(
     height: state.height,
     round: state.round,
     validRound: -1,
-    proposerIndex: state.config.validatorIndex,
+    proposerIndex: state.validatorIndex,
     header: block.header,
     transactionIds: block.transactionIds,
     prices: block.prices,
@@ -322,7 +364,7 @@ function onBlockBuilt(
 }
 
 function signProposal(state: ConsensusState, unsigned: Omit<Proposal, 'signature'>): Proposal {
-  return { ...unsigned, signature: state.config.crypto.signProposal(unsigned) };
+  return { ...unsigned, signature: state.crypto.signProposal(unsigned) };
 }
 
 function sortedLastCommitExtensions(state: ConsensusState): SignedVoteExtension[] {
@@ -406,7 +448,7 @@ function onPreviousHeightVote(state: ConsensusState, vote: Vote): void {
   const commit = state.lastCommit;
   if (commit === null || vote.kind !== VoteKind.Precommit || vote.blockId !== commit.blockId) return;
   if (state.lastCommitExtensions.has(vote.validatorIndex)) return;
-  if (!isValidVote(state, vote)) return;
+  if (!isValidVote(state, vote, state.previous)) return;
   state.lastCommitExtensions.set(vote.validatorIndex, vote.extension!);
 }
 
@@ -421,7 +463,7 @@ function onProposal(state: ConsensusState, proposal: Proposal, outputs: Consensu
   }
   const round = roundState(state, proposal.round);
   if (round === null || round.proposal !== null) return; // the first proposal of a round counts
-  if (!state.config.crypto.verifyProposal(proposal)) return;
+  if (!state.crypto.verifyProposal(proposal)) return;
   const blockId = state.config.application.blockId(proposal.header);
   acceptProposal(state, proposal, blockId, outputs);
 }
@@ -475,15 +517,19 @@ function isValid(state: ConsensusState, blockId: Hex): boolean {
   return state.content.get(blockId)?.status === 'valid';
 }
 
-/** Signature, range and extension checks of a vote of any height. */
-function isValidVote(state: ConsensusState, vote: Vote): boolean {
+/** Signature, range and extension checks of a vote, against the committee of its height. */
+function isValidVote(
+  state: ConsensusState,
+  vote: Vote,
+  committee: { n: number; crypto: ConsensusCrypto } = state,
+): boolean {
   if (vote.networkId !== state.config.networkId) return false;
   if (vote.kind !== VoteKind.Prevote && vote.kind !== VoteKind.Precommit) return false;
   if (!Number.isSafeInteger(vote.round) || vote.round < 0) return false;
   if (
     !Number.isSafeInteger(vote.validatorIndex) ||
     vote.validatorIndex < 0 ||
-    vote.validatorIndex >= state.n
+    vote.validatorIndex >= committee.n
   ) {
     return false;
   }
@@ -501,13 +547,13 @@ function isValidVote(state: ConsensusState, vote: Vote): boolean {
       return false;
     }
     if (!state.config.application.isWellFormedExtension(extension)) return false;
-    if (!state.faults.skipExtensionSignature && !state.config.crypto.verifyExtension(extension)) return false;
+    if (!state.faults.skipExtensionSignature && !committee.crypto.verifyExtension(extension)) return false;
   }
-  return state.config.crypto.verifyVote(vote.validatorIndex, vote, vote.signature);
+  return committee.crypto.verifyVote(vote.validatorIndex, vote, vote.signature);
 }
 
 function onVote(state: ConsensusState, vote: Vote, outputs: ConsensusOutput[]): void {
-  if (vote.validatorIndex === state.config.validatorIndex) return; // our own votes are added when signed
+  if (vote.validatorIndex === state.validatorIndex) return; // our own votes are added when signed
   const round = roundState(state, vote.round);
   if (round === null) return;
   const votes = vote.kind === VoteKind.Prevote ? round.prevotes : round.precommits;
@@ -567,6 +613,11 @@ function castVote(
   outputs: ConsensusOutput[],
 ): void {
   const { config } = state;
+  if (state.validatorIndex < 0) {
+    // Not a member of this height's committee: we follow its votes and sign none.
+    state.step = nextStep;
+    return;
+  }
   const already = state.ownVotes.find((vote) => vote.kind === kind && vote.round === state.round);
   // The step guards of Algorithm 1 allow one vote per (round, step); a second one is our bug.
   assert(already === undefined, `second ${kind} vote in round ${state.round} at height ${state.height}`);
@@ -585,17 +636,17 @@ function castVote(
       height: state.height,
       round: state.round,
       blockId,
-      validatorIndex: config.validatorIndex,
+      validatorIndex: state.validatorIndex,
       timestampMs: payload.timestampMs,
       inclusionList: payload.inclusionList,
       prices: payload.prices,
     };
-    extension = { ...unsigned, signature: config.crypto.signExtension(unsigned) };
+    extension = { ...unsigned, signature: state.crypto.signExtension(unsigned) };
   }
   const vote: Vote = {
     ...body,
-    validatorIndex: config.validatorIndex,
-    signature: config.crypto.signVote(body),
+    validatorIndex: state.validatorIndex,
+    signature: state.crypto.signVote(body),
     extension,
   };
   state.ownVotes.push(vote);
@@ -759,7 +810,7 @@ function hasPolka(state: ConsensusState, proposal: Proposal, blockId: Hex): bool
   const polkaRound = state.rounds.get(proposal.validRound);
   if (polkaRound !== undefined && (polkaRound.prevotesFor.get(blockId) ?? 0) >= state.quorum) return true;
   if (proposal.validRoundCertificate === null) return false;
-  return state.config.crypto.verifyVoteCertificate(
+  return state.crypto.verifyVoteCertificate(
     {
       kind: VoteKind.Prevote,
       networkId: state.config.networkId,
@@ -786,7 +837,7 @@ function combineCertificate(
     .slice(0, state.quorum)
     .map((vote) => ({ validatorIndex: vote.validatorIndex, signature: vote.signature }));
   if (partials.length < state.quorum) return null;
-  return state.config.crypto.combineVotes(
+  return state.crypto.combineVotes(
     { kind, networkId: state.config.networkId, height: state.height, round, blockId },
     partials,
   );
@@ -799,7 +850,7 @@ function onCertifiedBlock(state: ConsensusState, block: CertifiedBlock, outputs:
   const blockId = state.config.application.blockId(proposal.header);
   const certified =
     state.faults.skipCatchUpCertificateCheck === true ||
-    state.config.crypto.verifyVoteCertificate(
+    state.crypto.verifyVoteCertificate(
       {
         kind: VoteKind.Precommit,
         networkId: state.config.networkId,
@@ -818,7 +869,7 @@ function onCertifiedBlock(state: ConsensusState, block: CertifiedBlock, outputs:
       extension.networkId === state.config.networkId &&
       extension.validatorIndex < state.n &&
       state.config.application.isWellFormedExtension(extension) &&
-      (state.faults.skipExtensionSignature || state.config.crypto.verifyExtension(extension)),
+      (state.faults.skipExtensionSignature || state.crypto.verifyExtension(extension)),
   );
   decide(state, proposal, blockId, certificate, extensions, outputs);
 }
@@ -865,6 +916,7 @@ function decide(
   state.ownVotes = [];
   state.ownProposals = [];
   setLastCommit(state, commit);
+  enterCommittee(state);
   startRound(state, 0, outputs); // L54
   const buffered = state.futureMessages;
   state.futureMessages = [];

@@ -32,6 +32,10 @@ export interface CanaryFaults {
    * by the core's decision by certificate (L49 by proof) alike, and so is stored as served.
    */
   skipCatchUpCertificateCheck?: boolean;
+  /** Driver: a transition activates one height early (record height + delay − 1). */
+  earlyTransition?: boolean;
+  /** Driver: on restart, the stored blocks' transition records are not applied again. */
+  forgetTransitionsOnRestart?: boolean;
 }
 
 export type CanaryName = keyof CanaryFaults;

@@ -81,12 +81,27 @@ export interface TimeoutConfig {
   maxMs: number;
 }
 
+/** Who decides a height: the committee of its epoch (docs/consensus.md "Epochs"). */
+export interface ConsensusCommittee {
+  /** Our index in it; −1 when we are not a member (we follow the height and sign nothing). */
+  validatorIndex: number;
+  validatorCount: number;
+  /** Signs with our share of this epoch (when a member) and verifies against its share keys. */
+  crypto: ConsensusCrypto;
+}
+
 export interface ConsensusConfig {
+  /** The committee of every height, unless `committeeAt` says otherwise. */
   validatorIndex: number;
   validatorCount: number;
   networkId: number;
   timeouts: TimeoutConfig;
   crypto: ConsensusCrypto;
+  /**
+   * The committee deciding `height`, when the membership changes over time (epochs). Asked when
+   * the core enters a height; it must answer the same for a height every time it is asked.
+   */
+  committeeAt?: (height: number) => ConsensusCommittee;
   application: ConsensusApplication;
   /** Test-only broken variants; only constructible through the simulator (see faults.ts). */
   readonly [CANARY_FAULTS]?: CanaryFaults;

@@ -1,6 +1,7 @@
 import type { FeedState } from '@synod/oracle';
 import {
   type Address,
+  COMMITTEE_NAMESPACE,
   type Evidence,
   EvidenceCodec,
   type Hex,
@@ -14,6 +15,7 @@ import {
   type CertifiedBlock as StoredCertifiedBlock,
   SYSTEM_TIMERS,
   type Timers,
+  TRANSITION_ACTIVATION_DELAY,
   transactionCodec,
   transactionId,
   type Vote,
@@ -62,6 +64,8 @@ import type {
   ConsensusDiagnostics,
   ConsensusDriverDeps,
   ConsensusDriverOptions,
+  EpochCommittee,
+  EpochTransition,
 } from './types.ts';
 
 /**
@@ -124,6 +128,12 @@ export class ConsensusDriver {
   readonly #commitListeners = new Set<(block: CommittedBlock) => void>();
   readonly #evidenceListeners = new Set<(evidence: Evidence) => void>();
   readonly #heightWaiters = new Map<number, (() => void)[]>();
+  /**
+   * The committee of each epoch from the height it activates, in order: the genesis one from
+   * the options, later ones installed by finalized transition records (at most one pending).
+   */
+  readonly #epochs: { activationHeight: number; committee: EpochCommittee }[];
+  readonly #transitionListeners = new Set<(transition: EpochTransition) => void>();
   #heightStartedMs = 0;
   #roundStartedMs = 0;
   #roundKey = '';
@@ -158,13 +168,113 @@ export class ConsensusDriver {
     this.#monotonicNowMs = deps.monotonicNowMs ?? (() => performance.now());
     this.#faults = options[CANARY_FAULTS] ?? {};
     this.#logger = deps.logger;
+    this.#epochs = [
+      {
+        activationHeight: 1,
+        committee: {
+          epoch: options.epoch,
+          validatorIndex: options.validatorIndex,
+          validatorCount: options.validatorCount,
+          crypto: deps.crypto,
+        },
+      },
+    ];
+    const current = () => this.committeeAt(this.height);
     this.#behaviourContext = {
-      validatorIndex: options.validatorIndex,
-      validatorCount: options.validatorCount,
-      crypto: deps.crypto,
+      get validatorIndex() {
+        return current().validatorIndex;
+      },
+      get validatorCount() {
+        return current().validatorCount;
+      },
+      get crypto() {
+        return current().crypto;
+      },
       nowMs: () => this.#nowMs(),
       body: (txId) => this.body(txId),
     };
+  }
+
+  /** The committee deciding `height` (docs/consensus.md "Epochs"). */
+  committeeAt(height: number): EpochCommittee {
+    let found = this.#epochs[0]!;
+    for (const entry of this.#epochs) if (entry.activationHeight <= height) found = entry;
+    return found.committee;
+  }
+
+  /**
+   * The committee of `height` if it is settled: a record in a block not yet final could still
+   * change heights above chain.height + TRANSITION_ACTIVATION_DELAY, so those are undefined
+   * (gossip IGNOREs their messages rather than judging them by the wrong committee).
+   */
+  knownCommitteeAt(height: number): EpochCommittee | undefined {
+    return height > this.chain.height + TRANSITION_ACTIVATION_DELAY ? undefined : this.committeeAt(height);
+  }
+
+  /** Every epoch known: its committee and the first height it decides, oldest first. */
+  get epochs(): readonly { activationHeight: number; committee: EpochCommittee }[] {
+    return this.#epochs;
+  }
+
+  /** Calls `listener` when a finalized transition record schedules the next epoch. Returns the unsubscribe function. */
+  onTransition(listener: (transition: EpochTransition) => void): () => void {
+    this.#transitionListeners.add(listener);
+    return () => this.#transitionListeners.delete(listener);
+  }
+
+  /**
+   * Block `height` is final: a valid transition record among its transactions schedules the next
+   * epoch at height + TRANSITION_ACTIVATION_DELAY. Only while no transition is pending, and only
+   * the first valid record: every node applies the same rule to the same blocks.
+   */
+  async #applyTransitions(
+    height: number,
+    transactions: readonly SignedTransaction[],
+    replay: boolean,
+  ): Promise<void> {
+    const acceptor = this.#deps.transitions;
+    if (acceptor === undefined || (replay && this.#faults.forgetTransitionsOnRestart === true)) return;
+    for (const tx of transactions) {
+      if (tx.namespace.toLowerCase() !== COMMITTEE_NAMESPACE) continue;
+      const latest = this.#epochs.at(-1)!;
+      if (latest.activationHeight > height) return; // one pending at a time
+      const committee = await acceptor.accept(tx, latest.committee);
+      if (committee === undefined) continue;
+      if (committee.epoch !== latest.committee.epoch + 1) {
+        throw new Error(
+          `assertion failed: transition to epoch ${committee.epoch} after ${latest.committee.epoch}`,
+        );
+      }
+      const transition: EpochTransition = {
+        recordHeight: height,
+        activationHeight:
+          height + TRANSITION_ACTIVATION_DELAY - (this.#faults.earlyTransition === true ? 1 : 0),
+        committee,
+      };
+      this.#epochs.push({ activationHeight: transition.activationHeight, committee });
+      this.#logger?.info(
+        {
+          epoch: committee.epoch,
+          recordHeight: height,
+          activationHeight: transition.activationHeight,
+          validatorCount: committee.validatorCount,
+          validatorIndex: committee.validatorIndex,
+          replay,
+        },
+        committee.validatorIndex < 0
+          ? 'committee transition scheduled; this node is not a member of the new epoch'
+          : 'committee transition scheduled',
+      );
+      if (replay) return;
+      for (const listener of this.#transitionListeners) {
+        try {
+          listener(transition);
+        } catch (error) {
+          this.#logger?.error({ err: error }, 'transition listener failed');
+        }
+      }
+      return;
+    }
   }
 
   /** Height consensus is working on (latest finalized + 1). */
@@ -419,9 +529,9 @@ export class ConsensusDriver {
     );
   }
 
-  /** Validators of the committee (n). */
+  /** Validators of the committee deciding the current height (n). */
   get validatorCount(): number {
-    return this.#options.validatorCount;
+    return this.committeeAt(this.height).validatorCount;
   }
 
   // --- input processing ---------------------------------------------------------------------
@@ -742,6 +852,13 @@ export class ConsensusDriver {
         // next height's content must see their bodies to drop them, as after a live commit.
         if (height === latest) this.#rememberBody(transactionId(tx, domain), tx, true);
       }
+      const expected = this.committeeAt(height).epoch;
+      if (header.epoch !== expected) {
+        throw new Error(
+          `stored block ${height} is of epoch ${header.epoch}, but the stored blocks before it make it epoch ${expected}${certified === undefined ? ' (the transition record may be in a pruned body)' : ''}`,
+        );
+      }
+      if (certified !== undefined) await this.#applyTransitions(height, certified.block.transactions, true);
       const hash = headerHash(header, domain);
       this.chain.history.append(hash);
       this.chain.height = height;
@@ -784,6 +901,7 @@ export class ConsensusDriver {
       networkId: options.domain.networkId,
       timeouts: options.timeouts,
       crypto: this.#deps.crypto,
+      committeeAt: (height) => this.committeeAt(height),
       [CANARY_FAULTS]: this.#faults,
       application: {
         blockId: (header) => headerHash(header, options.domain),
@@ -816,16 +934,21 @@ export class ConsensusDriver {
 
   #contentContext(): ContentContext {
     const options = this.#options;
+    // The content of block chain.height + 1: its committee's epoch and size; the extensions it
+    // derives from were signed by the committee of chain.height.
+    const committee = this.committeeAt(this.chain.height + 1);
+    const signers = this.committeeAt(Math.max(1, this.chain.height));
     return {
       domain: options.domain,
-      epoch: options.epoch,
-      validatorCount: options.validatorCount,
+      epoch: committee.epoch,
+      validatorCount: committee.validatorCount,
+      signerCount: signers.validatorCount,
       feeds: options.feeds,
       genesisTimestampMs: options.genesisTimestampMs,
       chain: this.chain,
       body: (txId) => this.body(txId),
       isAuthentic: (tx, txId) => this.#isAuthentic(tx, txId),
-      verifyExtension: (extension) => this.#deps.crypto.verifyExtension(extension),
+      verifyExtension: (extension) => signers.crypto.verifyExtension(extension),
     };
   }
 
@@ -919,7 +1042,8 @@ export class ConsensusDriver {
     const extensions =
       behaviour?.proposalExtensions?.(output.parentExtensions, output.height, this.#behaviourContext) ??
       output.parentExtensions;
-    const derive = () => deriveBlockContent(this.#contentContext(), extensions, this.#options.validatorIndex);
+    const derive = () =>
+      deriveBlockContent(this.#contentContext(), extensions, this.committeeAt(output.height).validatorIndex);
     const first = derive();
     if (first.ok) {
       this.#contents.set(first.content.blockId, first.content);
@@ -1024,6 +1148,7 @@ export class ConsensusDriver {
     });
     this.#dropListedBodiesBelow(commit.height);
     applyBlock(this.chain, content);
+    await this.#applyTransitions(commit.height, certified.block.transactions, false);
     if (this.#options.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
     mempool.markFinalized(
       content.transactions.map(({ tx, txId }) => ({ sender: tx.sender, nonce: tx.nonce, txId })),

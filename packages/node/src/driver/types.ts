@@ -13,7 +13,12 @@ import type { Logger } from 'pino';
 import type { NodeBehaviour } from '../behaviour/types.ts';
 import type { BlockContent } from '../consensus/content.ts';
 import type { CANARY_FAULTS, CanaryFaults } from '../consensus/faults.ts';
-import type { ConsensusCrypto, ConsensusMessage, TimeoutConfig } from '../consensus/types.ts';
+import type {
+  ConsensusCommittee,
+  ConsensusCrypto,
+  ConsensusMessage,
+  TimeoutConfig,
+} from '../consensus/types.ts';
 import type { Mempool } from '../mempool/mempool.ts';
 import type { ConsensusMetrics } from '../metrics/consensus.ts';
 import type { ConsensusStore } from '../storage/types.ts';
@@ -35,6 +40,37 @@ export interface DriverNetwork {
   resend(messages: readonly ConsensusMessage[]): Promise<number>;
   /** Asks peers for these transaction bodies; resolves with whichever were found (any subset). */
   fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]>;
+}
+
+/** The committee of an epoch, as the driver runs it: ConsensusCommittee with its epoch number. */
+export interface EpochCommittee extends ConsensusCommittee {
+  epoch: number;
+}
+
+/** A finalized transition record: `committee` decides heights from activationHeight on. */
+export interface EpochTransition {
+  /** The height whose block holds the record. */
+  recordHeight: number;
+  /** recordHeight + TRANSITION_ACTIVATION_DELAY. */
+  activationHeight: number;
+  committee: EpochCommittee;
+}
+
+/**
+ * Turns finalized transactions of COMMITTEE_NAMESPACE into committees (docs/consensus.md
+ * "Epochs"): the node checks the record (@synod/protocol checkTransitionRecord) and loads its share
+ * of the new epoch; the simulator has its own stand-in.
+ */
+export interface CommitteeTransitions {
+  /**
+   * The committee of epoch `current.epoch + 1` that `tx` installs, or undefined when `tx` is not a
+   * valid record for it (then it is an ordinary transaction and changes nothing). Whether it is
+   * valid must depend on the transaction and `current` only — every node decides the same; what
+   * is local (our index in the new committee, −1 without a share of it; our signing key) may differ.
+   * The driver awaits it before it applies anything later (the node reads and decrypts its share
+   * of the new epoch here, once).
+   */
+  accept(tx: SignedTransaction, current: EpochCommittee): Promise<EpochCommittee | undefined>;
 }
 
 /**
@@ -82,7 +118,10 @@ export interface ConsensusDriverOptions {
 export type ConsensusDiagnostics = RpcConsensusState & { height: number; round: number };
 
 export interface ConsensusDriverDeps {
+  /** The genesis committee's crypto (options.epoch); later epochs bring theirs (transitions). */
   crypto: ConsensusCrypto;
+  /** Committee transitions; without it, transition records are ordinary transactions. */
+  transitions?: CommitteeTransitions | undefined;
   /** The node's LevelDB Store, or the simulator's MemoryStore. */
   store: ConsensusStore;
   mempool: Mempool;

@@ -42,6 +42,17 @@ export const CANARIES: readonly Canary[] = [
     faults: { skipCatchUpCertificateCheck: true },
     scenario: { byzantine: ['invalidSigner'] },
   },
+  // Committee transitions (issue #18): the switch where the record says, and after a restart too.
+  {
+    name: 'a transition activates one height early',
+    faults: { earlyTransition: true },
+    scenario: { transitions: 'grow' },
+  },
+  {
+    name: 'a restarted node forgets the transitions in its stored blocks',
+    faults: { forgetTransitionsOnRestart: true },
+    scenario: { transitions: 'growShrink' },
+  },
 ];
 
 export interface CanaryResult {

@@ -3,16 +3,21 @@ import { keccak256, toBytes } from 'viem';
 import { runCanaries } from './canaries.ts';
 import { allViolations, PROPERTIES } from './checkers/index.ts';
 import { runSeed } from './runner.ts';
-import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviour } from './scenario.ts';
+import {
+  BYZANTINE_BEHAVIOURS,
+  type ByzantineBehaviour,
+  TRANSITION_PLANS,
+  type TransitionPlan,
+} from './scenario.ts';
 import { type SweepSummary, summarize } from './sweep.ts';
 
 /**
- * `pnpm sim --seeds N [--from S] [--nodes n] [--byzantine list] [--json]` and
+ * `pnpm sim --seeds N [--from S] [--nodes n] [--byzantine list] [--transitions plan] [--json]` and
  * `pnpm sim --canaries [--json]`. With --json the last line of stdout is one JSON object.
  * A failing seed prints the command that replays it; exit code 1 on any violation.
  */
 
-const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--json] [--verbose] [--trace]
+const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--transitions none|${TRANSITION_PLANS.join('|')}] [--json] [--verbose] [--trace]
        pnpm sim --canaries [--max-seeds N] [--json]`;
 
 async function main(): Promise<number> {
@@ -24,6 +29,7 @@ async function main(): Promise<number> {
       nodes: { type: 'string', default: '4' },
       byzantine: { type: 'string' },
       crypto: { type: 'string' },
+      transitions: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
@@ -58,18 +64,25 @@ async function main(): Promise<number> {
   const nodes = parsePositive(values.nodes, 'nodes');
   const byzantine = values.byzantine === undefined ? undefined : parseBehaviours(values.byzantine);
   const crypto = values.crypto === undefined ? undefined : values.crypto === 'bls' ? 'bls' : 'fake';
+  const transitions = values.transitions === undefined ? undefined : parsePlan(values.transitions);
   const summary: SweepSummary = summarize([]);
   const digests: string[] = [];
   let failed = false;
   for (let seed = from; seed < from + seeds; seed++) {
-    const result = await runSeed(seed, { validatorCount: nodes, byzantine, crypto, trace: values.trace });
+    const result = await runSeed(seed, {
+      validatorCount: nodes,
+      byzantine,
+      crypto,
+      ...(transitions === undefined ? {} : { transitions }),
+      trace: values.trace,
+    });
     if (result.eventLog !== undefined) console.log(result.eventLog);
     summary.add(result);
     digests.push(result.eventDigest);
     const violations = allViolations(result);
     if (violations.length > 0) {
       failed = true;
-      const replay = `pnpm sim --seeds 1 --from ${seed} --nodes ${nodes}${values.byzantine ? ` --byzantine ${values.byzantine}` : ''}${values.crypto ? ` --crypto ${values.crypto}` : ''} --verbose`;
+      const replay = `pnpm sim --seeds 1 --from ${seed} --nodes ${nodes}${values.byzantine ? ` --byzantine ${values.byzantine}` : ''}${values.crypto ? ` --crypto ${values.crypto}` : ''}${values.transitions ? ` --transitions ${values.transitions}` : ''} --verbose`;
       console.log(`FAIL seed ${seed} (${violations.length} violations). Replay: ${replay}`);
       for (const violation of violations.slice(0, values.verbose ? 50 : 5)) console.log(`  ${violation}`);
     } else if (values.verbose) {
@@ -112,6 +125,12 @@ function parseBehaviours(list: string): ByzantineBehaviour[] {
     }
   }
   return names as ByzantineBehaviour[];
+}
+
+function parsePlan(value: string): TransitionPlan | 'none' {
+  if (value !== 'none' && !(TRANSITION_PLANS as readonly string[]).includes(value))
+    throw new Error(`unknown transition plan "${value}"\n${USAGE}`);
+  return value as TransitionPlan | 'none';
 }
 
 function round(value: number): number {

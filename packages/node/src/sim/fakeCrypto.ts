@@ -25,13 +25,27 @@ export interface FakeCommittee {
   groupKey: string;
 }
 
-export function createFakeCommittee(validatorCount: number, seed: number): FakeCommittee {
+/**
+ * The committee of `epoch`: every epoch of a run has the same group key (a reshare keeps it) and
+ * its own share keys.
+ */
+export function createFakeCommittee(validatorCount: number, seed: number, epoch = 0): FakeCommittee {
+  const shareLabel = epoch === 0 ? `share/${seed}` : `share/${seed}/e${epoch}`;
   return {
     validatorCount,
     threshold: committeeSize(validatorCount).quorum,
-    validatorKeys: Array.from({ length: validatorCount }, (_, i) => fingerprint(`share/${seed}/${i}`)),
+    validatorKeys: Array.from({ length: validatorCount }, (_, i) => fingerprint(`${shareLabel}/${i}`)),
     groupKey: fingerprint(`group/${seed}`),
   };
+}
+
+/** The stand-in of a transition record's group signature: a keyed fingerprint under the group key. */
+export function fakeTransitionSignature(
+  committee: FakeCommittee,
+  epoch: number,
+  validatorCount: number,
+): string {
+  return fingerprint(`${committee.groupKey}|transition/${epoch}/${validatorCount}`);
 }
 
 function signatureOf(key: string, message: string): Uint8Array {
@@ -79,7 +93,8 @@ function proposalKey(proposal: UnsignedProposal): string {
 
 /** The signer and verifier of validator `validatorIndex` (verification needs no secret). */
 export function createFakeCrypto(committee: FakeCommittee, validatorIndex: number): ConsensusCrypto {
-  const ownKey = committee.validatorKeys[validatorIndex]!;
+  // A node outside the committee (index −1) only verifies; its "key" signs nothing valid.
+  const ownKey = committee.validatorKeys[validatorIndex] ?? 'not-a-member';
   const keyOf = (index: number): string | undefined => committee.validatorKeys[index];
   return {
     signVote: (body) => signatureOf(ownKey, voteKey(body)),

@@ -35,6 +35,8 @@ export interface RecordedCommit {
 /** An honest vote as first sent. */
 export interface RecordedVote {
   validatorIndex: number;
+  /** Size of the committee of its height, as the voter's driver had it. */
+  validatorCount: number;
   height: number;
   round: number;
   kind: VoteKind;
@@ -115,9 +117,10 @@ export class Recorder {
   }
 
   /** An honest vote sent at `atMs` (first sending, retransmission or a restart's re-send). */
-  recordVote(vote: Vote, atMs: number): RecordedVote {
+  recordVote(vote: Vote, atMs: number, validatorCount: number): RecordedVote {
     const recorded: RecordedVote = {
       validatorIndex: vote.validatorIndex,
+      validatorCount,
       height: vote.height,
       round: vote.round,
       kind: vote.kind,

@@ -1,17 +1,21 @@
-import { EvidenceCodec, type Hex } from '@synod/protocol';
+import { type Address, EvidenceCodec, type Hex, TRANSITION_ACTIVATION_DELAY } from '@synod/protocol';
 import { keccak256, toBytes } from 'viem';
 import type { CanaryFaults } from '../consensus/faults.ts';
-import type { ConsensusCrypto } from '../consensus/types.ts';
 import { type CheckResult, checkRun } from './checkers/index.ts';
-import { createFakeCommittee, createFakeCrypto } from './fakeCrypto.ts';
+import { createFakeEpochs, createRealBlsEpochs, type SimCommittee } from './epochs.ts';
 import { SimNetwork } from './network.ts';
 import { Random } from './random.ts';
-import { createRealBlsCommittee } from './realBls.ts';
-import { type RecordedCommit, Recorder } from './recorder.ts';
-import { generateScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
+import { type RecordedCommit, type RecordedVote, Recorder } from './recorder.ts';
+import {
+  generateScenario,
+  type Scenario,
+  type ScenarioOptions,
+  SIM_TIMEOUTS,
+  TRANSITION_RETRY_MS,
+} from './scenario.ts';
 import { Scheduler, settle } from './scheduler.ts';
 import { SimValidator, type SimWorld } from './validator.ts';
-import { Market, type TransactionPool, transactionPool } from './workload.ts';
+import { Market, type PoolTransaction, type TransactionPool, transactionPool } from './workload.ts';
 
 /**
  * The deterministic simulator (docs/consensus.md "Simulator"): every validator of the committee
@@ -42,38 +46,72 @@ export interface RunResult extends CheckResult {
   eventLog?: string;
   /** Each honest validator's commits in the order it applied them, with `trace`. */
   commits?: ReadonlyMap<number, readonly RecordedCommit[]>;
+  /** Every distinct honest vote, in the order first sent, with `trace`. */
+  votes?: readonly RecordedVote[];
 }
 
 export async function runSeed(seed: number, options: RunOptions = {}): Promise<RunResult> {
   const scenario = generateScenario(seed, options);
   const pool = await transactionPool();
+  const sizes = [
+    scenario.validatorCount,
+    ...scenario.transitions.map((transition) => transition.validatorCount),
+  ];
   const committee =
-    scenario.crypto === 'bls'
-      ? await createRealBlsCommittee(scenario.validatorCount, seed)
-      : fakeCommitteeAdapter(scenario.validatorCount, seed);
+    scenario.crypto === 'bls' ? await createRealBlsEpochs(seed, sizes) : await createFakeEpochs(seed, sizes);
   const result = await runScenario(scenario, pool, committee, options.faults ?? {});
   if (options.trace !== true) {
     delete result.eventLog;
     delete result.commits;
+    delete result.votes;
   }
   return result;
 }
 
-export interface SimCommittee {
-  cryptoFor(validatorIndex: number): ConsensusCrypto;
+export type { SimCommittee } from './epochs.ts';
+
+/**
+ * How long after liveness the transitions still pending may take, in the synchronous phase:
+ * per transition the operator's retry, then its record's inclusion, the activation delay and two
+ * heights of the new epoch, each height at most two rounds (one failed proposer) after its idle
+ * interval.
+ */
+export function transitionsBoundMs(scenario: Scenario): number {
+  const roundMaxMs = 3 * SIM_TIMEOUTS.maxMs + 4 * scenario.maxDelayMs;
+  const heightMs = scenario.idleIntervalMs + 2 * roundMaxMs;
+  return scenario.transitions.length * (TRANSITION_RETRY_MS + (TRANSITION_ACTIVATION_DELAY + 4) * heightMs);
 }
 
-function fakeCommitteeAdapter(validatorCount: number, seed: number): SimCommittee {
-  const committee = createFakeCommittee(validatorCount, seed);
-  return { cryptoFor: (index) => createFakeCrypto(committee, index) };
+/** The run's pool plus the operator's transition records, as one more sender (checkers see them as transactions). */
+function withRecords(
+  pool: TransactionPool,
+  records: readonly { tx: PoolTransaction['tx']; txId: Hex }[],
+): TransactionPool {
+  if (records.length === 0) return pool;
+  const senderIndex = pool.bySender.length;
+  const chain = records.map((record) => ({
+    ...record,
+    sender: record.tx.sender.toLowerCase() as Address,
+    senderIndex,
+  }));
+  return {
+    bySender: [...pool.bySender, chain],
+    byId: new Map([...pool.byId, ...chain.map((entry) => [entry.txId, entry] as const)]),
+  };
 }
 
 export async function runScenario(
   scenario: Scenario,
-  pool: TransactionPool,
+  basePool: TransactionPool,
   committee: SimCommittee,
   faults: CanaryFaults,
 ): Promise<RunResult> {
+  const records = scenario.transitions.map((_, i) => {
+    const record = committee.recordOf?.(i + 1);
+    if (record === undefined) throw new Error('a scenario with transitions needs a committee with epochs');
+    return record;
+  });
+  const pool = withRecords(basePool, records);
   const random = new Random(scenario.seed ^ 0x5eed);
   const scheduler = new Scheduler();
   const network = new SimNetwork(scenario, random.fork(), scheduler);
@@ -90,14 +128,17 @@ export async function runScenario(
     market: new Market(random.fork(), { flat: scenario.quietMarket === true }),
     pool,
     validatorCount: scenario.validatorCount,
+    processCount: scenario.processCount,
+    transitionsFor: (process) => committee.transitionsFor?.(process),
     idleIntervalMs: scenario.idleIntervalMs,
     endpointsOf: (index) => endpoints[index] ?? [],
     endpointNamed: (name) => byName.get(name),
     verifyCertificate: (body, signature) => observer.verifyVoteCertificate(body, signature),
   };
 
-  // The committee: honest nodes, byzantine actors, and two copies of a twin.
-  for (let index = 0; index < scenario.validatorCount; index++) {
+  // The committee: honest nodes, byzantine actors, and two copies of a twin; then any process a
+  // transition adds (it follows the chain from the start, and signs once its epoch is active).
+  for (let index = 0; index < scenario.processCount; index++) {
     const behaviour = behaviours.get(index) ?? 'honest';
     const copies = behaviour === 'twins' ? 2 : 1;
     const nodes: SimValidator[] = [];
@@ -118,7 +159,7 @@ export async function runScenario(
     if (copies === 2) {
       // Each twin talks to its own half of the committee.
       const others = random.shuffle(
-        Array.from({ length: scenario.validatorCount }, (_, i) => i).filter((i) => i !== index),
+        Array.from({ length: scenario.processCount }, (_, i) => i).filter((i) => i !== index),
       );
       const cut = Math.ceil(others.length / 2);
       nodes[0]!.peers = new Set(others.slice(0, cut));
@@ -142,6 +183,26 @@ export async function runScenario(
           node.receiveTransaction(entry.tx, entry.txId),
         );
     });
+  }
+  // The operator of each transition: submits the record once the previous epoch is active at the
+  // node it reaches, and again until some honest node has the transition scheduled.
+  for (const [i, transition] of scenario.transitions.entries()) {
+    const epoch = i + 1;
+    const record = records[i]!;
+    const reached = honestNodes[epoch % honestNodes.length]!;
+    const entry = reached.validatorIndex;
+    const attempt = (): void => {
+      if (honestNodes.some((node) => node.latestEpoch >= epoch)) return;
+      if (reached.activeEpoch === epoch - 1) {
+        recorder.note(`${scheduler.nowMs} submit transition ${epoch} ${record.txId}`);
+        for (const node of allNodes)
+          scheduler.after(network.gossipDelayMs(entry, node.validatorIndex), () =>
+            node.receiveTransaction(record.tx, record.txId),
+          );
+      }
+      scheduler.after(TRANSITION_RETRY_MS, attempt);
+    };
+    scheduler.at(transition.atMs, attempt);
   }
   for (const crash of scenario.crashes) {
     scheduler.at(crash.atMs, () => {
@@ -177,12 +238,26 @@ export async function runScenario(
 
   for (const node of allNodes) node.start();
   await settle();
+  // With transitions the run goes on after liveness until every honest node has finalized two
+  // heights of the last epoch (the switch must not stall), within transitionsBoundMs.
+  const lastEpoch = scenario.transitions.length;
+  let transitionsReachedMs: number | null = lastEpoch === 0 ? 0 : null;
+  const transitionsDone = () => honestNodes.every((node) => node.heightsInEpoch(lastEpoch) >= 2);
   while (scheduler.runNext(livenessDeadlineMs)) {
     await settle();
+    if (transitionsReachedMs === null && transitionsDone()) {
+      transitionsReachedMs = scheduler.nowMs;
+      if (livenessReachedMs !== null)
+        livenessDeadlineMs = Math.min(livenessDeadlineMs, scheduler.nowMs + 2 * scenario.maxDelayMs + 1);
+    }
     if (livenessReachedMs === null && minHonestHeight() >= livenessTargetHeight) {
       livenessReachedMs = scheduler.nowMs;
       // Let the last blocks settle everywhere (late precommits, catch-up), then stop.
-      livenessDeadlineMs = Math.min(livenessDeadlineMs, scheduler.nowMs + 2 * scenario.maxDelayMs + 1);
+      livenessDeadlineMs = Math.min(
+        livenessDeadlineMs,
+        scheduler.nowMs +
+          (transitionsReachedMs === null ? transitionsBoundMs(scenario) : 2 * scenario.maxDelayMs + 1),
+      );
     }
   }
   const honestValidators = honestNodes.map((node) => node.validatorIndex);
@@ -190,7 +265,15 @@ export async function runScenario(
     for (const record of node.store.evidence())
       recorder.evidence.push({ reporter: node.validatorIndex, evidence: EvidenceCodec.decode(record.bytes) });
   }
-  const checks = checkRun({ scenario, recorder, honestValidators, pool, livenessReachedMs });
+  const checks = checkRun({
+    scenario,
+    recorder,
+    honestValidators,
+    pool,
+    livenessReachedMs,
+    transitionsReachedMs,
+    transitionRecords: records.map((record) => record.txId),
+  });
   const eventLog = recorder.digestText();
   const eventDigest = keccak256(toBytes(eventLog));
   return {
@@ -201,5 +284,6 @@ export async function runScenario(
     eventCount: scheduler.eventCount,
     eventLog,
     commits: recorder.commits,
+    votes: recorder.votes,
   };
 }

@@ -31,6 +31,16 @@ export const COMMITTEE_RESTART_STREAM = 0x7e57a27;
 /** Salt of the seed's independent stream for idle at rest (added later still: no other draw moves). */
 export const IDLE_STREAM = 0x1d1e;
 
+/** Salt of the seed's independent stream for committee transitions (added after idle at rest). */
+export const TRANSITION_STREAM = 0xe90c4;
+
+/** Share of runs with committee transitions (docs/consensus.md "Epochs"). */
+export const TRANSITION_RATE = 0.3;
+
+/** The membership changes a run can make, each one epoch: one more member, one fewer, the same again. */
+export const TRANSITION_PLANS = ['grow', 'growShrink', 'refresh', 'refreshTwice'] as const;
+export type TransitionPlan = (typeof TRANSITION_PLANS)[number];
+
 /** Share of runs whose validators hold an idle height back (driver idleIntervalMs, issue #17 §1). */
 export const IDLE_RATE = 0.5;
 
@@ -45,8 +55,23 @@ export const REAL_BLS_EVERY_RUNS = 20;
 
 export interface Scenario {
   seed: number;
+  /** Size of the genesis committee (validators 0 … validatorCount − 1). */
   validatorCount: number;
+  /** f of the genesis committee. */
   f: number;
+  /**
+   * Simulated validator processes: the genesis committee plus any that a transition adds (they
+   * run from the start, following the chain without signing until their epoch activates).
+   */
+  processCount: number;
+  /**
+   * Committee transitions, in epoch order: at atMs an operator submits the record of the next
+   * epoch, whose committee is processes 0 … validatorCount − 1 (a member joins or leaves at the
+   * end; the same count is a refresh). A record is submitted only once the previous epoch is active
+   * at the node it reaches, and again every TRANSITION_RETRY_MS until some honest node has it
+   * scheduled (a restart can lose it from every mempool). Drawn from TRANSITION_STREAM.
+   */
+  transitions: { atMs: number; validatorCount: number }[];
   byzantine: { validatorIndex: number; behaviour: ByzantineBehaviour }[];
   crypto: 'fake' | 'bls';
   latencyMs: number;
@@ -86,7 +111,12 @@ export interface ScenarioOptions {
   byzantine?: ByzantineBehaviour[];
   /** Force the crypto mode (otherwise real BLS in one run of REAL_BLS_EVERY_RUNS). */
   crypto?: 'fake' | 'bls';
+  /** Force committee transitions ('none': never; otherwise drawn in TRANSITION_RATE of runs). */
+  transitions?: TransitionPlan | 'none';
 }
+
+/** How often the simulated operator re-submits a record not yet scheduled anywhere. */
+export const TRANSITION_RETRY_MS = 1_000;
 
 /**
  * The liveness bound of docs/consensus.md, for the synchronous phase after the heal (one-way
@@ -180,17 +210,46 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
 
   const idleIntervalMs = new Random((seed ^ IDLE_STREAM) >>> 0).chance(IDLE_RATE) ? SIM_IDLE_INTERVAL_MS : 0;
   const maxDelayMs = latencyMs + jitterMs;
+
+  // Drawn in the order the fields were always drawn in, so that every seed keeps its scenario.
+  const lossRate = random.chance(0.5) ? random.int(0, 15) / 100 : 0;
+  const duplicateRate = random.int(0, 5) / 100;
+  const clockSkewMs = Array.from({ length: validatorCount }, () => random.int(0, maxSkewMs));
+  const transitionRandom = new Random((seed ^ TRANSITION_STREAM) >>> 0);
+  const plan =
+    options.transitions ??
+    (transitionRandom.chance(TRANSITION_RATE) ? transitionRandom.pick(TRANSITION_PLANS) : 'none');
+  const sizes =
+    plan === 'grow'
+      ? [validatorCount + 1]
+      : plan === 'growShrink'
+        ? [validatorCount + 1, validatorCount]
+        : plan === 'refresh'
+          ? [validatorCount]
+          : plan === 'refreshTwice'
+            ? [validatorCount, validatorCount]
+            : [];
+  // The first early enough to activate within the safety phase's faults; a second one later.
+  const transitions = sizes.map((size, i) => ({
+    atMs: transitionRandom.int(200 + i * 1200, 1000 + i * 1200),
+    validatorCount: size,
+  }));
+  const processCount = Math.max(validatorCount, ...sizes);
+  // A joining process gets a clock skew too (from the transition stream: no other draw moves).
+  while (clockSkewMs.length < processCount) clockSkewMs.push(transitionRandom.int(0, maxSkewMs));
   return {
     seed,
     validatorCount,
     f,
+    processCount,
+    transitions,
     byzantine,
     crypto: options.crypto ?? (seed % REAL_BLS_EVERY_RUNS === REAL_BLS_EVERY_RUNS - 1 ? 'bls' : 'fake'),
     latencyMs,
     jitterMs,
-    lossRate: random.chance(0.5) ? random.int(0, 15) / 100 : 0,
-    duplicateRate: random.int(0, 5) / 100,
-    clockSkewMs: Array.from({ length: validatorCount }, () => random.int(0, maxSkewMs)),
+    lossRate,
+    duplicateRate,
+    clockSkewMs,
     partitions,
     crashes,
     committeeRestarts,

@@ -13,7 +13,7 @@ import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto, ConsensusMessage } from '../consensus/types.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
 import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
-import type { CommittedBlock, DriverNetwork } from '../driver/types.ts';
+import type { CommittedBlock, CommitteeTransitions, DriverNetwork } from '../driver/types.ts';
 import { MempoolError } from '../mempool/errors.ts';
 import { Mempool } from '../mempool/mempool.ts';
 import { GossipValidationError } from '../p2p/errors.ts';
@@ -63,7 +63,12 @@ export interface SimWorld {
   readonly recorder: Recorder;
   readonly market: Market;
   readonly pool: TransactionPool;
+  /** Size of the genesis committee (processes 0 … validatorCount − 1). */
   readonly validatorCount: number;
+  /** Every simulated validator process, members of a later epoch included. */
+  readonly processCount: number;
+  /** The committee transitions process `process` applies (undefined: one epoch). */
+  transitionsFor(process: number): CommitteeTransitions | undefined;
   /** The drivers' idle interval of this run (Scenario.idleIntervalMs). */
   readonly idleIntervalMs: number;
   /** Every simulated process (two for a twin), by validator index. */
@@ -109,6 +114,8 @@ export class SimValidator implements SimEndpoint {
   #up = false;
   /** The chain height of the last process (a crashed node's chain is on its disk). */
   #lastHeight = 0;
+  #lastActiveEpoch = 0;
+  #lastLatestEpoch = 0;
 
   constructor(parameters: {
     validatorIndex: number;
@@ -157,6 +164,28 @@ export class SimValidator implements SimEndpoint {
     return this.#process?.driver.chain.height ?? this.#lastHeight;
   }
 
+  /** The epoch of the height this node is deciding (of its last process when down). */
+  get activeEpoch(): number {
+    const driver = this.#process?.driver;
+    if (driver !== undefined) this.#lastActiveEpoch = driver.committeeAt(driver.chain.height + 1).epoch;
+    return this.#lastActiveEpoch;
+  }
+
+  /** Heights this node has finalized in `epoch` (0 when it has not reached it). */
+  heightsInEpoch(epoch: number): number {
+    const driver = this.#process?.driver;
+    if (driver === undefined) return 0;
+    const entry = driver.epochs.find((candidate) => candidate.committee.epoch === epoch);
+    return entry === undefined ? 0 : Math.max(0, driver.chain.height - entry.activationHeight + 1);
+  }
+
+  /** The latest epoch this node knows of, active or scheduled (of its last process when down). */
+  get latestEpoch(): number {
+    const driver = this.#process?.driver;
+    if (driver !== undefined) this.#lastLatestEpoch = driver.epochs.at(-1)!.committee.epoch;
+    return this.#lastLatestEpoch;
+  }
+
   /** The disk (the checks read its vote log and evidence). */
   get store(): MemoryStore {
     return this.#store;
@@ -188,7 +217,8 @@ export class SimValidator implements SimEndpoint {
     });
     driver = new ConsensusDriver(
       {
-        validatorIndex: this.validatorIndex,
+        // A process a later epoch adds is not in the genesis committee: it follows until then.
+        validatorIndex: this.validatorIndex < this.world.validatorCount ? this.validatorIndex : -1,
         validatorCount: this.world.validatorCount,
         domain: SIM_DOMAIN,
         epoch: 0,
@@ -201,6 +231,7 @@ export class SimValidator implements SimEndpoint {
       },
       {
         crypto: this.crypto,
+        transitions: this.world.transitionsFor(this.validatorIndex),
         store: this.#store,
         mempool,
         network: this.#driverNetwork(timers),
@@ -217,7 +248,6 @@ export class SimValidator implements SimEndpoint {
     const started = driver;
     const sync = new CatchUpSync({
       driver,
-      crypto: this.crypto,
       domain: SIM_DOMAIN,
       network: {
         requestBlocks: (peer, fromHeight, count, signal) =>
@@ -231,15 +261,19 @@ export class SimValidator implements SimEndpoint {
     });
     const validators = createGossipValidators({
       domain: SIM_DOMAIN,
-      validatorCount: this.world.validatorCount,
+      committeeAt: (height) => started.knownCommitteeAt(height),
       feeds: SIM_FEEDS,
-      crypto: this.crypto,
       mempool,
       driver: () => started,
       sync: () => sync,
       nowMs: () => this.localNowMs(),
     });
     if (this.honest) driver.onCommit((block) => this.#recordCommit(block));
+    driver.onTransition((transition) =>
+      this.world.recorder.note(
+        `${scheduler.nowMs} ${this.name} schedules epoch ${transition.committee.epoch} at h${transition.activationHeight} (record h${transition.recordHeight})`,
+      ),
+    );
     this.#process = { driver, mempool, sync, validators };
     started.start().then(
       () => {
@@ -353,7 +387,7 @@ export class SimValidator implements SimEndpoint {
   /** The processes this one talks to: every other validator's (a twin copy: its half). */
   #peerEndpoints(): SimValidator[] {
     const peers: SimValidator[] = [];
-    for (let to = 0; to < this.world.validatorCount; to++) {
+    for (let to = 0; to < this.world.processCount; to++) {
       if (to === this.validatorIndex || (this.peers !== null && !this.peers.has(to))) continue;
       peers.push(...this.world.endpointsOf(to));
     }
@@ -363,7 +397,12 @@ export class SimValidator implements SimEndpoint {
   #broadcast(message: ConsensusMessage): void {
     if (this.honest && message.type === 'vote') {
       const { vote } = message;
-      const recorded = this.world.recorder.recordVote(vote, this.world.scheduler.nowMs);
+      const committee = this.#process?.driver.committeeAt(vote.height);
+      const recorded = this.world.recorder.recordVote(
+        vote,
+        this.world.scheduler.nowMs,
+        committee?.validatorCount ?? this.world.validatorCount,
+      );
       // Write-ahead: the vote must be in the vote log before it leaves the process.
       const logged = this.#store.loggedVote(vote.height, vote.round, vote.kind);
       if (logged === undefined || !sameBytes(logged, VoteCodec.encode(vote)))

@@ -11,7 +11,6 @@ import {
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
-import type { ConsensusCrypto } from '../consensus/types.ts';
 import type { ConsensusDriver, SyncedExtensions } from '../driver/driver.ts';
 import { hedgedRequests } from '../driver/hedged.ts';
 import {
@@ -51,8 +50,8 @@ export interface SyncNetwork {
 }
 
 export interface CatchUpSyncOptions {
+  /** The driver blocks are applied to; its committees check certificates and extensions. */
   driver: ConsensusDriver;
-  crypto: ConsensusCrypto;
   domain: NetworkDomain;
   network: SyncNetwork;
   logger?: Logger | undefined;
@@ -117,7 +116,10 @@ export class CatchUpSync {
     return best;
   }
 
-  /** `peer` sent a consensus message of `height` (already signature-checked): it finalized height − 1. */
+  /**
+   * `peer` sent a consensus message of `height` (signature-checked, unless the height is beyond
+   * the settled committees: see gossip.ts): it finalized height − 1.
+   */
   noteHeight(peer: string, height: number): void {
     const known = this.#peerHeights.get(peer);
     if (known === undefined && this.#peerHeights.size >= SYNC_MAX_TRACKED_PEERS) return;
@@ -153,14 +155,14 @@ export class CatchUpSync {
 
   /** Checks one fetched block against our tip (everything but the certificate). */
   checkBlock(certified: CertifiedBlock): BlockCheck {
-    const { driver, domain, crypto } = this.#options;
+    const { driver, domain } = this.#options;
     const { header } = certified.block;
     if (header.height !== driver.chain.height + 1) return 'wrong-height';
     if (header.networkId !== domain.networkId) return 'wrong-network';
     if (header.parentHash !== driver.chain.lastBlockId) return 'wrong-parent';
     if (header.historyRoot !== driver.chain.history.root()) return 'wrong-history';
     if (this.#options[CANARY_FAULTS]?.skipCatchUpCertificateCheck === true) return 'ok';
-    const certified_ = crypto.verifyVoteCertificate(
+    const certified_ = driver.committeeAt(header.height).crypto.verifyVoteCertificate(
       {
         kind: VoteKind.Precommit,
         networkId: domain.networkId,
@@ -179,11 +181,12 @@ export class CatchUpSync {
    * committee member, and correctly signed. Returns those and how many were dropped.
    */
   checkExtensions(synced: SyncedBlock): { extensions: SyncedExtensions; dropped: number } {
-    const { driver, domain, crypto } = this.#options;
+    const { driver, domain } = this.#options;
     const { header } = synced.certified.block;
     let dropped = 0;
     const keep = (list: readonly SignedVoteExtension[], height: number, blockId: Hex) => {
       const seen = new Set<number>();
+      const { validatorCount, crypto } = driver.committeeAt(height);
       return list.filter((extension) => {
         const ok =
           extension.networkId === domain.networkId &&
@@ -191,7 +194,7 @@ export class CatchUpSync {
           extension.blockId === blockId &&
           Number.isSafeInteger(extension.validatorIndex) &&
           extension.validatorIndex >= 0 &&
-          extension.validatorIndex < driver.validatorCount &&
+          extension.validatorIndex < validatorCount &&
           !seen.has(extension.validatorIndex) &&
           crypto.verifyExtension(extension);
         if (ok) seen.add(extension.validatorIndex);

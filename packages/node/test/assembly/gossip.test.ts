@@ -3,6 +3,7 @@ import {
   type NetworkDomain,
   type SignedTransaction,
   signTransaction,
+  TRANSITION_ACTIVATION_DELAY,
   transactionBatchCodec,
   transactionId,
   type Vote,
@@ -58,9 +59,8 @@ describe('transaction gossip validation', () => {
   const mempool = new Mempool({ domain: DOMAIN });
   const validators = createGossipValidators({
     domain: DOMAIN,
-    validatorCount: 4,
+    committeeAt: () => ({ validatorCount: 4, crypto: {} as ConsensusCrypto }),
     feeds: [],
-    crypto: {} as ConsensusCrypto,
     mempool,
     driver: () => ({ height: 1 }) as ConsensusDriver,
     sync: () => ({ noteHeight: () => {} }) as unknown as CatchUpSync,
@@ -89,11 +89,13 @@ describe('vote gossip validation', () => {
   test('accepts votes up to FUTURE_HEIGHT_WINDOW heights ahead (a lagging node keeps them for after catch-up), IGNOREs further ones', () => {
     const crypto = createFakeCrypto(createFakeCommittee(4, 7), 0);
     const noted: number[] = [];
+    // The window lies within the heights whose committee is settled (no transition can change them).
+    expect(TRANSITION_ACTIVATION_DELAY).toBeGreaterThan(FUTURE_HEIGHT_WINDOW);
+    const settled = 9 + TRANSITION_ACTIVATION_DELAY; // the driver at height 10 has finalized 9
     const validators = createGossipValidators({
       domain: DOMAIN,
-      validatorCount: 4,
+      committeeAt: (height) => (height <= settled ? { validatorCount: 4, crypto } : undefined),
       feeds: [],
-      crypto,
       mempool: new Mempool({ domain: DOMAIN }),
       driver: () => ({ height: 10 }) as ConsensusDriver,
       sync: () =>
@@ -116,8 +118,16 @@ describe('vote gossip validation', () => {
       'IGNORE FUTURE_HEIGHT',
     );
     expect(verdictOf(() => validators.votes(prevote(8), from))).toBe('IGNORE STALE_HEIGHT');
-    // Sync learns of both future heights all the same.
-    expect(noted).toEqual([10 + FUTURE_HEIGHT_WINDOW, 11 + FUTURE_HEIGHT_WINDOW]);
+    // Beyond the settled committees a vote cannot be checked (its signer may be of an epoch not
+    // known yet): IGNOREd, but noted as a hint that the peer is far ahead.
+    const forged = { ...prevote(settled + 1), signature: new Uint8Array(96) };
+    expect(verdictOf(() => validators.votes(forged, from))).toBe('IGNORE FUTURE_HEIGHT');
+    // Within them a forged vote is REJECTed and tells sync nothing.
+    expect(verdictOf(() => validators.votes({ ...prevote(12), signature: new Uint8Array(96) }, from))).toBe(
+      'REJECT BAD_SIGNATURE',
+    );
+    // Sync learns of every future height all the same.
+    expect(noted).toEqual([10 + FUTURE_HEIGHT_WINDOW, 11 + FUTURE_HEIGHT_WINDOW, settled + 1]);
   });
 });
 
@@ -130,9 +140,8 @@ describe('evidence gossip validation', () => {
     recorded.clear();
     return createGossipValidators({
       domain: DOMAIN,
-      validatorCount: 4,
+      committeeAt: () => ({ validatorCount: 4, crypto }),
       feeds: [],
-      crypto,
       mempool: new Mempool({ domain: DOMAIN }),
       driver: () =>
         ({

@@ -161,15 +161,6 @@ async function chainWithoutNode3(): Promise<void> {
   for (let i = 0; i < N - 1; i++) await startMember(i, PATIENT);
 }
 
-function node3Crypto() {
-  return createBlsConsensusCrypto({
-    validatorIndex: 3,
-    shareSecretKey: dealing.shares[3]!.secretKey,
-    sharePublicKeys: dealing.shares.map((share) => share.publicKey),
-    groupPublicKey: dealing.groupPublicKey,
-  });
-}
-
 describe('catch-up sync with extensions', () => {
   test('a synced validator proposes at the next height in round 0, with the same oracle state', {
     timeout: 60_000,
@@ -178,7 +169,6 @@ describe('catch-up sync with extensions', () => {
     const node3 = await startMember(3, FAST);
     const sync = new CatchUpSync({
       driver: node3.driver,
-      crypto: node3Crypto(),
       domain: DOMAIN,
       network: {
         requestBlocks: (peer, fromHeight, count) =>
@@ -222,7 +212,6 @@ describe('catch-up sync with extensions', () => {
     const asked: { peer: string; signal: AbortSignal }[] = [];
     const sync = new CatchUpSync({
       driver: node3.driver,
-      crypto: node3Crypto(),
       domain: DOMAIN,
       // Far beyond the test's wait: only the hedge can get node 3 its blocks in time.
       requestTimeoutMs: 120_000,

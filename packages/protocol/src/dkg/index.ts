@@ -30,6 +30,12 @@ export {
 export { DkgError, type DkgErrorCode } from './errors.ts';
 export { type DkgKeyPair, dkgKeysFromSeed, dkgSessionId } from './keys.ts';
 export { type DkgState, type DkgTransition, dkgInit, dkgStep } from './machine.ts';
+export {
+  checkTransitionRecord,
+  type EpochKeys,
+  TransitionError,
+  type TransitionErrorCode,
+} from './transition.ts';
 export type {
   DkgConfig,
   DkgDeal,

@@ -13,12 +13,8 @@ export { readSignedTransaction, transactionCodec, writeSignedTransaction } from 
 export { type TransactionBatch, transactionBatchCodec } from './transactionBatch.ts';
 export {
   COMMITTEE_NAMESPACE,
-  checkTransitionRecord,
-  type EpochKeys,
   MAX_TRANSITION_THRESHOLD,
   TRANSITION_ACTIVATION_DELAY,
-  TransitionError,
-  type TransitionErrorCode,
   type TransitionRecord,
   transitionMessage,
   transitionRecordCodec,

@@ -1,14 +1,8 @@
 import { encodeAbiParameters, type Hex, keccak256, toBytes } from 'viem';
-import { BlsError } from '../bls/errors.ts';
-import { decodePublicKey } from '../bls/signature.ts';
-import { sharePublicKeyFromCommitments, verifyGroupSignature } from '../bls/threshold.ts';
 import { defineCodec, MessageType } from '../codec/envelope.ts';
-import { toLowerHex } from '../codec/hex.ts';
 import type { Reader, Writer } from '../codec/primitives.ts';
-import { committeeSize } from '../committee.ts';
-import { MAX_COMMITTEE_VALIDATORS } from '../consensus/constants.ts';
 import { MAX_TX_PAYLOAD_BYTES, TRANSITION_TAG } from '../constants.ts';
-import { DecodeError, SynodProtocolError } from '../errors.ts';
+import { DecodeError } from '../errors.ts';
 
 /**
  * A committee transition record (docs/protocol.md "Committee transitions"): the committee of
@@ -18,7 +12,7 @@ import { DecodeError, SynodProtocolError } from '../errors.ts';
  * epoch e + 1 finalized at height h makes that epoch decide heights ≥ h + TRANSITION_ACTIVATION_DELAY.
  *
  * Wire: envelope ‖ epoch u64 ‖ validatorCount u32 ‖ count u16 ‖ commitments 48·count ‖ signature 96.
- * Valid when: epoch = current + 1; count = the quorum of validatorCount (the key's threshold);
+ * Valid (dkg/transition.ts checkTransitionRecord) when: epoch = current + 1; count = the quorum of validatorCount (the key's threshold);
  * every commitment a valid G1 point; commitment 0 = the group public key (the reshare kept the
  * key); the signature a group signature under that key over transitionMessage (the old committee
  * agreed to this outcome: a quorum of it holds shares).
@@ -111,83 +105,4 @@ export function transitionMessage(
       ),
     ),
   );
-}
-
-export type TransitionErrorCode =
-  /** Not the epoch after the current one. */
-  | 'WRONG_EPOCH'
-  /** validatorCount out of range, or a commitment count that is not its quorum. */
-  | 'WRONG_SIZE'
-  /** A commitment that is not a valid G1 point, or commitment 0 that is not the group key. */
-  | 'WRONG_COMMITMENTS'
-  /** The group signature does not verify. */
-  | 'INVALID_SIGNATURE';
-
-export class TransitionError extends SynodProtocolError<TransitionErrorCode> {
-  override readonly name = 'TransitionError';
-}
-
-/** The committee a valid record installs. */
-export interface EpochKeys {
-  epoch: number;
-  validatorCount: number;
-  threshold: number;
-  /** Share public key of each member, by validator index (Shamir index = index + 1). */
-  sharePublicKeys: Uint8Array[];
-  commitments: Uint8Array[];
-}
-
-/**
- * Checks a record against the chain (its network, the group key, the current epoch) and returns
- * the committee it installs; throws TransitionError naming the first check that failed.
- */
-export function checkTransitionRecord(
-  record: TransitionRecord,
-  context: { networkId: number; groupPublicKey: Uint8Array; currentEpoch: number },
-): EpochKeys {
-  if (record.epoch !== context.currentEpoch + 1) {
-    throw new TransitionError(
-      'WRONG_EPOCH',
-      `transition to epoch ${record.epoch}, but the current epoch is ${context.currentEpoch}`,
-    );
-  }
-  const n = record.validatorCount;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_COMMITTEE_VALIDATORS) {
-    throw new TransitionError('WRONG_SIZE', `validatorCount ${n} out of [1, ${MAX_COMMITTEE_VALIDATORS}]`);
-  }
-  const threshold = committeeSize(n).quorum;
-  if (record.commitments.length !== threshold) {
-    throw new TransitionError(
-      'WRONG_SIZE',
-      `${record.commitments.length} commitments; a committee of ${n} has threshold ${threshold}`,
-    );
-  }
-  for (const [k, commitment] of record.commitments.entries()) {
-    try {
-      decodePublicKey(commitment);
-    } catch (error) {
-      if (!(error instanceof BlsError)) throw error;
-      throw new TransitionError('WRONG_COMMITMENTS', `commitment ${k}: ${error.code}`, { cause: error });
-    }
-  }
-  if (toLowerHex(record.commitments[0]!) !== toLowerHex(context.groupPublicKey)) {
-    throw new TransitionError('WRONG_COMMITMENTS', 'commitment 0 is not the group public key');
-  }
-  if (
-    !verifyGroupSignature(
-      context.groupPublicKey,
-      transitionMessage(context.networkId, record),
-      record.signature,
-    )
-  )
-    throw new TransitionError('INVALID_SIGNATURE', 'not a group signature over the transition');
-  return {
-    epoch: record.epoch,
-    validatorCount: n,
-    threshold,
-    sharePublicKeys: Array.from({ length: n }, (_, i) =>
-      sharePublicKeyFromCommitments(record.commitments, i + 1),
-    ),
-    commitments: record.commitments,
-  };
 }

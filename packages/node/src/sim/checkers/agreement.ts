@@ -32,12 +32,13 @@ export function checkAgreement(run: RunRecord, chain: FinalizedChain): string[] 
   }
 
   // Certifiable blocks: honest precommits for a block in one round, plus every byzantine
-  // validator's signature, reaching a quorum.
-  const { quorum } = committeeSize(scenario.validatorCount);
+  // validator's signature, reaching the quorum of the height's committee (its epoch's).
   const byzantineCount = scenario.byzantine.length;
+  const quorumAt = new Map<number, number>();
   const precommits = new Map<number, Map<number, Map<Hex, number>>>(); // height → round → block → count
   for (const vote of recorder.votes) {
     if (vote.kind !== VoteKind.Precommit || vote.blockId === NIL_BLOCK_ID) continue;
+    quorumAt.set(vote.height, committeeSize(vote.validatorCount).quorum);
     const rounds = precommits.get(vote.height) ?? new Map<number, Map<Hex, number>>();
     const blocks = rounds.get(vote.round) ?? new Map<Hex, number>();
     blocks.set(vote.blockId, (blocks.get(vote.blockId) ?? 0) + 1);
@@ -47,7 +48,8 @@ export function checkAgreement(run: RunRecord, chain: FinalizedChain): string[] 
   for (const [height, rounds] of precommits) {
     const certifiable = new Set<Hex>();
     for (const blocks of rounds.values()) {
-      for (const [blockId, count] of blocks) if (count + byzantineCount >= quorum) certifiable.add(blockId);
+      for (const [blockId, count] of blocks)
+        if (count + byzantineCount >= quorumAt.get(height)!) certifiable.add(blockId);
     }
     if (certifiable.size > 1) {
       violations.push(

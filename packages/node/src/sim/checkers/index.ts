@@ -5,6 +5,7 @@ import { checkLiveness } from './liveness.ts';
 import { checkNamespaces } from './namespaces.ts';
 import { checkPriceBound } from './priceBound.ts';
 import { type FinalizedChain, finalizedChain, type RunRecord } from './run.ts';
+import { checkTransitions } from './transitions.ts';
 import { checkValidity } from './validity.ts';
 
 /**
@@ -21,6 +22,7 @@ export const PROPERTIES = [
   'fairness',
   'priceBound',
   'liveness',
+  'transitions',
 ] as const;
 export type Property = (typeof PROPERTIES)[number];
 
@@ -34,6 +36,7 @@ export const CHECKERS: { readonly [P in Property]: Checker } = {
   fairness: checkFairness,
   priceBound: checkPriceBound,
   liveness: checkLiveness,
+  transitions: checkTransitions,
 };
 
 export interface CheckResult {

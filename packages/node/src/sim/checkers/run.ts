@@ -15,6 +15,13 @@ export interface RunRecord {
   pool: TransactionPool;
   /** Virtual ms at which every honest node reached the liveness target (null: never). */
   livenessReachedMs: number | null;
+  /**
+   * Virtual ms at which every honest node had finalized two heights of the last epoch (0 without
+   * transitions; null: not within the bound after liveness).
+   */
+  transitionsReachedMs: number | null;
+  /** txIds of the transition records of epochs 1, 2, … (scenario.transitions). */
+  transitionRecords: readonly Hex[];
 }
 
 /** Where a transaction was first finalized. */
