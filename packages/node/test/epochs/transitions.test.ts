@@ -88,7 +88,11 @@ describe('BLS committee transitions', () => {
 
   it('anything else in the committee namespace is an ordinary transaction: garbage, another epoch, another network', async () => {
     const acceptor = (networkId = NETWORK_ID) =>
-      createBlsTransitions({ networkId, groupPublicKey: genesis.groupPublicKey, shareOf: async () => undefined });
+      createBlsTransitions({
+        networkId,
+        groupPublicKey: genesis.groupPublicKey,
+        shareOf: async () => undefined,
+      });
     expect(await acceptor().accept(recordTx('0xdeadbeef'), current)).toBeUndefined();
     expect(await acceptor().accept(recordTx('0x'), current)).toBeUndefined();
     expect(await acceptor().accept(recordTx(signedRecord(2)), current)).toBeUndefined();
