@@ -24,6 +24,7 @@ import { DRIVER_FETCH_HEDGE_MS } from '../driver/constants.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
 import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
 import type { PriceObserver } from '../driver/types.ts';
+import { createBlsTransitions } from '../epochs/transitions.ts';
 import { dataDirLayout } from '../keys/layout.ts';
 import { readKeystorePassword } from '../keys/password.ts';
 import { createLogger, subsystemLogger } from '../logging/index.ts';
@@ -204,13 +205,20 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       nextNonceOf: (sender) => driver?.chain.nextNonce(sender) ?? 0n,
       metrics: metrics.mempool,
     });
+    const verificationCache = new BoundedCache<string, boolean>(VERIFICATION_CACHE_ENTRIES);
     const crypto = createBlsConsensusCrypto({
       validatorIndex,
       shareSecretKey: identity.shareSecretKey,
       sharePublicKeys: identity.sharePublicKeys,
       groupPublicKey: identity.groupPublicKey,
-      verificationCache: new BoundedCache(VERIFICATION_CACHE_ENTRIES),
+      verificationCache,
     });
+    if (validatorIndex < 0) {
+      logger.warn(
+        { peerId: identity.peerId },
+        'no share of the genesis committee: following the chain without signing until an epoch this node is a member of (docs/operations.md "Adding a validator")',
+      );
+    }
 
     const topics = synodGossipTopics(
       createGossipValidators({
@@ -266,6 +274,13 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       },
       {
         crypto,
+        transitions: createBlsTransitions({
+          networkId: domain.networkId,
+          groupPublicKey: identity.groupPublicKey,
+          shareOf: (epoch) => identity.epochShareOf(epoch),
+          verificationCache,
+          logger: consensusLogger,
+        }),
         store,
         mempool,
         network: {
@@ -360,7 +375,10 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
     cleanups.unshift(() => batcher.stop());
 
     let l1: NodeL1 | undefined;
-    if (config.l1.rpcUrl !== null) {
+    if (config.l1.rpcUrl !== null && validatorIndex < 0) {
+      // The submitter's rotation is over the genesis committee (docs/decisions.md "Committee lifecycle").
+      logger.warn('not a member of the genesis committee: this node posts nothing to L1');
+    } else if (config.l1.rpcUrl !== null) {
       l1 = createNodeL1({
         rpcUrl: config.l1.rpcUrl,
         domain,

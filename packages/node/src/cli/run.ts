@@ -4,11 +4,13 @@ import { ListenError } from '../assembly/errors.ts';
 import { splitConfigFlags } from '../config/argv.ts';
 import { ConfigError, GenesisError } from '../config/errors.ts';
 import { CommitteeError, DkgSessionError } from '../dkg/errors.ts';
+import { ResharePlanError } from '../epochs/reshare.ts';
 import { KeyFileError } from '../keys/errors.ts';
 import { StorageError } from '../storage/errors.ts';
 import { dkgCommand } from './commands/dkg.ts';
 import { initCommand } from './commands/init.ts';
 import { keysCommand } from './commands/keys.ts';
+import { reshareCommand } from './commands/reshare.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { StatusError, UsageError } from './errors.ts';
@@ -22,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   dkgCommand,
   startCommand,
   statusCommand,
+  reshareCommand,
 ];
 
 /** Operating errors: printed as one line, exit 1. Anything else is a bug and propagates with its stack. */
@@ -34,6 +37,7 @@ const OPERATING_ERRORS = [
   DkgSessionError,
   StatusError,
   KeystoreError,
+  ResharePlanError,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { type DkgResult, parseHex, sharePublicKeyFromCommitments, toLowerHex } from '@synod/protocol';
+import { type DkgPublicOutcome, parseHex, sharePublicKeyFromCommitments, toLowerHex } from '@synod/protocol';
 import type { Address, Hex } from 'viem';
 import { type Genesis, genesisHash } from '../config/genesis.ts';
 import { CommitteeError } from './errors.ts';
@@ -46,7 +46,11 @@ export interface CommitteeJson {
 }
 
 /** Builds committee.json from the genesis and this node's DKG result (only its public parts). */
-export function buildCommittee(genesis: Genesis, result: DkgResult, sessionId: Uint8Array): CommitteeJson {
+export function buildCommittee(
+  genesis: Genesis,
+  result: DkgPublicOutcome,
+  sessionId: Uint8Array,
+): CommitteeJson {
   return {
     version: COMMITTEE_VERSION,
     networkId: genesis.networkId,

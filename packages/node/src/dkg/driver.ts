@@ -5,6 +5,7 @@ import {
   type DkgMessage,
   type DkgOutput,
   type DkgPhase,
+  type DkgPublicOutcome,
   type DkgResult,
   type DkgSecrets,
   type DkgState,
@@ -53,9 +54,12 @@ export interface DkgDriverDeps {
  */
 export const MAX_BUFFERED_DKG_MESSAGES = 4 * MAX_DKG_PARTICIPANTS;
 
+/** How a session ended for us: with a share, or (a reshare's leaving dealer) with the public outcome only. */
+export type DkgEnd = { kind: 'share'; result: DkgResult } | { kind: 'handedOver'; outcome: DkgPublicOutcome };
+
 export class DkgDriver {
-  /** Resolves with the key share, or rejects with DkgSessionError FAILED / ABORTED. */
-  readonly result: Promise<DkgResult>;
+  /** Resolves with the key share (or a leaving dealer's hand-over), or rejects with DkgSessionError FAILED / ABORTED. */
+  readonly result: Promise<DkgEnd>;
   private readonly options: DkgDriverOptions;
   private readonly deps: DkgDriverDeps;
   private readonly timers: Timers;
@@ -63,14 +67,14 @@ export class DkgDriver {
   private readonly buffered: DkgMessage[] = [];
   private timer: unknown;
   private settled = false;
-  private resolveResult!: (result: DkgResult) => void;
+  private resolveResult!: (end: DkgEnd) => void;
   private rejectResult!: (error: Error) => void;
 
   constructor(options: DkgDriverOptions, deps: DkgDriverDeps) {
     this.options = options;
     this.deps = deps;
     this.timers = deps.timers ?? SYSTEM_TIMERS;
-    this.result = new Promise<DkgResult>((resolve, reject) => {
+    this.result = new Promise<DkgEnd>((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
     });
@@ -157,7 +161,11 @@ export class DkgDriver {
           break;
         case 'finished':
           this.clearTimer();
-          this.settle(() => this.resolveResult(output.result));
+          this.settle(() => this.resolveResult({ kind: 'share', result: output.result }));
+          break;
+        case 'handedOver':
+          this.clearTimer();
+          this.settle(() => this.resolveResult({ kind: 'handedOver', outcome: output.outcome }));
           break;
         case 'failed':
           this.clearTimer();
@@ -203,15 +211,17 @@ export class DkgDriver {
 }
 
 /**
- * Whether every message the current phase waits for is held: all n deals; all n responses; a
+ * Whether every message the current phase waits for is held: every dealer's deal; all n responses; a
  * revealed share for every complaint. Equivocations and late messages do not matter here: the
  * state machine handles them in any phase.
  */
 export function isPhaseComplete(state: DkgState): boolean {
   const n = state.config.participants.length;
+  // In a reshare the deals (and justifications) come from the previous committee.
+  const dealers = state.config.reshare?.dealers.length ?? n;
   switch (state.phase) {
     case 'deal':
-      return state.deals.size === n;
+      return state.deals.size === dealers;
     case 'response':
       return state.responders.size === n;
     case 'justification':

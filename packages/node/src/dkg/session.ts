@@ -162,7 +162,10 @@ export async function runDkgSession(parameters: RunDkgSessionParameters): Promis
     );
     await waitForParticipants();
     driver.start();
-    const result = await driver.result;
+    const end = await driver.result;
+    // A DKG (no reshare) gives every participant a share.
+    if (end.kind !== 'share') throw new Error('assertion failed: a DKG participant handed over');
+    const { result } = end;
     logger?.info(
       { groupPublicKey: toLowerHex(result.groupPublicKey), qualified: result.qualified },
       'DKG finished; lingering so peers receive our last messages',

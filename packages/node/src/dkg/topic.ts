@@ -65,7 +65,8 @@ export { senderOf as dkgMessageSender };
 
 /**
  * Gossip validation of a DKG message, before it is relayed: it belongs to this session, names a
- * participant, and that participant signed it. Anything else is REJECTed (the sender's score
+ * participant (a dealer of the previous committee, for a reshare's deal or justification), and
+ * that participant signed it. Anything else is REJECTed (the sender's score
  * drops). Protocol-level checks (phase, duplicates, share validity) are the state machine's.
  */
 export async function validateDkgMessage(
@@ -77,7 +78,12 @@ export async function validateDkgMessage(
   if (toLowerHex(claimed) !== toLowerHex(sessionId)) {
     throw new GossipValidationError('REJECT', 'INVALID_CONTENT', 'another DKG session on this session topic');
   }
-  const participant = config.participants[senderOf(message)];
+  // In a reshare, deals and justifications come from the previous committee (its dealer index).
+  const signers =
+    message.type !== 'response' && config.reshare !== undefined
+      ? config.reshare.dealers
+      : config.participants;
+  const participant = signers[senderOf(message)];
   if (participant === undefined) throw new GossipValidationError('REJECT', 'UNKNOWN_SIGNER');
   const verified = await publicKeyFromRaw(participant.signingPublicKey).verify(payload, signature);
   if (!verified) throw new GossipValidationError('REJECT', 'BAD_SIGNATURE');

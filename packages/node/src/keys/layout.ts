@@ -10,7 +10,9 @@ import { join } from 'node:path';
  *   ethereum.key                        secp256k1 account for L1 submissions, 0x-hex (0600)
  *   dkg.seed                            seed of the DKG long-term keys, 0x-hex (0600)
  *   bls-share.keystore.json             EIP-2335 keystore of the BLS share (synod dkg, 0600)
- * <dataDir>/committee.json              committee from the DKG (synod dkg)
+ *   bls-share-<epoch>.keystore.json     our share of a later epoch (synod reshare, 0600)
+ * <dataDir>/committee.json              committee from the DKG (synod dkg): epoch 0
+ * <dataDir>/committees/<epoch>.json     committee of a later epoch (synod reshare)
  * <dataDir>/chain/                      chain data (LevelDB); can be resynced from peers
  * ```
  */
@@ -23,6 +25,11 @@ export interface DataDirLayout {
   readonly dkgSeed: string;
   readonly blsShareKeystore: string;
   readonly committee: string;
+  readonly committeesDir: string;
+  /** Our share's keystore of `epoch` (epoch 0: blsShareKeystore). */
+  blsShareKeystoreOf(epoch: number): string;
+  /** The committee file of `epoch` (epoch 0: committee). */
+  committeeOf(epoch: number): string;
   readonly chainDir: string;
 }
 
@@ -37,6 +44,11 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     dkgSeed: join(keysDir, 'dkg.seed'),
     blsShareKeystore: join(keysDir, 'bls-share.keystore.json'),
     committee: join(dataDir, 'committee.json'),
+    committeesDir: join(dataDir, 'committees'),
+    blsShareKeystoreOf: (epoch) =>
+      join(keysDir, epoch === 0 ? 'bls-share.keystore.json' : `bls-share-${epoch}.keystore.json`),
+    committeeOf: (epoch) =>
+      epoch === 0 ? join(dataDir, 'committee.json') : join(dataDir, 'committees', `${epoch}.json`),
     chainDir: join(dataDir, 'chain'),
   };
 }

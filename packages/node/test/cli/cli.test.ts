@@ -20,10 +20,17 @@ describe('synod --help', () => {
   test('lists and explains every command', async () => {
     const { code, stdout } = await synod(['--help']);
     expect(code).toBe(0);
-    for (const name of ['init', 'keys', 'dkg', 'start', 'status']) {
+    for (const name of ['init', 'keys', 'dkg', 'start', 'status', 'reshare']) {
       expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     }
-    expect(COMMANDS.map((command) => command.name)).toEqual(['init', 'keys', 'dkg', 'start', 'status']);
+    expect(COMMANDS.map((command) => command.name)).toEqual([
+      'init',
+      'keys',
+      'dkg',
+      'start',
+      'status',
+      'reshare',
+    ]);
     expect(stdout).toContain('SYNOD_<SECTION>_<KEY>');
   });
 

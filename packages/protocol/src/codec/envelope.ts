@@ -28,6 +28,7 @@ export const MessageType = {
   SyncedBlock: 16,
   GossipResend: 17,
   TransitionRecord: 18,
+  TransitionApproval: 19,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

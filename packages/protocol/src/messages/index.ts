@@ -15,7 +15,9 @@ export {
   COMMITTEE_NAMESPACE,
   MAX_TRANSITION_THRESHOLD,
   TRANSITION_ACTIVATION_DELAY,
+  type TransitionApproval,
   type TransitionRecord,
+  transitionApprovalCodec,
   transitionMessage,
   transitionRecordCodec,
 } from './transition.ts';

@@ -106,3 +106,32 @@ export function transitionMessage(
     ),
   );
 }
+
+/**
+ * One member's approval of a reshare's outcome (docs/protocol.md "Committee transitions"): its
+ * partial signature over transitionMessage with its NEW share (Shamir index `shareIndex`); t' of
+ * them combine into the record's group signature (the key is the same, so the new shares sign
+ * for it only because a quorum of the old ones dealt them). Wire: epoch u64 ‖ shareIndex u32 ‖
+ * signature 96.
+ */
+export interface TransitionApproval {
+  epoch: number;
+  shareIndex: number;
+  signature: Uint8Array;
+}
+
+export const transitionApprovalCodec = defineCodec<TransitionApproval>({
+  name: 'TransitionApproval',
+  type: MessageType.TransitionApproval,
+  maxBytes: 2 + 8 + 4 + SIGNATURE_BYTES,
+  write(writer: Writer, approval: TransitionApproval) {
+    writer.u53(approval.epoch).u32(approval.shareIndex).fixed(approval.signature, SIGNATURE_BYTES);
+  },
+  read(reader: Reader): TransitionApproval {
+    return {
+      epoch: reader.u53('approval.epoch'),
+      shareIndex: reader.u32('approval.shareIndex'),
+      signature: reader.fixed(SIGNATURE_BYTES, 'approval.signature'),
+    };
+  },
+});

@@ -27,7 +27,7 @@ export const DEFAULT_SCRYPT_N = 2 ** 18;
 export const MIN_SCRYPT_N = 2 ** 14;
 const MAX_SCRYPT_N = 2 ** 20;
 
-function scryptN(flag: unknown): number {
+export function scryptN(flag: unknown): number {
   if (flag === undefined) return DEFAULT_SCRYPT_N;
   const n = Number(flag);
   if (!Number.isSafeInteger(n) || n < MIN_SCRYPT_N || n > MAX_SCRYPT_N || (n & (n - 1)) !== 0) {
