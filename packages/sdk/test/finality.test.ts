@@ -1,3 +1,4 @@
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { type Hex, keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ import { startTestNode, TEST_NETWORK, type TestNode } from './helpers/server.ts'
 const account = privateKeyToAccount(`0x${'0b'.repeat(32)}`);
 const namespace = keccak256(toHex('test-exchange'));
 const ETH_USD = keccak256(toHex('ETH/USD'));
+/** A valid group key that is not the test node's: the G1 generator (a fresh DKG's key, for the test). */
+const OTHER_GROUP_KEY: Hex = `0x${bls12_381.G1.Point.BASE.toHex(true)}`;
 
 let node: TestNode;
 beforeAll(async () => {
@@ -144,7 +147,38 @@ describe('a lying node cannot fake finality', () => {
     expect(error.reason).toBe('INVALID_PROOF');
   });
 
-  it('rejects a header of an epoch the app did not pin (UNKNOWN_COMMITTEE)', async () => {
+  it('verifies a later epoch under the key pinned for an earlier one (a reshare keeps it), and a re-keyed epoch under its own pin', async () => {
+    const reshared = createSynodClient({
+      transport: http(node.url),
+      network: TEST_NETWORK,
+      committee: { epoch: 0, groupPublicKey: node.groupPublicKey },
+    });
+    node.chain.epoch = 2;
+    try {
+      const sent = await sendTransaction(reshared, { account: freshAccount(), namespace, payload: '0x06' });
+      node.chain.produceBlock();
+      const final = await waitForFinality(reshared, { ...sent, timeoutMs: 5_000 });
+      expect(final.header.epoch).toBe(2);
+      // A pin for epoch 2 (another key: a fresh DKG) takes over from it: this key no longer verifies.
+      const rekeyed = createSynodClient({
+        transport: http(node.url),
+        network: TEST_NETWORK,
+        committee: [
+          { epoch: 0, groupPublicKey: node.groupPublicKey },
+          { epoch: 2, groupPublicKey: OTHER_GROUP_KEY },
+        ],
+      });
+      const next = await sendTransaction(rekeyed, { account: freshAccount(), namespace, payload: '0x07' });
+      node.chain.produceBlock();
+      const error = await waitForFinality(rekeyed, { ...next, timeoutMs: 5_000 }).catch((e) => e);
+      expect(error).toBeInstanceOf(VerificationError);
+      expect(error.reason).toBe('INVALID_CERTIFICATE');
+    } finally {
+      node.chain.epoch = 0;
+    }
+  });
+
+  it('rejects a header of an epoch before every pin (UNKNOWN_COMMITTEE)', async () => {
     const client = createSynodClient({
       transport: http(node.url),
       network: TEST_NETWORK,

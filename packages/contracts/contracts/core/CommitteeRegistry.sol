@@ -110,10 +110,12 @@ contract CommitteeRegistry {
     }
 
     /// @notice The key that certifies header `height` of `epoch`, as three words of its 96
-    ///         meaningful bytes (x ‖ y, 48 bytes each). Reverts if the epoch is unknown or does
-    ///         not cover `height`.
+    ///         meaningful bytes (x ‖ y, 48 bytes each). An epoch after the current one that no
+    ///         rotation registered is a reshare of the current key (docs/contracts.md "Epochs
+    ///         without a rotation"): the current key, for heights from the current activation on.
+    ///         Reverts if the epoch is before the genesis one or does not cover `height`.
     function keyForHeight(uint64 epoch, uint64 height) external view returns (bytes32, bytes32, bytes32) {
-        Epoch storage entry = epochs[epoch];
+        Epoch storage entry = epochs[epoch > currentEpoch ? currentEpoch : epoch];
         if (entry.committeeSize == 0) revert UnknownEpoch(epoch);
         if (height < entry.activationHeight || (entry.endHeight != 0 && height >= entry.endHeight)) {
             revert HeightOutsideEpoch(epoch, height);

@@ -50,7 +50,10 @@ export const NODE_VERSION = '0.1.0';
 
 export interface NodeBackendOptions {
   domain: NetworkDomain;
+  /** The genesis committee (committee.json). */
   committee: CommitteeJson;
+  /** A later epoch's committee file, if this node has it (committees/<epoch>.json). */
+  committeeFile?: (epoch: number) => Promise<CommitteeJson | undefined>;
   store: Store;
   mempool: Mempool;
   driver: ConsensusDriver;
@@ -71,6 +74,37 @@ export interface NodeBackendOptions {
  */
 export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend {
   const { domain, committee, store, mempool, driver } = options;
+
+  /**
+   * A committee after genesis, as this node knows it: from committees/<epoch>.json when the
+   * reshare wrote it here (with peer ids and accounts), else from the finalized transition record
+   * (share keys only). Undefined for an epoch no finalized record installed.
+   */
+  const laterCommittee = async (epoch: number): Promise<CommitteeInfo | undefined> => {
+    const installed = driver.epochs.find((entry) => entry.committee.epoch === epoch)?.committee;
+    if (installed === undefined) return undefined;
+    const file = await options.committeeFile?.(epoch);
+    const groupPublicKey = parseHex(committee.groupPublicKey, 48)!;
+    if (file !== undefined)
+      return {
+        epoch,
+        threshold: file.threshold,
+        groupPublicKey,
+        members: file.members.map((member) => ({
+          index: member.index,
+          blsPublicKey: parseHex(member.sharePublicKey, 48)!,
+          peerId: member.peerId,
+          address: member.ethereumAddress,
+        })),
+      };
+    if (installed.sharePublicKeys === undefined || installed.threshold === undefined) return undefined;
+    return {
+      epoch,
+      threshold: installed.threshold,
+      groupPublicKey,
+      members: installed.sharePublicKeys.map((blsPublicKey, index) => ({ index, blsPublicKey })),
+    };
+  };
   const blockListeners = new Set<(block: FinalizedBlock) => void>();
   const txListeners = new Set<FinalityListener>();
   const priceListeners = new Set<(price: FinalizedPrice) => void>();
@@ -248,7 +282,8 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
       return certified === undefined ? undefined : finalized(certified);
     },
     async getCommittee(epoch): Promise<CommitteeInfo | undefined> {
-      if (epoch !== undefined && epoch !== committee.epoch) return undefined;
+      const wanted = epoch ?? driver.committeeAt(driver.height).epoch;
+      if (wanted !== committee.epoch) return laterCommittee(wanted);
       return {
         epoch: committee.epoch,
         threshold: committee.threshold,
@@ -279,7 +314,7 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
         networkId: domain.networkId,
         chainId: domain.chainId,
         inbox: domain.inbox,
-        epoch: committee.epoch,
+        epoch: driver.committeeAt(driver.height).epoch,
         finalizedHeight: height,
         finalizedHash: height === 0 ? null : store.latestHash(),
         consensusHeight: driver.height,

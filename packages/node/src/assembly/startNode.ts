@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import {
@@ -20,6 +21,7 @@ import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
 import type { ConsensusMessage } from '../consensus/types.ts';
+import { parseCommittee } from '../dkg/committee.ts';
 import { DRIVER_FETCH_HEDGE_MS } from '../driver/constants.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
 import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
@@ -435,6 +437,13 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
     const backend = createNodeBackend({
       domain,
       committee,
+      committeeFile: async (epoch) => {
+        try {
+          return parseCommittee(await readFile(layout.committeeOf(epoch), 'utf8'));
+        } catch {
+          return undefined;
+        }
+      },
       store,
       mempool,
       driver,

@@ -11,7 +11,12 @@ export type DkgSessionErrorCode =
   /** The protocol ended without a key (fewer than t dealers qualified). */
   | 'FAILED'
   /** Stopped by a signal or the caller. */
-  | 'ABORTED';
+  | 'ABORTED'
+  /**
+   * Reshare: the session succeeded and its files are written, but our node did not take the
+   * transition record (unreachable, or it refused it). The other new members submit it too.
+   */
+  | 'RECORD_NOT_SUBMITTED';
 
 export class DkgSessionError extends CodedError<DkgSessionErrorCode> {
   override readonly name = 'DkgSessionError';

@@ -45,6 +45,9 @@ export interface DriverNetwork {
 /** The committee of an epoch, as the driver runs it: ConsensusCommittee with its epoch number. */
 export interface EpochCommittee extends ConsensusCommittee {
   epoch: number;
+  /** Its threshold and share public keys, when the acceptor knows them (the node's: from the record), for RPC. */
+  threshold?: number;
+  sharePublicKeys?: readonly Uint8Array[];
 }
 
 /** A finalized transition record: `committee` decides heights from activationHeight on. */

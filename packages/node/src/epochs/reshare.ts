@@ -146,6 +146,8 @@ export interface ReshareSessionResult {
 }
 
 const PEER_POLL_INTERVAL_MS = 200;
+/** How long the record's submission to our node is retried (it may be restarting). */
+const RECORD_SUBMIT_RETRY_MS = 30_000;
 
 /** Runs one reshare session; writes our files of the next epoch; submits the record. */
 export async function runReshareSession(parameters: ReshareSessionParameters): Promise<ReshareSessionResult> {
@@ -354,8 +356,33 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
     }
   }
 
-  /** Submits the record as a transaction of a fresh sender (any sender will do) to our node. */
+  /**
+   * Submits the record as a transaction of a fresh sender (any sender will do) to our node, which
+   * may be restarting: retried for RECORD_SUBMIT_RETRY_MS, then a DkgSessionError.
+   */
   async function submitRecord(record: Uint8Array): Promise<Hex> {
+    const deadline = Date.now() + RECORD_SUBMIT_RETRY_MS;
+    for (;;) {
+      try {
+        return await submitRecordOnce(record);
+      } catch (error) {
+        if (Date.now() >= deadline || signal?.aborted === true) {
+          throw new DkgSessionError(
+            'RECORD_NOT_SUBMITTED',
+            `the reshare succeeded and ${layout.committeeOf(next.epoch)} is written, but the node at ${parameters.rpcUrl} did not take the transition record (${(error as Error).message}); the other new members submit it too`,
+            { cause: error },
+          );
+        }
+        logger?.warn(
+          { err: error, rpc: parameters.rpcUrl },
+          'reshare: submitting the record failed; retrying',
+        );
+        await sleep(1_000);
+      }
+    }
+  }
+
+  async function submitRecordOnce(record: Uint8Array): Promise<Hex> {
     const account = privateKeyToAccount(generatePrivateKey());
     const tx = await signTransaction(
       account,
@@ -370,6 +397,7 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
       parameters.domain,
     );
     const response = await fetch(parameters.rpcUrl, {
+      signal: AbortSignal.timeout(5_000),
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

@@ -72,6 +72,8 @@ export function createBlsTransitions(options: BlsTransitionsOptions): CommitteeT
         epoch: keys.epoch,
         validatorIndex: share?.validatorIndex ?? -1,
         validatorCount: keys.validatorCount,
+        threshold: keys.threshold,
+        sharePublicKeys: keys.sharePublicKeys,
         crypto: createBlsConsensusCrypto({
           validatorIndex: share?.validatorIndex ?? -1,
           shareSecretKey: share?.shareSecretKey,

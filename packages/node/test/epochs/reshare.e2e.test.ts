@@ -2,17 +2,37 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AnvilInstance,
+  deploySynod,
+  type SynodDeployment,
+  settlementInboxAbi,
+  startAnvil,
+} from '@synod/contracts';
+import {
+  g1ToEip2537,
   type Hex,
   parseHex,
   signTransaction,
+  TRANSITION_ACTIVATION_DELAY,
   toLowerHex,
   transactionCodec,
   VoteKind,
   verifyGroupSignature,
   voteMessageBytes,
 } from '@synod/protocol';
-import { keccak256, toBytes } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  keccak256,
+  type PublicClient,
+  parseEther,
+  toBytes,
+  toHex,
+} from 'viem';
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGenesisJson, type GenesisJson } from '../../src/config/index.ts';
 import { parseCommittee } from '../../src/dkg/index.ts';
@@ -32,16 +52,21 @@ import {
   tailLogs,
   waitFor,
 } from '../integration/helpers.ts';
+import { patchConfig } from '../integration/oracleHelpers.ts';
 
 /**
  * Issue #18 end to end: four validators from `synod dkg`, a fifth that follows the chain, then
  * `synod reshare` 4 → 5 and 5 → 4 while every node keeps running and a client keeps sending
- * transactions. Real OS processes, libp2p over TCP, LevelDB. Every transaction finalizes exactly
+ * transactions, and one validator is killed and restarted around the first switch. Real OS processes, libp2p over TCP, LevelDB. Every transaction finalizes exactly
  * once, every certificate verifies under the one group key, the joiner proposes in epoch 1, and
  * the leaver signs nothing in epoch 2.
  */
 
-const DOMAIN = { networkId: NETWORK_ID, chainId: CHAIN_ID, inbox: INBOX } as const;
+let domain: { networkId: number; chainId: number; inbox: Hex };
+const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+let anvil: AnvilInstance;
+let publicClient: PublicClient;
+let deployment: SynodDeployment;
 /** Short idle heights; an RPC limit the test's block-by-block checks stay under. */
 const NODE_FLAGS = [
   '--consensus.idleIntervalMs',
@@ -66,6 +91,36 @@ beforeAll(async () => {
   dataDirs.push(...network.dataDirs);
   ports.push(...network.ports);
   genesis = JSON.parse(await readFile(join(dir, 'genesis.json'), 'utf8')) as GenesisJson;
+  // L1: anvil with the contracts, keyed by the DKG's group key; the genesis members post headers.
+  anvil = await startAnvil();
+  const chain = defineChain({
+    id: CHAIN_ID,
+    name: 'anvil',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [anvil.rpcUrl] } },
+  });
+  publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl) }) as PublicClient;
+  const genesisCommittee = parseCommittee(await readFile(join(dataDirs[0]!, 'committee.json'), 'utf8'));
+  const deployer = createWalletClient({
+    account: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 }),
+    chain,
+    transport: http(anvil.rpcUrl),
+  });
+  deployment = await deploySynod(deployer, publicClient, {
+    networkId: BigInt(NETWORK_ID),
+    genesisEpoch: 0n,
+    groupPublicKey: toHex(g1ToEip2537(parseHex(genesisCommittee.groupPublicKey, 48)!)),
+    committeeSize: 4,
+    threshold: genesisCommittee.threshold,
+  });
+  domain = { networkId: NETWORK_ID, chainId: CHAIN_ID, inbox: deployment.inbox.toLowerCase() as Hex };
+  for (const member of genesisCommittee.members) {
+    const hash = await deployer.sendTransaction({
+      to: member.ethereumAddress as Address,
+      value: parseEther('10'),
+    });
+    await publicClient.waitForTransactionReceipt({ hash });
+  }
   // The joiner: keys from `synod init`, the public committee.json of the network, no share.
   const [p2p, rpcPort, metrics] = await freePorts(3);
   const joinerDir = join(dir, 'v4');
@@ -91,6 +146,12 @@ beforeAll(async () => {
   await copyFile(join(dataDirs[0]!, 'committee.json'), join(joinerDir, 'committee.json'));
   dataDirs.push(joinerDir);
   ports.push({ p2p: p2p!, rpc: rpcPort!, metrics: metrics! });
+  for (const dataDir of dataDirs) {
+    await patchConfig(dataDir, {
+      network: { inboxAddress: deployment.inbox, chainId: CHAIN_ID },
+      l1: { rpcUrl: anvil.rpcUrl, postEveryHeaders: 4, postingIntervalMs: 500 },
+    });
+  }
   for (const dataDir of dataDirs) nodes.push(startSynod(dataDir, network.passwordPath));
   await waitFor(
     async () => {
@@ -106,6 +167,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killAll();
+  await Promise.all(nodes.map((node) => node.exited));
+  await anvil?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -161,7 +224,10 @@ async function reshare(path: string, at: readonly number[]): Promise<void> {
   );
   const exits = await Promise.all(runs.map((run) => run.exited));
   for (const [k, exit] of exits.entries())
-    expect(exit.code, `reshare at v${at[k]}:\n${exit.stdout}\n${exit.stderr.slice(-4000)}`).toBe(0);
+    expect(
+      exit.code,
+      `reshare at v${at[k]}:\n${exit.stdout}\n${exit.stderr.slice(-4000)}\nits node:\n${tailLogs([nodes[at[k]!]!])}`,
+    ).toBe(0);
 }
 
 /** The first height whose header carries `epoch`, as node `i` has it (undefined: not yet). */
@@ -196,10 +262,10 @@ function load(running: () => boolean): Promise<Hex[]> {
           payload: '0x01',
           validUntil: BigInt(Math.floor(Date.now() / 1000) + 600),
         },
-        DOMAIN,
+        domain,
       );
       sent.push(
-        await rpc(ports[nonce % 2n === 0n ? 0 : 1]!.rpc, 'synod_sendTransaction', [
+        await rpc(ports[nonce % 2n === 0n ? 0 : 2]!.rpc, 'synod_sendTransaction', [
           toLowerHex(transactionCodec.encode(tx)),
         ]),
       );
@@ -222,6 +288,11 @@ describe('committee lifecycle across real processes', () => {
     const startHeight = (await rpc(ports[0]!.rpc, 'synod_status')).finalizedHeight as number;
     const grow = await planFile('grow', genesis, [...members, joinerParticipant], 1);
     await reshare(grow.path, [0, 1, 2, 3, 4]);
+    const sessionMs = Date.now() - startedMs;
+    // A validator killed and restarted around the switch resumes in the right epoch.
+    nodes[1]!.child.kill('SIGKILL');
+    await nodes[1]!.exited;
+    nodes[1] = startSynod(dataDirs[1]!, network.passwordPath);
     const activation1 = await waitFor(() => firstHeightOfEpoch(0, 1), 'epoch 1 active at node 0', 60_000);
     const switchedMs = Date.now() - startedMs;
     // The joiner signs in epoch 1: a block it proposed (a round-robin turn over 5) gets finalized.
@@ -238,17 +309,26 @@ describe('committee lifecycle across real processes', () => {
       30_000,
     );
     console.log(
-      `4 → 5: reshare started at height ${startHeight}; epoch 1 from height ${activation1} (${activation1 - startHeight} heights, ${(switchedMs / 1000).toFixed(1)} s after the command)`,
+      `4 → 5: reshare started at height ${startHeight}; session ${(sessionMs / 1000).toFixed(1)} s; record final at ${activation1 - TRANSITION_ACTIVATION_DELAY}; epoch 1 from height ${activation1} (${activation1 - startHeight} heights, ${(switchedMs / 1000).toFixed(1)} s after the command)`,
     );
+
+    // The restarted node is back at the tip before the next reshare (its reshare submits to it).
+    await waitFor(
+      async () => (await rpc(ports[1]!.rpc, 'synod_status')).finalizedHeight >= activation1,
+      'the restarted node past the switch',
+      30_000,
+    );
+    expect((await rpc(ports[0]!.rpc, 'synod_getCommittee', [1])).members).toHaveLength(5);
 
     // 5 → 4: the joiner leaves again (it deals, it does not receive).
     const shrinkStartedMs = Date.now();
     const shrinkStart = (await rpc(ports[0]!.rpc, 'synod_status')).finalizedHeight as number;
     const shrink = await planFile('shrink', grow.next, members, 2);
     await reshare(shrink.path, [0, 1, 2, 3, 4]);
+    const shrinkSessionMs = Date.now() - shrinkStartedMs;
     const activation2 = await waitFor(() => firstHeightOfEpoch(0, 2), 'epoch 2 active at node 0', 60_000);
     console.log(
-      `5 → 4: reshare started at height ${shrinkStart}; epoch 2 from height ${activation2} (${activation2 - shrinkStart} heights, ${((Date.now() - shrinkStartedMs) / 1000).toFixed(1)} s after the command)`,
+      `5 → 4: reshare started at height ${shrinkStart}; session ${(shrinkSessionMs / 1000).toFixed(1)} s; record final at ${activation2 - TRANSITION_ACTIVATION_DELAY}; epoch 2 from height ${activation2} (${activation2 - shrinkStart} heights, ${((Date.now() - shrinkStartedMs) / 1000).toFixed(1)} s after the command)`,
     );
     const afterSwitch = activation2 + 5;
     await waitFor(
@@ -272,6 +352,8 @@ describe('committee lifecycle across real processes', () => {
     const groupKey = parseHex(committee.groupPublicKey, 48)!;
     const included = new Map<Hex, number>();
     const epoch2Proposers = new Set<number>();
+    let previousTimestampMs: number | undefined;
+    let maxGapMs = 0;
     for (let height = 1; height <= top; height++) {
       const block = await rpc(ports[2]!.rpc, 'synod_getBlockByHeight', [height]);
       const expectedEpoch = height >= activation2 ? 2 : height >= activation1 ? 1 : 0;
@@ -289,16 +371,52 @@ describe('committee lifecycle across real processes', () => {
       ).toBe(true);
       for (const txId of block.transactionIds as Hex[]) included.set(txId, (included.get(txId) ?? 0) + 1);
       if (height >= activation2) epoch2Proposers.add(block.header.proposerIndex);
+      if (previousTimestampMs !== undefined)
+        maxGapMs = Math.max(maxGapMs, block.header.timestampMs - previousTimestampMs);
+      // Height 1 carries the genesis time, not a clock's: gaps count from height 2.
+      if (height >= 2) previousTimestampMs = block.header.timestampMs;
     }
     for (const txId of sent) expect(included.get(txId), txId).toBe(1);
+    // No stall: through both switches and the restart, no two consecutive blocks more than 5 s apart
+    // (a failed round under a killed proposer costs ~2 s).
+    expect(maxGapMs).toBeLessThan(5_000);
     // Epoch 2 rotates over its 4 members (v4, gone, is never a proposer).
     expect([...epoch2Proposers].sort()).toEqual([0, 1, 2, 3]);
-    // The node that left still follows the chain.
-    await waitFor(
-      async () => (await rpc(ports[4]!.rpc, 'synod_status')).finalizedHeight >= afterSwitch,
-      'the leaver following',
+    // The node that left still follows the chain; the one restarted around the first switch is
+    // at the tip too (on another epoch it could not have followed).
+    for (const [i, what] of [
+      [4, 'the leaver following'],
+      [1, 'the node restarted at the switch at the tip'],
+    ] as const) {
+      await waitFor(
+        async () => (await rpc(ports[i]!.rpc, 'synod_status')).finalizedHeight >= afterSwitch,
+        what,
+        30_000,
+      );
+    }
+    // The leaver reports the current committee: epoch 2, four members.
+    const current = await rpc(ports[4]!.rpc, 'synod_getCommittee');
+    expect([current.epoch, current.members.length]).toEqual([2, 4]);
+    const restartedView = await rpc(ports[1]!.rpc, 'synod_getBlockByHeight', [activation2]);
+    expect(restartedView.hash).toBe((await rpc(ports[2]!.rpc, 'synod_getBlockByHeight', [activation2])).hash);
+    // L1 took headers of every epoch under the one registered key (no rotation was posted).
+    const posted = await waitFor(
+      async () => {
+        const logs = await publicClient.getContractEvents({
+          address: deployment.inbox,
+          abi: settlementInboxAbi,
+          eventName: 'HeaderSubmitted',
+          fromBlock: 0n,
+        });
+        const epochs = new Set(logs.map((log) => Number(log.args.epoch)));
+        return epochs.has(0) && epochs.has(1) && epochs.has(2) ? logs.length : undefined;
+      },
+      'headers of epochs 0, 1 and 2 on L1',
       30_000,
+      500,
     );
-    console.log(`${sent.length} transactions, ${top} heights, all certificates verified`);
+    console.log(
+      `${posted} headers on L1; ${sent.length} transactions, ${top} heights, all certificates verified; longest gap between blocks ${maxGapMs} ms`,
+    );
   });
 });

@@ -15,7 +15,9 @@ export interface ClientConfig<T extends Transport<string, unknown> = Transport<s
   network: NetworkDomain;
   /**
    * Group keys the app trusts, per epoch. When given, certificates verify only against these (a
-   * node cannot substitute its own key); a header of another epoch fails with
+   * node cannot substitute its own key): a header of epoch e against the key pinned for the latest
+   * epoch ≤ e (a reshare keeps the key while the epoch moves on; a new key is pinned with the
+   * epoch it starts at); a header of an epoch before every pin fails with
    * VerificationError('UNKNOWN_COMMITTEE'). When absent, the key is fetched once per epoch with
    * synod_getCommittee: that trusts the node for the key (trust on first use); pin it, or read
    * it from the L1 CommitteeRegistry, where that matters.

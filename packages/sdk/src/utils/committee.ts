@@ -6,16 +6,24 @@ import { VerificationError } from '../errors/verification.ts';
 
 /**
  * The group public key certificates of `epoch` must verify under: the app's pinned key when the
- * client has pins (the node is not asked), else the node's synod_getCommittee answer, fetched
- * once per epoch and cached.
+ * client has pins (the node is not asked) — the one pinned for the latest epoch at or before
+ * `epoch`, since a membership change by reshare keeps the key and only moves the epoch on — else
+ * the node's synod_getCommittee answer, fetched once per epoch and cached.
  */
 export async function groupPublicKeyOf(client: Client, epoch: number): Promise<Hex> {
   if (client.trustedCommittees !== undefined) {
-    const pinned = client.trustedCommittees.get(epoch);
+    let pinned: Hex | undefined;
+    let pinnedEpoch = -1;
+    for (const [candidate, key] of client.trustedCommittees) {
+      if (candidate <= epoch && candidate > pinnedEpoch) {
+        pinned = key;
+        pinnedEpoch = candidate;
+      }
+    }
     if (pinned === undefined) {
       throw new VerificationError(
         'UNKNOWN_COMMITTEE',
-        `no trusted group key for epoch ${epoch} in the client config`,
+        `no trusted group key for epoch ${epoch} or an earlier one in the client config`,
       );
     }
     return pinned;

@@ -95,6 +95,8 @@ export class TestChain implements SynodRpcBackend {
   readonly threshold: number;
   /** What a lying node does; empty = honest. */
   forge: Forgery = {};
+  /** The epoch of the headers it produces (a test moves it on, as a reshare does). */
+  epoch = 0;
   /** Thrown by the next sendTransaction calls (tests of error mapping), one per call. */
   readonly sendErrors: Error[] = [];
   /** Every RPC call the backend served, by name. */
@@ -158,7 +160,7 @@ export class TestChain implements SynodRpcBackend {
     const header: BlockHeader = {
       version: HEADER_VERSION,
       networkId: this.domain.networkId,
-      epoch: 0,
+      epoch: this.epoch,
       height,
       parentHash: parent?.hash ?? `0x${'00'.repeat(32)}`,
       timestampMs: Date.now(),
