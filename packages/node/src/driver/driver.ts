@@ -608,6 +608,11 @@ export class ConsensusDriver {
     const metrics = this.#deps.metrics;
     metrics?.height.set(core.height);
     metrics?.round.set(core.round);
+    if (metrics !== undefined) {
+      const committee = this.committeeAt(core.height);
+      metrics.epoch.set(committee.epoch);
+      metrics.member.set(committee.validatorIndex >= 0 ? 1 : 0);
+    }
     const key = `${core.height}/${core.round}`;
     if (key !== this.#roundKey) {
       this.#roundKey = key;

@@ -20,6 +20,18 @@ export function createConsensusMetrics(register: Registry) {
       help: 'Round of the current height',
       registers: [register],
     }),
+    /** Epoch of the committee deciding that height (docs/consensus.md "Epochs"). */
+    epoch: new Gauge({
+      name: 'synod_consensus_epoch',
+      help: 'Epoch of the committee deciding the current height',
+      registers: [register],
+    }),
+    /** 1 while this node is a member of that committee (it signs), 0 while it follows. */
+    member: new Gauge({
+      name: 'synod_consensus_member',
+      help: '1 while this node is a member of the committee deciding the current height',
+      registers: [register],
+    }),
     finalizedBlocksTotal: new Counter({
       name: 'synod_finalized_blocks_total',
       help: 'Blocks finalized by this node',

@@ -156,7 +156,8 @@ export const RPC_METHODS: {
 
   synod_getCommittee: defineMethod({
     summary: 'The committee of an epoch (default: the current one), or null.',
-    description: 'Group public key, threshold and the share public keys that certificates verify against.',
+    description:
+      "Group public key, threshold and the share public keys that certificates verify against. Every epoch a finalized transition record installed is known (the group key stays the same across a reshare); peer ids and accounts only where this node holds the epoch's committee file.",
     params: [
       optionalParam('epoch', integer({ title: 'Epoch', description: 'Committee epoch.', minimum: 0 })),
     ],

@@ -48,6 +48,7 @@ import {
   type RunningProcess,
   rpc,
   runSynod,
+  scrapeMetric,
   startSynod,
   tailLogs,
   waitFor,
@@ -397,6 +398,10 @@ describe('committee lifecycle across real processes', () => {
     // The leaver reports the current committee: epoch 2, four members.
     const current = await rpc(ports[4]!.rpc, 'synod_getCommittee');
     expect([current.epoch, current.members.length]).toEqual([2, 4]);
+    // Operators see it in the metrics: the epoch, and whether the node signs in it.
+    expect(await scrapeMetric(ports[4]!.metrics, 'synod_consensus_member')).toBe(0);
+    expect(await scrapeMetric(ports[0]!.metrics, 'synod_consensus_member')).toBe(1);
+    expect(await scrapeMetric(ports[4]!.metrics, 'synod_consensus_epoch')).toBe(2);
     const restartedView = await rpc(ports[1]!.rpc, 'synod_getBlockByHeight', [activation2]);
     expect(restartedView.hash).toBe((await rpc(ports[2]!.rpc, 'synod_getBlockByHeight', [activation2])).hash);
     // L1 took headers of every epoch under the one registered key (no rotation was posted).
