@@ -35,6 +35,11 @@ export class ChainFollower {
   readonly #onBlock: ((block: FollowedBlock) => void) | undefined;
   readonly #nowMs: () => number;
   readonly blocks: FollowedBlock[] = [];
+
+  /** The JSON-RPC endpoint of the node it follows. */
+  get rpcUrl(): string {
+    return this.#rpc.url;
+  }
   readonly latestPrices = new Map<string, string>();
   #height: number;
   #target: number;

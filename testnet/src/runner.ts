@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Address, Hex } from 'viem';
 import type { TestnetOptions } from './args.ts';
 import { type ControlEndpointFile, ControlServer, TestnetControl } from './control.ts';
+import { certifiedEquivocators } from './evidence.ts';
 import { ChainFollower } from './follower.ts';
 import { postedToL1 } from './l1.ts';
 import { type TestnetLayout, testnetLayout } from './layout.ts';
@@ -597,6 +598,9 @@ async function drainAndSummarize(parameters: {
     headersPostedL1: posted.headers,
     pricesPostedL1: posted.prices,
     equivocationsRecordedL1: posted.equivocations,
+    equivocatorsInBlocks: (
+      await certifiedEquivocators(follower.rpcUrl, setup.committee).catch(() => new Set<number>())
+    ).size,
     safety,
     validators: parameters.validators.totals(),
     perps: { ...perpsStats, lagHeights: keeper.lagHeights, differences },

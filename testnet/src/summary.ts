@@ -54,6 +54,8 @@ export interface TestnetSummary {
   l1MatchesModel: boolean;
   /** Equivocations the nodes recorded in the EquivocationRegistry during the run (EquivocationRecorded events). */
   equivocationsRecordedL1: number;
+  /** Validators whose equivocation a finalized block certifies (valid proofs in the evidence namespace). */
+  equivocatorsInBlocks: number;
 }
 
 /** What the runner measured of the clearinghouse (perps.ts). */
@@ -94,6 +96,7 @@ export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   'l1MatchesModel',
   // Issue #18: appended.
   'equivocationsRecordedL1',
+  'equivocatorsInBlocks',
 ];
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -185,6 +188,7 @@ export interface SummaryInput {
   headersPostedL1: number;
   pricesPostedL1: number;
   equivocationsRecordedL1?: number;
+  equivocatorsInBlocks?: number;
   safety: SafetyReport;
   /** Exits, restarts and crashes of the validators during the run (validators.ts); none when absent. */
   validators?: { exits: number; restarts: number; crashes: number } | undefined;
@@ -242,6 +246,7 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
     settlementLagHeightsP50: percentile(input.perps.lagHeights, 50),
     l1MatchesModel: input.perps.differences !== undefined && input.perps.differences.length === 0,
     equivocationsRecordedL1: input.equivocationsRecordedL1 ?? 0,
+    equivocatorsInBlocks: input.equivocatorsInBlocks ?? 0,
   };
 }
 

@@ -180,8 +180,11 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
             expect(log.includes('equivocation evidence'), `node-${HONEST[i]} holds evidence`).toBe(true);
           // …and the offence is on L1, provable by anyone (EquivocationRegistry).
           expect(summary.equivocationsRecordedL1).toBeGreaterThan(0);
+          // …and a finalized block certifies it: the byzantine validator alone.
+          expect(summary.equivocatorsInBlocks).toBe(1);
         } else {
           expect(summary.equivocationsRecordedL1).toBe(0);
+          expect(summary.equivocatorsInBlocks).toBe(0);
         }
         passed = true;
       } finally {

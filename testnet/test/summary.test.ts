@@ -58,6 +58,7 @@ function summarize(submissions: Map<string, Submission>, blocks: FollowedBlock[]
     headersPostedL1: 2,
     pricesPostedL1: 4,
     equivocationsRecordedL1: 1,
+    equivocatorsInBlocks: 1,
     safety: noConflicts,
     perps: perpsMatched,
   });
@@ -100,6 +101,7 @@ describe('computeSummary', () => {
       settlementLagHeightsP50: 2,
       l1MatchesModel: true,
       equivocationsRecordedL1: 1,
+      equivocatorsInBlocks: 1,
     });
     expect(healthProblems(summary)).toEqual([]);
   });
@@ -220,6 +222,7 @@ describe('computeSummary', () => {
       'l1MatchesModel',
       // Issue #18, appended.
       'equivocationsRecordedL1',
+      'equivocatorsInBlocks',
     ]);
   });
 

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { concatHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import type { NodeBehaviour } from '../behaviour/types.ts';
 import { ConfigError } from '../config/errors.ts';
 import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
@@ -53,6 +54,7 @@ import {
   VERIFICATION_CACHE_ENTRIES,
 } from './constants.ts';
 import { listening } from './errors.ts';
+import { EvidenceInBlocks } from './evidenceInBlocks.ts';
 import { createGossipValidators, PendingRegossip, splitToFit, TransactionBatcher } from './gossip.ts';
 import { loadValidatorIdentity } from './identity.ts';
 import { createNodeL1, type NodeL1 } from './l1.ts';
@@ -454,6 +456,18 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       ...(oracle === undefined ? {} : { oracle }),
       ...(l1 === undefined ? {} : { l1 }),
     });
+    // Each validator's first equivocation per epoch goes into a block (docs/protocol.md "Evidence in blocks").
+    const evidenceInBlocks = new EvidenceInBlocks({
+      domain,
+      account: privateKeyToAccount(identity.ethereumPrivateKey),
+      driver,
+      mempool,
+      submit: (tx) => backend.sendTransaction(tx, { signal: AbortSignal.timeout(10_000) }),
+      logger: consensusLogger,
+    });
+    driver.onCommit((block) => evidenceInBlocks.onCommit(block));
+    driver.onEvidence((evidence) => evidenceInBlocks.onEvidence(evidence));
+    cleanups.unshift(() => evidenceInBlocks.stop());
     let rpc: RpcServer | undefined;
     let rpcAddress: RpcServerAddress | undefined;
     if (config.rpc.enabled) {

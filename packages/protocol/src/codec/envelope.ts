@@ -29,6 +29,7 @@ export const MessageType = {
   GossipResend: 17,
   TransitionRecord: 18,
   TransitionApproval: 19,
+  EquivocationProof: 20,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

@@ -24,6 +24,7 @@ import type {
   SignedVoteExtension,
   UnsignedProposal,
   Vote,
+  VoteBody,
   VoteExtension,
 } from './types.ts';
 
@@ -252,5 +253,87 @@ export const EvidenceCodec: Codec<Evidence> = defineCodec({
       throw new DecodeError('INVALID_VALUE', 'evidence: votes must share a slot and be ordered by blockId');
     }
     return { first, second };
+  },
+});
+
+// --- equivocation proof (evidence in blocks) ---
+
+/**
+ * The offence of an Evidence without its extensions: the two votes' shared slot, the two block ids
+ * and the two share signatures (voteMessage does not cover extensions). It fits one transaction
+ * payload, so a node puts it in a block as a transaction of EVIDENCE_NAMESPACE (docs/protocol.md
+ * "Evidence in blocks"). Wire: kind u8 ‖ networkId u64 ‖ height u64 ‖ round u32 ‖ validatorIndex
+ * u32 ‖ (blockId 32 ‖ signature 96) × 2, the block ids in increasing order and different.
+ */
+export interface EquivocationProof {
+  kind: VoteKind;
+  networkId: number;
+  height: number;
+  round: number;
+  validatorIndex: number;
+  votes: [{ blockId: Hex; signature: Uint8Array }, { blockId: Hex; signature: Uint8Array }];
+}
+
+/** The proof of an Evidence (its canonical order is kept). */
+export function equivocationProofOf(evidence: Evidence): EquivocationProof {
+  const { first, second } = evidence;
+  return {
+    kind: first.kind,
+    networkId: first.networkId,
+    height: first.height,
+    round: first.round,
+    validatorIndex: first.validatorIndex,
+    votes: [
+      { blockId: first.blockId, signature: first.signature },
+      { blockId: second.blockId, signature: second.signature },
+    ],
+  };
+}
+
+/** The two signed vote bodies a proof claims (check each signature against the share key of its epoch). */
+export function equivocationProofVotes(
+  proof: EquivocationProof,
+): [VoteBody & { signature: Uint8Array }, VoteBody & { signature: Uint8Array }] {
+  const body = (vote: EquivocationProof['votes'][number]) => ({
+    kind: proof.kind,
+    networkId: proof.networkId,
+    height: proof.height,
+    round: proof.round,
+    blockId: vote.blockId,
+    signature: vote.signature,
+  });
+  return [body(proof.votes[0]), body(proof.votes[1])];
+}
+
+export const EquivocationProofCodec: Codec<EquivocationProof> = defineCodec({
+  name: 'EquivocationProof',
+  type: MessageType.EquivocationProof,
+  maxBytes: 2 + 1 + 8 + 8 + 4 + 4 + 2 * (32 + CONSENSUS_SIGNATURE_BYTES),
+  write(writer, proof) {
+    writer.u8(proof.kind).u53(proof.networkId).u53(proof.height).u32(proof.round).u32(proof.validatorIndex);
+    for (const vote of proof.votes) {
+      writeHash(writer, vote.blockId);
+      writer.fixed(vote.signature, CONSENSUS_SIGNATURE_BYTES);
+    }
+  },
+  read(reader) {
+    const kind = reader.u8('proof.kind');
+    if (kind !== VoteKind.Prevote && kind !== VoteKind.Precommit) {
+      throw new DecodeError('INVALID_VALUE', `proof.kind: ${kind}`);
+    }
+    const networkId = reader.u53('proof.networkId');
+    const height = reader.u53('proof.height');
+    const round = reader.u32('proof.round');
+    const validatorIndex = reader.u32('proof.validatorIndex');
+    const vote = () => ({
+      blockId: readHash(reader, 'proof.blockId'),
+      signature: reader.fixed(CONSENSUS_SIGNATURE_BYTES, 'proof.signature'),
+    });
+    const first = vote();
+    const second = vote();
+    if (first.blockId >= second.blockId) {
+      throw new DecodeError('INVALID_VALUE', 'proof: block ids must differ and be in increasing order');
+    }
+    return { kind, networkId, height, round, validatorIndex, votes: [first, second] };
   },
 });

@@ -1,6 +1,10 @@
 // Consensus wire messages: proposals, votes with their extensions, evidence (docs/consensus.md).
 export {
+  type EquivocationProof,
+  EquivocationProofCodec,
   EvidenceCodec,
+  equivocationProofOf,
+  equivocationProofVotes,
   ProposalCodec,
   VoteCodec,
   VoteExtensionCodec,

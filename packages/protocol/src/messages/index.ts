@@ -13,6 +13,7 @@ export { readSignedTransaction, transactionCodec, writeSignedTransaction } from 
 export { type TransactionBatch, transactionBatchCodec } from './transactionBatch.ts';
 export {
   COMMITTEE_NAMESPACE,
+  EVIDENCE_NAMESPACE,
   MAX_TRANSITION_THRESHOLD,
   TRANSITION_ACTIVATION_DELAY,
   type TransitionApproval,

@@ -29,6 +29,9 @@ export interface TransitionRecord {
 /** The namespace whose transactions carry transition records: keccak256("synod/committee"). */
 export const COMMITTEE_NAMESPACE: Hex = keccak256(toBytes('synod/committee'));
 
+/** The namespace whose transactions carry equivocation proofs (EquivocationProofCodec): keccak256("synod/evidence"). */
+export const EVIDENCE_NAMESPACE: Hex = keccak256(toBytes('synod/evidence'));
+
 /**
  * Heights between the block that finalizes a record and the first height the new epoch decides.
  * Above the consensus future-height window (8 heights a node keeps messages for), so that every
