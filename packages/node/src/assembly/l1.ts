@@ -43,6 +43,8 @@ export interface NodeL1Options {
   ethereumPrivateKey: Hex;
   validatorIndex: number;
   committeeSize: number;
+  /** The committee deciding a height (the driver's): the rotation follows the epochs. */
+  committeeAt?: ((height: number) => { validatorIndex: number; validatorCount: number }) | undefined;
   store: Store;
   feeds: readonly FeedConfig[];
   postEveryHeaders: number;
@@ -94,6 +96,7 @@ export function createNodeL1(init: NodeL1Options): NodeL1 {
     addresses: { inbox: domain.inbox, priceFeeds: init.priceFeeds ?? NO_PRICE_FEEDS },
     validatorIndex: init.validatorIndex,
     committeeSize: init.committeeSize,
+    committeeAt: init.committeeAt,
     store: init.store,
     // Without a PriceFeeds address the submitter posts headers only.
     feeds: init.priceFeeds === null ? [] : init.feeds,

@@ -379,10 +379,7 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
     cleanups.unshift(() => batcher.stop());
 
     let l1: NodeL1 | undefined;
-    if (config.l1.rpcUrl !== null && validatorIndex < 0) {
-      // The submitter's rotation is over the genesis committee (docs/decisions.md "Committee lifecycle").
-      logger.warn('not a member of the genesis committee: this node posts nothing to L1');
-    } else if (config.l1.rpcUrl !== null) {
+    if (config.l1.rpcUrl !== null) {
       l1 = createNodeL1({
         rpcUrl: config.l1.rpcUrl,
         domain,
@@ -393,6 +390,8 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
         ethereumPrivateKey: identity.ethereumPrivateKey,
         validatorIndex,
         committeeSize: validatorCount,
+        // Rotation over the committee of each height: a joiner posts from its epoch on, a leaver stops.
+        committeeAt: (height) => driverRef.committeeAt(height),
         store,
         feeds,
         postEveryHeaders: config.l1.postEveryHeaders,

@@ -114,6 +114,13 @@ export interface BatchJobOptions {
   target: L1SettlementTarget;
   validatorIndex: number;
   committeeSize: number;
+  /**
+   * The committee deciding a height (the driver's committeeAt, when the membership changes over
+   * epochs): the rotation of that height is over it, and a height of an epoch we are not a
+   * member of is never ours to post (we still take nothing over). Default: validatorIndex of
+   * committeeSize for every height.
+   */
+  committeeAt?: ((height: number) => { validatorIndex: number; validatorCount: number }) | undefined;
   store: L1BatchSource;
   postEveryHeaders?: number;
   takeoverTimeoutMs?: number;
@@ -252,7 +259,8 @@ export class BatchJob implements L1Job<BatchCall> {
     if (!Number.isSafeInteger(this.#maxBacklog) || this.#maxBacklog < 1) {
       throw new RangeError(`batch backlog cap must be a positive integer, got ${this.#maxBacklog}`);
     }
-    rotationDistance(parameters.validatorIndex, 1, parameters.committeeSize, this.#postEveryHeaders);
+    if (parameters.committeeAt === undefined)
+      rotationDistance(parameters.validatorIndex, 1, parameters.committeeSize, this.#postEveryHeaders);
   }
 
   status(): L1BatchStatus {
@@ -285,7 +293,7 @@ export class BatchJob implements L1Job<BatchCall> {
       return undefined;
     }
     const due = this.#dueAtMs(head, head.nextSinceMs);
-    return due > this.#p.context.nowMs() ? due : undefined;
+    return due > this.#p.context.nowMs() && Number.isFinite(due) ? due : undefined;
   }
 
   failed(failure: L1Failure): void {
@@ -449,10 +457,12 @@ export class BatchJob implements L1Job<BatchCall> {
   }
 
   #dueAtMs(entry: BatchEntry, nextSinceMs: number): number {
+    const committee = this.#p.committeeAt?.(entry.height);
+    if (committee !== undefined && committee.validatorIndex < 0) return Number.POSITIVE_INFINITY;
     const distance = rotationDistance(
-      this.#p.validatorIndex,
+      committee?.validatorIndex ?? this.#p.validatorIndex,
       entry.height,
-      this.#p.committeeSize,
+      committee?.validatorCount ?? this.#p.committeeSize,
       this.#postEveryHeaders,
     );
     return Math.max(nextSinceMs, this.#p.context.reachableSinceMs()) + distance * this.#takeoverTimeoutMs;

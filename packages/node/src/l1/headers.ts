@@ -50,6 +50,13 @@ export interface HeaderJobOptions {
   addresses: { inbox: Address; priceFeeds: Address };
   validatorIndex: number;
   committeeSize: number;
+  /**
+   * The committee deciding a height (the driver's committeeAt, when the membership changes over
+   * epochs): the rotation of that height is over it, and a height of an epoch we are not a
+   * member of is never ours to post (we still take nothing over). Default: validatorIndex of
+   * committeeSize for every height.
+   */
+  committeeAt?: ((height: number) => { validatorIndex: number; validatorCount: number }) | undefined;
   store: L1BlockSource;
   feeds: readonly FeedConfig[];
   postEveryHeaders?: number;
@@ -88,7 +95,8 @@ export class HeaderJob implements L1Job<HeaderCall> {
     this.#takeoverTimeoutMs = parameters.takeoverTimeoutMs ?? L1_DEFAULT_TAKEOVER_TIMEOUT_MS;
     this.#backlog = new Backlog(parameters.maxBacklogHeights ?? L1_MAX_BACKLOG_HEIGHTS);
     // Throws for a bad index or size: a misconfigured committee must not start.
-    rotationDistance(parameters.validatorIndex, 1, parameters.committeeSize, this.#postEveryHeaders);
+    if (parameters.committeeAt === undefined)
+      rotationDistance(parameters.validatorIndex, 1, parameters.committeeSize, this.#postEveryHeaders);
   }
 
   get resumed(): boolean {
@@ -133,7 +141,8 @@ export class HeaderJob implements L1Job<HeaderCall> {
     let wake: number | undefined;
     for (const entry of this.#backlog.entries()) {
       const due = this.#dueAtMs(entry);
-      if (due > nowMs && (wake === undefined || due < wake)) wake = due;
+      // Infinity: a height of an epoch we are not a member of, never ours.
+      if (due > nowMs && Number.isFinite(due) && (wake === undefined || due < wake)) wake = due;
     }
     return wake;
   }
@@ -293,10 +302,12 @@ export class HeaderJob implements L1Job<HeaderCall> {
   }
 
   #dueAtMs(entry: BacklogEntry): number {
+    const committee = this.#p.committeeAt?.(entry.height);
+    if (committee !== undefined && committee.validatorIndex < 0) return Number.POSITIVE_INFINITY;
     const distance = rotationDistance(
-      this.#p.validatorIndex,
+      committee?.validatorIndex ?? this.#p.validatorIndex,
       entry.height,
-      this.#p.committeeSize,
+      committee?.validatorCount ?? this.#p.committeeSize,
       this.#postEveryHeaders,
     );
     return (

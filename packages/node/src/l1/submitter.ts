@@ -42,6 +42,13 @@ export interface L1SubmitterOptions {
   /** This validator's 0-based index in the committee. */
   validatorIndex: number;
   committeeSize: number;
+  /**
+   * The committee deciding a height (the driver's committeeAt, when the membership changes over
+   * epochs): the rotation of that height is over it, and a height of an epoch we are not a
+   * member of is never ours to post (we still take nothing over). Default: validatorIndex of
+   * committeeSize for every height.
+   */
+  committeeAt?: ((height: number) => { validatorIndex: number; validatorCount: number }) | undefined;
   store: L1BlockSource;
   /** The network's feeds (same list on every validator), with their L1 push rules. */
   feeds: readonly FeedConfig[];
@@ -162,6 +169,7 @@ export function createL1Submitter(parameters: L1SubmitterOptions): L1Submitter {
     addresses: parameters.addresses,
     validatorIndex: parameters.validatorIndex,
     committeeSize: parameters.committeeSize,
+    committeeAt: parameters.committeeAt,
     store: parameters.store,
     feeds: parameters.feeds,
     postEveryHeaders: parameters.postEveryHeaders,
@@ -180,6 +188,7 @@ export function createL1Submitter(parameters: L1SubmitterOptions): L1Submitter {
         target,
         validatorIndex: parameters.validatorIndex,
         committeeSize: parameters.committeeSize,
+        committeeAt: parameters.committeeAt,
         store: parameters.settlement!.store,
         postEveryHeaders: parameters.postEveryHeaders,
         takeoverTimeoutMs: parameters.takeoverTimeoutMs,

@@ -144,6 +144,11 @@ beforeAll(async () => {
   ]).exited;
   expect(init.code, init.stderr).toBe(0);
   joinerParticipant = { index: 4, ...JSON.parse(init.stdout).genesisParticipant };
+  const funding = await deployer.sendTransaction({
+    to: joinerParticipant.ethereumAddress as Address,
+    value: parseEther('10'),
+  });
+  await publicClient.waitForTransactionReceipt({ hash: funding });
   await copyFile(join(dataDirs[0]!, 'committee.json'), join(joinerDir, 'committee.json'));
   dataDirs.push(joinerDir);
   ports.push({ p2p: p2p!, rpc: rpcPort!, metrics: metrics! });
@@ -405,21 +410,35 @@ describe('committee lifecycle across real processes', () => {
     const restartedView = await rpc(ports[1]!.rpc, 'synod_getBlockByHeight', [activation2]);
     expect(restartedView.hash).toBe((await rpc(ports[2]!.rpc, 'synod_getBlockByHeight', [activation2])).hash);
     // L1 took headers of every epoch under the one registered key (no rotation was posted).
-    const posted = await waitFor(
+    const logs = await waitFor(
       async () => {
-        const logs = await publicClient.getContractEvents({
+        const found = await publicClient.getContractEvents({
           address: deployment.inbox,
           abi: settlementInboxAbi,
           eventName: 'HeaderSubmitted',
           fromBlock: 0n,
         });
-        const epochs = new Set(logs.map((log) => Number(log.args.epoch)));
-        return epochs.has(0) && epochs.has(1) && epochs.has(2) ? logs.length : undefined;
+        const epochs = new Set(found.map((log) => Number(log.args.epoch)));
+        return epochs.has(0) && epochs.has(1) && epochs.has(2) ? found : undefined;
       },
       'headers of epochs 0, 1 and 2 on L1',
       30_000,
       500,
     );
+    const posted = logs.length;
+    // The submitter rotates over each height's committee: the joiner posted in its epoch, and
+    // nobody posted for it outside (it is never designated for epoch 0 or 2 heights).
+    const joiner = joinerParticipant.ethereumAddress.toLowerCase();
+    const joinerHeights: number[] = [];
+    for (const log of logs) {
+      const tx = await publicClient.getTransaction({ hash: log.transactionHash });
+      if (tx.from.toLowerCase() === joiner) joinerHeights.push(Number(log.args.height));
+    }
+    expect(joinerHeights.length, 'headers the joiner posted').toBeGreaterThan(0);
+    for (const height of joinerHeights) {
+      expect(height).toBeGreaterThanOrEqual(activation1);
+      expect(height).toBeLessThan(activation2);
+    }
     console.log(
       `${posted} headers on L1; ${sent.length} transactions, ${top} heights, all certificates verified; longest gap between blocks ${maxGapMs} ms`,
     );
