@@ -234,6 +234,33 @@ describe('consensus core (Algorithm 1)', () => {
     expect(node.state.validRound).toBe(0);
     const record = [...outputs].reverse().find((output) => output.type === 'persist');
     expect(record?.type === 'persist' && record.record.lockedRound).toBe(0);
+    // The precommit's write-ahead record holds the valid value too (validRound ≥ lockedRound).
+    expect(record?.type === 'persist' && record.record.validRound).toBe(0);
+    expect(record?.type === 'persist' && record.record.validProposal?.header).toEqual(B1);
+  });
+
+  it('a node restarted right after locking re-proposes its locked block when it proposes (no fresh block it could not prevote)', () => {
+    // ME = 2 locks B1 in round 0 of height 1, and restarts from the precommit's record.
+    const first = harness();
+    first.message(1, { proposal: proposal(1, 0, B1) });
+    first.message(0, { vote: vote(0, VoteKind.Prevote, 1, 0, idOf(B1)) });
+    first.message(3, { vote: vote(3, VoteKind.Prevote, 1, 0, idOf(B1)) });
+    const record = [...first.log].reverse().find((output) => output.type === 'persist');
+    if (record?.type !== 'persist') throw new Error('no record');
+    const restarted = harness({ persisted: record.record });
+    // Round 0 ends without a decision; ME proposes round 1 (proposer(1, 1) = 2).
+    for (const from of [0, 1, 3])
+      restarted.message(from, { vote: vote(from, VoteKind.Precommit, 1, 0, NIL_BLOCK_ID) });
+    const outputs = restarted.feed({ type: 'timeout', timeout: { kind: 'precommit', height: 1, round: 0 } });
+    expect(outputs.some((output) => output.type === 'buildBlock')).toBe(false);
+    const reproposed = outputs.find(
+      (output) => output.type === 'broadcast' && output.message.type === 'proposal',
+    );
+    expect(
+      reproposed?.type === 'broadcast' &&
+        reproposed.message.type === 'proposal' &&
+        reproposed.message.proposal,
+    ).toMatchObject({ round: 1, validRound: 0, header: B1 });
   });
 
   it('L34-L35 and L44-L46: a prevote quorum schedules timeoutPrevote; 2f+1 nil prevotes precommit nil', () => {

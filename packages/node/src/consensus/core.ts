@@ -746,13 +746,17 @@ function applyOneRule(state: ConsensusState, outputs: ConsensusOutput[]): boolea
   ) {
     round.line36Done = true;
     const valueProposal = state.content.get(blockId)!.proposal;
+    // L42-43 before L38-41: the precommit's write-ahead record must already hold the valid value.
+    // A node restarted from a record that has the lock but not it would, as proposer, propose a
+    // fresh block it cannot prevote itself (locked) instead of re-proposing its locked one; two
+    // such nodes of four stall the height for good (validRound ≥ lockedRound is an invariant).
+    state.validProposal = valueProposal; // L42
+    state.validRound = state.round; // L43
     if (state.step === 'prevote') {
       state.lockedProposal = valueProposal; // L38
       state.lockedRound = state.round; // L39
       castVote(state, VoteKind.Precommit, blockId, 'precommit', outputs); // L40, L41
     }
-    state.validProposal = valueProposal; // L42
-    state.validRound = state.round; // L43
     return true;
   }
 
