@@ -1,4 +1,12 @@
-import { g1ToEip2537, VoteKind } from '@synod/protocol';
+import {
+  g1ToEip2537,
+  g2ToEip2537,
+  insecureTrustedRedeal,
+  partialSign,
+  recoverGroupSignature,
+  transitionMessage,
+  VoteKind,
+} from '@synod/protocol';
 import {
   type Address,
   bytesToHex,
@@ -226,5 +234,60 @@ describe('EquivocationRegistry', () => {
         throw new Error(`${name}: ${(error as Error).message}`);
       }
     }
+  });
+});
+
+describe('EquivocationRegistry across a reshare (issue #18)', () => {
+  it('registers a later epoch from its transition record, then proves an offence under the new share keys', async () => {
+    const genesis = {
+      groupPublicKey: fixture.committee.groupPublicKey,
+      commitments: fixture.committee.commitments,
+      shares: fixture.committee.shares,
+    };
+    // The reshare 4 → 5 (threshold the quorum of 5, 4), as its members end it.
+    const next = insecureTrustedRedeal(
+      genesis,
+      5,
+      4,
+      new TextEncoder().encode('epoch 1 of the registry test'.padEnd(32, '.')),
+    );
+    const record = { epoch: 1, validatorCount: 5, commitments: next.commitments };
+    const message = transitionMessage(NETWORK_ID, record);
+    const sign = (shares: typeof next.shares) =>
+      bytesToHex(
+        g2ToEip2537(
+          recoverGroupSignature(
+            shares.map((share) => ({ index: share.index, signature: partialSign(share.secretKey, message) })),
+            shares.length,
+          ),
+        ),
+      );
+    const commitments1 = concatHex(next.commitments.map((point) => bytesToHex(g1ToEip2537(point))));
+    // Too few shares: not a group signature. A wrong size: the message is another one.
+    await expectRevert(
+      write('registerTransition', [1n, 5, commitments1, sign(next.shares.slice(0, 3))]),
+      'InvalidCommitmentsCertificate',
+    );
+    await expectRevert(
+      write('registerTransition', [1n, 6, commitments1, sign(next.shares.slice(0, 4))]),
+      'WrongCommitmentCount',
+    );
+    // The record as the chain finalized it (approved by the new members; the same key).
+    await mined(write('registerTransition', [1n, 5, commitments1, sign(next.shares.slice(1, 5))]));
+    expect(await read('transitionCommitteeSize', [1n])).toBe(5);
+    await expectRevert(
+      write('registerTransition', [1n, 5, commitments1, sign(next.shares.slice(0, 4))]),
+      'CommitmentsAlreadyRegistered',
+    );
+    // Validator 4, a member only since epoch 1, equivocates: provable under its epoch-1 share key.
+    const epoch1 = { ...fixture.committee, n: 5, t: 4, shares: next.shares, commitments: next.commitments };
+    const first = prevote(epoch1, NETWORK_ID, { height: 70, round: 0, blockByte: 'a1' }, 4);
+    const second = prevote(epoch1, NETWORK_ID, { height: 70, round: 0, blockByte: 'b2' }, 4);
+    await mined(write('recordEquivocation', [1n, 4, 70n, 0, VoteKind.Prevote, commitments1, first, second]));
+    // Its genesis-era index 4 does not exist in epoch 0.
+    await expectRevert(
+      write('recordEquivocation', [0n, 4, 70n, 0, VoteKind.Prevote, commitments, first, second]),
+      'UnknownValidator',
+    );
   });
 });

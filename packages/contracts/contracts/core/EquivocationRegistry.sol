@@ -17,6 +17,7 @@ import {SynodHashing} from "./SynodTypes.sol";
 contract EquivocationRegistry {
     /// @dev keccak256("synod/commitments/v1"): first word of the commitments message.
     bytes32 internal constant COMMITMENTS_TAG = keccak256("synod/commitments/v1");
+    bytes32 internal constant TRANSITION_TAG = keccak256("synod/transition/v1");
     uint8 internal constant PREVOTE = 1;
     uint8 internal constant PRECOMMIT = 2;
     /// @dev The order r of the BLS12-381 groups: share indices are reduced mod r.
@@ -31,6 +32,8 @@ contract EquivocationRegistry {
 
     /// @notice keccak256 of an epoch's concatenated commitments (t × 128-byte EIP-2537 G1 points).
     mapping(uint64 epoch => bytes32) public commitmentsHash;
+    /// @notice n of an epoch registered from its transition record (0: ask the CommitteeRegistry).
+    mapping(uint64 epoch => uint32) public transitionCommitteeSize;
     /// @notice Offences recorded, by offenceId(epoch, height, round, kind, validator).
     mapping(bytes32 offence => bool) public recorded;
 
@@ -54,6 +57,7 @@ contract EquivocationRegistry {
     );
 
     error CommitmentsAlreadyRegistered(uint64 epoch);
+    error EmptyCommittee();
     error WrongCommitmentCount(uint256 length, uint32 threshold);
     error FirstCommitmentNotGroupKey();
     error InvalidCommitmentsCertificate();
@@ -123,6 +127,52 @@ contract EquivocationRegistry {
         emit CommitmentsRegistered(epoch, hash);
     }
 
+    /// @notice What a transition record's group signature covers (docs/protocol.md "Committee
+    ///         transitions"): keccak256(abi.encode(TRANSITION_TAG, uint64 networkId, uint64 epoch,
+    ///         uint32 validatorCount, bytes32 keccak256(the commitments, 48-byte compressed, concatenated))).
+    function transitionMessage(uint64 epoch, uint32 validatorCount, bytes32 compressedCommitmentsHash)
+        public
+        view
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(TRANSITION_TAG, networkId, epoch, validatorCount, compressedCommitmentsHash));
+    }
+
+    /// @notice Registers the commitments of an epoch a reshare installed, from its finalized
+    ///         transition record: anyone may post it. The record is signed by the group key (the
+    ///         key of `epoch`, or the current one for an epoch no rotation registered: a reshare
+    ///         keeps it), over the record's own message, and commitment 0 is that key.
+    /// @param commitments t = n − ⌊(n−1)/3⌋ concatenated 128-byte EIP-2537 G1 points.
+    /// @param signature 256-byte EIP-2537 G2 group signature over transitionMessage.
+    function registerTransition(
+        uint64 epoch,
+        uint32 validatorCount,
+        bytes calldata commitments,
+        bytes calldata signature
+    ) external {
+        if (commitmentsHash[epoch] != bytes32(0)) revert CommitmentsAlreadyRegistered(epoch);
+        if (validatorCount == 0) revert EmptyCommittee();
+        uint64 current = registry.currentEpoch();
+        (bytes memory groupKey,,,,) = registry.epochInfo(epoch > current ? current : epoch);
+        uint32 threshold = validatorCount - (validatorCount - 1) / 3;
+        _requireCommitmentsOf(groupKey, threshold, commitments);
+        bytes memory compressed = new bytes(uint256(threshold) * 48);
+        for (uint256 k = 0; k < threshold; k++) {
+            bytes memory point = BLS12381.compressG1(
+                commitments[k * BLS12381.G1_POINT_BYTES:(k + 1) * BLS12381.G1_POINT_BYTES]
+            );
+            for (uint256 i = 0; i < 48; i++) compressed[k * 48 + i] = point[i];
+        }
+        bytes32 message = transitionMessage(epoch, validatorCount, keccak256(compressed));
+        if (!BLS12381.verify(groupKey, abi.encodePacked(message), signature)) {
+            revert InvalidCommitmentsCertificate();
+        }
+        bytes32 hash = keccak256(commitments);
+        commitmentsHash[epoch] = hash;
+        transitionCommitteeSize[epoch] = validatorCount;
+        emit CommitmentsRegistered(epoch, hash);
+    }
+
     /// @notice The id an offence is recorded under.
     function offenceId(uint64 epoch, uint64 height, uint32 round, uint8 kind, uint32 validatorIndex)
         public
@@ -189,7 +239,8 @@ contract EquivocationRegistry {
         if (stored == bytes32(0)) revert CommitmentsUnknown(epoch);
         if (keccak256(commitments) != stored) revert WrongCommitments();
         registry.keyForHeight(epoch, height); // reverts unless `epoch` certifies `height`
-        (,,, uint32 committeeSize,) = registry.epochInfo(epoch);
+        uint32 committeeSize = transitionCommitteeSize[epoch];
+        if (committeeSize == 0) (,,, committeeSize,) = registry.epochInfo(epoch);
         if (validatorIndex >= committeeSize) revert UnknownValidator(validatorIndex, committeeSize);
         if (kind != PREVOTE && kind != PRECOMMIT) revert InvalidVoteKind(kind);
         if (first.blockId == second.blockId) revert VotesDoNotConflict();

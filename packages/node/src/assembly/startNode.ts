@@ -414,6 +414,11 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
                     toLowerHex(g1ToEip2537(parseHex(commitment, 48)!)),
                   ),
                 ),
+                // A later epoch's offences: its commitments are registered from its record first.
+                epochAt: (height) => {
+                  const { epoch, record } = driverRef.committeeAt(height);
+                  return { epoch, record };
+                },
               },
             }),
         metrics: metrics.l1,

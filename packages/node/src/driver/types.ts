@@ -7,6 +7,7 @@ import type {
   PriceObservation,
   SignedTransaction,
   Timers,
+  TransitionRecord,
 } from '@synod/protocol';
 import type { RpcConsensusState } from '@synod/protocol/pure';
 import type { Logger } from 'pino';
@@ -48,6 +49,8 @@ export interface EpochCommittee extends ConsensusCommittee {
   /** Its threshold and share public keys, when the acceptor knows them (the node's: from the record), for RPC. */
   threshold?: number;
   sharePublicKeys?: readonly Uint8Array[];
+  /** The finalized record that installed it (the node's acceptor): registers the epoch on L1. */
+  record?: TransitionRecord;
 }
 
 /** A finalized transition record: `committee` decides heights from activationHeight on. */

@@ -5,6 +5,7 @@ import {
   parseHex,
   type SignedTransaction,
   TransitionError,
+  type TransitionRecord,
   toLowerHex,
   transitionRecordCodec,
 } from '@synod/protocol';
@@ -41,8 +42,9 @@ export function createBlsTransitions(options: BlsTransitionsOptions): CommitteeT
   return {
     async accept(tx: SignedTransaction, current: EpochCommittee): Promise<EpochCommittee | undefined> {
       let keys: ReturnType<typeof checkTransitionRecord>;
+      let record: TransitionRecord;
       try {
-        const record = transitionRecordCodec.decode(parseHex(tx.payload) ?? new Uint8Array(0));
+        record = transitionRecordCodec.decode(parseHex(tx.payload) ?? new Uint8Array(0));
         keys = checkTransitionRecord(record, {
           networkId: options.networkId,
           groupPublicKey: options.groupPublicKey,
@@ -74,6 +76,7 @@ export function createBlsTransitions(options: BlsTransitionsOptions): CommitteeT
         validatorCount: keys.validatorCount,
         threshold: keys.threshold,
         sharePublicKeys: keys.sharePublicKeys,
+        record,
         crypto: createBlsConsensusCrypto({
           validatorIndex: share?.validatorIndex ?? -1,
           shareSecretKey: share?.shareSecretKey,

@@ -49,7 +49,8 @@ export type L1CallKind =
   | 'submitHeaderAndSettleBatch'
   | 'settleBatches'
   | 'submitHeaderAndSettleBatches'
-  | 'recordEquivocation';
+  | 'recordEquivocation'
+  | 'registerTransition';
 
 /** A contract call a job wants on L1. */
 export interface L1Call {

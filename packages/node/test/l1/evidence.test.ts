@@ -1,8 +1,17 @@
 import { equivocationRegistryAbi } from '@synod/contracts/abi';
-import { blsSign, type Evidence, g2ToEip2537, toLowerHex, VoteKind } from '@synod/protocol';
+import {
+  blsPublicKey,
+  blsSign,
+  type Evidence,
+  g1ToEip2537,
+  g2ToEip2537,
+  toLowerHex,
+  VoteKind,
+} from '@synod/protocol';
 import {
   BaseError,
   ContractFunctionRevertedError,
+  concatHex,
   encodeAbiParameters,
   encodeErrorResult,
   type Hex,
@@ -21,6 +30,8 @@ import { EvidenceJob, L1_MAX_PENDING_EVIDENCE } from '../../src/l1/evidence.ts';
 const REGISTRY = '0x00000000000000000000000000000000000000e7';
 const COMMITMENTS = `0x${'ab'.repeat(384)}` as Hex;
 const secretKey = new Uint8Array(32).fill(3);
+/** A valid G1 point (a public key) standing in for commitments. */
+const G1_GENERATOR = blsPublicKey(new Uint8Array(32).fill(5));
 
 function evidence(height: number, validatorIndex = 2): Evidence {
   const vote = (blockByte: string) => {
@@ -148,5 +159,54 @@ describe('L1 evidence job', () => {
     for (let validator = 0; validator < L1_MAX_PENDING_EVIDENCE + 10; validator++)
       evidenceJob.add(evidence((validator % 250) + 1, validator));
     expect(evidenceJob.pending).toBe(L1_MAX_PENDING_EVIDENCE);
+  });
+
+  it('registers a later epoch from its transition record before recording its offence, once', async () => {
+    const registered = new Set<bigint>();
+    const publicClient = {
+      readContract: async ({ functionName, args }: { functionName: string; args: [unknown] }) =>
+        functionName === 'commitmentsHash'
+          ? registered.has(args[0] as bigint)
+            ? `0x${'11'.repeat(32)}`
+            : `0x${'00'.repeat(32)}`
+          : false,
+    } as unknown as PublicClient;
+    // A stand-in record: the job passes its fields to the registry, which checks them.
+    const record = {
+      epoch: 4,
+      validatorCount: 5,
+      commitments: [1, 2, 3, 4].map(() => G1_GENERATOR),
+      signature: blsSign(secretKey, new Uint8Array(32)),
+    };
+    const evidenceJob = new EvidenceJob({
+      publicClient,
+      target: {
+        registry: REGISTRY,
+        epoch: 3,
+        commitments: COMMITMENTS,
+        epochAt: (height) => (height >= 100 ? { epoch: 4, record } : { epoch: 3 }),
+      },
+      context: { nowMs: () => 0, reachableSinceMs: () => 0, markReachable: () => {} },
+    });
+    evidenceJob.add(evidence(120, 4));
+    evidenceJob.add(evidence(121, 4)); // the same validator, same epoch: one offence is enough
+    evidenceJob.add(evidence(50, 4)); // the same index in another epoch: another validator's offence
+    expect(evidenceJob.pending).toBe(2);
+    const register = await evidenceJob.next();
+    expect(register).toMatchObject({
+      kind: 'registerTransition',
+      registersEpoch: 4,
+      functionName: 'registerTransition',
+    });
+    const commitments4 = concatHex(record.commitments.map((c) => toLowerHex(g1ToEip2537(c))));
+    expect(register!.args).toEqual([4n, 5, commitments4, toLowerHex(g2ToEip2537(record.signature))]);
+    // Landing it does not consume the offence: the record goes next, with the epoch's commitments.
+    evidenceJob.landed(register!);
+    registered.add(4n);
+    expect(await evidenceJob.isStillWanted(register!)).toBe(false);
+    const call = await evidenceJob.next();
+    expect(call).toMatchObject({ kind: 'recordEquivocation', height: 120 });
+    expect(call!.args.slice(0, 1)).toEqual([4n]);
+    expect(call!.args[5]).toBe(commitments4);
   });
 });
