@@ -137,7 +137,13 @@ describe('Chainlink-style consumers of SynodPriceFeedAdapter', () => {
 
   it('fresh: the primary price, and the previous round one step back', async () => {
     await publish([{ feedId: ETH, answer: 3_000_00000000n }]);
-    const firstAt = await now();
+    // The round's time as recorded (the header's, clamped to L1's), not L1's clock after the call:
+    // the block it landed in may be a second past the header's time.
+    const [, , , firstAt] = await read<bigint[]>(
+      fixture.deployment.adapters[ETH]!,
+      adapterAbi,
+      'latestRoundData',
+    );
     expect(await priceOf(consumers.latestAnswer)).toEqual([3_000_00000000n, false]);
     expect(await priceOf(consumers.staleness, stalenessAbi)).toEqual([3_000_00000000n, false]);
     expect(await lastTwo()).toEqual([1n, 3_000_00000000n, 0n, 0n]); // round 0 does not exist
