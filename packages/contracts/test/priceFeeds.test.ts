@@ -327,15 +327,18 @@ describe('PriceFeeds.updatePrices', () => {
   it('fail-closed: refuses a price older than the max age; the Chainlink adapter serves it with its age', async () => {
     const [round, answer, , updatedAt] =
       await failClosedRead<[bigint, bigint, bigint, bigint, bigint]>('latestRoundData');
-    const age = BigInt(await now()) - updatedAt;
-    await chain.publicClient.request({
-      method: 'evm_increaseTime' as never,
-      params: [Number(MAX_AGE_SECONDS - age)] as never,
-    });
-    await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    // Blocks at exact times: a relative increase would drift by the wall-clock second that may
+    // pass between reading L1's time and mining.
+    const mineAt = async (timestamp: bigint) => {
+      await chain.publicClient.request({
+        method: 'evm_setNextBlockTimestamp' as never,
+        params: [Number(timestamp)] as never,
+      });
+      await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    };
+    await mineAt(updatedAt + MAX_AGE_SECONDS);
     expect(await failClosedRead('latestAnswer')).toBe(answer); // exactly maxAge old: still fresh
-    await chain.publicClient.request({ method: 'evm_increaseTime' as never, params: [1] as never });
-    await chain.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+    await mineAt(updatedAt + MAX_AGE_SECONDS + 1n);
     await expectRevert(failClosedRead('latestRoundData'), 'StalePrice');
     await expectRevert(failClosedRead('latestAnswer'), 'StalePrice');
     // A specific round is still readable, with its timestamp for the caller to judge.
