@@ -375,6 +375,10 @@ async function main() {
         `${format(equivocation.registerCommitments.n4!)} / ${equivocation.registerCommitments.n16!.toLocaleString('en-US')}   (once per epoch; t points)`,
       ],
       [
+        'registerTransition n=4 / n=16',
+        `${format(equivocation.registerTransition.n4!)} / ${equivocation.registerTransition.n16!.toLocaleString('en-US')}   (a reshare epoch's commitments, from its record)`,
+      ],
+      [
         'recordEquivocation n=4 / n=16',
         `${format(equivocation.recordEquivocation.n4!)} / ${equivocation.recordEquivocation.n16!.toLocaleString('en-US')}   (share key by G1 MSM of t points, two pairings)`,
       ],

@@ -1,12 +1,15 @@
 import {
   g1ToEip2537,
   g2ToEip2537,
+  insecureTrustedRedeal,
   partialSign,
   commitmentsMessage as protocolCommitmentsMessage,
+  recoverGroupSignature,
+  transitionMessage,
   VoteKind,
   voteMessageBytes,
 } from '@synod/protocol';
-import { type Address, bytesToHex, concatHex, type Hex, keccak256 } from 'viem';
+import { type Address, bytesToHex, concatHex, type Hex, keccak256, toBytes } from 'viem';
 import { equivocationRegistryAbi, equivocationRegistryBytecode } from '../../src/artifacts.ts';
 import type { TestChain } from './chain.ts';
 import { type Committee, deployFixture, type Fixture, thresholdSign } from './synod.ts';
@@ -73,11 +76,14 @@ export function signedPrevote(
 }
 
 /** Gas of registering a committee's commitments and of recording one equivocation, n = 4 and 16. */
-export async function measureEquivocationGas(
-  chain: TestChain,
-): Promise<{ registerCommitments: Record<string, number>; recordEquivocation: Record<string, number> }> {
+export async function measureEquivocationGas(chain: TestChain): Promise<{
+  registerCommitments: Record<string, number>;
+  recordEquivocation: Record<string, number>;
+  registerTransition: Record<string, number>;
+}> {
   const registerCommitments: Record<string, number> = {};
   const recordEquivocation: Record<string, number> = {};
+  const registerTransition: Record<string, number> = {};
   for (const n of [4, 16]) {
     const fixture = await deployFixture(chain, { n, seed: 100 + n });
     const registry = await deployEquivocationRegistry(chain, fixture);
@@ -106,6 +112,38 @@ export async function measureEquivocationGas(
         args: [0n, 1, 9n, 0, VoteKind.Prevote, commitments, vote('a1'), vote('b2')],
       }),
     );
+    // Epoch 1 by reshare (a refresh of the same n): registered from its transition record.
+    const next = insecureTrustedRedeal(
+      {
+        groupPublicKey: fixture.committee.groupPublicKey,
+        commitments: fixture.committee.commitments,
+        shares: fixture.committee.shares,
+      },
+      n,
+      fixture.committee.t,
+      keccak256(toBytes(`gas bench reshare ${n}`), 'bytes'),
+    );
+    const recordMessage = transitionMessage(fixture.domain.networkId, {
+      epoch: 1,
+      validatorCount: n,
+      commitments: next.commitments,
+    });
+    const approvals = next.shares
+      .slice(0, fixture.committee.t)
+      .map((share) => ({ index: share.index, signature: partialSign(share.secretKey, recordMessage) }));
+    registerTransition[`n${n}`] = await gasOf(
+      chain.walletClient.writeContract({
+        address: registry,
+        abi: equivocationRegistryAbi,
+        functionName: 'registerTransition',
+        args: [
+          1n,
+          n,
+          concatHex(next.commitments.map((point) => bytesToHex(g1ToEip2537(point)))),
+          bytesToHex(g2ToEip2537(recoverGroupSignature(approvals, fixture.committee.t))),
+        ],
+      }),
+    );
   }
-  return { registerCommitments, recordEquivocation };
+  return { registerCommitments, recordEquivocation, registerTransition };
 }
