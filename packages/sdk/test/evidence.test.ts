@@ -31,4 +31,19 @@ describe('getEvidence', () => {
     // Unverified, the same answer comes back as served (for tooling that checks it elsewhere).
     expect(await getEvidence(client, { height: 7, verify: false })).toHaveLength(1);
   });
+
+  it('checks evidence under the committee of its height’s epoch (after a reshare, every share key changed)', async () => {
+    const client = createSynodClient({ transport: http(node.url), network: TEST_NETWORK });
+    node.chain.epoch = 2;
+    try {
+      const height = node.chain.height + 1;
+      node.chain.produceBlock(); // a finalized block of epoch 2 at `height`
+      node.chain.equivocate(height, 3);
+      // The node knows no committee of epoch 2: the check asks for it, not for the genesis one.
+      const error = await getEvidence(client, { height }).catch((caught: unknown) => caught);
+      expect((error as VerificationError).reason).toBe('UNKNOWN_COMMITTEE');
+    } finally {
+      node.chain.epoch = 0;
+    }
+  });
 });

@@ -13,7 +13,8 @@ export interface GetEvidenceParameters {
   height: number;
   /**
    * Check both votes of each entry under the validator's share key (from synod_getCommittee of the
-   * node's current epoch) and that they conflict. Default true.
+   * height's epoch: its finalized header's, else the node's current one) and that they conflict.
+   * Default true.
    */
   verify?: boolean | undefined;
   signal?: AbortSignal | undefined;
@@ -31,7 +32,7 @@ export type GetEvidenceErrorType = RpcRequestError | TransportError | TimeoutErr
  * must accept, use the L1 EquivocationRegistry, which derives share keys from commitments the
  * committee's group key certified (docs/contracts.md).
  *
- * RPC methods: `synod_getEvidence`, and `synod_getCommittee` when verifying.
+ * RPC methods: `synod_getEvidence`, and `synod_getBlockByHeight` and `synod_getCommittee` when verifying.
  *
  * @example
  * ```ts
@@ -48,7 +49,21 @@ export async function getEvidence(
   if (!Array.isArray(result)) throw new VerificationError('MALFORMED_RESPONSE', 'evidence must be an array');
   const evidence = result.map((entry, i) => decodeEvidence(entry, `evidence[${i}]`));
   if (parameters.verify === false || evidence.length === 0) return evidence;
-  const committee = await client.request({ method: 'synod_getCommittee', params: [] }, options);
+  // The committee of the height's epoch: a membership change by reshare changes every share key.
+  const block = await client.request(
+    { method: 'synod_getBlockByHeight', params: [parameters.height, false] },
+    options,
+  );
+  let epoch: number | undefined;
+  if (block !== null) {
+    epoch = (block as { header?: { epoch?: unknown } }).header?.epoch as number | undefined;
+    if (!Number.isSafeInteger(epoch) || (epoch as number) < 0)
+      throw new VerificationError('MALFORMED_RESPONSE', 'block header without a valid epoch');
+  }
+  const committee = await client.request(
+    { method: 'synod_getCommittee', params: epoch === undefined ? [] : [epoch] },
+    options,
+  );
   if (committee === null) throw new VerificationError('UNKNOWN_COMMITTEE', 'the node reports no committee');
   const { members } = decodeCommittee(committee);
   for (const entry of evidence) {
