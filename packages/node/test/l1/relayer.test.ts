@@ -698,11 +698,23 @@ describe('batch relayer on anvil', () => {
     for (let i = 0; i < N; i++) await startNode(i, targets(), { store: flaky }).start();
     const before = await appliedCount(APP_A);
     const settledBefore = nodes.reduce((sum, node) => sum + batchOf(node!, APP_A).transactionsSettled, 0);
-    await finalize([APP_A, APP_A]);
-    await waitFor('a settlement of A in flight', () =>
-      nodes.some((node) => batchOf(node!, APP_A).pending !== undefined),
-    );
-    failing = true;
+    // Anvil holds transactions until the test mines, so the settlement is still in flight (its
+    // receipt not yet seen) when the store starts failing. With automine it could land and be
+    // seen between two polls of `pending`, and the test would wait for a state that came and went.
+    await fixture.publicClient.request({ method: 'evm_setAutomine', params: [false] } as never);
+    try {
+      await finalize([APP_A, APP_A]);
+      await waitFor('a settlement of A in flight', async () => {
+        if (nodes.some((node) => batchOf(node!, APP_A).pending !== undefined)) return true;
+        // Whatever the accounts sent before (a header the settlement waits for) lands now.
+        await fixture.publicClient.request({ method: 'evm_mine', params: [] } as never);
+        return false;
+      });
+      failing = true;
+    } finally {
+      await fixture.publicClient.request({ method: 'evm_setAutomine', params: [true] } as never);
+      await fixture.publicClient.request({ method: 'evm_mine', params: [] } as never);
+    }
     // New heights keep coming, so every round's planning reads the store, and fails.
     let producing = true;
     const producer = (async () => {
