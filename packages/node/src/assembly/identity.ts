@@ -1,11 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { blsPublicKey, decryptShareKeystore, parseHex, toLowerHex } from '@synod/protocol';
 import { type CommitteeJson, type CommitteeMemberJson, parseCommittee } from '../dkg/committee.ts';
 import type { EpochShare } from '../epochs/transitions.ts';
 import { KeyFileError } from '../keys/errors.ts';
-import { readSecretFile } from '../keys/files.ts';
+import { fileExists, readSecretFile } from '../keys/files.ts';
 import type { DataDirLayout } from '../keys/layout.ts';
 import { loadNodeKeys } from '../keys/nodeKeys.ts';
 
@@ -69,7 +69,7 @@ export async function loadValidatorIdentity(
   };
   const member = committee.members.find((entry) => entry.peerId === peerId);
   if (member === undefined) {
-    if (await exists(layout.blsShareKeystore)) {
+    if (await fileExists(layout.blsShareKeystore)) {
       throw new KeyFileError(
         'INVALID_KEY',
         `this node's peer id ${peerId} is not a member of ${layout.committee}, yet ${layout.blsShareKeystore} exists: wrong data dir?`,
@@ -80,15 +80,6 @@ export async function loadValidatorIdentity(
   }
   const shareSecretKey = await readShareKeystore(layout.blsShareKeystore, member, password);
   return { ...common, validatorIndex: member.index, shareSecretKey };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Decrypts a share keystore and checks it holds `member`'s share. */
@@ -138,7 +129,7 @@ async function loadEpochShare(
     );
   }
   const member = committee.members.find((entry) => entry.peerId === peerId);
-  if (member === undefined || !(await exists(layout.blsShareKeystoreOf(epoch)))) return undefined;
+  if (member === undefined || !(await fileExists(layout.blsShareKeystoreOf(epoch)))) return undefined;
   const shareSecretKey = await readShareKeystore(layout.blsShareKeystoreOf(epoch), member, password);
   return { validatorIndex: member.index, shareSecretKey };
 }

@@ -27,13 +27,7 @@ import {
 import type { Logger } from 'pino';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { readShareKeystore } from '../assembly/identity.ts';
-import {
-  type Genesis,
-  type GenesisJson,
-  genesisToJson,
-  parseGenesis,
-  quorumThreshold,
-} from '../config/genesis.ts';
+import { type Genesis, type GenesisJson, parseGenesis, quorumThreshold } from '../config/genesis.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { buildCommittee, type CommitteeJson, formatCommittee, parseCommittee } from '../dkg/committee.ts';
 import { DkgDriver, type DkgEnd } from '../dkg/driver.ts';
@@ -59,7 +53,7 @@ import { defineGossipTopics } from '../p2p/topics.ts';
 export const RESHARE_PLAN_VERSION = 1;
 
 /** What every validator of the old and the new committee runs `synod reshare` with, identically. */
-export interface ReshargePlanJson {
+export interface ResharePlanJson {
   version: typeof RESHARE_PLAN_VERSION;
   /** The genesis of the current epoch: the dealers' DKG keys, in committee index order. */
   previous: GenesisJson;
@@ -81,9 +75,9 @@ export class ResharePlanError extends Error {
 
 /** Parses and checks a plan: consecutive epochs of one network, the next threshold its quorum, an address for everyone. */
 export function parseResharePlan(text: string): ResharePlan {
-  let json: ReshargePlanJson;
+  let json: ResharePlanJson;
   try {
-    json = JSON.parse(text) as ReshargePlanJson;
+    json = JSON.parse(text) as ResharePlanJson;
   } catch (error) {
     throw new ResharePlanError(`reshare plan is not JSON: ${(error as Error).message}`);
   }
@@ -108,16 +102,6 @@ export function parseResharePlan(text: string): ResharePlan {
     sessionAddresses.set(participant.peerId, addresses);
   }
   return { previous, next, sessionAddresses };
-}
-
-/** The canonical JSON of a plan (what `pnpm testnet` and the operations doc assemble). */
-export function resharePlanToJson(plan: ResharePlan): ReshargePlanJson {
-  return {
-    version: RESHARE_PLAN_VERSION,
-    previous: genesisToJson(plan.previous),
-    next: genesisToJson(plan.next),
-    sessionAddresses: Object.fromEntries([...plan.sessionAddresses].map(([peer, list]) => [peer, [...list]])),
-  };
 }
 
 export interface ReshareSessionParameters {

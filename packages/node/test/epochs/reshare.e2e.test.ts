@@ -36,7 +36,7 @@ import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGenesisJson, type GenesisJson } from '../../src/config/index.ts';
 import { parseCommittee } from '../../src/dkg/index.ts';
-import { RESHARE_PLAN_VERSION, type ReshargePlanJson } from '../../src/epochs/reshare.ts';
+import { RESHARE_PLAN_VERSION, type ResharePlanJson } from '../../src/epochs/reshare.ts';
 import {
   CHAIN_ID,
   freePorts,
@@ -196,7 +196,7 @@ async function planFile(
   };
   const peers = [...new Set([...previous.participants, ...next].map((participant) => participant.peerId))];
   const sessionPorts = await freePorts(peers.length);
-  const plan: ReshargePlanJson = {
+  const plan: ResharePlanJson = {
     version: RESHARE_PLAN_VERSION,
     previous,
     next: nextGenesis,
