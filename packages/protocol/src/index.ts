@@ -5,6 +5,7 @@ export * from './committee.ts';
 export * from './consensus/index.ts';
 export * from './constants.ts';
 export * from './dkg/index.ts';
+export * from './encryption/index.ts';
 export * from './errors.ts';
 export * from './hashing/index.ts';
 export * from './keystore/index.ts';

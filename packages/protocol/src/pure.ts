@@ -1,6 +1,7 @@
 /**
  * `@synod/protocol/pure`: the part of the protocol that runs anywhere JavaScript does, browsers
- * included. It depends only on viem and @noble/hashes: no native addons (blst,
+ * included. It depends only on viem and @noble (hashes; curves and ciphers for transaction
+ * encryption): no native addons (blst,
  * libsecp256k1), no WebAssembly (mcl), no node:* modules. Signature *recovery* and BLS live in
  * the main entry; a browser client verifies BLS with @noble/curves instead (see @synod/sdk).
  * The SDK's test/bundle.test.ts walks this entry's import graph to keep it that way.
@@ -8,6 +9,7 @@
 export * from './codec/index.ts';
 export * from './committee.ts';
 export * from './constants.ts';
+export * from './encryption/pure.ts';
 export * from './errors.ts';
 export * from './hashing/index.ts';
 export * from './merkle/index.ts';

@@ -30,6 +30,7 @@ export const MessageType = {
   TransitionRecord: 18,
   TransitionApproval: 19,
   EquivocationProof: 20,
+  EncryptedEnvelope: 21,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

@@ -26,6 +26,13 @@ export const MAX_COMMITTEE_VALIDATORS = 128;
 /** A BLS12-381 G2 signature (compressed): every consensus signature is one. */
 export const CONSENSUS_SIGNATURE_BYTES = 96;
 
+/**
+ * Encrypted envelopes per block (docs/protocol.md "Encrypted transactions"), hence decryption
+ * shares in one extension. Every node spends a pairing (~3 ms, `pnpm bench crypto`) per envelope
+ * on the block that reveals them, on the path to deciding it; 128 keep that under ~0.5 s.
+ */
+export const MAX_BLOCK_ENVELOPES = 128;
+
 /** Wire size of one inclusion-list entry: txId (32) + firstSeenMs (8). */
 const INCLUSION_ENTRY_BYTES = 40;
 /** Wire size of one price observation: feedId (32) + int256 price (32). */
@@ -40,6 +47,8 @@ export const MAX_SIGNED_EXTENSION_BYTES =
   MAX_INCLUSION_LIST_ENTRIES * INCLUSION_ENTRY_BYTES +
   4 +
   MAX_EXTENSION_PRICE_OBSERVATIONS * PRICE_OBSERVATION_BYTES +
+  4 +
+  MAX_BLOCK_ENVELOPES * CONSENSUS_SIGNATURE_BYTES +
   CONSENSUS_SIGNATURE_BYTES;
 
 /** Cap on a whole VoteExtension message (envelope + signed extension). */

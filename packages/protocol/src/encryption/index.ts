@@ -1,0 +1,8 @@
+export {
+  combineDecryptionShares,
+  decryptFast,
+  decryptionShare,
+  verifyDecryptionKey,
+  verifyDecryptionShare,
+} from './fast.ts';
+export * from './pure.ts';
