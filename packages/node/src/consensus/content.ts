@@ -13,6 +13,8 @@ import {
   type Hex,
   HistoryAccumulator,
   headerHash,
+  isEnvelope,
+  MAX_BLOCK_ENVELOPES,
   MAX_BLOCK_TXS,
   MAX_EXTENSION_PRICE_OBSERVATIONS,
   MAX_INCLUSION_LIST_ENTRIES,
@@ -22,11 +24,14 @@ import {
   namespaceRoot,
   type Proposal,
   priceLeaf,
+  revealedTransaction,
   type SignedTransaction,
   type SignedVoteExtension,
+  transactionId,
   transactionLeaf,
 } from '@synod/protocol';
 import { fairTimestamps, type OrderedTransaction, orderTransactions } from './fairOrder.ts';
+import { type EnvelopeOpener, type PendingEnvelope, pendingEnvelope, type Reveal } from './reveals.ts';
 
 /**
  * The block content function (docs/consensus.md "Fair block content"): the block of height
@@ -54,6 +59,12 @@ export class ChainState {
    */
   readonly namespaceSequences = new Map<Hex, number>();
   feedStates: Map<Hex, FeedState> = new Map();
+  /**
+   * The envelopes of the last two blocks, in block order (docs/protocol.md "Encrypted
+   * transactions"): those of chain.height − 1 are revealed by the next block, and the senders of
+   * those of chain.height wait for theirs.
+   */
+  readonly envelopes = new Map<number, PendingEnvelope[]>();
 
   nextNonce(sender: Address): bigint {
     return this.nextNonces.get(sender) ?? 0n;
@@ -86,6 +97,21 @@ export interface ContentContext {
   isAuthentic(tx: SignedTransaction, txId: Hex): boolean;
   /** Signature check of an extension against the share keys of the signers' committee. */
   verifyExtension(extension: SignedVoteExtension): boolean;
+  /**
+   * The encryption key of the committee that signed the extensions; undefined when it has none:
+   * then no envelope is ordered and the envelopes due reveal nothing (NO_KEY).
+   */
+  encryption?: EnvelopeOpener;
+}
+
+/** The envelopes block chain.height + 1 reveals: those of chain.height − 1. */
+export function envelopesDue(chain: ChainState): readonly PendingEnvelope[] {
+  return chain.envelopes.get(chain.height - 1) ?? [];
+}
+
+/** How many decryption shares an extension of the commit of chain.height must carry. */
+export function expectedDecryptionShares(context: Pick<ContentContext, 'chain' | 'encryption'>): number {
+  return context.encryption === undefined ? 0 : envelopesDue(context.chain).length;
 }
 
 export interface BlockContent {
@@ -97,13 +123,17 @@ export interface BlockContent {
   feedStates: Map<Hex, FeedState>;
   /** The extensions the content is the function of. */
   extensions: SignedVoteExtension[];
+  /** The envelopes of block height − 2 and what each revealed; the revealed transactions lead `transactions`. */
+  reveals: Reveal[];
 }
 
 export type DeriveResult =
   | { ok: true; content: BlockContent }
   /** Candidates whose bodies are not at hand: fetch them and derive again. */
   | { ok: false; reason: 'missing-bodies'; missing: Hex[] }
-  | { ok: false; reason: 'too-few-extensions' };
+  | { ok: false; reason: 'too-few-extensions' }
+  /** An envelope due has fewer valid decryption shares than the threshold in the extensions. */
+  | { ok: false; reason: 'too-few-shares' };
 
 export function faultTolerance(validatorCount: number): number {
   return Math.floor((validatorCount - 1) / 3);
@@ -143,6 +173,7 @@ function extensionsAreAcceptable(
   checkSignatures: boolean,
 ): boolean {
   const { chain } = context;
+  const shares = expectedDecryptionShares(context);
   let previousIndex = -1;
   for (const extension of extensions) {
     if (extension.validatorIndex <= previousIndex || extension.validatorIndex >= context.signerCount)
@@ -150,6 +181,7 @@ function extensionsAreAcceptable(
     previousIndex = extension.validatorIndex;
     if (extension.networkId !== context.domain.networkId) return false;
     if (extension.height !== chain.height || extension.blockId !== chain.lastBlockId) return false;
+    if ((extension.decryptionShares?.length ?? 0) !== shares) return false;
     if (!isWellFormedExtension(context.feeds, extension)) return false;
     if (checkSignatures && !context.verifyExtension(extension)) return false;
   }
@@ -180,15 +212,27 @@ export function deriveBlockContent(
   const timestampMs = Math.max(parentTimestampMs + 1, medianMs);
   const nowSeconds = BigInt(Math.floor(timestampMs / 1000));
 
-  const { ordered, missing } = orderTransactions({
+  const revealed = revealEnvelopes(context, extensions, timestampMs);
+  if (revealed === undefined) return { ok: false, reason: 'too-few-shares' };
+  // Senders whose envelope in the last block awaits its reveal: nothing of theirs may run before it.
+  const waiting = new Set(
+    (chain.envelopes.get(chain.height) ?? []).map((entry) => entry.tx.sender.toLowerCase()),
+  );
+  const { ordered: fair, missing } = orderTransactions({
     candidates: fairTimestamps(f, extensions),
     body: (txId) => context.body(txId),
     isValid: (tx, txId) =>
-      tx.networkId === domain.networkId && tx.validUntil >= nowSeconds && context.isAuthentic(tx, txId),
+      tx.networkId === domain.networkId &&
+      tx.validUntil >= nowSeconds &&
+      !waiting.has(tx.sender.toLowerCase()) &&
+      (!isEnvelope(tx) || (context.encryption !== undefined && pendingEnvelope(tx, txId) !== undefined)) &&
+      context.isAuthentic(tx, txId),
     nextNonce: (sender) => chain.nextNonce(sender),
-    maxCount: MAX_BLOCK_TXS,
+    maxCount: MAX_BLOCK_TXS - revealed.transactions.length,
+    envelopes: { is: isEnvelope, max: MAX_BLOCK_ENVELOPES },
   });
   if (missing.length > 0) return { ok: false, reason: 'missing-bodies', missing };
+  const ordered = [...revealed.transactions, ...fair];
 
   let prices: FeedPrice[] = [];
   let feedStates = chain.feedStates;
@@ -236,8 +280,51 @@ export function deriveBlockContent(
       prices,
       feedStates,
       extensions: [...extensions],
+      reveals: revealed.reveals,
     },
   };
+}
+
+/**
+ * The reveals of the envelopes due (block chain.height − 1's), in their block order: the
+ * plaintext transactions that lead the block, and every envelope's verdict. Undefined when the
+ * extensions lack the shares to decrypt them.
+ */
+function revealEnvelopes(
+  context: ContentContext,
+  extensions: readonly SignedVoteExtension[],
+  timestampMs: number,
+): { transactions: OrderedTransaction[]; reveals: Reveal[] } | undefined {
+  const due = envelopesDue(context.chain);
+  if (due.length === 0) return { transactions: [], reveals: [] };
+  if (context.encryption === undefined) {
+    return {
+      transactions: [],
+      reveals: due.map((envelope) => ({ envelope, verdict: { revealed: false, reason: 'NO_KEY' } })),
+    };
+  }
+  const results = context.encryption.open(due, extensions);
+  if (results === undefined) return undefined;
+  const transactions: OrderedTransaction[] = [];
+  const reveals: Reveal[] = due.map((envelope, i) => {
+    const result = results[i]!;
+    if (!result.ok) return { envelope, verdict: { revealed: false, reason: result.reason } };
+    const opened = revealedTransaction(envelope.tx, envelope.envelope.namespace, result.message);
+    if (!opened.ok) return { envelope, verdict: { revealed: false, reason: opened.reason } };
+    const txId = transactionId(opened.transaction, context.domain);
+    if (!context.isAuthentic(opened.transaction, txId)) {
+      return { envelope, verdict: { revealed: false, reason: 'INVALID_SIGNATURE' } };
+    }
+    // Its place was fixed when its envelope was ordered; it runs first in this block, at its time.
+    transactions.push({
+      txId,
+      tx: opened.transaction,
+      fairTimestampMs: timestampMs,
+      effectiveTimestampMs: timestampMs,
+    });
+    return { envelope, verdict: { revealed: true, txId, tx: opened.transaction } };
+  });
+  return { transactions, reveals };
 }
 
 export type ContentVerdict =
@@ -250,7 +337,8 @@ export type ContentVerdict =
         | 'bad-extensions'
         | 'not-fair-content'
         | 'missing-bodies'
-        | 'too-few-extensions';
+        | 'too-few-extensions'
+        | 'too-few-shares';
     };
 
 /**
@@ -341,6 +429,13 @@ export function applyBlock(chain: ChainState, content: BlockContent): void {
     const namespace = tx.namespace.toLowerCase() as Hex;
     chain.namespaceSequences.set(namespace, (chain.namespaceSequences.get(namespace) ?? 0) + 1);
   }
+  const envelopes: PendingEnvelope[] = [];
+  for (const { tx, txId } of content.transactions) {
+    const entry = isEnvelope(tx) ? pendingEnvelope(tx, txId) : undefined;
+    if (entry !== undefined) envelopes.push(entry);
+  }
+  if (envelopes.length > 0) chain.envelopes.set(header.height, envelopes);
+  chain.envelopes.delete(header.height - 2);
   chain.feedStates = content.feedStates;
   chain.history.append(content.blockId);
   chain.height = header.height;
@@ -369,6 +464,7 @@ export function committedBlockContent(context: ContentContext, proposal: Proposa
     prices: proposal.prices,
     feedStates: certifiedFeedStates(context, proposal) ?? context.chain.feedStates,
     extensions: proposal.extensions,
+    reveals: [],
   };
 }
 

@@ -63,6 +63,12 @@ export interface OrderTransactionsParameters {
   nextNonce(sender: Address): bigint;
   /** At most this many transactions (MAX_BLOCK_TXS); the rest stay pending. */
   maxCount: number;
+  /**
+   * Encrypted envelopes (docs/protocol.md "Encrypted transactions"): an envelope ends its
+   * sender's run in the block (its plaintext executes two heights later, so nothing of the sender
+   * may come after it before then), and at most `max` are taken; the rest stay pending.
+   */
+  envelopes?: { is(tx: SignedTransaction): boolean; max: number };
 }
 
 export interface OrderedTransaction {
@@ -118,6 +124,7 @@ export function orderTransactions(parameters: OrderTransactionsParameters): {
       if (slot === undefined) break;
       effective = Math.max(effective, slot.fairTimestampMs);
       queue.push({ ...slot, effectiveTimestampMs: effective });
+      if (parameters.envelopes?.is(slot.tx) === true) break;
     }
     if (queue.length > 0) queues.push(queue);
   }
@@ -128,9 +135,16 @@ export function orderTransactions(parameters: OrderTransactionsParameters): {
   );
   for (const queue of queues) heap.push({ queue, next: 0 });
   const ordered: OrderedTransaction[] = [];
+  let envelopes = 0;
   while (heap.size > 0 && ordered.length < parameters.maxCount) {
     const head = heap.pop()!;
-    ordered.push(head.queue[head.next]!);
+    const entry = head.queue[head.next]!;
+    if (parameters.envelopes?.is(entry.tx) === true) {
+      // Over the cap, the envelope waits for a later block; it is its sender's last entry.
+      if (envelopes >= parameters.envelopes.max) continue;
+      envelopes += 1;
+    }
+    ordered.push(entry);
     head.next += 1;
     if (head.next < head.queue.length) heap.push(head);
   }

@@ -11,6 +11,8 @@ export {
   committedBlockContent,
   type DeriveResult,
   deriveBlockContent,
+  envelopesDue,
+  expectedDecryptionShares,
   faultTolerance,
   isWellFormedExtension,
 } from './content.ts';
@@ -33,4 +35,14 @@ export {
   type OrderedTransaction,
   orderTransactions,
 } from './fairOrder.ts';
+export {
+  type CommitteeEncryptionKey,
+  createEnvelopeOpener,
+  type EnvelopeOpener,
+  type PendingEnvelope,
+  pendingEnvelope,
+  type Reveal,
+  type RevealVerdict,
+  type UndecryptableReason,
+} from './reveals.ts';
 export type * from './types.ts';

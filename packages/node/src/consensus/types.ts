@@ -55,6 +55,8 @@ export interface ExtensionPayload {
   timestampMs: number;
   inclusionList: InclusionEntry[];
   prices: PriceObservation[];
+  /** This validator's decryption shares of the envelopes of the block below (final), in their order. */
+  decryptionShares?: Uint8Array[];
 }
 
 /**

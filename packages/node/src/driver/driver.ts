@@ -2,6 +2,7 @@ import type { FeedState } from '@synod/oracle';
 import {
   type Address,
   COMMITTEE_NAMESPACE,
+  decryptionShare,
   type Evidence,
   EvidenceCodec,
   type Hex,
@@ -10,6 +11,7 @@ import {
   MAX_TX_REQUEST_IDS,
   type Proposal,
   recoverTransactionSender,
+  revealedTransaction,
   type SignedTransaction,
   type SignedVoteExtension,
   type CertifiedBlock as StoredCertifiedBlock,
@@ -33,10 +35,13 @@ import {
   type ContentContext,
   checkProposalContent,
   deriveBlockContent,
+  envelopesDue,
+  expectedDecryptionShares,
   isWellFormedExtension,
 } from '../consensus/content.ts';
 import { type ConsensusState, createConsensusState, NIL_BLOCK_ID, step } from '../consensus/core.ts';
 import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
+import { pendingEnvelope } from '../consensus/reveals.ts';
 import type {
   CommitRecord,
   ConsensusConfig,
@@ -135,6 +140,8 @@ export class ConsensusDriver {
   readonly #epochs: { activationHeight: number; committee: EpochCommittee }[];
   readonly #transitionListeners = new Set<(transition: EpochTransition) => void>();
   #heightStartedMs = 0;
+  /** Our decryption shares for the extensions of one height (every round's are the same). */
+  #ownShares: { height: number; shares: Uint8Array[] } | undefined;
   #roundStartedMs = 0;
   #roundKey = '';
   /** Retransmissions of the step being carried out, sent together after it. */
@@ -176,6 +183,7 @@ export class ConsensusDriver {
           validatorIndex: options.validatorIndex,
           validatorCount: options.validatorCount,
           crypto: deps.crypto,
+          encryption: deps.encryption,
         },
       },
     ];
@@ -331,6 +339,7 @@ export class ConsensusDriver {
     await this.#restoreListedBodies();
     this.#lastRecord = record;
     const lastCommit = await this.#loadLastCommit();
+    if (lastCommit !== null) this.#openDueEnvelopes(lastCommit.extensions);
     this.#core = createConsensusState({
       config: this.#consensusConfig(),
       height,
@@ -864,6 +873,14 @@ export class ConsensusDriver {
         );
       }
       if (certified !== undefined) await this.#applyTransitions(height, certified.block.transactions, true);
+      if (height >= latest - 1) {
+        // The envelopes awaiting reveal: those of the last two blocks (see applyBlock).
+        const envelopes = (certified?.block.transactions ?? []).flatMap((tx) => {
+          const entry = pendingEnvelope(tx, transactionId(tx, domain));
+          return entry === undefined ? [] : [entry];
+        });
+        if (envelopes.length > 0) this.chain.envelopes.set(height, envelopes);
+      }
       const hash = headerHash(header, domain);
       this.chain.history.append(hash);
       this.chain.height = height;
@@ -933,8 +950,53 @@ export class ConsensusDriver {
       if (tx === undefined) throw new Error(`assertion failed: listed ${txId} without its body`);
       this.#unpersistedListed.set(key, { height, txId, tx });
     }
-    const payload: ExtensionPayload = { timestampMs: this.#nowMs(), inclusionList, prices };
+    const payload: ExtensionPayload = {
+      timestampMs: this.#nowMs(),
+      inclusionList,
+      prices,
+      decryptionShares: this.#decryptionShares(height),
+    };
     return this.#deps.behaviour?.extendVote?.(payload, height, this.#behaviourContext) ?? payload;
+  }
+
+  /**
+   * Our decryption shares for the extension of a precommit at `height`: one per envelope of block
+   * height − 1, which is final (the core is at `height`), in block order. None before then: no
+   * share of an envelope exists before its block is final (docs/protocol.md "Encrypted transactions").
+   */
+  #decryptionShares(height: number): Uint8Array[] {
+    if (this.chain.height !== height - 1)
+      throw new Error(`assertion failed: extension for ${height} at chain ${this.chain.height}`);
+    const encryption = this.committeeAt(height).encryption;
+    const envelopes = this.chain.envelopes.get(height - 1) ?? [];
+    if (encryption === undefined || envelopes.length === 0) return [];
+    if (encryption.shareSecretKey === undefined)
+      throw new Error('assertion failed: a member without its encryption share');
+    const cached = this.#ownShares;
+    if (cached?.height === height) return cached.shares;
+    const shares = envelopes.map((entry) => decryptionShare(encryption.shareSecretKey!, entry.identity));
+    this.#ownShares = { height, shares };
+    return shares;
+  }
+
+  /**
+   * After the commit of chain.height: its extensions hold the shares of the envelopes the next
+   * block reveals, so decrypt them now (the opener caches the results for the content function)
+   * and keep the plaintexts' bodies, which a proposal names by id.
+   */
+  #openDueEnvelopes(extensions: readonly SignedVoteExtension[]): void {
+    const encryption = this.committeeAt(Math.max(1, this.chain.height)).encryption;
+    const due = envelopesDue(this.chain);
+    if (encryption === undefined || due.length === 0) return;
+    const results = encryption.opener.open(due, extensions);
+    if (results === undefined) return; // the proposal's extensions may still have them
+    for (const [i, result] of results.entries()) {
+      if (!result.ok) continue;
+      const entry = due[i]!;
+      const opened = revealedTransaction(entry.tx, entry.envelope.namespace, result.message);
+      if (opened.ok)
+        this.#rememberBody(transactionId(opened.transaction, this.#options.domain), opened.transaction, true);
+    }
   }
 
   #contentContext(): ContentContext {
@@ -954,6 +1016,7 @@ export class ConsensusDriver {
       body: (txId) => this.body(txId),
       isAuthentic: (tx, txId) => this.#isAuthentic(tx, txId),
       verifyExtension: (extension) => signers.crypto.verifyExtension(extension),
+      encryption: signers.encryption?.opener,
     };
   }
 
@@ -1044,9 +1107,14 @@ export class ConsensusDriver {
             ? null
             : (behaviour?.proposedBlock?.(block, output.height, this.#behaviourContext) ?? block),
       });
+    // An extension without exactly one share per envelope due cannot be used (a byzantine signer's):
+    // leave it out rather than make the proposal invalid.
+    const shares = expectedDecryptionShares(this.#contentContext());
+    const usable = output.parentExtensions.filter(
+      (extension) => (extension.decryptionShares?.length ?? 0) === shares,
+    );
     const extensions =
-      behaviour?.proposalExtensions?.(output.parentExtensions, output.height, this.#behaviourContext) ??
-      output.parentExtensions;
+      behaviour?.proposalExtensions?.(usable, output.height, this.#behaviourContext) ?? usable;
     const derive = () =>
       deriveBlockContent(this.#contentContext(), extensions, this.committeeAt(output.height).validatorIndex);
     const first = derive();
@@ -1153,6 +1221,7 @@ export class ConsensusDriver {
     });
     this.#dropListedBodiesBelow(commit.height);
     applyBlock(this.chain, content);
+    this.#openDueEnvelopes(commit.extensions);
     await this.#applyTransitions(commit.height, certified.block.transactions, false);
     if (this.#options.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
     mempool.markFinalized(
@@ -1168,6 +1237,9 @@ export class ConsensusDriver {
     const nowMs = this.#monotonicNowMs();
     metrics?.finalizedBlocksTotal.inc();
     metrics?.finalizedTransactionsTotal.inc(content.transactions.length);
+    for (const { verdict } of content.reveals) {
+      metrics?.revealsTotal.inc({ outcome: verdict.revealed ? 'revealed' : verdict.reason });
+    }
     metrics?.commitLatencySeconds.observe((nowMs - this.#heightStartedMs) / 1000);
     metrics?.roundsPerHeight.observe(commit.certificate.round + 1);
     this.#heightStartedMs = nowMs;

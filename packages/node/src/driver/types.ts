@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { NodeBehaviour } from '../behaviour/types.ts';
 import type { BlockContent } from '../consensus/content.ts';
 import type { CANARY_FAULTS, CanaryFaults } from '../consensus/faults.ts';
+import type { CommitteeEncryptionKey, EnvelopeOpener } from '../consensus/reveals.ts';
 import type {
   ConsensusCommittee,
   ConsensusCrypto,
@@ -51,6 +52,16 @@ export interface EpochCommittee extends ConsensusCommittee {
   sharePublicKeys?: readonly Uint8Array[];
   /** The finalized record that installed it (the node's acceptor): registers the epoch on L1. */
   record?: TransitionRecord;
+  /** Its encryption key (docs/protocol.md "Encrypted transactions"); without one it orders no envelope. */
+  encryption?: EpochEncryption | undefined;
+}
+
+/** A committee's encryption key as the driver uses it. */
+export interface EpochEncryption extends CommitteeEncryptionKey {
+  /** Our share of it; undefined when we are not a member (we then release no shares). */
+  shareSecretKey: Uint8Array | undefined;
+  /** Opens the envelopes due with the shares of this committee's extensions (one per epoch: it caches). */
+  opener: EnvelopeOpener;
 }
 
 /** A finalized transition record: `committee` decides heights from activationHeight on. */
@@ -126,6 +137,8 @@ export type ConsensusDiagnostics = RpcConsensusState & { height: number; round: 
 export interface ConsensusDriverDeps {
   /** The genesis committee's crypto (options.epoch); later epochs bring theirs (transitions). */
   crypto: ConsensusCrypto;
+  /** The genesis committee's encryption key, when it has one. */
+  encryption?: EpochEncryption | undefined;
   /** Committee transitions; without it, transition records are ordinary transactions. */
   transitions?: CommitteeTransitions | undefined;
   /** The node's LevelDB Store, or the simulator's MemoryStore. */

@@ -11,7 +11,7 @@ import {
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
-import type { CommitteeTransitions, EpochCommittee } from '../driver/types.ts';
+import type { CommitteeTransitions, EpochCommittee, EpochEncryption } from '../driver/types.ts';
 
 /** This node's share of an epoch's key: what its reshare left it (keys/bls-share-<epoch>). */
 export interface EpochShare {
@@ -27,6 +27,11 @@ export interface BlsTransitionsOptions {
   shareOf(epoch: number): Promise<EpochShare | undefined>;
   /** Memo of verification results shared with the other epochs' crypto (optional). */
   verificationCache?: Map<string, boolean>;
+  /**
+   * The encryption key of `epoch` (from its committee file, which the reshare wrote) and our
+   * share of it; undefined when this node has none (it then reveals nothing of that epoch).
+   */
+  encryptionOf?(epoch: number): Promise<EpochEncryption | undefined>;
   logger?: Logger | undefined;
 }
 
@@ -70,8 +75,10 @@ export function createBlsTransitions(options: BlsTransitionsOptions): CommitteeT
         );
         share = undefined;
       }
+      const encryption = await options.encryptionOf?.(keys.epoch);
       return {
         epoch: keys.epoch,
+        encryption,
         validatorIndex: share?.validatorIndex ?? -1,
         validatorCount: keys.validatorCount,
         threshold: keys.threshold,

@@ -2,9 +2,11 @@ import {
   type Address,
   assert,
   type Hex,
+  isEnvelope,
   MAX_TRANSACTION_BYTES,
   MAX_TX_PAYLOAD_BYTES,
   type NetworkDomain,
+  parseEnvelope,
   type SignedTransaction,
   TransactionError,
   transactionId,
@@ -69,6 +71,12 @@ export interface MempoolOptions {
   /** The chain state's next nonce of `sender` (0 for a new sender); the authority on restart. */
   nextNonceOf?: (sender: Address) => bigint;
   metrics?: MempoolMetrics;
+  /**
+   * Whether the network has an encryption key, so that encrypted envelopes can be revealed
+   * (docs/protocol.md "Encrypted transactions"). Without one, an envelope is refused (MALFORMED,
+   * saying why). Default: no.
+   */
+  acceptsEnvelopes?: () => boolean;
 }
 
 /** A pending transaction. */
@@ -125,6 +133,7 @@ export class Mempool {
   readonly #domain: NetworkDomain;
   readonly #nextNonceOf: ((sender: Address) => bigint) | undefined;
   readonly #metrics: MempoolMetrics | undefined;
+  readonly #acceptsEnvelopes: () => boolean;
 
   /** Pending entries in arrival order (= first-seen order). */
   readonly #entries = new Map<Hex, MempoolEntry>();
@@ -144,6 +153,7 @@ export class Mempool {
       options.verify ?? ((signed, nowSeconds) => verifyTransaction(signed, this.#domain, { nowSeconds }));
     this.#nextNonceOf = options.nextNonceOf;
     this.#metrics = options.metrics;
+    this.#acceptsEnvelopes = options.acceptsEnvelopes ?? (() => false);
   }
 
   /**
@@ -197,6 +207,14 @@ export class Mempool {
       throw error;
     }
     assert(verifiedId === txId, `verification returned txId ${verifiedId}, hashed ${txId}`);
+    if (isEnvelope(signed)) {
+      if (!this.#acceptsEnvelopes()) {
+        throw new MempoolError('MALFORMED', 'an encrypted envelope, but this network has no encryption key');
+      }
+      if (parseEnvelope(signed) === undefined) {
+        throw new MempoolError('MALFORMED', 'an envelope whose payload is not an EncryptedEnvelope');
+      }
+    }
 
     const sender = signed.sender.toLowerCase() as Address;
     const nonce = signed.nonce;

@@ -37,6 +37,19 @@ export function createConsensusMetrics(register: Registry) {
       help: 'Blocks finalized by this node',
       registers: [register],
     }),
+    /** Envelopes revealed (plaintext in a block) and found undecryptable, by outcome. */
+    revealsTotal: new Counter<'outcome'>({
+      name: 'synod_encrypted_reveals_total',
+      help: 'Encrypted envelopes whose reveal block this node finalized, by outcome (revealed or the undecryptable reason)',
+      labelNames: ['outcome'],
+      registers: [register],
+    }),
+    /** Decryption shares in signed extensions that failed their check: a validator's fault, logged with its index. */
+    invalidDecryptionSharesTotal: new Counter({
+      name: 'synod_invalid_decryption_shares_total',
+      help: 'Invalid decryption shares found in signed vote extensions',
+      registers: [register],
+    }),
     /** Finalized transactions; tx/s is rate() of this. */
     finalizedTransactionsTotal: new Counter({
       name: 'synod_finalized_transactions_total',
