@@ -3,6 +3,7 @@ import {
   EvidenceCodec,
   type Hex,
   headerHash,
+  isEnvelope,
   leafHashBytes,
   merkleProof,
   type NetworkDomain,
@@ -15,7 +16,7 @@ import {
   transactionLeafData,
   zeroHashBytes,
 } from '@synod/protocol';
-import type { RpcConsensusState } from '@synod/protocol/pure';
+import type { RevealStatus, RpcConsensusState } from '@synod/protocol/pure';
 import type { CommitteeJson } from '../dkg/committee.ts';
 import type { ConsensusDriver } from '../driver/driver.ts';
 import type { CommittedBlock, ConsensusDiagnostics } from '../driver/types.ts';
@@ -47,6 +48,9 @@ export interface NodeL1Backend {
 
 /** The node version reported by synod_status. */
 export const NODE_VERSION = '0.1.0';
+
+/** Undecryptable verdicts kept for synod_getTransactionStatus (older ones answer reason null). */
+const UNDECRYPTABLE_VERDICTS_KEPT = 4096;
 
 export interface NodeBackendOptions {
   domain: NetworkDomain;
@@ -80,16 +84,20 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
    * reshare wrote it here (with peer ids and accounts), else from the finalized transition record
    * (share keys only). Undefined for an epoch no finalized record installed.
    */
+  const encryptionKeyOf = (epoch: number): Uint8Array | undefined =>
+    driver.epochs.find((entry) => entry.committee.epoch === epoch)?.committee.encryption?.publicKey;
   const laterCommittee = async (epoch: number): Promise<CommitteeInfo | undefined> => {
     const installed = driver.epochs.find((entry) => entry.committee.epoch === epoch)?.committee;
     if (installed === undefined) return undefined;
     const file = await options.committeeFile?.(epoch);
     const groupPublicKey = parseHex(committee.groupPublicKey, 48)!;
+    const encryptionKey = installed.encryption?.publicKey;
     if (file !== undefined)
       return {
         epoch,
         threshold: file.threshold,
         groupPublicKey,
+        encryptionKey,
         members: file.members.map((member) => ({
           index: member.index,
           blsPublicKey: parseHex(member.sharePublicKey, 48)!,
@@ -102,6 +110,7 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
       epoch,
       threshold: installed.threshold,
       groupPublicKey,
+      encryptionKey,
       members: installed.sharePublicKeys.map((blsPublicKey, index) => ({ index, blsPublicKey })),
     };
   };
@@ -176,7 +185,38 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
     transactionIds: transactionIds ?? certified.block.transactions.map((tx) => transactionId(tx, domain)),
   });
 
+  /** Why recent envelopes revealed nothing (their verdicts), for synod_getTransactionStatus. */
+  const undecryptable = new Map<Hex, string>();
+  /**
+   * The reveal of an envelope finalized at `height` (docs/protocol.md "Encrypted transactions"):
+   * its plaintext is the transaction of its sender and nonce at the head of block height + 2.
+   * Undefined when that block's body is pruned.
+   */
+  const revealOf = async (
+    envelope: SignedTransaction,
+    txId: Hex,
+    height: number,
+  ): Promise<RevealStatus | undefined> => {
+    const revealHeight = height + 2;
+    if (store.latestHeight() < revealHeight) return { status: 'pending' };
+    const block = await store.getBlock(revealHeight);
+    if (block === undefined) return undefined;
+    const sender = envelope.sender.toLowerCase();
+    const plaintext = block.block.transactions.find(
+      (tx) => tx.sender.toLowerCase() === sender && tx.nonce === envelope.nonce && !isEnvelope(tx),
+    );
+    if (plaintext !== undefined)
+      return { status: 'revealed', txId: transactionId(plaintext, domain), height: revealHeight };
+    return { status: 'undecryptable', height: revealHeight, reason: undecryptable.get(txId) ?? null };
+  };
+
   driver.onCommit((committed: CommittedBlock) => {
+    for (const { envelope, verdict } of committed.content.reveals) {
+      if (verdict.revealed) continue;
+      if (undecryptable.size >= UNDECRYPTABLE_VERDICTS_KEPT)
+        undecryptable.delete(undecryptable.keys().next().value!);
+      undecryptable.set(envelope.txId, verdict.reason);
+    }
     const block = finalized(committed.certified, committed.hash, committed.transactionIds);
     for (const listener of blockListeners) listener(block);
     const { header } = committed.certified.block;
@@ -252,6 +292,10 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
       if (pending !== undefined) return { status: 'pending', firstSeenMs: pending.firstSeenMs };
       const proof = await store.getTransactionWithProof(txId);
       if (proof === undefined) return { status: 'unknown' };
+      const reveal =
+        proof.transaction !== undefined && isEnvelope(proof.transaction)
+          ? await revealOf(proof.transaction, proof.txId, proof.height)
+          : undefined;
       return {
         status: 'finalized',
         height: proof.height,
@@ -260,6 +304,7 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
         header: proof.header,
         certificate: proof.certificate,
         proof: proof.proof,
+        ...(reveal === undefined ? {} : { reveal }),
       };
     },
     async getNextNonce(sender) {
@@ -288,6 +333,7 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
         epoch: committee.epoch,
         threshold: committee.threshold,
         groupPublicKey: parseHex(committee.groupPublicKey, 48)!,
+        encryptionKey: encryptionKeyOf(committee.epoch),
         members: committee.members.map((member) => ({
           index: member.index,
           blsPublicKey: parseHex(member.sharePublicKey, 48)!,

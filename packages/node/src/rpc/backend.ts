@@ -201,6 +201,8 @@ export interface CommitteeInfo {
   threshold: number;
   /** 48-byte compressed G1 group public key. */
   groupPublicKey: Uint8Array;
+  /** The committee encryption key (48-byte G1), when it has one. */
+  encryptionKey?: Uint8Array | undefined;
   members: CommitteeMember[];
 }
 

@@ -133,6 +133,7 @@ export function encodeInclusion(inclusion: TransactionInclusion): RpcInclusion {
     header: encodeHeader(inclusion.header),
     certificate: encodeCertificate(inclusion.certificate),
     proof: [...inclusion.proof],
+    ...(inclusion.reveal === undefined ? {} : { reveal: inclusion.reveal }),
   };
 }
 
@@ -354,6 +355,7 @@ export function encodeCommittee(committee: CommitteeInfo): RpcCommittee {
     epoch: committee.epoch,
     threshold: committee.threshold,
     groupPublicKey: toLowerHex(committee.groupPublicKey),
+    encryptionKey: committee.encryptionKey === undefined ? null : toLowerHex(committee.encryptionKey),
     members: committee.members.map((member) => ({
       index: member.index,
       blsPublicKey: toLowerHex(member.blsPublicKey),
@@ -469,19 +471,43 @@ export const RESULT_SCHEMAS = {
     header: { $ref: '#/components/schemas/BlockHeader' },
     certificate: { $ref: '#/components/schemas/Certificate' },
   }),
-  TransactionInclusion: object({
-    status: { const: 'finalized' },
-    height: uint('height of the block that includes the transaction'),
-    index: uint('position in the block (tx tree leaf index)'),
-    blockHash: hex('header hash of that block', 32),
-    header: { $ref: '#/components/schemas/BlockHeader' },
-    certificate: { $ref: '#/components/schemas/Certificate' },
-    proof: {
-      type: 'array',
-      items: hex('sibling hash', 32),
-      description: 'Merkle proof of the transaction leaf against header.txRoot, leaf to root',
+  TransactionInclusion: object(
+    {
+      status: { const: 'finalized' },
+      height: uint('height of the block that includes the transaction'),
+      index: uint('position in the block (tx tree leaf index)'),
+      blockHash: hex('header hash of that block', 32),
+      header: { $ref: '#/components/schemas/BlockHeader' },
+      certificate: { $ref: '#/components/schemas/Certificate' },
+      proof: {
+        type: 'array',
+        items: hex('sibling hash', 32),
+        description: 'Merkle proof of the transaction leaf against header.txRoot, leaf to root',
+      },
+      reveal: {
+        description:
+          'an encrypted envelope only: pending until block height + 2 is final, then its plaintext transaction or the verdict that it opens to nothing',
+        oneOf: [
+          object({ status: { const: 'pending' } }),
+          object({
+            status: { const: 'revealed' },
+            txId: hex('the plaintext transaction, finalized at the head of block height + 2', 32),
+            height: uint('height + 2'),
+          }),
+          object({
+            status: { const: 'undecryptable' },
+            height: uint('height + 2'),
+            reason: {
+              type: ['string', 'null'],
+              description:
+                "the verdict's code (MALFORMED_CIPHERTEXT, DECRYPTION_FAILED, UNDECODABLE, MISMATCH, INVALID_SIGNATURE, NO_KEY) when this node saw the block finalize, else null",
+            },
+          }),
+        ],
+      },
     },
-  }),
+    ['reveal'],
+  ),
   TransactionStatus: {
     oneOf: [
       object({ status: { const: 'unknown' } }),
@@ -629,6 +655,12 @@ export const RESULT_SCHEMAS = {
     epoch: uint('committee epoch'),
     threshold: uint('signatures needed for a certificate (2f+1)'),
     groupPublicKey: hex('48-byte compressed G1 group public key', 48),
+    encryptionKey: {
+      oneOf: [
+        hex('48-byte compressed G1 committee encryption key (encrypted transactions)', 48),
+        { type: 'null' },
+      ],
+    },
     members: {
       type: 'array',
       items: object({

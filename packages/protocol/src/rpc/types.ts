@@ -71,7 +71,21 @@ export interface TransactionInclusionOf<Cert> {
   certificate: Cert;
   /** Merkle proof of the transaction leaf against header.txRoot (sibling hashes, leaf to root). */
   proof: Hex[];
+  /** An encrypted envelope only: what became of its plaintext (docs/protocol.md "Encrypted transactions"). */
+  reveal?: RevealStatus;
 }
+
+/**
+ * An envelope's reveal: pending until block height + 2 is final; then its plaintext
+ * transaction (an ordinary finalized transaction, provable like any) or the verdict that it
+ * opens to nothing. `reason` is the verdict's code when this node saw that block finalize
+ * (MALFORMED_CIPHERTEXT, DECRYPTION_FAILED, UNDECODABLE, MISMATCH, INVALID_SIGNATURE, NO_KEY),
+ * null otherwise.
+ */
+export type RevealStatus =
+  | { status: 'pending' }
+  | { status: 'revealed'; txId: Hex; height: number }
+  | { status: 'undecryptable'; height: number; reason: string | null };
 
 /** unknown, pending (since firstSeenMs, unix ms, on this node), or finalized with its inclusion. */
 export type TransactionStatusOf<Cert> =
@@ -105,6 +119,11 @@ export interface RpcCommittee {
   threshold: number;
   /** 48-byte compressed G1 group public key. */
   groupPublicKey: Hex;
+  /**
+   * The committee encryption key (48-byte compressed G1) that envelopes encrypt to
+   * (docs/protocol.md "Encrypted transactions"); null when the committee has none.
+   */
+  encryptionKey: Hex | null;
   members: { index: number; blsPublicKey: Hex; peerId: string | null; address: Address | null }[];
 }
 

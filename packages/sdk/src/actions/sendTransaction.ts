@@ -1,4 +1,4 @@
-import { type Account, type Address, type Hex, recoverTypedDataAddress } from 'viem';
+import { type Account, type Address, type Hex, hexToBytes, recoverTypedDataAddress } from 'viem';
 import type { Client } from '../clients/createClient.ts';
 import { DEFAULT_VALID_FOR_SECONDS } from '../constants.ts';
 import { RpcRequestError } from '../errors/rpc.ts';
@@ -6,6 +6,9 @@ import { AccountNotSignableError, InvalidTransactionError } from '../errors/tran
 import type { TimeoutError, TransportError } from '../errors/transport.ts';
 import { VerificationError } from '../errors/verification.ts';
 import {
+  ENCRYPTED_NAMESPACE,
+  EncryptionError,
+  encryptTransaction,
   normalizeTransactionSignature,
   parseTransaction,
   type SignedTransaction,
@@ -15,6 +18,7 @@ import {
   transactionId,
   transactionTypedData,
 } from '../internal/protocol.ts';
+import { getCommittee } from './getCommittee.ts';
 
 /** What signs for a JSON-RPC account: a viem WalletClient has this method. */
 export interface TypedDataWallet {
@@ -43,6 +47,15 @@ export interface SendTransactionParameters {
   nonce?: bigint | undefined;
   /** Unix seconds after which the transaction may not be included; default now + 60 s. */
   validUntil?: bigint | undefined;
+  /**
+   * Encrypt it to the committee (docs/protocol.md "Encrypted transactions"): no validator can
+   * read it before its place in the order is final. The signed transaction is encrypted into an
+   * envelope (signed too: two signatures) that is ordered like any transaction; the plaintext
+   * lands two blocks later, and waitForFinality returns it as `revealed`. The key is the pinned
+   * committee's `encryptionKey`, else the node's synod_getCommittee. Payload at most
+   * MAX_ENCRYPTED_TX_PAYLOAD_BYTES (3831).
+   */
+  encrypt?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -54,6 +67,8 @@ export interface SendTransactionReturnType {
    * leaf without downloading the block, so unlike viem this returns more than the id.
    */
   transaction: SignedTransaction;
+  /** With `encrypt`: the plaintext transaction the envelope (`transaction`) hides, and its id. */
+  encrypted?: { txId: Hex; transaction: SignedTransaction } | undefined;
 }
 
 export type SendTransactionErrorType =
@@ -103,15 +118,31 @@ export async function sendTransaction(
     if (autoNonce) client.nonceManager.release({ address: sender, networkId, nonce });
   };
   let signed: SignedTransaction;
+  let encrypted: SendTransactionReturnType['encrypted'];
   try {
+    const validUntil =
+      parameters.validUntil ?? BigInt(Math.floor(Date.now() / 1000) + DEFAULT_VALID_FOR_SECONDS);
     signed = await sign(client, parameters, account, {
       networkId,
       namespace: parameters.namespace,
       sender,
       nonce,
       payload: parameters.payload,
-      validUntil: parameters.validUntil ?? BigInt(Math.floor(Date.now() / 1000) + DEFAULT_VALID_FOR_SECONDS),
+      validUntil,
     });
+    if (parameters.encrypt === true) {
+      const plaintext = signed;
+      const payload = encryptForCommittee(plaintext, await encryptionKeyOf(client, parameters.signal));
+      signed = await sign(client, parameters, account, {
+        networkId,
+        namespace: ENCRYPTED_NAMESPACE,
+        sender,
+        nonce,
+        payload,
+        validUntil,
+      });
+      encrypted = { txId: transactionId(plaintext, client.network), transaction: plaintext };
+    }
   } catch (error) {
     releaseNonce();
     throw error;
@@ -148,7 +179,36 @@ export async function sendTransaction(
       `the node answered txId ${String(answered)}, expected ${txId}`,
     );
   }
-  return { txId, transaction: signed };
+  return { txId, transaction: signed, ...(encrypted === undefined ? {} : { encrypted }) };
+}
+
+/** The committee encryption key: the latest pinned one, else the current committee's from the node. */
+async function encryptionKeyOf(client: Client, signal: AbortSignal | undefined): Promise<Hex> {
+  const pinned = [...(client.pinnedEncryptionKeys ?? [])].sort(([a], [b]) => b - a)[0]?.[1];
+  if (pinned !== undefined) return pinned;
+  const committee = await getCommittee(client, { signal });
+  if (committee?.encryptionKey === null || committee === null) {
+    throw new InvalidTransactionError('ENCRYPTION_UNAVAILABLE', 'the committee has no encryption key');
+  }
+  return committee.encryptionKey;
+}
+
+function encryptForCommittee(plaintext: SignedTransaction, encryptionKey: Hex): Hex {
+  try {
+    return encryptTransaction({
+      publicKey: hexToBytes(encryptionKey),
+      transaction: plaintext,
+      // 32 fresh bytes from the platform's CSPRNG (Node's and the browser's Web Crypto).
+      seed: globalThis.crypto.getRandomValues(new Uint8Array(32)),
+    });
+  } catch (cause) {
+    if (!(cause instanceof EncryptionError)) throw cause;
+    throw new InvalidTransactionError(
+      cause.code === 'MESSAGE_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'ENCRYPTION_UNAVAILABLE',
+      cause.message,
+      { cause },
+    );
+  }
 }
 
 async function sign(

@@ -2,9 +2,10 @@ import type { Hex } from 'viem';
 import type { Client } from '../clients/createClient.ts';
 import { DEFAULT_FINALITY_TIMEOUT_MS } from '../constants.ts';
 import type { RpcRequestError } from '../errors/rpc.ts';
+import { UndecryptableTransactionError } from '../errors/transaction.ts';
 import { TimeoutError, type TransportError } from '../errors/transport.ts';
 import { VerificationError } from '../errors/verification.ts';
-import { type Transaction, transactionId } from '../internal/protocol.ts';
+import { isEnvelope, type RevealStatus, type Transaction, transactionId } from '../internal/protocol.ts';
 import { sleep } from '../transports/retry.ts';
 import type { TransactionInclusion } from '../types/synod.ts';
 import { assertCertified } from '../utils/assertVerified.ts';
@@ -32,6 +33,13 @@ export interface WaitForFinalityParameters {
 export interface WaitForFinalityReturnType extends TransactionInclusion {
   txId: Hex;
   transaction: Transaction;
+  /**
+   * An encrypted transaction (its envelope's txId was waited for): the plaintext transaction,
+   * finalized at the head of block height + 2, with its own verified inclusion. Its sender and
+   * nonce are the envelope's. When the envelope opened to nothing, waitForFinality throws
+   * UndecryptableTransactionError instead.
+   */
+  revealed?: { txId: Hex; transaction: Transaction } & TransactionInclusion;
 }
 
 export type WaitForFinalityErrorType = TimeoutError | VerificationError | RpcRequestError | TransportError;
@@ -59,6 +67,7 @@ export async function waitForFinality(
   parameters: WaitForFinalityParameters,
 ): Promise<WaitForFinalityReturnType> {
   const txId = parameters.txId.toLowerCase() as Hex;
+  const startedMs = performance.now();
   const timeoutMs = parameters.timeoutMs ?? DEFAULT_FINALITY_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = parameters.signal === undefined ? deadline : AbortSignal.any([parameters.signal, deadline]);
@@ -100,7 +109,52 @@ export async function waitForFinality(
       `the Merkle proof of ${txId} at index ${inclusion.index} does not lead to the txRoot of height ${inclusion.height}`,
     );
   }
-  return { ...inclusion, txId, transaction };
+  if (!isEnvelope(transaction)) return { ...inclusion, txId, transaction };
+  // An envelope: its plaintext is final two blocks later, or its verdict says it opens to nothing.
+  const reveal = await bounded(revealOf(client, txId, inclusion.reveal, parameters, signal));
+  if (reveal.status === 'undecryptable')
+    throw new UndecryptableTransactionError(txId, reveal.height, reveal.reason);
+  const revealed = await waitForFinality(client, {
+    txId: reveal.txId,
+    timeoutMs: Math.max(1, timeoutMs - (performance.now() - startedMs)),
+    pollingIntervalMs: parameters.pollingIntervalMs,
+    signal: parameters.signal,
+  });
+  const { revealed: _, ...plaintext } = revealed;
+  if (
+    plaintext.transaction.sender.toLowerCase() !== transaction.sender.toLowerCase() ||
+    plaintext.transaction.nonce !== transaction.nonce ||
+    plaintext.height !== inclusion.height + 2
+  ) {
+    throw new VerificationError(
+      'TRANSACTION_MISMATCH',
+      `the revealed ${reveal.txId} is not the plaintext of envelope ${txId} (sender, nonce or height differ)`,
+    );
+  }
+  return { ...inclusion, txId, transaction, revealed: plaintext };
+}
+
+/** Polls the envelope's status until its reveal is decided (two blocks after it). */
+async function revealOf(
+  client: Client,
+  txId: Hex,
+  first: RevealStatus | undefined,
+  parameters: WaitForFinalityParameters,
+  signal: AbortSignal,
+): Promise<Exclude<RevealStatus, { status: 'pending' }>> {
+  let reveal = first;
+  for (;;) {
+    if (reveal !== undefined && reveal.status !== 'pending') return reveal;
+    if (reveal !== undefined) await sleep(parameters.pollingIntervalMs ?? client.pollingIntervalMs, signal);
+    const status = await getTransactionStatus(client, { txId, signal });
+    if (status.status !== 'finalized') {
+      throw new VerificationError(
+        'MALFORMED_RESPONSE',
+        `the finalized envelope ${txId} is ${status.status} now`,
+      );
+    }
+    reveal = status.reveal ?? { status: 'pending' };
+  }
 }
 
 async function viaPolling(client: Client, txId: Hex, pollingIntervalMs: number, signal: AbortSignal) {

@@ -49,6 +49,8 @@ export interface Client<T extends Transport<string, unknown> = Transport<string,
   network: NetworkDomain;
   /** Pinned group keys by epoch; undefined when the client trusts the node's synod_getCommittee. */
   trustedCommittees: ReadonlyMap<number, Hex> | undefined;
+  /** Pinned encryption keys by epoch (TrustedCommittee.encryptionKey); undefined when none is pinned. */
+  pinnedEncryptionKeys: ReadonlyMap<number, Hex> | undefined;
   nonceManager: NonceManager;
   pollingIntervalMs: number;
   /** Committees fetched from the node, by epoch (bounded; see MAX_CACHED_COMMITTEES). */
@@ -92,6 +94,17 @@ export function createClient<T extends Transport<string, unknown>>(config: Clien
             (committee) => [committee.epoch, committee.groupPublicKey.toLowerCase() as Hex] as const,
           ),
         );
+  const encryptionPins = (
+    config.committee === undefined
+      ? []
+      : Array.isArray(config.committee)
+        ? config.committee
+        : [config.committee as TrustedCommittee]
+  ).flatMap((committee) =>
+    committee.encryptionKey === undefined
+      ? []
+      : [[committee.epoch, committee.encryptionKey.toLowerCase() as Hex] as const],
+  );
   const client = {
     key: config.key ?? 'synod',
     name: config.name ?? 'Synod Client',
@@ -104,6 +117,7 @@ export function createClient<T extends Transport<string, unknown>>(config: Clien
       inbox: config.network.inbox.toLowerCase() as NetworkDomain['inbox'],
     },
     trustedCommittees: pinned,
+    pinnedEncryptionKeys: encryptionPins.length === 0 ? undefined : new Map(encryptionPins),
     nonceManager: config.nonceManager ?? createNonceManager(),
     pollingIntervalMs: config.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS,
     committeeCache: new Map(),

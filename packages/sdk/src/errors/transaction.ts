@@ -19,6 +19,26 @@ export class InvalidTransactionError extends BaseError {
   }
 }
 
+/**
+ * An encrypted transaction's envelope was ordered and final, but it opened to nothing (docs/protocol.md
+ * "Encrypted transactions"): `reason` is the verdict's code (DECRYPTION_FAILED, MISMATCH, …, or
+ * null when the node did not see it happen). Its nonce is used; nothing of it executes.
+ */
+export class UndecryptableTransactionError extends BaseError {
+  declare readonly name: 'UndecryptableTransactionError';
+  readonly reason: string | null;
+  readonly height: number;
+  constructor(envelopeTxId: string, height: number, reason: string | null) {
+    super('The encrypted transaction revealed nothing.', {
+      name: 'UndecryptableTransactionError',
+      docsPath: '#undecryptabletransactionerror',
+      details: `envelope ${envelopeTxId} opened to nothing at height ${height}${reason === null ? '' : ` (${reason})`}`,
+    });
+    this.reason = reason;
+    this.height = height;
+  }
+}
+
 /** A JSON-RPC account needs a wallet to sign: pass `wallet` (a viem WalletClient). */
 export class AccountNotSignableError extends BaseError {
   declare readonly name: 'AccountNotSignableError';

@@ -69,6 +69,8 @@ export interface Committee {
   threshold: number;
   /** 48-byte compressed G1 group public key. */
   groupPublicKey: Hex;
+  /** The committee encryption key that `sendTransaction({ encrypt: true })` encrypts to; null without one. */
+  encryptionKey: Hex | null;
   members: CommitteeMember[];
 }
 
@@ -96,6 +98,11 @@ export interface EquivocatingVote {
 export interface TrustedCommittee {
   epoch: number;
   groupPublicKey: Hex;
+  /**
+   * The committee encryption key the app trusts (committee.json's `encryption.publicKey`): when
+   * pinned, encrypted transactions never use a key a node hands out.
+   */
+  encryptionKey?: Hex | undefined;
 }
 
 /** synod_status: heights, peers and mempool of the node (JSON-safe as it is). */

@@ -1,5 +1,6 @@
 import type { Hex } from 'viem';
 import { VerificationError } from '../errors/verification.ts';
+import type { RevealStatus } from '../internal/protocol.ts';
 import type {
   RpcBlock,
   RpcBlockSummary,
@@ -146,7 +147,30 @@ export function decodeInclusion(value: unknown): TransactionInclusion {
     header: decodeHeader(inclusion.header),
     certificate: decodeCertificate(inclusion.certificate),
     proof: array(inclusion.proof, 'inclusion.proof', (sibling, what) => hex(sibling, what, 32)),
+    ...(inclusion.reveal === undefined ? {} : { reveal: decodeReveal(inclusion.reveal) }),
   };
+}
+
+function decodeReveal(value: unknown): RevealStatus {
+  const reveal = object(value, 'inclusion.reveal');
+  switch (reveal.status) {
+    case 'pending':
+      return { status: 'pending' };
+    case 'revealed':
+      return {
+        status: 'revealed',
+        txId: hex(reveal.txId, 'reveal.txId', 32),
+        height: uint(reveal.height, 'reveal.height'),
+      };
+    case 'undecryptable':
+      return {
+        status: 'undecryptable',
+        height: uint(reveal.height, 'reveal.height'),
+        reason: typeof reveal.reason === 'string' ? reveal.reason : null,
+      };
+    default:
+      return malformed('reveal.status');
+  }
 }
 
 export function decodeTransactionStatus(value: unknown): TransactionStatus {
@@ -201,6 +225,10 @@ export function decodeCommittee(value: unknown): Committee {
     epoch: uint(committee.epoch, 'committee.epoch'),
     threshold: uint(committee.threshold, 'committee.threshold'),
     groupPublicKey: hex(committee.groupPublicKey, 'committee.groupPublicKey', 48),
+    encryptionKey:
+      committee.encryptionKey === null || committee.encryptionKey === undefined
+        ? null
+        : hex(committee.encryptionKey, 'committee.encryptionKey', 48),
     members: array(committee.members, 'committee.members', (member, what) => {
       const entry = object(member, what);
       return {
