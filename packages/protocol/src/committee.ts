@@ -23,3 +23,12 @@ export function committeeSize(n: number): CommitteeSize {
   const f = Math.floor((n - 1) / 3);
   return { n, f, quorum: n - f };
 }
+
+/**
+ * Threshold of a committee's encryption key (docs/protocol.md "DKG"): f + 1 = ⌊(n−1)/3⌋ + 1. Any
+ * f + 1 validators include an honest one, so the f byzantine ones alone can never release a
+ * decryption key, while the n − f honest ones (n − f ≥ f + 1) always can without them.
+ */
+export function encryptionThreshold(n: number): number {
+  return committeeSize(n).f + 1;
+}

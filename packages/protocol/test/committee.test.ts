@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { committeeSize } from '../src/committee.ts';
+import { committeeSize, encryptionThreshold } from '../src/committee.ts';
 
 describe('committeeSize', () => {
   it('is 2f+1 exactly when n = 3f+1', () => {
@@ -24,5 +24,27 @@ describe('committeeSize', () => {
         expect(quorum * 3).toBeGreaterThan(2 * n); // more than two thirds
       }),
     );
+  });
+});
+
+describe('encryptionThreshold', () => {
+  it('is f + 1', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 10, 100].map(encryptionThreshold)).toEqual([1, 1, 1, 2, 2, 2, 3, 4, 34]);
+  });
+
+  it('is out of reach of the f byzantine validators and within reach of the n − f honest ones', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), (n) => {
+        const { f, quorum } = committeeSize(n);
+        const t = encryptionThreshold(n);
+        expect(t).toBe(f + 1);
+        expect(t).toBeLessThanOrEqual(quorum);
+        expect(t).toBeLessThanOrEqual(n - f);
+      }),
+    );
+  });
+
+  it('refuses sizes committeeSize refuses', () => {
+    for (const n of [0, -1, 1.5, Number.NaN]) expect(() => encryptionThreshold(n), String(n)).toThrow();
   });
 });

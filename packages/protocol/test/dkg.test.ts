@@ -9,6 +9,7 @@ import {
   verifyGroupSignature,
 } from '../src/bls/index.ts';
 import { scalarToBytes } from '../src/bls/scalar.ts';
+import { committeeSize, encryptionThreshold } from '../src/committee.ts';
 import { justificationSigningPayload, responseSigningPayload } from '../src/dkg/codecs.ts';
 import {
   buildDeal,
@@ -26,6 +27,7 @@ import {
   type DkgKeyPair,
   type DkgMessage,
   type DkgOutput,
+  type DkgPurpose,
   type DkgRejectCode,
   type DkgResult,
   type DkgState,
@@ -91,6 +93,7 @@ function sessionConfig(
   n: number,
   threshold: number,
   nonceLabel = 'nonce',
+  purpose?: DkgPurpose,
 ): { config: DkgConfig; keys: DkgKeyPair[] } {
   const keys = Array.from({ length: n }, (_, i) => dkgKeysFromSeed(seedBytes('identity', i)));
   const config: DkgConfig = {
@@ -102,6 +105,7 @@ function sessionConfig(
       signingPublicKey: key.signingPublicKey,
       encryptionPublicKey: key.encryptionPublicKey,
     })),
+    ...(purpose === undefined ? {} : { purpose }),
   };
   return { config, keys };
 }
@@ -116,8 +120,8 @@ class Network {
   readonly sessionId: Uint8Array;
   private readonly queue: Envelope[] = [];
 
-  constructor(n: number, threshold: number, behaviours: Record<number, Behaviour>) {
-    const { config, keys } = sessionConfig(n, threshold);
+  constructor(n: number, threshold: number, behaviours: Record<number, Behaviour>, purpose?: DkgPurpose) {
+    const { config, keys } = sessionConfig(n, threshold, 'nonce', purpose);
     this.config = config;
     this.sessionId = dkgSessionId(config);
     const started = keys.map((key, index) =>
@@ -473,6 +477,86 @@ describe('DKG with other byzantine behaviours (n=7, t=5)', () => {
   });
 });
 
+describe('the committee encryption-key session (purpose encryption, t = f + 1)', () => {
+  it('has its own session id; a signing session keeps the id of before purposes existed', () => {
+    for (const n of [1, 4, 7]) {
+      const signing = sessionConfig(n, committeeSize(n).quorum).config;
+      const encryption = { ...signing, threshold: encryptionThreshold(n), purpose: 'encryption' as const };
+      expect(toHex(dkgSessionId({ ...signing, purpose: 'signing' }))).toBe(toHex(dkgSessionId(signing)));
+      expect(toHex(dkgSessionId(encryption)), `n = ${n}`).not.toBe(toHex(dkgSessionId(signing)));
+      // Equal thresholds (n = 1: both are 1; any n with the threshold forced equal): only the tag differs.
+      const sameThreshold = { ...signing, purpose: 'encryption' as const };
+      expect(toHex(dkgSessionId(sameThreshold)), `n = ${n}`).not.toBe(toHex(dkgSessionId(signing)));
+    }
+    expect([encryptionThreshold(1), committeeSize(1).quorum]).toEqual([1, 1]);
+  });
+
+  it('a session of n = 1 (both thresholds 1) gives a key other than the signing one from the same randomness', () => {
+    const signing = new Network(1, 1, {});
+    const encryption = new Network(1, encryptionThreshold(1), {}, 'encryption');
+    signing.run();
+    encryption.run();
+    const signingKey = expectAgreement(signing, {}).groupPublicKey;
+    const encryptionKey = expectAgreement(encryption, {}).groupPublicKey;
+    expect(toHex(encryptionKey)).not.toBe(toHex(signingKey));
+  });
+
+  for (const n of [4, 7]) {
+    const { f } = committeeSize(n);
+    const t = encryptionThreshold(n);
+    it(`at n=${n}, t=${t}: any f+1 shares' partial signatures combine to the key's, and f alone do not`, () => {
+      const network = new Network(n, t, {}, 'encryption');
+      network.run();
+      // expectAgreement recovers from the first and from the last t = f+1 partials.
+      const result = expectAgreement(network, {});
+      expect(t).toBe(f + 1);
+      expect(result.commitments).toHaveLength(f + 1);
+      const results = network.honest().map(resultOf);
+      const message = new TextEncoder().encode('synod dkg decryption share');
+      const partials = results.map((share) => ({
+        index: share.shareIndex,
+        signature: partialSign(share.shareSecretKey, message),
+      }));
+      const middle = partials.slice(1, 2 + f);
+      expect(middle).toHaveLength(f + 1);
+      expect(verifyGroupSignature(result.groupPublicKey, message, recoverGroupSignature(middle, t))).toBe(
+        true,
+      );
+      // f partials interpolate a degree f−1 polynomial: not the key's signature (and n = 4 has f = 1).
+      const forged = recoverGroupSignature(partials.slice(0, f), f);
+      expect(verifyGroupSignature(result.groupPublicKey, message, forged)).toBe(false);
+    });
+  }
+
+  it('tolerates f withholding dealers at n=7 (t = 3: four honest dealers qualify)', () => {
+    const network = new Network(
+      7,
+      encryptionThreshold(7),
+      { 2: { kind: 'withholder' }, 5: { kind: 'withholder' } },
+      'encryption',
+    );
+    network.run();
+    expectAgreement(network, { 2: 'MISSING_DEAL', 5: 'MISSING_DEAL' });
+  });
+
+  it('does not accept the signing session’s messages (same committee and nonce)', () => {
+    const signing = sessionConfig(4, 3);
+    const encryption = sessionConfig(4, 2, 'nonce', 'encryption');
+    const secrets = (index: number) => ({
+      index,
+      signingSecretKey: signing.keys[index]!.signingSecretKey,
+      encryptionSecretKey: signing.keys[index]!.encryptionSecretKey,
+      randomness: randomnessOf(index),
+    });
+    const receiver = dkgInit(encryption.config, secrets(0)).state;
+    const { outputs } = dkgInit(signing.config, secrets(1));
+    const deal = outputs.find((output) => output.type === 'broadcast');
+    if (deal?.type !== 'broadcast' || deal.message.type !== 'deal') throw new Error('expected a deal');
+    const rejected = dkgStep(receiver, deal.message).outputs;
+    expect(rejected).toEqual([{ type: 'rejected', code: 'WRONG_SESSION', senderIndex: 1 }]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
 describe('DKG message authentication and replay', () => {
@@ -669,6 +753,7 @@ describe('DKG message authentication and replay', () => {
       ['index out of range', config, { ...secrets, index: 4 }],
       ['someone else’s signing key', config, { ...secrets, signingSecretKey: keys[1]!.signingSecretKey }],
       ['short randomness', config, { ...secrets, randomness: new Uint8Array(16) }],
+      ['unknown purpose', { ...config, purpose: 'decryption' as DkgPurpose }, secrets],
     ];
     for (const [name, badConfig, badSecrets] of cases) {
       let error: unknown;

@@ -368,6 +368,11 @@ describe('reshare sessions', () => {
       reshare: { ...reshare.config.reshare!, previousCommitments: reshare.previous.commitments.slice(0, 2) },
     };
     expect(hex(dkgSessionId(otherKey))).not.toBe(hex(reshare.sessionId));
+    // The encryption key's reshare of the same committees: neither this one nor that key's DKG.
+    const encryption = { ...reshare.config, purpose: 'encryption' as const };
+    expect(hex(dkgSessionId(encryption))).not.toBe(hex(reshare.sessionId));
+    expect(hex(dkgSessionId({ ...asDkg, purpose: 'encryption' }))).not.toBe(hex(dkgSessionId(encryption)));
+    expect(hex(dkgSessionId({ ...reshare.config, purpose: 'signing' }))).toBe(hex(reshare.sessionId));
   });
 
   it('reject a deal signed by a previous-committee key under the wrong dealer index', () => {

@@ -8,6 +8,12 @@ export {
   splitToFit,
   TransactionBatcher,
 } from './gossip.ts';
-export { loadValidatorIdentity, type ValidatorIdentity } from './identity.ts';
+export {
+  type EncryptionKeys,
+  loadEncryptionKeys,
+  loadEpochEncryptionKeys,
+  loadValidatorIdentity,
+  type ValidatorIdentity,
+} from './identity.ts';
 export { type AssemblyMetrics, createAssemblyMetrics } from './metrics.ts';
 export { type StartNodeDeps, type SynodNode, startNode } from './startNode.ts';

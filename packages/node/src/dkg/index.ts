@@ -5,8 +5,10 @@
 export {
   buildCommittee,
   COMMITTEE_VERSION,
+  type CommitteeEncryptionJson,
   type CommitteeJson,
   type CommitteeMemberJson,
+  type EncryptionOutcome,
   formatCommittee,
   parseCommittee,
 } from './committee.ts';
@@ -21,6 +23,7 @@ export {
 export { CommitteeError, DkgSessionError, type DkgSessionErrorCode } from './errors.ts';
 export {
   type DkgSessionResult,
+  encryptionDkgConfig,
   findParticipantIndex,
   type RunDkgSessionParameters,
   runDkgSession,

@@ -1,34 +1,55 @@
 import { randomBytes } from 'node:crypto';
 import { multiaddr } from '@multiformats/multiaddr';
-import { DKG_RANDOMNESS_MIN_BYTES, type DkgResult, dkgSessionId, toLowerHex } from '@synod/protocol';
+import {
+  DKG_RANDOMNESS_MIN_BYTES,
+  type DkgConfig,
+  type DkgMessage,
+  type DkgResult,
+  dkgSessionId,
+  encryptionThreshold,
+  toLowerHex,
+} from '@synod/protocol';
 import type { Logger } from 'pino';
 import { type Genesis, genesisToDkgConfig } from '../config/genesis.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { dkgKeysOf, type NodeKeys, publicKeysOf } from '../keys/nodeKeys.ts';
 import { subsystemLogger } from '../logging/index.ts';
 import { createP2pNode } from '../p2p/host.ts';
+import { defineGossipTopics } from '../p2p/topics.ts';
 import { DkgDriver } from './driver.ts';
 import { DkgSessionError } from './errors.ts';
-import { dkgGossipTopics, dkgMessageSender } from './topic.ts';
+import { dkgMessageCodec, dkgMessageSender, dkgTopicName, validateDkgMessage } from './topic.ts';
 
 /**
- * One DKG session over the network, as `synod dkg` runs it:
+ * The DKG sessions of a genesis over the network, as `synod dkg` runs them:
  *
  * 1. find our index in the genesis (by DKG key, checked against our peer id);
  * 2. start a p2p node on `p2p.listenAddresses`, dialing every other participant's genesis
- *    multiaddrs, and subscribe to the session's topic (dkgTopicName);
+ *    multiaddrs, and subscribe to each session's topic (dkgTopicName of its session id: the
+ *    signing and the encryption-key session never share one);
  * 3. wait until every other participant is subscribed (or has sent us a message), at most
  *    `dkg.peerWaitTimeoutMs`: a deal published before a peer subscribes never reaches it;
- * 4. run the DkgDriver until finished or failed; stay `dkg.lingerMs` so our last messages
+ * 4. run the signing session's DkgDriver until finished or failed, then (with `encryptionKey`)
+ *    the encryption-key session's on the same host; stay `dkg.lingerMs` so our last messages
  *    propagate; stop.
+ *
+ * Both topics are subscribed from the start, so a participant that finishes the signing session
+ * first and deals the encryption key reaches the others while they still finish theirs: their
+ * encryption driver holds the deal until it starts (DkgDriver buffers before start()).
  */
 
 export interface RunDkgSessionParameters {
   readonly genesis: Genesis;
   readonly keys: NodeKeys;
   readonly config: SynodConfig;
-  /** Fresh secret randomness for the polynomial (≥ 32 bytes); default the platform CSPRNG. */
+  /**
+   * Secret randomness for the polynomials (≥ 32 bytes); default fresh from the platform CSPRNG
+   * for each session. Tests may pass one for both: the polynomial's HKDF is salted with the
+   * session id, so the two sessions' polynomials are still unrelated.
+   */
   readonly randomness?: Uint8Array;
+  /** Also make the committee encryption key (purpose 'encryption', threshold f + 1) after the signing key. */
+  readonly encryptionKey?: boolean;
   /** The node's logger; the session logs as subsystems `dkg` and `p2p`. */
   readonly logger?: Logger | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -38,6 +59,21 @@ export interface DkgSessionResult {
   readonly result: DkgResult;
   readonly index: number;
   readonly sessionId: Uint8Array;
+  /** The encryption-key session's share and id; set iff `encryptionKey` was asked for. */
+  readonly encryption?: { readonly result: DkgResult; readonly sessionId: Uint8Array };
+}
+
+/**
+ * The encryption-key session of a signing session's parameters: the same committee, nonce (and
+ * reshare dealers), threshold f + 1, and the purpose tag, which alone makes it another session.
+ * A reshare's `previousCommitments` are still the signing key's: the caller replaces them.
+ */
+export function encryptionDkgConfig(signing: DkgConfig): DkgConfig {
+  return {
+    ...signing,
+    purpose: 'encryption',
+    threshold: encryptionThreshold(signing.participants.length),
+  };
 }
 
 /** How often the peer barrier looks at the topic's subscribers. */
@@ -102,12 +138,27 @@ export async function runDkgSession(parameters: RunDkgSessionParameters): Promis
   const { genesis, keys, config, signal } = parameters;
   const logger = parameters.logger === undefined ? undefined : subsystemLogger(parameters.logger, 'dkg');
   const index = findParticipantIndex(genesis, keys);
-  const dkgConfig = genesisToDkgConfig(genesis);
-  const sessionId = dkgSessionId(dkgConfig);
-  const { registry, name, topic } = dkgGossipTopics(dkgConfig, sessionId);
-  const randomness = parameters.randomness ?? new Uint8Array(randomBytes(DKG_RANDOMNESS_MIN_BYTES));
+  const signingConfig = genesisToDkgConfig(genesis);
+  const configs =
+    parameters.encryptionKey === true ? [signingConfig, encryptionDkgConfig(signingConfig)] : [signingConfig];
+  const sessions = configs.map((dkgConfig) => {
+    const sessionId = dkgSessionId(dkgConfig);
+    return { dkgConfig, sessionId, name: dkgTopicName(sessionId) };
+  });
+  const signing = sessions[0]!;
   const dkgKeys = dkgKeysOf(keys);
   const others = genesis.participants.filter((participant) => participant.index !== index);
+  const registry = defineGossipTopics<Record<string, DkgMessage>>(
+    Object.fromEntries(
+      sessions.map(({ dkgConfig, sessionId, name }) => [
+        name,
+        {
+          codec: dkgMessageCodec,
+          validate: (message: DkgMessage) => validateDkgMessage(message, dkgConfig, sessionId),
+        },
+      ]),
+    ),
+  );
 
   const node = createP2pNode(
     {
@@ -128,61 +179,104 @@ export async function runDkgSession(parameters: RunDkgSessionParameters): Promis
     },
     { logger: parameters.logger === undefined ? undefined : subsystemLogger(parameters.logger, 'p2p') },
   );
-  const driver = new DkgDriver(
-    {
-      config: dkgConfig,
-      secrets: {
-        index,
-        signingSecretKey: dkgKeys.signingSecretKey,
-        encryptionSecretKey: dkgKeys.encryptionSecretKey,
-        randomness,
-      },
-      timeouts: {
-        dealMs: config.dkg.dealTimeoutMs,
-        responseMs: config.dkg.responseTimeoutMs,
-        justificationMs: config.dkg.justificationTimeoutMs,
-      },
-    },
-    { broadcast: (message) => node.publish(name, message), logger },
+  const drivers = sessions.map(
+    ({ dkgConfig, name }) =>
+      new DkgDriver(
+        {
+          config: dkgConfig,
+          secrets: {
+            index,
+            signingSecretKey: dkgKeys.signingSecretKey,
+            encryptionSecretKey: dkgKeys.encryptionSecretKey,
+            randomness: parameters.randomness ?? new Uint8Array(randomBytes(DKG_RANDOMNESS_MIN_BYTES)),
+          },
+          timeouts: {
+            dealMs: config.dkg.dealTimeoutMs,
+            responseMs: config.dkg.responseTimeoutMs,
+            justificationMs: config.dkg.justificationTimeoutMs,
+          },
+        },
+        { broadcast: (message) => node.publish(name, message), logger },
+      ),
   );
   const heardFrom = new Set<number>();
-  node.subscribe(name, (message) => {
-    heardFrom.add(dkgMessageSender(message));
-    driver.receive(message);
-  });
-  const onAbort = () => driver.stop(signal?.reason instanceof Error ? signal.reason.message : 'aborted');
+  for (const [k, { name }] of sessions.entries()) {
+    node.subscribe(name, (message) => {
+      heardFrom.add(dkgMessageSender(message));
+      drivers[k]!.receive(message);
+    });
+  }
+  const onAbort = () => {
+    for (const driver of drivers)
+      driver.stop(signal?.reason instanceof Error ? signal.reason.message : 'aborted');
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
     if (signal?.aborted === true) throw abortError(signal);
     await node.start();
     logger?.info(
-      { index, sessionId: toLowerHex(sessionId), topic, addresses: node.getMultiaddrs().map(String) },
+      {
+        index,
+        sessionId: toLowerHex(signing.sessionId),
+        topic: registry.entries[signing.name]!.topic,
+        addresses: node.getMultiaddrs().map(String),
+      },
       'DKG: waiting for the other participants',
     );
     await waitForParticipants();
+    const result = await runDriver(drivers[0]!);
+    logger?.info(
+      { groupPublicKey: toLowerHex(result.groupPublicKey), qualified: result.qualified },
+      'DKG of the signing key finished',
+    );
+    let encryption: DkgSessionResult['encryption'];
+    if (drivers.length > 1) {
+      logger?.info(
+        { sessionId: toLowerHex(sessions[1]!.sessionId), threshold: sessions[1]!.dkgConfig.threshold },
+        'DKG of the encryption key: starting',
+      );
+      const encryptionResult = await runDriver(drivers[1]!).catch((error: unknown) => {
+        // The operator must know which key failed; the code stays (FAILED, ABORTED).
+        if (!(error instanceof DkgSessionError)) throw error;
+        throw new DkgSessionError(error.code, `encryption key: ${error.message}`, { cause: error });
+      });
+      logger?.info(
+        {
+          encryptionPublicKey: toLowerHex(encryptionResult.groupPublicKey),
+          qualified: encryptionResult.qualified,
+        },
+        'DKG of the encryption key finished',
+      );
+      encryption = { result: encryptionResult, sessionId: sessions[1]!.sessionId };
+    }
+    logger?.info('DKG finished; lingering so peers receive our last messages');
+    await sleep(config.dkg.lingerMs, signal).catch(() => {});
+    return {
+      result,
+      index,
+      sessionId: signing.sessionId,
+      ...(encryption === undefined ? {} : { encryption }),
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const driver of drivers) driver.stop('session closed');
+    await node.stop();
+  }
+
+  async function runDriver(driver: DkgDriver): Promise<DkgResult> {
     driver.start();
     const end = await driver.result;
     // A DKG (no reshare) gives every participant a share.
     if (end.kind !== 'share') throw new Error('assertion failed: a DKG participant handed over');
-    const { result } = end;
-    logger?.info(
-      { groupPublicKey: toLowerHex(result.groupPublicKey), qualified: result.qualified },
-      'DKG finished; lingering so peers receive our last messages',
-    );
-    await sleep(config.dkg.lingerMs, signal).catch(() => {});
-    return { result, index, sessionId };
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    driver.stop('session closed');
-    await node.stop();
+    return end.result;
   }
 
   async function waitForParticipants(): Promise<void> {
     const deadline = Date.now() + config.dkg.peerWaitTimeoutMs;
     let lastReport = 0;
     for (;;) {
-      const subscribed = new Set(node.topicPeers(name).map(String));
+      const subscribed = new Set(node.topicPeers(signing.name).map(String));
       const missing = others.filter(
         (participant) => !subscribed.has(participant.peerId) && !heardFrom.has(participant.index),
       );

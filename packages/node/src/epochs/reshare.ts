@@ -6,6 +6,7 @@ import {
   DKG_RANDOMNESS_MIN_BYTES,
   type DkgConfig,
   type DkgMessage,
+  type DkgResult,
   dkgSessionId,
   encryptShareKeystore,
   type Hex,
@@ -26,13 +27,14 @@ import {
 } from '@synod/protocol';
 import type { Logger } from 'pino';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { readShareKeystore } from '../assembly/identity.ts';
+import { readEncryptionShareKeystore, readShareKeystore } from '../assembly/identity.ts';
 import { type Genesis, type GenesisJson, parseGenesis, quorumThreshold } from '../config/genesis.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { buildCommittee, type CommitteeJson, formatCommittee, parseCommittee } from '../dkg/committee.ts';
 import { DkgDriver, type DkgEnd } from '../dkg/driver.ts';
 import { DkgSessionError } from '../dkg/errors.ts';
-import { dkgGossipTopics, dkgMessageCodec, validateDkgMessage } from '../dkg/topic.ts';
+import { encryptionDkgConfig } from '../dkg/session.ts';
+import { dkgGossipTopics, dkgMessageCodec, dkgTopicName, validateDkgMessage } from '../dkg/topic.ts';
 import { writeFileAtomic, writeSecretFile } from '../keys/files.ts';
 import type { DataDirLayout } from '../keys/layout.ts';
 import { dkgKeysOf, type NodeKeys } from '../keys/nodeKeys.ts';
@@ -48,6 +50,14 @@ import { defineGossipTopics } from '../p2p/topics.ts';
  * everyone the committee file (committees/<e>.json); the new members then approve the outcome
  * (partial signatures with their new shares, combined into the record's group signature) and
  * submit the transition record to their own node, which switches at the record's height + 10.
+ *
+ * When the previous committee has an encryption key (committee.json `encryption`), a second
+ * session on the same host, once the signing key's succeeded, reshares it too (purpose
+ * 'encryption', threshold f + 1 of the next committee): its shares go to
+ * keys/encryption-share-<e>.keystore.json and its outcome to the committee file's `encryption`.
+ * Nothing is written unless both succeed. The transition record stays over the signing key's
+ * outcome only: the chain needs the new share keys to verify votes; the encryption key itself
+ * does not change.
  */
 
 export const RESHARE_PLAN_VERSION = 1;
@@ -162,6 +172,19 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
             async () => parameters.password,
           ),
         };
+  const previousEncryption = previousCommittee.encryption;
+  // Read before the session, like the BLS share: a missing or wrong keystore must not waste it.
+  const previousEncryptionShare =
+    dealer === undefined || previousEncryption === undefined
+      ? undefined
+      : {
+          index: dealer.index,
+          secretKey: await readEncryptionShareKeystore(
+            layout.encryptionShareKeystoreOf(previous.epoch),
+            previousCommittee.members[dealer.index]!,
+            async () => parameters.password,
+          ),
+        };
   const dkgConfig: DkgConfig = {
     networkId: next.networkId,
     epoch: next.epoch,
@@ -182,6 +205,13 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
   const sessionId = dkgSessionId(dkgConfig);
   const dkgTopic = dkgGossipTopics(dkgConfig, sessionId).name;
   const approvalsTopic = `${dkgTopic}-approvals`;
+  const encryption =
+    previousEncryption === undefined
+      ? undefined
+      : encryptionSession(
+          dkgConfig,
+          previousEncryption.commitments.map((commitment) => parseHex(commitment, 48)!),
+        );
   type Messages = Record<string, DkgMessage | TransitionApproval>;
   const registry = defineGossipTopics<Messages>({
     [dkgTopic]: {
@@ -189,6 +219,15 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
       validate: (message) => validateDkgMessage(message as DkgMessage, dkgConfig, sessionId),
     },
     [approvalsTopic]: { codec: transitionApprovalCodec as never, validate: () => {} },
+    ...(encryption === undefined
+      ? {}
+      : {
+          [encryption.topic]: {
+            codec: dkgMessageCodec as never,
+            validate: (message: DkgMessage | TransitionApproval) =>
+              validateDkgMessage(message as DkgMessage, encryption.config, encryption.sessionId),
+          },
+        }),
   });
   const others = [...plan.sessionAddresses].filter(([peer]) => peer !== peerId);
   const host = createP2pNode<Messages>(
@@ -207,25 +246,39 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
     {},
   );
   const dkgKeys = dkgKeysOf(keys);
-  const driver = new DkgDriver(
-    {
-      config: dkgConfig,
-      secrets: {
-        index: member?.index,
-        ...(previousShare === undefined ? {} : { previousShare }),
-        signingSecretKey: dkgKeys.signingSecretKey,
-        encryptionSecretKey: dkgKeys.encryptionSecretKey,
-        randomness: new Uint8Array(randomBytes(DKG_RANDOMNESS_MIN_BYTES)),
+  const driverOf = (
+    sessionConfig: DkgConfig,
+    share: { index: number; secretKey: Uint8Array } | undefined,
+    topic: string,
+  ): DkgDriver =>
+    new DkgDriver(
+      {
+        config: sessionConfig,
+        secrets: {
+          index: member?.index,
+          ...(share === undefined ? {} : { previousShare: share }),
+          signingSecretKey: dkgKeys.signingSecretKey,
+          encryptionSecretKey: dkgKeys.encryptionSecretKey,
+          randomness: new Uint8Array(randomBytes(DKG_RANDOMNESS_MIN_BYTES)),
+        },
+        timeouts: {
+          dealMs: config.dkg.dealTimeoutMs,
+          responseMs: config.dkg.responseTimeoutMs,
+          justificationMs: config.dkg.justificationTimeoutMs,
+        },
       },
-      timeouts: {
-        dealMs: config.dkg.dealTimeoutMs,
-        responseMs: config.dkg.responseTimeoutMs,
-        justificationMs: config.dkg.justificationTimeoutMs,
-      },
-    },
-    { broadcast: (message) => host.publish(dkgTopic, message), logger },
-  );
+      { broadcast: (message) => host.publish(topic, message), logger },
+    );
+  const driver = driverOf(dkgConfig, previousShare, dkgTopic);
   host.subscribe(dkgTopic, (message) => driver.receive(message as DkgMessage));
+  // Subscribed from the start, like the signing topic: a validator that finishes the signing
+  // session first deals this one while the others still finish theirs (the driver holds it).
+  const encryptionDriver =
+    encryption === undefined
+      ? undefined
+      : driverOf(encryption.config, previousEncryptionShare, encryption.topic);
+  if (encryption !== undefined && encryptionDriver !== undefined)
+    host.subscribe(encryption.topic, (message) => encryptionDriver.receive(message as DkgMessage));
   const approvals = new Map<number, Uint8Array>();
   let onApproval = (): void => {};
   host.subscribe(approvalsTopic, (message) => {
@@ -234,7 +287,10 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
     approvals.set(approval.shareIndex, approval.signature);
     onApproval();
   });
-  const onAbort = () => driver.stop('aborted');
+  const onAbort = () => {
+    driver.stop('aborted');
+    encryptionDriver?.stop('aborted');
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await host.start();
@@ -246,16 +302,46 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
     driver.start();
     const end: DkgEnd = await driver.result;
     const outcome = end.kind === 'share' ? end.result : end.outcome;
-    const committee = buildCommittee(next, outcome, sessionId);
-    if (end.kind === 'share') {
-      const { result } = end;
-      const keystore = await encryptShareKeystore(result.shareSecretKey, parameters.password, {
-        pubkey: result.sharePublicKey,
-        path: '',
-        description: `synod network ${next.networkId} epoch ${next.epoch} share ${result.shareIndex} of ${next.participants.length}`,
-        kdf: { function: 'scrypt', n: parameters.scryptN, r: 8, p: 1 },
+    let encryptionEnd: DkgEnd | undefined;
+    if (encryption !== undefined && encryptionDriver !== undefined) {
+      logger?.info(
+        {
+          epoch: next.epoch,
+          sessionId: toLowerHex(encryption.sessionId),
+          threshold: encryption.config.threshold,
+        },
+        'reshare of the signing key finished; resharing the encryption key',
+      );
+      encryptionDriver.start();
+      encryptionEnd = await encryptionDriver.result.catch((error: unknown) => {
+        // Nothing is written yet: the reshare fails as a whole, and the current committee goes on.
+        if (!(error instanceof DkgSessionError)) throw error;
+        throw new DkgSessionError(error.code, `encryption key: ${error.message}`, { cause: error });
       });
-      await writeSecretFile(layout.blsShareKeystoreOf(next.epoch), keystore, { overwrite: true });
+      // Both sessions have the same recipients: a member of one is a member of the other.
+      if (encryptionEnd.kind !== end.kind)
+        throw new Error('assertion failed: the encryption reshare ended unlike the signing one');
+    }
+    const committee = buildCommittee(
+      next,
+      outcome,
+      sessionId,
+      encryption === undefined || encryptionEnd === undefined
+        ? undefined
+        : {
+            outcome: encryptionEnd.kind === 'share' ? encryptionEnd.result : encryptionEnd.outcome,
+            sessionId: encryption.sessionId,
+          },
+    );
+    if (end.kind === 'share') {
+      await writeKeystore(layout.blsShareKeystoreOf(next.epoch), end.result, '');
+    }
+    if (encryptionEnd?.kind === 'share') {
+      await writeKeystore(
+        layout.encryptionShareKeystoreOf(next.epoch),
+        encryptionEnd.result,
+        ' (encryption key)',
+      );
     }
     await mkdir(layout.committeesDir, { recursive: true });
     await writeFileAtomic(layout.committeeOf(next.epoch), formatCommittee(committee), {
@@ -291,7 +377,19 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
   } finally {
     signal?.removeEventListener('abort', onAbort);
     driver.stop('session closed');
+    encryptionDriver?.stop('session closed');
     await host.stop();
+  }
+
+  /** `suffix` ends the keystore's description: which key the share is of. */
+  async function writeKeystore(path: string, result: DkgResult, suffix: string): Promise<void> {
+    const keystore = await encryptShareKeystore(result.shareSecretKey, parameters.password, {
+      pubkey: result.sharePublicKey,
+      path: '',
+      description: `synod network ${next.networkId} epoch ${next.epoch} share ${result.shareIndex} of ${next.participants.length}${suffix}`,
+      kdf: { function: 'scrypt', n: parameters.scryptN, r: 8, p: 1 },
+    });
+    await writeSecretFile(path, keystore, { overwrite: true });
   }
 
   /** Every other validator of both committees subscribed (or heard from), within dkg.peerWaitTimeoutMs. */
@@ -400,4 +498,21 @@ export async function runReshareSession(parameters: ReshareSessionParameters): P
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The encryption key's reshare beside the signing key's `signing`: the same committees and nonce,
+ * threshold f + 1 of the next committee, the previous encryption key's commitments, and its own
+ * session id and topic.
+ */
+function encryptionSession(
+  signing: DkgConfig,
+  previousCommitments: Uint8Array[],
+): { config: DkgConfig; sessionId: Uint8Array; topic: string } {
+  const config: DkgConfig = {
+    ...encryptionDkgConfig(signing),
+    reshare: { dealers: signing.reshare!.dealers, previousCommitments },
+  };
+  const sessionId = dkgSessionId(config);
+  return { config, sessionId, topic: dkgTopicName(sessionId) };
 }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
  *   dkg.seed                            seed of the DKG long-term keys, 0x-hex (0600)
  *   bls-share.keystore.json             EIP-2335 keystore of the BLS share (synod dkg, 0600)
  *   bls-share-<epoch>.keystore.json     our share of a later epoch (synod reshare, 0600)
+ *   encryption-share.keystore.json      EIP-2335 keystore of the encryption-key share (synod dkg, 0600)
+ *   encryption-share-<epoch>.keystore.json  our encryption-key share of a later epoch (synod reshare, 0600)
  * <dataDir>/committee.json              committee from the DKG (synod dkg): epoch 0
  * <dataDir>/committees/<epoch>.json     committee of a later epoch (synod reshare)
  * <dataDir>/chain/                      chain data (LevelDB); can be resynced from peers
@@ -24,10 +26,14 @@ export interface DataDirLayout {
   readonly ethereumKey: string;
   readonly dkgSeed: string;
   readonly blsShareKeystore: string;
+  /** Our share of the committee encryption key (threshold f + 1), same password as the BLS share. */
+  readonly encryptionShareKeystore: string;
   readonly committee: string;
   readonly committeesDir: string;
   /** Our share's keystore of `epoch` (epoch 0: blsShareKeystore). */
   blsShareKeystoreOf(epoch: number): string;
+  /** Our encryption-key share's keystore of `epoch` (epoch 0: encryptionShareKeystore). */
+  encryptionShareKeystoreOf(epoch: number): string;
   /** The committee file of `epoch` (epoch 0: committee). */
   committeeOf(epoch: number): string;
   readonly chainDir: string;
@@ -43,10 +49,16 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     ethereumKey: join(keysDir, 'ethereum.key'),
     dkgSeed: join(keysDir, 'dkg.seed'),
     blsShareKeystore: join(keysDir, 'bls-share.keystore.json'),
+    encryptionShareKeystore: join(keysDir, 'encryption-share.keystore.json'),
     committee: join(dataDir, 'committee.json'),
     committeesDir: join(dataDir, 'committees'),
     blsShareKeystoreOf: (epoch) =>
       join(keysDir, epoch === 0 ? 'bls-share.keystore.json' : `bls-share-${epoch}.keystore.json`),
+    encryptionShareKeystoreOf: (epoch) =>
+      join(
+        keysDir,
+        epoch === 0 ? 'encryption-share.keystore.json' : `encryption-share-${epoch}.keystore.json`,
+      ),
     committeeOf: (epoch) =>
       epoch === 0 ? join(dataDir, 'committee.json') : join(dataDir, 'committees', `${epoch}.json`),
     chainDir: join(dataDir, 'chain'),

@@ -4,12 +4,20 @@ import {
   type DkgResult,
   decodeDkgMessage,
   dkgKeysFromSeed,
+  dkgSessionId,
+  encryptionThreshold,
   partialSign,
   recoverGroupSignature,
   verifyGroupSignature,
 } from '@synod/protocol';
 import { describe, expect, test } from 'vitest';
-import { DkgDriver, type DkgPhaseTimeouts, DkgSessionError } from '../../src/dkg/index.ts';
+import {
+  DkgDriver,
+  type DkgPhaseTimeouts,
+  DkgSessionError,
+  dkgTopicName,
+  encryptionDkgConfig,
+} from '../../src/dkg/index.ts';
 
 /**
  * DkgDriver over an in-memory broadcast (through the wire codec), with real timers: the phases,
@@ -123,6 +131,60 @@ describe('DkgDriver', { timeout: 20_000 }, () => {
     });
     drivers[0]!.stop('SIGINT received');
     await expect(drivers[0]!.result).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
+
+describe('the encryption-key session beside the signing one', { timeout: 20_000 }, () => {
+  test('same committee and nonce, threshold f + 1, another session id and so another topic', () => {
+    const { config } = committee(4, 3);
+    const encryption = encryptionDkgConfig(config);
+    expect(encryption).toMatchObject({ purpose: 'encryption', threshold: encryptionThreshold(4) });
+    expect(encryption.threshold).toBe(2);
+    expect([encryption.nonce, encryption.participants]).toEqual([config.nonce, config.participants]);
+    expect(dkgTopicName(dkgSessionId(encryption))).not.toBe(dkgTopicName(dkgSessionId(config)));
+  });
+
+  test('both sessions on one transport: each driver takes only its own session, both finish', async () => {
+    const { keys, config } = committee(4, 3);
+    const configs = [config, encryptionDkgConfig(config)];
+    const timeouts = { dealMs: 60_000, responseMs: 60_000, justificationMs: 60_000 };
+    const drivers: DkgDriver[][] = configs.map(() => []);
+    for (const [k, sessionConfig] of configs.entries()) {
+      for (let index = 0; index < 4; index++) {
+        drivers[k]!.push(
+          new DkgDriver(
+            {
+              config: sessionConfig,
+              secrets: {
+                index,
+                signingSecretKey: keys[index]!.signingSecretKey,
+                encryptionSecretKey: keys[index]!.encryptionSecretKey,
+                // One randomness for both: the session id salts the polynomial.
+                randomness: new Uint8Array(32).fill(100 + index),
+              },
+              timeouts,
+            },
+            {
+              // Every message reaches every other driver of both sessions, as if on one topic.
+              broadcast: (_message: DkgMessage, bytes: Uint8Array) => {
+                for (const session of drivers)
+                  for (const [other, peer] of session.entries())
+                    if (other !== index) setImmediate(() => peer.receive(decodeDkgMessage(bytes)));
+                return undefined;
+              },
+            },
+          ),
+        );
+      }
+    }
+    for (const session of drivers) for (const driver of session) driver.start();
+    const [signing, encryption] = await Promise.all(
+      drivers.map((session) => Promise.all(session.map((driver) => shareOf(driver.result)))),
+    );
+    expectSameKeyThatSigns(signing!, 3);
+    expectSameKeyThatSigns(encryption!, 2);
+    expect(encryption![0]!.commitments).toHaveLength(2);
+    expect(hex(encryption![0]!.groupPublicKey)).not.toBe(hex(signing![0]!.groupPublicKey));
   });
 });
 

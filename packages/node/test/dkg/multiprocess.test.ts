@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  blsPublicKey,
   decryptShareKeystore,
   parseHex,
   partialSign,
   recoverGroupSignature,
+  toLowerHex,
   verifyGroupSignature,
 } from '@synod/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -20,12 +22,14 @@ import { dataDirLayout } from '../../src/keys/index.ts';
 /**
  * End to end: four `synod init` and four `synod dkg` OS processes over TCP on 127.0.0.1, the
  * genesis assembled from the init outputs. All must write the same committee.json, and any t = 3
- * of the decrypted shares must produce a group signature that verifies under its group key.
+ * of the decrypted shares must produce a group signature that verifies under its group key; any
+ * f + 1 = 2 of the encryption-key shares one under the encryption key.
  */
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const N = 4;
 const THRESHOLD = 3;
+const ENCRYPTION_THRESHOLD = 2;
 const PASSWORD = 'a test password that is long';
 
 interface Exited {
@@ -117,7 +121,7 @@ afterAll(async () => {
 });
 
 describe('synod dkg across four OS processes', () => {
-  test('all finish with one committee.json, and any 3 shares sign for the group key', {
+  test('all finish with one committee.json; any 3 shares sign for the group key, any 2 for the encryption key', {
     timeout: 60_000,
   }, async () => {
     const startedMs = Date.now();
@@ -153,6 +157,12 @@ describe('synod dkg across four OS processes', () => {
     expect(committee.threshold).toBe(THRESHOLD);
     expect(committee.qualified).toEqual([0, 1, 2, 3]);
     for (const result of results) expect(result.stdout).toContain(committee.groupPublicKey);
+    const { encryption } = committee;
+    expect(encryption?.threshold).toBe(ENCRYPTION_THRESHOLD);
+    expect(encryption?.qualified).toEqual([0, 1, 2, 3]);
+    expect(encryption?.publicKey).not.toBe(committee.groupPublicKey);
+    expect(encryption?.dkgSessionId).not.toBe(committee.dkgSessionId);
+    for (const result of results) expect(result.stdout).toContain(encryption!.publicKey);
 
     const message = new TextEncoder().encode('synod/test/dkg-e2e/v1');
     // Shares 2, 3 and 4: a subset other than the first three (keystores of both costs).
@@ -168,6 +178,23 @@ describe('synod dkg across four OS processes', () => {
     }
     const signature = recoverGroupSignature(partials, THRESHOLD);
     expect(verifyGroupSignature(parseHex(committee.groupPublicKey)!, message, signature)).toBe(true);
+
+    // Decryption shares of members 1 and 3 (partial signatures with the encryption-key shares).
+    const decryptionShares = [];
+    for (const i of [1, 3]) {
+      const path = dataDirLayout(dataDirs[i]!).encryptionShareKeystore;
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      const keystore = await readFile(path, 'utf8');
+      expect(JSON.parse(keystore).crypto.kdf.params.n).toBe(scryptN[i]);
+      const share = await decryptShareKeystore(keystore, PASSWORD);
+      expect(toLowerHex(blsPublicKey(share))).toBe(committee.members[i]!.encryptionSharePublicKey);
+      decryptionShares.push({
+        index: committee.members[i]!.shareIndex,
+        signature: partialSign(share, message),
+      });
+    }
+    const decryptionKey = recoverGroupSignature(decryptionShares, ENCRYPTION_THRESHOLD);
+    expect(verifyGroupSignature(parseHex(encryption!.publicKey)!, message, decryptionKey)).toBe(true);
     // The phases end when every message is in; the timeouts (30 s deal) are never waited out.
     expect(Date.now() - startedMs).toBeLessThan(45_000);
   });
@@ -216,7 +243,41 @@ describe('synod dkg across four OS processes', () => {
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toContain('SIGINT received');
     expect(result.stderr).toContain('nothing was written');
-    await expect(stat(dataDirLayout(dataDir).blsShareKeystore)).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(stat(dataDirLayout(dataDir).committee)).rejects.toMatchObject({ code: 'ENOENT' });
+    const layout = dataDirLayout(dataDir);
+    for (const path of [layout.blsShareKeystore, layout.encryptionShareKeystore, layout.committee])
+      await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  test('refuses to run over an existing share keystore, the encryption-key one too (--force would replace it)', {
+    timeout: 30_000,
+  }, async () => {
+    const layout = dataDirLayout(dataDirs[0]!);
+    const refused = await run([
+      'dkg',
+      '--data-dir',
+      dataDirs[0]!,
+      '--genesis',
+      genesisPath,
+      '--password-file',
+      passwordPath,
+    ]).exited;
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain(`${layout.blsShareKeystore} exists`);
+    // The encryption keystore alone is enough to refuse: a share exists only there.
+    const dataDir = join(dir, 'only-encryption-share');
+    expect((await run(['init', '--data-dir', dataDir]).exited).code).toBe(0);
+    await writeFile(dataDirLayout(dataDir).encryptionShareKeystore, '{}', { mode: 0o600 });
+    const alone = await run([
+      'dkg',
+      '--data-dir',
+      dataDir,
+      '--genesis',
+      genesisPath,
+      '--password-file',
+      passwordPath,
+    ]).exited;
+    expect(alone.code, alone.stderr).toBe(1);
+    expect(alone.stderr).toContain(`${dataDirLayout(dataDir).encryptionShareKeystore} exists`);
+    expect(alone.stderr).toContain('--force');
   });
 });

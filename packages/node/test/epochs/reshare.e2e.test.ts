@@ -9,9 +9,14 @@ import {
   startAnvil,
 } from '@synod/contracts';
 import {
+  blsPublicKey,
+  decryptShareKeystore,
+  encryptionThreshold,
   g1ToEip2537,
   type Hex,
   parseHex,
+  partialSign,
+  recoverGroupSignature,
   signTransaction,
   TRANSITION_ACTIVATION_DELAY,
   toLowerHex,
@@ -37,6 +42,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGenesisJson, type GenesisJson } from '../../src/config/index.ts';
 import { parseCommittee } from '../../src/dkg/index.ts';
 import { RESHARE_PLAN_VERSION, type ResharePlanJson } from '../../src/epochs/reshare.ts';
+import { dataDirLayout } from '../../src/keys/index.ts';
 import {
   CHAIN_ID,
   freePorts,
@@ -45,6 +51,7 @@ import {
   killAll,
   NETWORK_ID,
   type NodePorts,
+  PASSWORD,
   type RunningProcess,
   rpc,
   runSynod,
@@ -236,6 +243,46 @@ async function reshare(path: string, at: readonly number[]): Promise<void> {
     ).toBe(0);
 }
 
+/**
+ * The encryption key after a reshare to `epoch`: committees/<epoch>.json, identical at every
+ * validator of `everyone`, keeps the genesis encryption key with threshold f + 1 of `members`, and
+ * f + 1 of the members' new encryption-key shares (keys/encryption-share-<epoch>) combine under it;
+ * a validator outside `members` holds none.
+ */
+async function expectEncryptionKeyReshared(
+  epoch: number,
+  members: readonly number[],
+  everyone: readonly number[],
+): Promise<void> {
+  const texts = await Promise.all(
+    everyone.map((i) => readFile(dataDirLayout(dataDirs[i]!).committeeOf(epoch), 'utf8')),
+  );
+  expect(new Set(texts).size, `committees/${epoch}.json identical everywhere`).toBe(1);
+  const committee = parseCommittee(texts[0]!);
+  const genesisCommittee = parseCommittee(await readFile(join(dataDirs[0]!, 'committee.json'), 'utf8'));
+  expect(committee.encryption!.publicKey).toBe(genesisCommittee.encryption!.publicKey);
+  const threshold = encryptionThreshold(members.length);
+  expect(committee.encryption!.threshold).toBe(threshold);
+  const message = new TextEncoder().encode(`synod/test/reshare-decryption/${epoch}`);
+  const partials = [];
+  // members[k] is validator k of the epoch; the last f + 1 of them (the joiner too, when it joined).
+  for (let validatorIndex = members.length - threshold; validatorIndex < members.length; validatorIndex++) {
+    const layout = dataDirLayout(dataDirs[members[validatorIndex]!]!);
+    const keystore = await readFile(layout.encryptionShareKeystoreOf(epoch), 'utf8');
+    const share = await decryptShareKeystore(keystore, PASSWORD);
+    expect(toLowerHex(blsPublicKey(share))).toBe(committee.members[validatorIndex]!.encryptionSharePublicKey);
+    partials.push({ index: validatorIndex + 1, signature: partialSign(share, message) });
+  }
+  const signature = recoverGroupSignature(partials, threshold);
+  expect(verifyGroupSignature(parseHex(committee.encryption!.publicKey, 48)!, message, signature)).toBe(true);
+  for (const i of everyone.filter((i) => !members.includes(i)))
+    await expect(
+      readFile(dataDirLayout(dataDirs[i]!).encryptionShareKeystoreOf(epoch)),
+    ).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+}
+
 /** The first height whose header carries `epoch`, as node `i` has it (undefined: not yet). */
 async function firstHeightOfEpoch(i: number, epoch: number): Promise<number | undefined> {
   const top = (await rpc(ports[i]!.rpc, 'synod_status')).finalizedHeight as number;
@@ -318,6 +365,9 @@ describe('committee lifecycle across real processes', () => {
       `4 → 5: reshare started at height ${startHeight}; session ${(sessionMs / 1000).toFixed(1)} s; record final at ${activation1 - TRANSITION_ACTIVATION_DELAY}; epoch 1 from height ${activation1} (${activation1 - startHeight} heights, ${(switchedMs / 1000).toFixed(1)} s after the command)`,
     );
 
+    // The encryption key was reshared too: the same key, threshold f + 1 = 2 of five.
+    await expectEncryptionKeyReshared(1, [0, 1, 2, 3, 4], [0, 1, 2, 3, 4]);
+
     // The restarted node is back at the tip before the next reshare (its reshare submits to it).
     await waitFor(
       async () => (await rpc(ports[1]!.rpc, 'synod_status')).finalizedHeight >= activation1,
@@ -336,6 +386,8 @@ describe('committee lifecycle across real processes', () => {
     console.log(
       `5 → 4: reshare started at height ${shrinkStart}; session ${(shrinkSessionMs / 1000).toFixed(1)} s; record final at ${activation2 - TRANSITION_ACTIVATION_DELAY}; epoch 2 from height ${activation2} (${activation2 - shrinkStart} heights, ${((Date.now() - shrinkStartedMs) / 1000).toFixed(1)} s after the command)`,
     );
+    // 5 → 4: the same encryption key again, threshold 2 of four; the leaver holds no share of it.
+    await expectEncryptionKeyReshared(2, [0, 1, 2, 3], [0, 1, 2, 3, 4]);
     const afterSwitch = activation2 + 5;
     await waitFor(
       async () => (await rpc(ports[3]!.rpc, 'synod_status')).finalizedHeight >= afterSwitch,

@@ -75,6 +75,12 @@ export const MAX_DKG_JUSTIFICATION_BYTES =
 export const DKG_SESSION_TAG = keccak_256(utf8('synod/dkg/session/v1'));
 /** keccak256("synod/dkg/reshare/v1"): appended to a reshare's session id preimage (never a DKG's). */
 export const DKG_RESHARE_SESSION_TAG = keccak_256(utf8('synod/dkg/reshare/v1'));
+/**
+ * keccak256("synod/dkg/encryption-session/v1"): appended (after any reshare part) to the session id
+ * preimage of a committee encryption-key session, so it never shares a session id, topic or
+ * signed message with the signing-key session of the same committee and nonce.
+ */
+export const DKG_ENCRYPTION_SESSION_TAG = keccak_256(utf8('synod/dkg/encryption-session/v1'));
 /** keccak256("synod/dkg/deal/v1"): first word of what a dealer signs. */
 export const DKG_DEAL_TAG = keccak_256(utf8('synod/dkg/deal/v1'));
 /** keccak256("synod/dkg/response/v1"): first word of what a responder signs. */

@@ -7,6 +7,7 @@ import { Writer } from '../codec/primitives.ts';
 import {
   DKG_ENCRYPTION_KEY_BYTES,
   DKG_ENCRYPTION_KEY_INFO,
+  DKG_ENCRYPTION_SESSION_TAG,
   DKG_NONCE_BYTES,
   DKG_RESHARE_SESSION_TAG,
   DKG_SESSION_TAG,
@@ -52,9 +53,11 @@ export function dkgKeysFromSeed(seed: Uint8Array): DkgKeyPair {
  * The session id: keccak256(DKG_SESSION_TAG ‖ u64 networkId ‖ u64 epoch ‖ u16 threshold ‖ u16 n ‖
  * (signingPublicKey ‖ encryptionPublicKey) for each participant ‖ nonce), followed for a reshare by
  * DKG_RESHARE_SESSION_TAG ‖ u16 dealers ‖ their two keys each ‖ u16 t_prev ‖ the previous
- * commitments. Every message, signature
+ * commitments, and then for an encryption-key session (purpose 'encryption') by
+ * DKG_ENCRYPTION_SESSION_TAG. Every message, signature
  * and encryption of the session is bound to it, so participants that disagree on any parameter
- * simply cannot talk, and nothing from another session is accepted.
+ * simply cannot talk, and nothing from another session is accepted. A signing session (purpose
+ * undefined or 'signing') appends nothing: its id is what it was before purposes existed.
  */
 export function dkgSessionId(config: DkgConfig): Uint8Array {
   const writer = new Writer();
@@ -82,6 +85,10 @@ export function dkgSessionId(config: DkgConfig): Uint8Array {
     writer.u16(reshare.previousCommitments.length);
     for (const commitment of reshare.previousCommitments) writer.fixed(commitment, BLS_PUBLIC_KEY_BYTES);
   }
+  // The encryption key's session has the signing key's committee and nonce: only the tag tells
+  // them apart (its threshold may equal the signing one, e.g. n = 1).
+  if (config.purpose === 'encryption')
+    writer.fixed(DKG_ENCRYPTION_SESSION_TAG, DKG_ENCRYPTION_SESSION_TAG.length);
   return keccak_256(writer.finish());
 }
 

@@ -179,6 +179,9 @@ function validateConfig(config: DkgConfig, secrets: DkgSecrets): Uint8Array[] | 
       throw configError(`${name} must be a non-negative safe integer`);
   }
   if (config.nonce.length !== DKG_NONCE_BYTES) throw configError(`nonce must be ${DKG_NONCE_BYTES} bytes`);
+  // Any other value would silently hash as a signing session (dkgSessionId tags 'encryption' only).
+  if (config.purpose !== undefined && config.purpose !== 'signing' && config.purpose !== 'encryption')
+    throw configError(`purpose ${String(config.purpose)} is neither 'signing' nor 'encryption'`);
   if (secrets.signingSecretKey.length !== DKG_SIGNING_KEY_BYTES)
     throw configError('signing secret key length');
   if (secrets.encryptionSecretKey.length !== DKG_ENCRYPTION_KEY_BYTES)

@@ -74,18 +74,31 @@ export interface DkgReshare {
   previousCommitments: readonly Uint8Array[];
 }
 
+/**
+ * Which of a committee's two threshold keys a session makes (docs/protocol.md "DKG"). 'signing':
+ * the BLS key of certificates, threshold the quorum. 'encryption': the committee encryption key,
+ * threshold f + 1 (`encryptionThreshold`), whose decryption shares are partial signatures too.
+ */
+export type DkgPurpose = 'signing' | 'encryption';
+
 /** Public parameters of one session; every participant must hold exactly the same. */
 export interface DkgConfig {
   networkId: number;
   epoch: number;
   /** 32 bytes chosen by whoever convenes the session; a new nonce is a new session. */
   nonce: Uint8Array;
-  /** Shares needed to sign; Synod uses t = 2f+1 of n = 3f+1. */
+  /** Shares needed to sign; Synod uses the quorum n − f for signing and f + 1 for encryption. */
   threshold: number;
   /** Participant i is validator i and holds Shamir index i+1. */
   participants: readonly DkgParticipant[];
   /** Set for a reshare: the dealers are the previous committee, not `participants`. */
   reshare?: DkgReshare;
+  /**
+   * Undefined or 'signing': the session id of before purposes existed. 'encryption' tags the
+   * session id (DKG_ENCRYPTION_SESSION_TAG), so the two keys' sessions of one committee and nonce
+   * are distinct sessions.
+   */
+  purpose?: DkgPurpose;
 }
 
 /** This participant's secrets. They stay in the state; persist it as you would a key. */

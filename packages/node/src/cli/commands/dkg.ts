@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { decryptShareKeystore, encryptShareKeystore, toLowerHex } from '@synod/protocol';
+import {
+  type DkgResult,
+  decryptShareKeystore,
+  encryptShareKeystore,
+  type KeystoreKdf,
+  toLowerHex,
+} from '@synod/protocol';
 import { GenesisError } from '../../config/errors.ts';
 import { parseGenesis } from '../../config/genesis.ts';
 import { buildCommittee, formatCommittee } from '../../dkg/committee.ts';
@@ -42,11 +48,11 @@ export function scryptN(flag: unknown): number {
 export const dkgCommand: Command = {
   name: 'dkg',
   summary:
-    'Run the distributed key generation with the genesis participants; write the share keystore and committee.json.',
+    'Run the distributed key generation with the genesis participants; write the share keystores and committee.json.',
   description: [
     'Joins the DKG of the genesis file with the other participants over libp2p (listening on p2p.listenAddresses, dialing the genesis multiaddrs). Every participant runs this command; it waits up to dkg.peerWaitTimeoutMs for the others, then runs the three phases (deal, response, justification), each ending when every message is in or at its dkg.*TimeoutMs.',
-    'On success it writes the BLS share, encrypted (EIP-2335, scrypt), to keys/bls-share.keystore.json (0600) and the committee (group public key, share public keys) to committee.json, and prints the group public key. Every honest participant writes a byte-identical committee.json: compare its sha256 with the others.',
-    'The password is read before the DKG starts (from --password-file or SYNOD_KEYSTORE_PASSWORD), so a missing password cannot waste a session. Refuses to run if a share keystore or committee.json exists, unless --force. Exit code 1 with the reason if the DKG fails; 130 if interrupted (nothing is written).',
+    'Two sessions run, one after the other: the BLS signing key (threshold: the quorum) and the committee encryption key (threshold f + 1, for threshold-encrypted transactions). Only when both succeed does it write the BLS share, encrypted (EIP-2335, scrypt), to keys/bls-share.keystore.json (0600), the encryption-key share, under the same password, to keys/encryption-share.keystore.json (0600), and the committee (group public key, encryption public key, share public keys) to committee.json, and print the group public key. Every honest participant writes a byte-identical committee.json: compare its sha256 with the others.',
+    'The password is read before the DKG starts (from --password-file or SYNOD_KEYSTORE_PASSWORD), so a missing password cannot waste a session. Refuses to run if a share keystore or committee.json exists, unless --force. Exit code 1 with the reason if either session fails; 130 if interrupted (nothing is written).',
   ].join('\n\n'),
   flags: [
     DATA_DIR_FLAG,
@@ -58,12 +64,16 @@ export const dkgCommand: Command = {
       description: 'Genesis file (default network.genesisFile, relative to the config file).',
     },
     PASSWORD_FILE_FLAG,
-    { name: 'force', type: 'boolean', description: 'Replace an existing share keystore and committee.json.' },
+    {
+      name: 'force',
+      type: 'boolean',
+      description: 'Replace existing share keystores and committee.json.',
+    },
     {
       name: 'scrypt-n',
       type: 'string',
       placeholder: '<n>',
-      description: `scrypt cost of the share keystore (default ${DEFAULT_SCRYPT_N}, EIP-2335's, ≈ 0.5 s to unlock). Lower only for throwaway keys, e.g. a local testnet (pnpm testnet uses ${MIN_SCRYPT_N}, the minimum).`,
+      description: `scrypt cost of the share keystores (default ${DEFAULT_SCRYPT_N}, EIP-2335's, ≈ 0.5 s to unlock). Lower only for throwaway keys, e.g. a local testnet (pnpm testnet uses ${MIN_SCRYPT_N}, the minimum).`,
     },
   ],
   readsConfig: true,
@@ -113,7 +123,7 @@ export const dkgCommand: Command = {
 
     const force = flags.force === true;
     const n = scryptN(flags['scrypt-n']);
-    for (const path of [layout.blsShareKeystore, layout.committee]) {
+    for (const path of [layout.blsShareKeystore, layout.encryptionShareKeystore, layout.committee]) {
       if (!force && (await fileExists(path))) {
         throw new KeyFileError(
           'KEYS_EXIST',
@@ -130,29 +140,29 @@ export const dkgCommand: Command = {
     });
     const keys = await loadNodeKeys(layout);
 
-    const { result, index, sessionId } = await runDkgSession({
+    const { result, index, sessionId, encryption } = await runDkgSession({
       genesis,
       keys,
       config,
       logger,
       signal: io.signal,
+      encryptionKey: true,
     });
+    if (encryption === undefined) throw new Error('assertion failed: no encryption-key session result');
 
+    // Both sessions succeeded: only now is anything written.
     const description = `synod network ${genesis.networkId} epoch ${genesis.epoch} share ${result.shareIndex} of ${genesis.participants.length}`;
-    const keystore = await encryptShareKeystore(result.shareSecretKey, password, {
-      pubkey: result.sharePublicKey,
-      path: '',
-      description,
-      kdf: { function: 'scrypt', n, r: 8, p: 1 },
+    const kdf = { function: 'scrypt', n, r: 8, p: 1 } as const;
+    await writeShareKeystore(layout.blsShareKeystore, result, password, { description, kdf, force });
+    await writeShareKeystore(layout.encryptionShareKeystore, encryption.result, password, {
+      description: `${description} (encryption key)`,
+      kdf,
+      force,
     });
-    await writeSecretFile(layout.blsShareKeystore, keystore, { overwrite: force });
-    // Read back what is on disk: the share exists nowhere else.
-    const stored = await readSecretFile(layout.blsShareKeystore, 'the share keystore');
-    const decrypted = await decryptShareKeystore(stored.toString('utf8'), password);
-    if (toLowerHex(decrypted) !== toLowerHex(result.shareSecretKey)) {
-      throw new Error('assertion failed: the stored keystore does not decrypt to the share');
-    }
-    const committee = buildCommittee(genesis, result, sessionId);
+    const committee = buildCommittee(genesis, result, sessionId, {
+      outcome: encryption.result,
+      sessionId: encryption.sessionId,
+    });
     await writeFileAtomic(layout.committee, formatCommittee(committee), { mode: 0o644, overwrite: force });
 
     io.stdout(
@@ -161,16 +171,46 @@ export const dkgCommand: Command = {
         `  group public key    ${committee.groupPublicKey}`,
         `  share public key    ${toLowerHex(result.sharePublicKey)}`,
         `  qualified dealers   ${result.qualified.join(', ')}`,
-        ...(result.excluded.length > 0
-          ? [
-              `  excluded dealers    ${result.excluded.map((entry) => `${entry.dealerIndex} (${entry.reason})`).join(', ')}`,
-            ]
-          : []),
-        `Wrote ${layout.blsShareKeystore} (encrypted) and ${layout.committee}.`,
-        'Back up both now; compare committee.json (sha256) with the other validators.',
+        ...excludedLine(result),
+        `  encryption key      ${toLowerHex(encryption.result.groupPublicKey)} (threshold ${encryption.result.commitments.length})`,
+        `  qualified dealers   ${encryption.result.qualified.join(', ')}`,
+        ...excludedLine(encryption.result),
+        `Wrote ${layout.blsShareKeystore} and ${layout.encryptionShareKeystore} (encrypted), and ${layout.committee}.`,
+        'Back up all three now; compare committee.json (sha256) with the other validators.',
         '',
       ].join('\n'),
     );
     return ExitCode.ok;
   },
 };
+
+function excludedLine(result: DkgResult): string[] {
+  if (result.excluded.length === 0) return [];
+  return [
+    `  excluded dealers    ${result.excluded.map((entry) => `${entry.dealerIndex} (${entry.reason})`).join(', ')}`,
+  ];
+}
+
+/**
+ * Encrypts a share to an EIP-2335 keystore at `path` and reads it back: the share exists nowhere
+ * else, so a keystore that does not decrypt to it must fail the command before anything else.
+ */
+async function writeShareKeystore(
+  path: string,
+  result: DkgResult,
+  password: string,
+  options: { description: string; kdf: KeystoreKdf; force: boolean },
+): Promise<void> {
+  const keystore = await encryptShareKeystore(result.shareSecretKey, password, {
+    pubkey: result.sharePublicKey,
+    path: '',
+    description: options.description,
+    kdf: options.kdf,
+  });
+  await writeSecretFile(path, keystore, { overwrite: options.force });
+  const stored = await readSecretFile(path, 'the share keystore');
+  const decrypted = await decryptShareKeystore(stored.toString('utf8'), password);
+  if (toLowerHex(decrypted) !== toLowerHex(result.shareSecretKey)) {
+    throw new Error(`assertion failed: ${path} does not decrypt to the share`);
+  }
+}

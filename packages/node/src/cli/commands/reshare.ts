@@ -21,7 +21,8 @@ export const reshareCommand: Command = {
     'Reshare the group key to the next committee (add, remove or replace validators) while the node keeps running.',
   description: [
     'Runs the reshare of the plan file with every validator of the current and the next committee: the current members deal sub-shares of their shares, the next members end with shares of the same group key (docs/operations.md "Adding and removing a validator"). It listens on its own session address from the plan, so the node keeps its port and keeps finalizing.',
-    'On success a member of the next committee writes its share to keys/bls-share-<epoch>.keystore.json (0600) and everyone writes committees/<epoch>.json. The new members then sign the transition record together and submit it to their node (--rpc); once it is final, the next epoch decides every height from the record height + 10. A reshare that fails changes nothing: the current committee goes on.',
+    'When the current committee has an encryption key (committee.json `encryption`), a second session reshares it as well (threshold f + 1 of the next committee), once the signing key is reshared; the reshare succeeds only if both do.',
+    'On success a member of the next committee writes its share to keys/bls-share-<epoch>.keystore.json (0600), its encryption-key share (if any) to keys/encryption-share-<epoch>.keystore.json (0600), and everyone writes committees/<epoch>.json. The new members then sign the transition record together and submit it to their node (--rpc); once it is final, the next epoch decides every height from the record height + 10. A reshare that fails changes nothing: the current committee goes on.',
   ].join('\n\n'),
   flags: [
     DATA_DIR_FLAG,
@@ -44,7 +45,7 @@ export const reshareCommand: Command = {
       name: 'scrypt-n',
       type: 'string',
       placeholder: '<n>',
-      description: `scrypt cost of the new share's keystore (default ${DEFAULT_SCRYPT_N}).`,
+      description: `scrypt cost of the new shares' keystores (default ${DEFAULT_SCRYPT_N}).`,
     },
   ],
   readsConfig: true,
@@ -98,13 +99,20 @@ export const reshareCommand: Command = {
       logger,
       signal: io.signal,
     });
+    const keystoresOf = (epoch: number): string =>
+      result.committee.encryption === undefined
+        ? layout.blsShareKeystoreOf(epoch)
+        : `${layout.blsShareKeystoreOf(epoch)} and ${layout.encryptionShareKeystoreOf(epoch)}`;
     io.stdout(
       [
         `Reshare to epoch ${result.epoch} finished: ${result.validatorIndex === undefined ? 'this validator leaves the committee' : `validator ${result.validatorIndex} of ${result.committee.members.length}`}`,
         `  group public key    ${result.committee.groupPublicKey} (unchanged)`,
         `  qualified dealers   ${result.committee.qualified.join(', ')}`,
         `  transition record   ${result.recordTxId ?? 'submitted by another member'}`,
-        `Wrote ${layout.committeeOf(result.epoch)}${result.validatorIndex === undefined ? '' : ` and ${layout.blsShareKeystoreOf(result.epoch)} (encrypted)`}.`,
+        ...(result.committee.encryption === undefined
+          ? []
+          : [`  encryption key      ${result.committee.encryption.publicKey} (unchanged)`]),
+        `Wrote ${layout.committeeOf(result.epoch)}${result.validatorIndex === undefined ? '' : ` and ${keystoresOf(result.epoch)} (encrypted)`}.`,
         '',
       ].join('\n'),
     );
