@@ -17,6 +17,7 @@ import {
   EncryptionError,
   encrypt,
   encryptedEnvelopeCodec,
+  encryptFast,
   encryptionIdentity,
   encryptTransaction,
   insecureDecryptionKey,
@@ -175,6 +176,21 @@ describe('threshold encryption (Boneh–Franklin FullIdent with a shared master 
     expect(() => encrypt({ ...context, publicKey, message, seed: new Uint8Array(31) })).toThrow(
       /INVALID_PARAMETER/,
     );
+  });
+
+  it('encryptFast (blst hash to G2, mcl pairing) writes the very bytes encrypt (noble) writes', () => {
+    for (const length of [0, 5, 300]) {
+      const parameters = {
+        ...context,
+        publicKey,
+        message: new Uint8Array(length).fill(length & 0xff),
+        seed: seedOf(40 + length),
+      };
+      expect(toHex(encryptFast(parameters))).toBe(toHex(encrypt(parameters)));
+    }
+    expect(() =>
+      encryptFast({ ...context, publicKey: new Uint8Array(48), message: Uint8Array.of(1), seed: seedOf(0) }),
+    ).toThrow(/INVALID_PUBLIC_KEY/);
   });
 
   it('is deterministic in its seed (a pinned vector, so the format cannot change by accident)', () => {

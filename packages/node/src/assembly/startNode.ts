@@ -21,12 +21,13 @@ import { ConfigError } from '../config/errors.ts';
 import { toFeedConfig, toFeedSourceConfig } from '../config/feeds.ts';
 import type { SynodConfig } from '../config/schema.ts';
 import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
+import { createEnvelopeOpener } from '../consensus/reveals.ts';
 import type { ConsensusMessage } from '../consensus/types.ts';
 import { parseCommittee } from '../dkg/committee.ts';
 import { DRIVER_FETCH_HEDGE_MS } from '../driver/constants.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
 import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
-import type { PriceObserver } from '../driver/types.ts';
+import type { EpochEncryption, PriceObserver } from '../driver/types.ts';
 import { createBlsTransitions } from '../epochs/transitions.ts';
 import { dataDirLayout } from '../keys/layout.ts';
 import { readKeystorePassword } from '../keys/password.ts';
@@ -208,6 +209,7 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       },
       nextNonceOf: (sender) => driver?.chain.nextNonce(sender) ?? 0n,
       metrics: metrics.mempool,
+      acceptsEnvelopes: () => driver?.committeeAt(driver.height).encryption !== undefined,
     });
     const verificationCache = new BoundedCache<string, boolean>(VERIFICATION_CACHE_ENTRIES);
     const crypto = createBlsConsensusCrypto({
@@ -257,6 +259,29 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
     );
 
     const consensusLogger = subsystemLogger(logger, 'consensus');
+    // The committee encryption key of an epoch (docs/protocol.md "Encrypted transactions").
+    const encryptionOf = async (epoch: number): Promise<EpochEncryption | undefined> => {
+      const keys = await identity.encryptionKeysOf(epoch);
+      if (keys === undefined) return undefined;
+      return {
+        ...keys,
+        opener: createEnvelopeOpener(keys, {
+          onInvalidShare: (signer, envelopeTxId) => {
+            metrics.consensus.invalidDecryptionSharesTotal.inc();
+            consensusLogger.warn(
+              { epoch, signer, envelopeTxId },
+              'a signed vote extension carries an invalid decryption share: attributable to its signer',
+            );
+          },
+        }),
+      };
+    };
+    const genesisEncryption = await encryptionOf(committee.epoch);
+    if (genesisEncryption === undefined) {
+      logger.warn(
+        'the committee has no encryption key (committee.json from before encryption): encrypted transactions are refused',
+      );
+    }
     let fatal = false;
     driver = new ConsensusDriver(
       {
@@ -278,10 +303,12 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       },
       {
         crypto,
+        encryption: genesisEncryption,
         transitions: createBlsTransitions({
           networkId: domain.networkId,
           groupPublicKey: identity.groupPublicKey,
           shareOf: (epoch) => identity.epochShareOf(epoch),
+          encryptionOf,
           verificationCache,
           logger: consensusLogger,
         }),

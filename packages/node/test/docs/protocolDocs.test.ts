@@ -258,6 +258,7 @@ describe('docs/protocol.md: limits, tags, message types', () => {
         protocol.ENCRYPTION_STREAM_TAG,
         protocol.ENCRYPTION_RANDOMNESS_TAG,
         toLowerHex(protocol.DKG_SESSION_TAG),
+        toLowerHex(protocol.DKG_ENCRYPTION_SESSION_TAG),
         toLowerHex(protocol.DKG_RESHARE_SESSION_TAG),
         toLowerHex(protocol.DKG_DEAL_TAG),
         toLowerHex(protocol.DKG_RESPONSE_TAG),

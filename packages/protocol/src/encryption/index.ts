@@ -2,6 +2,7 @@ export {
   combineDecryptionShares,
   decryptFast,
   decryptionShare,
+  encryptFast,
   verifyDecryptionKey,
   verifyDecryptionShare,
 } from './fast.ts';

@@ -10,6 +10,9 @@ export {
   type EncryptParameters,
   encrypt,
   encryptionIdentity,
+  encryptionMask,
+  encryptionRandomness,
+  encryptionStream,
   insecureDecryptionKey,
   openCiphertext,
 } from './scheme.ts';
