@@ -9,7 +9,9 @@
 //
 // Options: --base-port P (26000), --step-s S (12), --half-s S (20), --idle-s S (60), --catchup-s S
 // (60), --rates 50,100,… (the ladder), --nodes7-rates 50,100,… (the 7-node ladder), --skip-nodes7,
-// --keep (keep the temporary testnet directories and their logs).
+// --encrypted (issue #19: the ladder again with every transaction encrypted, and latency to the
+// plaintext's finality at the plaintext half-peak rate, next to the plaintext figures), --keep (keep
+// the temporary testnet directories and their logs).
 //
 // catchUpHeightsPerSecond: the last validator is held stopped (SIGSTOP) for --catchup-s while the
 // others finalize a light load, then resumed: heights it was behind ÷ seconds to reach that head.
@@ -28,7 +30,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Address } from 'viem';
+import { type Address, hexToBytes } from 'viem';
 import {
   ChainFollower,
   LoadGenerator,
@@ -98,6 +100,7 @@ const { values: args } = parseArgs({
     rates: { type: 'string' },
     'nodes7-rates': { type: 'string' },
     'skip-nodes7': { type: 'boolean', default: false },
+    encrypted: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -115,7 +118,7 @@ if (
   )
 ) {
   throw new Error(
-    'usage: pnpm bench network [--base-port P] [--step-s S] [--half-s S] [--idle-s S] [--catchup-s S] [--rates a,b,…] [--nodes7-rates a,b,…] [--skip-nodes7] [--keep]',
+    'usage: pnpm bench network [--base-port P] [--step-s S] [--half-s S] [--idle-s S] [--catchup-s S] [--rates a,b,…] [--nodes7-rates a,b,…] [--skip-nodes7] [--encrypted] [--keep]',
   );
 }
 
@@ -241,6 +244,8 @@ interface Bench {
   network: RunningNetwork;
   follower: ChainFollower;
   domain: { networkId: number; chainId: number; inbox: Address };
+  /** The committee encryption key (the DKG's second session). */
+  encryptionKey: Uint8Array | undefined;
   processes: { name: string; pid: number }[];
 }
 
@@ -260,7 +265,12 @@ async function waitForEmptyMempools(network: RunningNetwork): Promise<boolean> {
   }
 }
 
-async function runStep(bench: Bench, rate: number, durationS: number): Promise<StepResult> {
+async function runStep(
+  bench: Bench,
+  rate: number,
+  durationS: number,
+  options: { encrypted?: boolean } = {},
+): Promise<StepResult> {
   const { network, follower } = bench;
   await waitForEmptyMempools(network);
   const count = Math.round(rate * durationS);
@@ -274,6 +284,7 @@ async function runStep(bench: Bench, rate: number, durationS: number): Promise<S
     validUntilS: BigInt(
       Math.ceil(Date.now() / 1000 + durationS + DRAIN_TIMEOUT_MS / 1000 + VALIDITY_SLACK_S),
     ),
+    encryptTo: options.encrypted === true ? requireEncryptionKey(bench) : undefined,
   });
   const transactions = await factory.next(count);
   const signRate = count / ((performance.now() - signStart) / 1000);
@@ -315,7 +326,10 @@ async function runStep(bench: Bench, rate: number, durationS: number): Promise<S
     for (; scanned < follower.blocks.length; scanned++) {
       const block = follower.blocks[scanned]!;
       for (const txId of block.transactionIds) {
-        if (load.submissions.has(txId) && !finalizedAt.has(txId)) finalizedAt.set(txId, block.observedAtMs);
+        // An encrypted transaction is final when its plaintext is (two blocks after its envelope).
+        const submitted = ourTransaction(load, txId);
+        if (submitted !== undefined && !finalizedAt.has(submitted))
+          finalizedAt.set(submitted, block.observedAtMs);
       }
     }
     if ([...acked].every((txId) => finalizedAt.has(txId)) || Date.now() > deadline) break;
@@ -340,6 +354,29 @@ async function runStep(bench: Bench, rate: number, durationS: number): Promise<S
     metricsAfter,
     mempoolPeak,
   });
+}
+
+/** Encrypted steps: plaintext txId → envelope txId, per load generator. */
+const envelopeOfReveal = new WeakMap<LoadGenerator, Map<string, string>>();
+
+/**
+ * The submission a finalized txId completes: itself for a plaintext transaction, the envelope for
+ * a revealed plaintext; undefined for an envelope (not final until revealed) or a foreign txId.
+ */
+function ourTransaction(load: LoadGenerator, txId: string): string | undefined {
+  let byReveal = envelopeOfReveal.get(load);
+  if (byReveal === undefined) {
+    byReveal = new Map([...load.reveals].map(([envelope, reveal]) => [reveal, envelope]));
+    envelopeOfReveal.set(load, byReveal);
+  }
+  const envelope = byReveal.get(txId);
+  if (envelope !== undefined) return envelope;
+  return load.submissions.has(txId) && !load.reveals.has(txId) ? txId : undefined;
+}
+
+function requireEncryptionKey(bench: Bench): Uint8Array {
+  if (bench.encryptionKey === undefined) throw new Error('--encrypted: the committee has no encryption key');
+  return bench.encryptionKey;
 }
 
 function summarizeStep(input: {
@@ -387,7 +424,7 @@ function summarizeStep(input: {
   );
   for (const block of windowBlocks) {
     let ours = 0;
-    for (const txId of block.transactionIds) if (input.load.submissions.has(txId)) ours++;
+    for (const txId of block.transactionIds) if (ourTransaction(input.load, txId) !== undefined) ours++;
     steadyCount += ours;
     txPerBlockMax = Math.max(txPerBlockMax, block.transactionIds.length);
   }
@@ -485,6 +522,15 @@ function generatorLimited(step: StepResult): boolean {
   return step.offeredTps < 0.95 * step.rate;
 }
 
+/** Node CPU (all node processes) per finalized transaction of a step, ms. */
+function nodeCpuMsPerTx(step: StepResult): number | null {
+  if (step.finalized === 0) return null;
+  let percent = 0;
+  for (const [name, value] of step.cpu) if (name.startsWith('node-')) percent += value;
+  // cpu is % of one core over the step's sending window.
+  return Number((((percent / 100) * halfS * 1000) / step.finalized).toFixed(2));
+}
+
 // --- Phases ----------------------------------------------------------------------------------------
 
 interface LadderResult {
@@ -494,14 +540,24 @@ interface LadderResult {
   peakTps: number;
 }
 
-/** The load ladder (until saturation) then `halfS` seconds at half of the peak. */
-async function measureLadder(bench: Bench, ladderRates: readonly number[]): Promise<LadderResult> {
+/**
+ * The load ladder (until saturation) then `halfS` seconds at half of the peak (or at `halfRate`
+ * when given: the encrypted run's latency is measured at the plaintext run's rate, to compare).
+ */
+async function measureLadder(
+  bench: Bench,
+  ladderRates: readonly number[],
+  options: { encrypted?: boolean; halfRate?: number } = {},
+): Promise<LadderResult> {
   const nodes = bench.network.nodes.length;
-  out(`\nload ladder: ${stepS} s per step, round-robin over ${nodes} nodes, JSON-RPC batches every 10 ms\n`);
+  const kind = options.encrypted === true ? 'encrypted ' : '';
+  out(
+    `\n${kind}load ladder: ${stepS} s per step, round-robin over ${nodes} nodes, JSON-RPC batches every 10 ms\n`,
+  );
   let best: StepResult | undefined;
   let stopReason = `the ladder ended at ${ladderRates.at(-1)} tx/s`;
   for (const rate of ladderRates) {
-    const step = await runStep(bench, rate, stepS);
+    const step = await runStep(bench, rate, stepS, options);
     out(stepLine(step, 'step'));
     const healthy = step.lost === 0 && step.rejected === 0;
     if (healthy && (best === undefined || step.steadyTps > best.steadyTps)) best = step;
@@ -528,9 +584,11 @@ async function measureLadder(bench: Bench, ladderRates: readonly number[]): Prom
   const peakTps = Math.round(best.steadyTps);
 
   await sleep(SETTLE_MS);
-  const halfRate = Math.max(1, Math.round(peakTps / 2));
-  out(`\nlatency at half of the peak: ${halfRate} tx/s for ${halfS} s\n`);
-  const half = await runStep(bench, halfRate, halfS);
+  const halfRate = options.halfRate ?? Math.max(1, Math.round(peakTps / 2));
+  out(
+    `\n${kind}latency at ${options.halfRate === undefined ? 'half of the peak' : "the plaintext run's half-peak rate"}: ${halfRate} tx/s for ${halfS} s\n`,
+  );
+  const half = await runStep(bench, halfRate, halfS, options);
   out(stepLine(half, 'half'));
   if (generatorLimited(half)) out('warning: the load generator did not sustain the half-peak rate\n');
   if (half.lost > 0 || half.rejected > 0)
@@ -637,6 +695,8 @@ async function startBench(
       chainId: setup.state.chainId,
       inbox: setup.state.deployment.inbox.toLowerCase() as Address,
     },
+    encryptionKey:
+      setup.committee.encryption === undefined ? undefined : hexToBytes(setup.committee.encryption.publicKey),
     processes: [
       ...network.nodes.map((node) => ({ name: `node-${node.index}`, pid: node.process.pid })),
       { name: 'anvil', pid: setup.l1.process.pid },
@@ -700,6 +760,14 @@ try {
 
   const { best, half, halfRate, peakTps } = await measureLadder(bench, rates);
   await sleep(SETTLE_MS);
+  // Issue #19: the same ladder encrypted (peak), and latency to revealed finality at the plaintext
+  // run's half-peak rate, on the same network in the same run.
+  let encrypted: (LadderResult & { cpuNodeMsPerTx: number | null }) | undefined;
+  if (args.encrypted) {
+    const ladder = await measureLadder(bench, rates, { encrypted: true, halfRate });
+    encrypted = { ...ladder, cpuNodeMsPerTx: nodeCpuMsPerTx(ladder.half) };
+    await sleep(SETTLE_MS);
+  }
   const catchUp = await measureCatchUp(bench);
   await stopBench();
 
@@ -735,6 +803,18 @@ try {
     heightMsP50: idle.blockGapMsP50,
     catchUpHeightsPerSecond: Number(catchUp.heightsPerSecond.toFixed(1)),
     nodes7,
+    ...(encrypted === undefined
+      ? {}
+      : {
+          plaintextCpuNodeMsPerTxAtHalfPeak: nodeCpuMsPerTx(half),
+          encrypted: {
+            peakTps: encrypted.peakTps,
+            latencyMsP50: encrypted.half.latencyP50,
+            latencyMsP99: encrypted.half.latencyP99,
+            atTps: encrypted.halfRate,
+            cpuNodeMsPerTx: encrypted.cpuNodeMsPerTx,
+          },
+        }),
   };
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
   printTable('network (4 nodes, one machine)', [
@@ -773,6 +853,22 @@ try {
       `${results.catchUpHeightsPerSecond} (${catchUp.behindHeights} heights behind after ${catchUpS} s stopped, at the head ${catchUp.seconds.toFixed(1)} s after resuming)`,
     ],
     ['nodes7', nodes7Line],
+    ...(encrypted === undefined
+      ? []
+      : ([
+          [
+            'encrypted peakTps',
+            `${encrypted.peakTps} tx/s revealed (plaintext ${results.peakTps}: ${(encrypted.peakTps / Math.max(1, results.peakTps)).toFixed(2)}×)`,
+          ],
+          [
+            'encrypted latency',
+            `p50/p99 ${fmt(encrypted.half.latencyP50)}/${fmt(encrypted.half.latencyP99)} ms submission → plaintext final, at ${encrypted.halfRate} tx/s (plaintext at the same rate ${fmt(half.latencyP50)}/${fmt(half.latencyP99)})`,
+          ],
+          [
+            'node CPU per tx',
+            `encrypted ${fmt(encrypted.cpuNodeMsPerTx)} ms, plaintext ${fmt(nodeCpuMsPerTx(half))} ms (all nodes, at that rate)`,
+          ],
+        ] as [string, string][])),
     ['half-peak offered', `${fmt(half.offeredTps)} tx/s (max send gap ${fmt(half.maxSendGapMs)} ms)`],
     [
       'latency measured',

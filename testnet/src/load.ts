@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
+  ENCRYPTED_NAMESPACE,
+  encryptFast,
+  encryptTransaction,
   type NetworkDomain,
   normalizeTransactionSignature,
   type SignedTransaction,
@@ -62,6 +66,11 @@ export interface PreparedTransaction {
   txId: string;
   /** transactionCodec encoding, 0x-hex: the synod_sendTransaction parameter. */
   encoded: Hex;
+  /**
+   * An encrypted transaction (`txId` is its envelope's): the txId of the plaintext, which is
+   * final two blocks after the envelope (docs/protocol.md "Encrypted transactions").
+   */
+  revealTxId?: string;
 }
 
 /** Senders for a rate: enough that each sends a few per second at most. */
@@ -107,12 +116,40 @@ async function signDigest(txId: Hex, signer: LoadSigner): Promise<Hex> {
   return native;
 }
 
-/** Signs one transaction of `signer` and encodes it for synod_sendTransaction. */
+/**
+ * Signs one transaction of `signer` and encodes it for synod_sendTransaction. With `encryptTo`
+ * (the committee encryption key), what is sent is the envelope that hides it, signed by the same
+ * sender with the same nonce, as `@synod/sdk` sendTransaction({ encrypt: true }) does.
+ */
 export async function signLoadTransaction(
   signer: LoadSigner,
   domain: NetworkDomain,
   fields: { namespace: Hex; nonce: bigint; payload: Hex; validUntil: bigint },
+  options: { encryptTo?: Uint8Array | undefined } = {},
 ): Promise<PreparedTransaction> {
+  const signed = await signFields(signer, domain, fields);
+  if (options.encryptTo === undefined) {
+    return { txId: signed.txId, encoded: toLowerHex(transactionCodec.encode(signed.transaction)) as Hex };
+  }
+  const payload = encryptTransaction({
+    publicKey: options.encryptTo,
+    transaction: signed.transaction,
+    seed: new Uint8Array(randomBytes(32)),
+    encrypt: encryptFast,
+  });
+  const envelope = await signFields(signer, domain, { ...fields, namespace: ENCRYPTED_NAMESPACE, payload });
+  return {
+    txId: envelope.txId,
+    encoded: toLowerHex(transactionCodec.encode(envelope.transaction)) as Hex,
+    revealTxId: signed.txId,
+  };
+}
+
+async function signFields(
+  signer: LoadSigner,
+  domain: NetworkDomain,
+  fields: { namespace: Hex; nonce: bigint; payload: Hex; validUntil: bigint },
+): Promise<{ txId: string; transaction: SignedTransaction }> {
   const unsigned = {
     networkId: domain.networkId,
     namespace: fields.namespace,
@@ -123,8 +160,7 @@ export async function signLoadTransaction(
   };
   const txId = transactionId(unsigned, domain);
   const signature = await signDigest(txId as Hex, signer);
-  const signed: SignedTransaction = { ...unsigned, signature };
-  return { txId, encoded: toLowerHex(transactionCodec.encode(signed)) as Hex };
+  return { txId, transaction: { ...unsigned, signature } };
 }
 
 /** What the load generator's transactions come from: plain ones, or a mix with perp orders. */
@@ -142,13 +178,21 @@ export class TransactionFactory implements TransactionSource {
   readonly #validUntilS: () => bigint;
   readonly #signers: LoadSigner[];
   readonly #nonces: bigint[];
+  readonly #encryptTo: Uint8Array | undefined;
   #count = 0;
 
   /**
    * `validUntilS`: a fixed expiry, or a function read at each `next()` (an open-ended run signs
    * ahead as it goes; a fixed expiry would make its later transactions expired when signed).
+   * `encryptTo`: every transaction is sent encrypted to this committee key (`pnpm bench network --encrypted`).
    */
-  constructor(parameters: { senders: number; domain: NetworkDomain; validUntilS: bigint | (() => bigint) }) {
+  constructor(parameters: {
+    senders: number;
+    domain: NetworkDomain;
+    validUntilS: bigint | (() => bigint);
+    encryptTo?: Uint8Array | undefined;
+  }) {
+    this.#encryptTo = parameters.encryptTo;
     this.#domain = parameters.domain;
     const validUntil = parameters.validUntilS;
     this.#validUntilS = typeof validUntil === 'bigint' ? () => validUntil : validUntil;
@@ -166,12 +210,12 @@ export class TransactionFactory implements TransactionSource {
       const nonce = this.#nonces[s]!;
       this.#nonces[s] = nonce + 1n;
       prepared.push(
-        await signLoadTransaction(this.#signers[s]!, this.#domain, {
-          namespace: LOAD_NAMESPACE,
-          nonce,
-          payload: toLowerHex(payload) as Hex,
-          validUntil,
-        }),
+        await signLoadTransaction(
+          this.#signers[s]!,
+          this.#domain,
+          { namespace: LOAD_NAMESPACE, nonce, payload: toLowerHex(payload) as Hex, validUntil },
+          { encryptTo: this.#encryptTo },
+        ),
       );
     }
     return prepared;
@@ -267,6 +311,8 @@ const RESUBMIT_CHECK_MS = 500;
 /** Sends the prepared transactions at the rate, round-robin, one JSON-RPC batch per node per tick. */
 export class LoadGenerator {
   readonly submissions = new Map<string, Submission>();
+  /** Encrypted transactions: envelope txId → plaintext txId (final two blocks after the envelope). */
+  readonly reveals = new Map<string, string>();
   readonly #options: LoadGeneratorOptions;
   readonly #transactions: PreparedTransaction[];
   readonly #nowMs: () => number;
@@ -286,6 +332,9 @@ export class LoadGenerator {
     if (options.targets.length === 0) throw new Error('the load generator needs at least one node');
     this.#options = options;
     this.#transactions = [...options.transactions];
+    for (const transaction of options.transactions) {
+      if (transaction.revealTxId !== undefined) this.reveals.set(transaction.txId, transaction.revealTxId);
+    }
     this.#nowMs = options.nowMs ?? Date.now;
   }
 
@@ -406,7 +455,10 @@ export class LoadGenerator {
 
   /** More signed transactions for an open-ended run. */
   append(transactions: readonly PreparedTransaction[]): void {
-    for (const transaction of transactions) this.#transactions.push(transaction);
+    for (const transaction of transactions) {
+      this.#transactions.push(transaction);
+      if (transaction.revealTxId !== undefined) this.reveals.set(transaction.txId, transaction.revealTxId);
+    }
   }
 
   /** Prepared transactions not sent yet. */

@@ -74,6 +74,12 @@ export const TRADER_DEPOSIT = 10_000n * USD;
 export const LP_DEPOSIT = 10_000_000n * USD;
 /** One transaction in this many of the load is a perp order (testnet/README.md "Load"). */
 export const PERPS_LOAD_EVERY = 10;
+/**
+ * One perp order in this many is sent encrypted when the committee has an encryption key
+ * (docs/protocol.md "Encrypted transactions"): revealed two blocks after its envelope and settled
+ * on L1 like the others.
+ */
+export const PERPS_ENCRYPTED_EVERY = 2;
 /** The keeper settles up to this many batches per call; polls every PERPS_KEEPER_POLL_MS when up to date. */
 export const KEEPER_MAX_BATCHES = 16;
 export const KEEPER_POLL_MS = 250;
@@ -301,6 +307,7 @@ export class PerpsOrderFactory implements TransactionSource {
   readonly #traders: PerpsAccounts['traders'];
   readonly #validUntilS: () => bigint;
   readonly #nonces: bigint[];
+  readonly #encryptTo: Uint8Array | undefined;
   #count = 0;
 
   constructor(parameters: {
@@ -308,7 +315,10 @@ export class PerpsOrderFactory implements TransactionSource {
     namespace: Hex;
     accounts: PerpsAccounts;
     validUntilS: bigint | (() => bigint);
+    /** The committee encryption key: every PERPS_ENCRYPTED_EVERY-th order is encrypted to it. */
+    encryptTo?: Uint8Array | undefined;
   }) {
+    this.#encryptTo = parameters.encryptTo;
     this.#domain = parameters.domain;
     this.#namespace = parameters.namespace;
     this.#traders = parameters.accounts.traders;
@@ -328,12 +338,15 @@ export class PerpsOrderFactory implements TransactionSource {
       const nonce = this.#nonces[t]!;
       this.#nonces[t] = nonce + 1n;
       prepared.push(
-        await signLoadTransaction(trader.signer, this.#domain, {
-          namespace: this.#namespace,
-          nonce,
-          payload: encodePayload(payload),
-          validUntil,
-        }),
+        await signLoadTransaction(
+          trader.signer,
+          this.#domain,
+          { namespace: this.#namespace, nonce, payload: encodePayload(payload), validUntil },
+          {
+            encryptTo:
+              this.#count % PERPS_ENCRYPTED_EVERY === PERPS_ENCRYPTED_EVERY - 1 ? this.#encryptTo : undefined,
+          },
+        ),
       );
     }
     return prepared;

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Address, Hex } from 'viem';
+import { type Address, type Hex, hexToBytes } from 'viem';
 import type { TestnetOptions } from './args.ts';
 import { type ControlEndpointFile, ControlServer, TestnetControl } from './control.ts';
 import { certifiedEquivocators } from './evidence.ts';
@@ -148,7 +148,16 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     funded.catch(() => {}); // awaited below; a failure surfaces there
     const factory: TransactionSource = new MixedTransactionSource(
       new TransactionFactory({ senders: senderCount(options.loadTps), domain, validUntilS }),
-      new PerpsOrderFactory({ domain, namespace: perps.namespace, accounts, validUntilS }),
+      new PerpsOrderFactory({
+        domain,
+        namespace: perps.namespace,
+        accounts,
+        validUntilS,
+        encryptTo:
+          setup.committee.encryption === undefined
+            ? undefined
+            : hexToBytes(setup.committee.encryption.publicKey),
+      }),
       PERPS_LOAD_EVERY,
     );
     const loadCount = Math.ceil(options.loadTps * (options.durationS ?? LOAD_PREPARE_AHEAD_S));
@@ -514,7 +523,10 @@ async function drainAndSummarize(parameters: {
   await load?.stop();
   const submissions = load?.submissions ?? new Map();
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  const pending = new Set([...submissions].filter(([, s]) => s.acknowledged).map(([txId]) => txId));
+  // An encrypted transaction is drained when its plaintext is final (two blocks after its envelope).
+  const pending = new Set(
+    [...submissions].filter(([, s]) => s.acknowledged).map(([txId]) => load?.reveals.get(txId) ?? txId),
+  );
   const forget = (transactionIds: readonly string[]) => {
     for (const txId of transactionIds) pending.delete(txId);
   };
@@ -593,6 +605,7 @@ async function drainAndSummarize(parameters: {
     startHeight: parameters.startHeight,
     endHeight,
     submissions,
+    reveals: load?.reveals,
     resubmitted: load?.resubmitted ?? 0,
     blocks: follower.blocks,
     headersPostedL1: posted.headers,

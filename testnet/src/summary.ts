@@ -56,6 +56,9 @@ export interface TestnetSummary {
   equivocationsRecordedL1: number;
   /** Validators whose equivocation a finalized block certifies (valid proofs in the evidence namespace). */
   equivocatorsInBlocks: number;
+  /** Encrypted transactions submitted (their envelopes), and of them those whose plaintext was finalized. */
+  txEncrypted: number;
+  txRevealed: number;
 }
 
 /** What the runner measured of the clearinghouse (perps.ts). */
@@ -97,6 +100,8 @@ export const SUMMARY_KEYS: readonly (keyof TestnetSummary)[] = [
   // Issue #18: appended.
   'equivocationsRecordedL1',
   'equivocatorsInBlocks',
+  'txEncrypted',
+  'txRevealed',
 ];
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -181,6 +186,11 @@ export interface SummaryInput {
   startHeight: number;
   endHeight: number;
   submissions: ReadonlyMap<string, Submission>;
+  /**
+   * Encrypted submissions: envelope txId → plaintext txId. Such a transaction counts as finalized
+   * (and its latency ends) when its plaintext is: two blocks after its envelope.
+   */
+  reveals?: ReadonlyMap<string, string>;
   /** The load generator's resubmissions (0 without load). */
   resubmitted?: number;
   /** Blocks above startHeight as the runner followed them. */
@@ -197,10 +207,12 @@ export interface SummaryInput {
 
 export function computeSummary(input: SummaryInput): TestnetSummary {
   const finalizedAtMs = new Map<string, number>();
+  const reveals = input.reveals ?? new Map<string, string>();
+  const revealIds = new Set(reveals.values());
   let txDuplicated = 0;
   for (const block of input.blocks) {
     for (const txId of block.transactionIds) {
-      if (!input.submissions.has(txId)) continue;
+      if (!input.submissions.has(txId) && !revealIds.has(txId)) continue;
       if (finalizedAtMs.has(txId)) txDuplicated++;
       else finalizedAtMs.set(txId, block.observedAtMs);
     }
@@ -209,9 +221,17 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
   let firstSentMs = Number.POSITIVE_INFINITY;
   let lastFinalMs = Number.NEGATIVE_INFINITY;
   const latencies: number[] = [];
+  let txEncrypted = 0;
+  let txRevealed = 0;
   for (const [txId, submission] of input.submissions) {
     firstSentMs = Math.min(firstSentMs, submission.sentAtMs);
-    const finalMs = finalizedAtMs.get(txId);
+    const revealTxId = reveals.get(txId);
+    if (revealTxId !== undefined) {
+      txEncrypted++;
+      if (finalizedAtMs.has(revealTxId)) txRevealed++;
+    }
+    // An encrypted transaction is final when its plaintext is; its envelope alone is not enough.
+    const finalMs = revealTxId === undefined ? finalizedAtMs.get(txId) : finalizedAtMs.get(revealTxId);
     if (finalMs === undefined) {
       if (submission.acknowledged) txLost++;
       continue;
@@ -247,6 +267,8 @@ export function computeSummary(input: SummaryInput): TestnetSummary {
     l1MatchesModel: input.perps.differences !== undefined && input.perps.differences.length === 0,
     equivocationsRecordedL1: input.equivocationsRecordedL1 ?? 0,
     equivocatorsInBlocks: input.equivocatorsInBlocks ?? 0,
+    txEncrypted,
+    txRevealed,
   };
 }
 

@@ -49,6 +49,9 @@ test('the short fault campaign passes: every fault recovers within its bounds, n
     expect(summary.safetyViolations).toBe(0);
     expect(summary.nodeCrashes).toBe(0);
     expect(summary.txFinalized).toBeGreaterThan(0);
+    // Encrypted perp orders (1 in 20 of the load): every one revealed, through kills and the restart.
+    expect(summary.txEncrypted).toBeGreaterThan(0);
+    expect(summary.txRevealed).toBe(summary.txEncrypted);
     // Kill, committee restart: 1 + 4 exits, each brought back by the campaign.
     expect(summary.nodeExits).toBe(5);
     expect(outcome.report.pricesChecked).toBeGreaterThan(100);

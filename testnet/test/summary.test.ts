@@ -102,8 +102,44 @@ describe('computeSummary', () => {
       l1MatchesModel: true,
       equivocationsRecordedL1: 1,
       equivocatorsInBlocks: 1,
+      txEncrypted: 0,
+      txRevealed: 0,
     });
     expect(healthProblems(summary)).toEqual([]);
+  });
+
+  test('an encrypted transaction is final when its plaintext is: an envelope alone is lost', () => {
+    const submissions = new Map<string, Submission>([
+      ['0xe1', { sentAtMs: 1_000, attempts: 1, lastSentAtMs: 1_000, lastTarget: 0, acknowledged: true }],
+      ['0xe2', { sentAtMs: 1_000, attempts: 1, lastSentAtMs: 1_000, lastTarget: 0, acknowledged: true }],
+    ]);
+    const summary = computeSummary({
+      nodes: 4,
+      byzantine: 0,
+      durationS: 20,
+      startHeight: 10,
+      endHeight: 13,
+      submissions,
+      reveals: new Map([
+        ['0xe1', '0xp1'],
+        ['0xe2', '0xp2'],
+      ]),
+      // Both envelopes at 11; only the plaintext of the first at 13.
+      blocks: [block(11, ['0xe1', '0xe2'], 1_100), block(13, ['0xp1'], 1_500)],
+      headersPostedL1: 2,
+      pricesPostedL1: 4,
+      safety: noConflicts,
+      perps: perpsMatched,
+    });
+    expect(summary).toMatchObject({
+      txSubmitted: 2,
+      txFinalized: 1,
+      txLost: 1,
+      txEncrypted: 2,
+      txRevealed: 1,
+      latencyMsP50: 500, // to the plaintext's block, not the envelope's
+    });
+    expect(healthProblems(summary)).toContain('1 acknowledged transactions were not finalized');
   });
 
   test('validator exits and restarts are reported; only crashes make a run unhealthy', () => {
@@ -223,6 +259,8 @@ describe('computeSummary', () => {
       // Issue #18, appended.
       'equivocationsRecordedL1',
       'equivocatorsInBlocks',
+      'txEncrypted',
+      'txRevealed',
     ]);
   });
 

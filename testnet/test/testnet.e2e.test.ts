@@ -136,6 +136,9 @@ describe('pnpm testnet, end to end', () => {
     expect(summary.heightsFinalized).toBeGreaterThan(0);
     expect(summary.txFinalized).toBe(400);
     expect(summary.txLost).toBe(0);
+    // 1 in 20 is an encrypted perp order: each revealed two blocks after its envelope, and settled.
+    expect(summary.txEncrypted).toBe(20);
+    expect(summary.txRevealed).toBe(20);
     expect(summary.txDuplicated).toBe(0);
     expect(summary.safetyViolations).toBe(0);
     // The clearinghouse: the load's perp orders (1 in 10) settled by the keeper, L1 = its model.

@@ -75,6 +75,8 @@ export interface EncryptTransactionParameters {
   transaction: SignedTransaction;
   /** 32 fresh random bytes. */
   seed: Uint8Array;
+  /** The implementation: `encrypt` (browser-safe, the default) or `encryptFast` (Node, for load generators). */
+  encrypt?: typeof encrypt;
 }
 
 /**
@@ -94,7 +96,7 @@ export function encryptTransaction(parameters: EncryptTransactionParameters): He
       `payload of ${payloadBytes} bytes; an encrypted transaction carries at most ${MAX_ENCRYPTED_TX_PAYLOAD_BYTES}`,
     );
   }
-  const ciphertext = encrypt({
+  const ciphertext = (parameters.encrypt ?? encrypt)({
     publicKey: parameters.publicKey,
     networkId: transaction.networkId,
     namespace: transaction.namespace,
