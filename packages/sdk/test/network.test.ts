@@ -2,8 +2,15 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import { type SignedTransaction, signTransaction, toLowerHex, transactionCodec } from '@synod/protocol';
-import { bytesToHex, type Hex, keccak256, toHex } from 'viem';
+import {
+  ENCRYPTED_NAMESPACE,
+  encryptTransaction,
+  type SignedTransaction,
+  signTransaction,
+  toLowerHex,
+  transactionCodec,
+} from '@synod/protocol';
+import { bytesToHex, type Hex, hexToBytes, keccak256, toHex } from 'viem';
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +30,7 @@ import {
   type SynodClient,
   TransactionExpiredError,
   type Transport,
+  UndecryptableTransactionError,
   VerificationError,
   verifyCertificate,
   verifyTransactionInclusion,
@@ -217,6 +225,75 @@ describe('@synod/sdk against a real 4-node network', () => {
     );
     const status = await clients[0]!.getTransactionStatus({ txId });
     expect(status.status === 'finalized' && status.blockHash).toBe(finality.blockHash);
+  });
+
+  it('encrypt: true — the network orders an envelope; its verified plaintext is final two blocks later', async () => {
+    const client = httpClient(1);
+    const committee = await client.getCommittee({ epoch: 0 });
+    expect(committee?.encryptionKey).toMatch(/^0x[0-9a-f]{96}$/);
+    const account = freshAccount();
+    const payload = toHex('secret order: buy 1 ETH-PERP');
+    const sent = await client.sendTransaction({ account, namespace, payload, encrypt: true });
+    // What the nodes see is an envelope of its own namespace, whose payload does not hold the order.
+    expect(sent.transaction.namespace).toBe(ENCRYPTED_NAMESPACE);
+    expect(sent.transaction.payload.includes(payload.slice(2))).toBe(false);
+    expect(sent.encrypted?.transaction).toMatchObject({ namespace, payload, nonce: sent.transaction.nonce });
+    const finality = await client.waitForFinality({ ...sent, timeoutMs: 30_000 });
+    const revealed = finality.revealed!;
+    expect(revealed.txId).toBe(sent.encrypted!.txId);
+    expect(revealed.height).toBe(finality.height + 2);
+    expect(revealed.transaction.payload).toBe(payload);
+    expect(verifyTransactionInclusion({ ...revealed, network: net.network })).toBe(true);
+    // Any node names the plaintext in the envelope's status.
+    const status = await httpClient(3).getTransactionStatus({ txId: sent.txId });
+    expect(status.status === 'finalized' && status.reveal).toEqual({
+      status: 'revealed',
+      txId: revealed.txId,
+      height: revealed.height,
+    });
+    // The sender's next transaction runs after its plaintext (its nonce order holds).
+    const next = await client.sendTransaction({ account, namespace, payload: '0x01' });
+    const nextFinality = await client.waitForFinality({ ...next, timeoutMs: 30_000 });
+    expect(
+      nextFinality.height > revealed.height ||
+        (nextFinality.height === revealed.height && nextFinality.index > revealed.index),
+    ).toBe(true);
+  });
+
+  it('an envelope whose plaintext is not its own transaction reveals nothing (UndecryptableTransactionError)', async () => {
+    const client = httpClient(2);
+    const committee = await client.getCommittee({ epoch: 0 });
+    const account = freshAccount();
+    // The hidden transaction carries nonce 7, the envelope nonce 0: a MISMATCH verdict.
+    const hidden = await signTransaction(
+      account,
+      {
+        networkId: net.network.networkId,
+        namespace,
+        sender: account.address,
+        nonce: 7n,
+        payload: '0x02',
+        validUntil: BigInt(Math.floor(Date.now() / 1000) + 60),
+      },
+      net.network,
+    );
+    const envelopePayload = encryptTransaction({
+      publicKey: hexToBytes(committee!.encryptionKey!),
+      transaction: hidden,
+      seed: crypto.getRandomValues(new Uint8Array(32)),
+    });
+    const sent = await client.sendTransaction({
+      account,
+      namespace: ENCRYPTED_NAMESPACE,
+      payload: envelopePayload,
+      nonce: 0n,
+      validUntil: hidden.validUntil,
+    });
+    const error = await client
+      .waitForFinality({ ...sent, timeoutMs: 30_000 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UndecryptableTransactionError);
+    expect((error as UndecryptableTransactionError).reason).toBe('MISMATCH');
   });
 
   it('rejects a finality that does not verify under the pinned key (VerificationError)', async () => {
@@ -439,6 +516,14 @@ describe('@synod/sdk bundled by Vite, in headless Chromium', () => {
         dataCode: 'NONCE_USED',
         isNonceUsedError: true,
       });
+      // Encrypted in the browser, revealed two blocks after its envelope, verified there.
+      expect(report.encrypted).toMatchObject({
+        envelopeHidesPayload: true,
+        revealedHeight: report.encrypted.envelopeHeight + 2,
+        revealedPayloadMatches: true,
+        revealedIncluded: true,
+      });
+      console.log(`browser: encrypt + two signatures + submit ${report.encrypted.sendMs.toFixed(0)} ms`);
       expect(report.watchErrors).toEqual([]);
       expect(report.watched.length).toBeGreaterThanOrEqual(3);
       for (let i = 1; i < report.watched.length; i++) {

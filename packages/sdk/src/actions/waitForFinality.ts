@@ -116,7 +116,7 @@ export async function waitForFinality(
     throw new UndecryptableTransactionError(txId, reveal.height, reveal.reason);
   const revealed = await waitForFinality(client, {
     txId: reveal.txId,
-    timeoutMs: Math.max(1, timeoutMs - (performance.now() - startedMs)),
+    timeoutMs: Math.max(1, Math.floor(timeoutMs - (performance.now() - startedMs))),
     pollingIntervalMs: parameters.pollingIntervalMs,
     signal: parameters.signal,
   });

@@ -91,6 +91,20 @@ async function run(config: BrowserRunConfig): Promise<BrowserRunReport> {
         (error: unknown) => error,
       );
 
+    // An encrypted order, encrypted in the page (pure JS): the nodes order its envelope, and the
+    // page gets its plaintext, verified, two blocks later.
+    const secret = toHex('sell 2 ETH/USD @ 3600');
+    const encryptStarted = performance.now();
+    const hidden = await ws.sendTransaction({
+      account,
+      namespace: keccak256(toHex('browser-exchange')),
+      payload: secret,
+      encrypt: true,
+    });
+    const encryptMs = performance.now() - encryptStarted;
+    const hiddenFinality = await ws.waitForFinality({ ...hidden, timeoutMs: 20_000 });
+    const revealed = hiddenFinality.revealed;
+
     await Promise.race([
       watchedEnough,
       new Promise((resolve) => setTimeout(resolve, 15_000)), // the test reports how many came
@@ -122,6 +136,15 @@ async function run(config: BrowserRunConfig): Promise<BrowserRunReport> {
       watchErrors,
       submitMs,
       finalityMs,
+      encrypted: {
+        envelopeHidesPayload: !hidden.transaction.payload.includes(secret.slice(2)),
+        envelopeHeight: hiddenFinality.height,
+        revealedHeight: revealed?.height ?? null,
+        revealedPayloadMatches: revealed?.transaction.payload === secret,
+        revealedIncluded:
+          revealed === undefined ? false : verifyTransactionInclusion({ ...revealed, network }),
+        sendMs: encryptMs,
+      },
     };
   } finally {
     unwatch();

@@ -42,5 +42,15 @@ export type BrowserRunReport =
       watchErrors: string[];
       submitMs: number;
       finalityMs: number;
+      /** sendTransaction({ encrypt: true }) then waitForFinality, in the page. */
+      encrypted: {
+        envelopeHidesPayload: boolean;
+        envelopeHeight: number;
+        revealedHeight: number | null;
+        revealedPayloadMatches: boolean;
+        revealedIncluded: boolean;
+        /** Signing twice and encrypting (noble's pairing in the page's JS). */
+        sendMs: number;
+      };
     }
   | { ok: false; error: string };
