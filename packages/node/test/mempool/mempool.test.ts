@@ -1,6 +1,9 @@
 import {
   type Address,
+  ENCRYPTED_NAMESPACE,
+  encryptTransaction,
   type Hex,
+  insecureTrustedDealer,
   MAX_TX_PAYLOAD_BYTES,
   type SignedTransaction,
   transactionId,
@@ -364,5 +367,27 @@ describe('Mempool metrics', () => {
     pool.markFinalized([{ sender: alice.address, nonce: 0n, txId: transactionId(aliceTxs[0]!, DOMAIN) }]);
     const removals = await register.getSingleMetric('synod_mempool_removals_total')!.get();
     expect(removals.values.map((v) => [v.labels.reason, v.value])).toEqual([['finalized', 1]]);
+  });
+});
+
+describe('encrypted envelopes (docs/protocol.md "Encrypted transactions")', () => {
+  it('admits a well-formed envelope only where the network has an encryption key', async () => {
+    const dealing = insecureTrustedDealer(4, 2, new Uint8Array(32).fill(3));
+    const hidden = await sign(alice, { nonce: 0n });
+    const payload = encryptTransaction({
+      publicKey: dealing.groupPublicKey,
+      transaction: hidden,
+      seed: new Uint8Array(32).fill(1),
+    });
+    const envelope = await sign(alice, { nonce: 0n, namespace: ENCRYPTED_NAMESPACE, payload });
+    const withKey = mempool({ acceptsEnvelopes: () => true });
+    expect(codeOf(() => withKey.add(envelope, { nowMs: NOW_MS }))).toBe('accepted');
+    // Without a key nobody could reveal it: refused, saying why.
+    const withoutKey = mempool();
+    expect(() => withoutKey.add(envelope, { nowMs: NOW_MS })).toThrow(/no encryption key/);
+    // A payload that is no EncryptedEnvelope is malformed (a REJECT on gossip: the sender's fault).
+    const garbage = await sign(bob, { nonce: 0n, namespace: ENCRYPTED_NAMESPACE, payload: '0xc0ffee' });
+    expect(codeOf(() => withKey.add(garbage, { nowMs: NOW_MS }))).toBe('MALFORMED');
+    expect(mempoolErrorVerdict('MALFORMED')).toBe('REJECT');
   });
 });
