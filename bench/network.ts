@@ -532,15 +532,6 @@ function generatorLimited(step: StepResult): boolean {
   return step.offeredTps < 0.95 * step.rate;
 }
 
-/** Node CPU (all node processes) per finalized transaction of a step, ms. */
-function nodeCpuMsPerTx(step: StepResult): number | null {
-  if (step.finalized === 0) return null;
-  let percent = 0;
-  for (const [name, value] of step.cpu) if (name.startsWith('node-')) percent += value;
-  // cpu is % of one core over the step's sending window.
-  return Number((((percent / 100) * halfS * 1000) / step.finalized).toFixed(2));
-}
-
 // --- Phases ----------------------------------------------------------------------------------------
 
 interface LadderResult {
@@ -827,8 +818,6 @@ try {
             latencyMsP99: encrypted.half.latencyP99,
             plaintextLatencyMsP50: encrypted.plaintextAtHalf.latencyP50,
             plaintextLatencyMsP99: encrypted.plaintextAtHalf.latencyP99,
-            cpuNodeMsPerTx: nodeCpuMsPerTx(encrypted.half),
-            plaintextCpuNodeMsPerTx: nodeCpuMsPerTx(encrypted.plaintextAtHalf),
           },
         }),
   };
@@ -879,10 +868,6 @@ try {
           [
             'encrypted latency',
             `p50/p99 ${fmt(encrypted.half.latencyP50)}/${fmt(encrypted.half.latencyP99)} ms submission → plaintext final, at ${encrypted.halfRate} tx/s (plaintext at the same rate ${fmt(encrypted.plaintextAtHalf.latencyP50)}/${fmt(encrypted.plaintextAtHalf.latencyP99)})`,
-          ],
-          [
-            'node CPU per tx',
-            `encrypted ${fmt(nodeCpuMsPerTx(encrypted.half))} ms, plaintext ${fmt(nodeCpuMsPerTx(encrypted.plaintextAtHalf))} ms (all ${NODES} nodes together, at ${encrypted.halfRate} tx/s)`,
           ],
         ] as [string, string][])),
     ['half-peak offered', `${fmt(half.offeredTps)} tx/s (max send gap ${fmt(half.maxSendGapMs)} ms)`],
