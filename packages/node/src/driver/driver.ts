@@ -707,6 +707,8 @@ export class ConsensusDriver {
     if (intervalMs <= 0 || this.#stopped) return;
     if (this.#deps.mempool.size > 0) return;
     if (commit.extensions.some((extension) => extension.inclusionList.length > 0)) return;
+    // Envelopes of the last two blocks await their reveal (the next two heights): not at rest.
+    if (this.chain.envelopes.size > 0) return;
     const height = commit.height + 1;
     if (this.#priceDue(height)) return;
     this.#releaseIdleHold();

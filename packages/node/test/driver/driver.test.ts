@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFeedConfig } from '@synod/oracle';
 import {
+  ENCRYPTED_NAMESPACE,
+  encryptTransaction,
   type Hex,
   insecureTrustedDealer,
   type NetworkDomain,
   signTransaction,
   toLowerHex,
+  transactionId,
   type Vote,
   VoteCodec,
   VoteKind,
@@ -17,6 +20,7 @@ import { keccak256, toBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createBlsConsensusCrypto } from '../../src/consensus/blsCrypto.ts';
+import { createEnvelopeOpener } from '../../src/consensus/reveals.ts';
 import type { ConsensusMessage } from '../../src/consensus/types.ts';
 import { ConsensusDriver } from '../../src/driver/driver.ts';
 import { Mempool } from '../../src/mempool/mempool.ts';
@@ -75,7 +79,16 @@ interface DriverOptions {
   idleIntervalMs?: number;
   /** One feed, observed at whatever this returns (8 decimals). */
   observedPrice?: () => bigint;
+  /** A committee encryption key (threshold 1 of 1): envelopes are admitted and revealed. */
+  encryption?: boolean;
 }
+
+/** The committee of one's encryption key: its own dealing, not the signing key. */
+const encryptionDealing = insecureTrustedDealer(
+  1,
+  1,
+  keccak256(toBytes('synod/test/driver/encryption'), 'bytes'),
+);
 
 const FEED = createFeedConfig({ feedId: keccak256(toBytes('ETH/USD')), decimals: 8 });
 
@@ -89,7 +102,13 @@ async function startDriver(
   const mempool = new Mempool({
     domain: DOMAIN,
     nextNonceOf: (sender) => driver?.chain.nextNonce(sender) ?? 0n,
+    acceptsEnvelopes: () => options.encryption === true,
   });
+  const encryptionKey = {
+    threshold: 1,
+    publicKey: encryptionDealing.groupPublicKey,
+    sharePublicKeys: [encryptionDealing.shares[0]!.publicKey],
+  };
   const published: Vote[] = [];
   const unlogged: string[] = [];
   const checks = new Set<Promise<void>>();
@@ -116,6 +135,15 @@ async function startDriver(
     },
     {
       crypto,
+      ...(options.encryption === true
+        ? {
+            encryption: {
+              ...encryptionKey,
+              shareSecretKey: encryptionDealing.shares[0]!.secretKey,
+              opener: createEnvelopeOpener(encryptionKey),
+            },
+          }
+        : {}),
       store,
       mempool,
       network: {
@@ -244,6 +272,55 @@ describe('consensus driver', () => {
     price = (price * 102n) / 100n;
     await until(() => driver.chain.height > second, 'a height for the moved price', 5_000);
     await held('idle again at the new price');
+    expect(harness.unlogged).toEqual([]);
+    await stop(harness);
+  });
+
+  test('idle at rest waits for nothing while an envelope awaits its reveal: the plaintext is final at once', {
+    timeout: 30_000,
+  }, async () => {
+    const harness = await startDriver(join(dir, 'chain'), undefined, {
+      idleIntervalMs: 60_000,
+      encryption: true,
+    });
+    const { driver } = harness;
+    await until(() => driver.chain.height >= 1, 'the first height');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rest = driver.chain.height;
+    const account = privateKeyToAccount(keccak256(toBytes('synod/test/driver/encrypted')));
+    const plaintext = await firstTransaction(account);
+    const envelope = await signTransaction(
+      account,
+      {
+        ...plaintext,
+        namespace: ENCRYPTED_NAMESPACE,
+        payload: encryptTransaction({
+          publicKey: encryptionDealing.groupPublicKey,
+          transaction: plaintext,
+          seed: new Uint8Array(32).fill(5),
+        }),
+      },
+      DOMAIN,
+    );
+    const sent = Date.now();
+    harness.mempool.add(envelope, { nowMs: sent });
+    // Its block, then two more: the one whose extensions carry the share and the reveal block,
+    // none of them held for the 60 s idle interval although the mempool is empty by then.
+    const plaintextId = transactionId(plaintext, DOMAIN);
+    let location = await harness.store.getTransactionLocation(plaintextId);
+    while (location === undefined && Date.now() - sent < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      location = await harness.store.getTransactionLocation(plaintextId);
+    }
+    const envelopeLocation = await harness.store.getTransactionLocation(transactionId(envelope, DOMAIN));
+    expect(location?.height).toBe(envelopeLocation!.height + 2);
+    expect(location?.index).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(3_000);
+    // Then it rests again.
+    expect(envelopeLocation!.height).toBeGreaterThan(rest);
+    const after = driver.chain.height;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(driver.chain.height).toBeLessThanOrEqual(after + 1);
     expect(harness.unlogged).toEqual([]);
     await stop(harness);
   });
