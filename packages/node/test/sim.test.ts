@@ -183,6 +183,41 @@ describe('simulator', () => {
     expect(joinerRuns).toBeGreaterThan(6);
   }, 120_000);
 
+  it('encrypted transactions: envelopes are revealed two heights later, under faults, transitions, crashes and a committee restart', async () => {
+    // Seeds 0-10 and 19 with encryption forced: a partition, crashes (5, 7, 8, 10), committee
+    // restarts (1, 9, 19), transitions (1, 5, 6), real BLS (19), byzantine actors.
+    const seeds = [...Array.from({ length: 11 }, (_, seed) => seed), 19];
+    let revealed = 0;
+    let revealedAcrossRestarts = 0;
+    for (const seed of seeds) {
+      const result = await runSeed(seed, { encryption: true });
+      expect(allViolations(result), `seed ${seed}`).toEqual([]);
+      expect(result.scenario.encryption).toBe(true);
+      revealed += result.encryption!.revealed;
+      if (result.scenario.crashes.length + result.scenario.committeeRestarts.length > 0)
+        revealedAcrossRestarts += result.encryption!.revealed;
+    }
+    expect(revealed).toBeGreaterThan(40);
+    expect(revealedAcrossRestarts).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('encrypted transactions: a front-runner that reacts to each plaintext the moment it can decrypt it lands after it', async () => {
+    let reactions = 0;
+    for (let seed = 0; seed < 4; seed++) {
+      const result = await runSeed(seed, { encryption: true, byzantine: ['frontRunner'] });
+      expect(allViolations(result), `seed ${seed}`).toEqual([]);
+      reactions += result.encryption!.reactions;
+    }
+    expect(reactions).toBeGreaterThan(5);
+  }, 60_000);
+
+  it('the canary that releases decryption shares before finality is caught by the secrecy check', async () => {
+    const result = await runSeed(0, { encryption: true, faults: { releaseSharesEarly: true } });
+    expect(result.violations.encryption).toContainEqual(expect.stringMatching(/^encryption: secrecy: /));
+    // The same seed without the canary is clean.
+    expect(allViolations(await runSeed(0, { encryption: true }))).toEqual([]);
+  });
+
   it('two runs of one seed give the same event digest', async () => {
     const first = await runSeed(7);
     const second = await runSeed(7);

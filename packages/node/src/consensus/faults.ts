@@ -36,6 +36,11 @@ export interface CanaryFaults {
   earlyTransition?: boolean;
   /** Driver: on restart, the stored blocks' transition records are not applied again. */
   forgetTransitionsOnRestart?: boolean;
+  /**
+   * Driver: a precommit's extension also carries decryption shares of the envelopes of the block
+   * it precommits (height H, not yet final), after those of block H − 1: shares before finality.
+   */
+  releaseSharesEarly?: boolean;
 }
 
 export type CanaryName = keyof CanaryFaults;

@@ -971,6 +971,16 @@ export class ConsensusDriver {
       throw new Error(`assertion failed: extension for ${height} at chain ${this.chain.height}`);
     const encryption = this.committeeAt(height).encryption;
     const envelopes = this.chain.envelopes.get(height - 1) ?? [];
+    if (this.#faults.releaseSharesEarly === true && encryption?.shareSecretKey !== undefined) {
+      // Canary: the envelopes of the block being precommitted too (the core has just locked it).
+      const early = (this.#core?.lockedProposal?.transactionIds ?? []).flatMap((txId) => {
+        const tx = this.body(txId);
+        return (tx === undefined ? undefined : pendingEnvelope(tx, txId)) ?? [];
+      });
+      const key = encryption.shareSecretKey;
+      if (early.length > 0)
+        return [...envelopes, ...early].map((entry) => decryptionShare(key, entry.identity));
+    }
     if (encryption === undefined || envelopes.length === 0) return [];
     if (encryption.shareSecretKey === undefined)
       throw new Error('assertion failed: a member without its encryption share');

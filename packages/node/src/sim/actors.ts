@@ -1,4 +1,12 @@
-import type { Hex, Proposal, SyncedBlock } from '@synod/protocol';
+import {
+  decryptionShare,
+  type Hex,
+  type Proposal,
+  revealedTransaction,
+  type SignedVoteExtension,
+  type SyncedBlock,
+  transactionId,
+} from '@synod/protocol';
 import {
   censorExtensions,
   censorInclusionList,
@@ -10,10 +18,13 @@ import {
 } from '../behaviour/actions.ts';
 import type { BehaviourContext, NodeBehaviour } from '../behaviour/types.ts';
 import { NIL_BLOCK_ID } from '../consensus/core.ts';
+import { createEnvelopeOpener, type EnvelopeOpener, type PendingEnvelope } from '../consensus/reveals.ts';
 import type { ConsensusCrypto, ConsensusMessage } from '../consensus/types.ts';
+import type { ConsensusDriver } from '../driver/driver.ts';
+import type { EpochEncryption } from '../driver/types.ts';
 import type { Random } from './random.ts';
 import type { ByzantineBehaviour } from './scenario.ts';
-import type { TransactionPool } from './workload.ts';
+import { SIM_DOMAIN, type TransactionPool } from './workload.ts';
 
 /**
  * The simulator's byzantine actors (docs/consensus.md "Simulator"). Each runs the node's own
@@ -30,6 +41,20 @@ export interface SimActor {
   rewrite?(message: ConsensusMessage, to: number): ConsensusMessage;
   /** What it answers a block request with, in place of its stored blocks. */
   serveBlocks?(blocks: SyncedBlock[]): SyncedBlock[];
+  /** Every consensus message its process receives or sends (a front-runner collects decryption shares). */
+  observe?(message: ConsensusMessage): void;
+  /** Its process finalized `height`. */
+  committed?(height: number): void;
+  /** The envelope opener its driver is handed, wrapped (a front-runner reads what its driver decrypts). */
+  wrapOpener?(opener: EnvelopeOpener): EnvelopeOpener;
+}
+
+/** What a front-runner reads of its own process in an encryption run (sim/validator.ts). */
+export interface RevealTap {
+  /** Its driver now (undefined while the process is down). */
+  driver(): ConsensusDriver | undefined;
+  /** It has read the plaintext `plaintextTxId`: it submits a transaction of its own in reaction. */
+  react(plaintextTxId: Hex): void;
 }
 
 export interface ActorOptions {
@@ -41,14 +66,17 @@ export interface ActorOptions {
   random: Random;
   /** Its wall clock (for the conflicting votes it signs). */
   nowMs: () => number;
+  /** In encryption runs: how a front-runner reads plaintexts and reacts to them. */
+  reveals?: RevealTap;
 }
 
 export function createActor(behaviour: ByzantineBehaviour, options: ActorOptions): SimActor {
   const { validatorIndex, validatorCount, crypto, pool, random } = options;
-  // Byzantine actors "own" the transactions of even-numbered senders in the pool.
+  // Byzantine actors "own" the transactions of even-numbered senders in the pool, and a
+  // front-runner's reactions.
   const owns = (txId: Hex): boolean => {
     const entry = pool.byId.get(txId);
-    return entry !== undefined && entry.senderIndex % 2 === 0;
+    return entry !== undefined && (entry.senderIndex % 2 === 0 || entry.reaction === true);
   };
   const conflicting = (message: Extract<ConsensusMessage, { type: 'vote' }>): ConsensusMessage => ({
     type: 'vote',
@@ -103,6 +131,8 @@ export function createActor(behaviour: ByzantineBehaviour, options: ActorOptions
       };
     case 'frontRunner':
       return {
+        // In encryption runs it also reads each plaintext as soon as its process can, and reacts.
+        ...(options.reveals === undefined ? {} : plaintextReader(options.reveals)),
         behaviour: {
           name: behaviour,
           // Early times for its own transactions, late ones for everyone else's.
@@ -161,6 +191,114 @@ export function createActor(behaviour: ByzantineBehaviour, options: ActorOptions
           })),
       };
   }
+}
+
+/**
+ * A front-runner's eyes on encrypted transactions: the plaintexts of block h's envelopes, the
+ * moment its process can first decrypt them. It collects every decryption share that reaches it
+ * (the extensions of the votes it receives and sends, and of the proposals), adds its own share
+ * (which it may compute whenever it likes), and opens the envelopes as soon as it has the
+ * threshold; and it reads whatever its driver decrypts (its commit, a proposal's content). Each
+ * plaintext read once is reacted to once. The encryption checker asserts the reaction lands
+ * after the plaintext.
+ */
+function plaintextReader(tap: RevealTap): Pick<SimActor, 'observe' | 'committed' | 'wrapOpener'> {
+  /** Extension height → validator → an extension with decryption shares. */
+  const collected = new Map<number, Map<number, SignedVoteExtension>>();
+  const read = new Set<Hex>();
+  const openers = new WeakMap<EpochEncryption, EnvelopeOpener>();
+  const ownShares = new Map<string, Uint8Array[]>();
+
+  const learn = (envelopes: readonly PendingEnvelope[], results: ReturnType<EnvelopeOpener['open']>) => {
+    if (results === undefined) return;
+    for (const [i, result] of results.entries()) {
+      const envelope = envelopes[i]!;
+      if (!result.ok || read.has(envelope.txId)) continue;
+      read.add(envelope.txId);
+      const opened = revealedTransaction(envelope.tx, envelope.envelope.namespace, result.message);
+      if (opened.ok) tap.react(transactionId(opened.transaction, SIM_DOMAIN));
+    }
+  };
+
+  /** Tries to open the envelopes whose shares the extensions of `height` carry (block height − 1's). */
+  const attempt = (height: number) => {
+    const driver = tap.driver();
+    if (driver === undefined) return;
+    const envelopes = driver.chain.envelopes.get(height - 1);
+    if (envelopes === undefined || envelopes.every((envelope) => read.has(envelope.txId))) return;
+    const committee = driver.committeeAt(height);
+    const encryption = committee.encryption;
+    if (encryption === undefined) return;
+    const extensions = [...(collected.get(height)?.values() ?? [])].filter(
+      (extension) =>
+        extension.validatorIndex !== committee.validatorIndex &&
+        extension.decryptionShares?.length === envelopes.length,
+    );
+    if (committee.validatorIndex >= 0 && encryption.shareSecretKey !== undefined) {
+      const key = `${committee.epoch}/${height}`;
+      let shares = ownShares.get(key);
+      if (shares === undefined) {
+        shares = envelopes.map((envelope) => decryptionShare(encryption.shareSecretKey!, envelope.identity));
+        ownShares.set(key, shares);
+      }
+      // Only its validator index and shares are read by the opener.
+      extensions.push({
+        networkId: SIM_DOMAIN.networkId,
+        height,
+        round: 0,
+        blockId: driver.chain.lastBlockId,
+        validatorIndex: committee.validatorIndex,
+        timestampMs: 0,
+        inclusionList: [],
+        prices: [],
+        decryptionShares: shares,
+        signature: new Uint8Array(96),
+      });
+    }
+    if (extensions.length < encryption.threshold) return;
+    extensions.sort((a, b) => a.validatorIndex - b.validatorIndex);
+    // Its own opener: the run's shared one caches what honest nodes opened, with any shares.
+    let opener = openers.get(encryption);
+    if (opener === undefined) {
+      opener = createEnvelopeOpener(encryption);
+      openers.set(encryption, opener);
+    }
+    learn(envelopes, opener.open(envelopes, extensions));
+  };
+
+  const collect = (extension: SignedVoteExtension) => {
+    if (extension.decryptionShares === undefined) return;
+    let byValidator = collected.get(extension.height);
+    if (byValidator === undefined) {
+      byValidator = new Map();
+      collected.set(extension.height, byValidator);
+    }
+    if (byValidator.has(extension.validatorIndex)) return;
+    byValidator.set(extension.validatorIndex, extension);
+    attempt(extension.height);
+  };
+
+  return {
+    observe(message) {
+      if (message.type === 'vote') {
+        if (message.vote.extension !== null) collect(message.vote.extension);
+      } else {
+        for (const extension of message.proposal.extensions) collect(extension);
+      }
+    },
+    committed(height) {
+      for (const known of collected.keys()) if (known < height - 2) collected.delete(known);
+      for (const key of ownShares.keys()) if (Number(key.split('/')[1]) < height - 2) ownShares.delete(key);
+      attempt(height + 1);
+    },
+    wrapOpener: (opener) => ({
+      open(envelopes, extensions) {
+        const results = opener.open(envelopes, extensions);
+        learn(envelopes, results);
+        return results;
+      },
+    }),
+  };
 }
 
 /** Another valid block for the same slot (a different proposer index in the header), always fresh. */

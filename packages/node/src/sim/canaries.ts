@@ -53,6 +53,12 @@ export const CANARIES: readonly Canary[] = [
     faults: { forgetTransitionsOnRestart: true },
     scenario: { transitions: 'growShrink' },
   },
+  // Encrypted transactions (issue #19): no decryption share before the envelope's block is final.
+  {
+    name: 'decryption shares released for the block being precommitted (before it is final)',
+    faults: { releaseSharesEarly: true },
+    scenario: { encryption: true },
+  },
 ];
 
 export interface CanaryResult {

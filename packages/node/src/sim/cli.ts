@@ -17,7 +17,7 @@ import { type SweepSummary, summarize } from './sweep.ts';
  * A failing seed prints the command that replays it; exit code 1 on any violation.
  */
 
-const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--transitions none|${TRANSITION_PLANS.join('|')}] [--json] [--verbose] [--trace]
+const USAGE = `usage: pnpm sim --seeds N [--from S] [--nodes n] [--byzantine ${BYZANTINE_BEHAVIOURS.join(',')}] [--crypto fake|bls] [--transitions none|${TRANSITION_PLANS.join('|')}] [--encryption on|off] [--json] [--verbose] [--trace]
        pnpm sim --canaries [--max-seeds N] [--json]`;
 
 async function main(): Promise<number> {
@@ -30,6 +30,7 @@ async function main(): Promise<number> {
       byzantine: { type: 'string' },
       crypto: { type: 'string' },
       transitions: { type: 'string' },
+      encryption: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       trace: { type: 'boolean', default: false },
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
   const byzantine = values.byzantine === undefined ? undefined : parseBehaviours(values.byzantine);
   const crypto = values.crypto === undefined ? undefined : values.crypto === 'bls' ? 'bls' : 'fake';
   const transitions = values.transitions === undefined ? undefined : parsePlan(values.transitions);
+  const encryption =
+    values.encryption === undefined ? undefined : parseSwitch(values.encryption, 'encryption');
   const summary: SweepSummary = summarize([]);
   const digests: string[] = [];
   let failed = false;
@@ -74,6 +77,7 @@ async function main(): Promise<number> {
       byzantine,
       crypto,
       ...(transitions === undefined ? {} : { transitions }),
+      ...(encryption === undefined ? {} : { encryption }),
       trace: values.trace,
     });
     if (result.eventLog !== undefined) console.log(result.eventLog);
@@ -82,12 +86,12 @@ async function main(): Promise<number> {
     const violations = allViolations(result);
     if (violations.length > 0) {
       failed = true;
-      const replay = `pnpm sim --seeds 1 --from ${seed} --nodes ${nodes}${values.byzantine ? ` --byzantine ${values.byzantine}` : ''}${values.crypto ? ` --crypto ${values.crypto}` : ''}${values.transitions ? ` --transitions ${values.transitions}` : ''} --verbose`;
+      const replay = `pnpm sim --seeds 1 --from ${seed} --nodes ${nodes}${values.byzantine ? ` --byzantine ${values.byzantine}` : ''}${values.crypto ? ` --crypto ${values.crypto}` : ''}${values.transitions ? ` --transitions ${values.transitions}` : ''}${values.encryption ? ` --encryption ${values.encryption}` : ''} --verbose`;
       console.log(`FAIL seed ${seed} (${violations.length} violations). Replay: ${replay}`);
       for (const violation of violations.slice(0, values.verbose ? 50 : 5)) console.log(`  ${violation}`);
     } else if (values.verbose) {
       console.log(
-        `seed ${seed}: ok, ${result.heightsFinalized} heights, ${result.eventCount} events, byzantine ${JSON.stringify(result.scenario.byzantine)}, crypto ${result.scenario.crypto}, digest ${result.eventDigest}`,
+        `seed ${seed}: ok, ${result.heightsFinalized} heights, ${result.eventCount} events, byzantine ${JSON.stringify(result.scenario.byzantine)}, crypto ${result.scenario.crypto}${result.scenario.encryption ? ', encryption' : ''}, digest ${result.eventDigest}`,
       );
     }
   }
@@ -97,6 +101,8 @@ async function main(): Promise<number> {
     heightsFinalized: summary.heightsFinalized,
     violations: summary.totalViolations,
     byProperty: summary.violations,
+    encryptionRuns: summary.encryptionRuns,
+    envelopesRevealed: summary.envelopesRevealed,
     eventDigest: keccak256(toBytes(digests.join(''))),
     seconds,
   };
@@ -104,7 +110,7 @@ async function main(): Promise<number> {
   else {
     const byProperty = PROPERTIES.map((property) => `${property} ${summary.violations[property]}`).join(', ');
     console.log(
-      `${output.runs} runs, ${output.heightsFinalized} heights finalized, violations: ${byProperty}; digest ${output.eventDigest}; ${seconds} s`,
+      `${output.runs} runs (${output.encryptionRuns} with encryption, ${output.envelopesRevealed} envelopes revealed), ${output.heightsFinalized} heights finalized, violations: ${byProperty}; digest ${output.eventDigest}; ${seconds} s`,
     );
   }
   return failed ? 1 : 0;
@@ -131,6 +137,11 @@ function parsePlan(value: string): TransitionPlan | 'none' {
   if (value !== 'none' && !(TRANSITION_PLANS as readonly string[]).includes(value))
     throw new Error(`unknown transition plan "${value}"\n${USAGE}`);
   return value as TransitionPlan | 'none';
+}
+
+function parseSwitch(value: string, name: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new Error(`--${name} must be on or off\n${USAGE}`);
+  return value === 'on';
 }
 
 function round(value: number): number {

@@ -20,6 +20,7 @@ import { createBlsConsensusCrypto } from '../consensus/blsCrypto.ts';
 import type { ConsensusCrypto } from '../consensus/types.ts';
 import type { CommitteeTransitions, EpochCommittee } from '../driver/types.ts';
 import { createBlsTransitions } from '../epochs/transitions.ts';
+import type { SimEncryption } from './encryption.ts';
 import {
   createFakeCommittee,
   createFakeCrypto,
@@ -35,7 +36,8 @@ import { SIM_DOMAIN } from './workload.ts';
  * member joins or leaves at the end). Every epoch shares the group key. The reshare itself is not
  * simulated (packages/protocol tests it); what is, is its outcome reaching the chain: a
  * transition record submitted as a transaction by an operator, ordered, finalized, and the switch
- * at its activation height at every node.
+ * at its activation height at every node. An encryption key (sim/encryption.ts) goes the same
+ * way: each epoch's is a redeal of one secret, handed in the committee its transition installs.
  */
 export interface SimCommittee {
   /** Genesis crypto of validator `validatorIndex` (−1: a process outside the genesis committee). */
@@ -44,6 +46,11 @@ export interface SimCommittee {
   transitionsFor?(process: number): CommitteeTransitions;
   /** The operator's signed record transaction for `epoch` ≥ 1. */
   recordOf?(epoch: number): { tx: SignedTransaction; txId: Hex };
+  /**
+   * The run's encryption keys (absent: its committees have none). Genesis's reaches each driver
+   * in its deps; a later epoch's in the committee its transition installs, like its signing key.
+   */
+  encryption?: SimEncryption;
 }
 
 /** The operator that submits transition records in the simulator (a plain sender key). */
@@ -66,7 +73,11 @@ async function signedRecord(epoch: number, payload: Hex): Promise<{ tx: SignedTr
 }
 
 /** Fast stand-in: a record is `synod/sim/transition/<epoch>/<n>/<signature>` with a fake group signature. */
-export async function createFakeEpochs(seed: number, sizes: readonly number[]): Promise<SimCommittee> {
+export async function createFakeEpochs(
+  seed: number,
+  sizes: readonly number[],
+  encryption?: SimEncryption,
+): Promise<SimCommittee> {
   const committees = sizes.map((n, epoch) => createFakeCommittee(n, seed, epoch));
   const genesis = committees[0]!;
   const records = await Promise.all(
@@ -81,6 +92,7 @@ export async function createFakeEpochs(seed: number, sizes: readonly number[]): 
   return {
     cryptoFor: (validatorIndex) => memberCrypto(genesis, validatorIndex),
     recordOf: (epoch) => records[epoch - 1]!,
+    ...(encryption === undefined ? {} : { encryption }),
     transitionsFor: (process) => ({
       async accept(tx, current): Promise<EpochCommittee | undefined> {
         const match = /^synod\/sim\/transition\/(\d+)\/(\d+)\/([0-9a-f]+)$/.exec(
@@ -98,6 +110,7 @@ export async function createFakeEpochs(seed: number, sizes: readonly number[]): 
           validatorIndex: process < n ? process : -1,
           validatorCount: n,
           crypto: memberCrypto(committee, process),
+          encryption: encryption?.encryptionFor(process, epoch),
         };
       },
     }),
@@ -115,7 +128,11 @@ const MAX_VERIFICATION_CACHE_ENTRIES = 200_000;
  * approved by a quorum of the previous epoch's shares, accepted by the node's own
  * createBlsTransitions.
  */
-export async function createRealBlsEpochs(seed: number, sizes: readonly number[]): Promise<SimCommittee> {
+export async function createRealBlsEpochs(
+  seed: number,
+  sizes: readonly number[],
+  encryption?: SimEncryption,
+): Promise<SimCommittee> {
   if (verificationCache.size > MAX_VERIFICATION_CACHE_ENTRIES) verificationCache.clear();
   const dealings: TrustedDealing[] = [];
   for (const [epoch, n] of sizes.entries()) {
@@ -156,6 +173,7 @@ export async function createRealBlsEpochs(seed: number, sizes: readonly number[]
         verificationCache,
       }),
     recordOf: (epoch) => records[epoch - 1]!,
+    ...(encryption === undefined ? {} : { encryption }),
     transitionsFor: (process) =>
       createBlsTransitions({
         networkId: SIM_DOMAIN.networkId,
@@ -167,6 +185,9 @@ export async function createRealBlsEpochs(seed: number, sizes: readonly number[]
             : { validatorIndex: process, shareSecretKey: share.secretKey };
         },
         verificationCache,
+        ...(encryption === undefined
+          ? {}
+          : { encryptionOf: async (epoch: number) => encryption.encryptionFor(process, epoch) }),
       }),
   };
 }

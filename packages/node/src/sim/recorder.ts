@@ -9,6 +9,7 @@ import type {
   Vote,
   VoteKind,
 } from '@synod/protocol';
+import { toHex } from 'viem';
 
 /**
  * What the checkers need from a run, recorded as it happens, as typed records: honest nodes'
@@ -30,6 +31,40 @@ export interface RecordedCommit {
   prices: FeedPrice[];
   /** The certificate verifies against the committee's group key. */
   certificateValid: boolean;
+  /** What the block revealed: the verdict on each envelope of height − 2, in their order. */
+  reveals?: RecordedReveal[];
+}
+
+export interface RecordedReveal {
+  envelopeTxId: Hex;
+  /** The plaintext's txId, or why it revealed nothing. */
+  outcome: { revealed: true; txId: Hex } | { revealed: false; reason: string };
+}
+
+/** A decryption share the first time it left some process (any process, in any message). */
+export interface RecordedShare {
+  /** The validator whose extension carried it. */
+  signer: number;
+  /** The share's bytes. */
+  share: Hex;
+  atMs: number;
+  /** Order among the shares and finalizations recorded (several happen in one virtual ms). */
+  sequence: number;
+}
+
+/** The first time any process finalized a height. */
+export interface RecordedFinalization {
+  blockId: Hex;
+  atMs: number;
+  sequence: number;
+}
+
+/** A front-runner read a plaintext and submitted a transaction of its own in reaction. */
+export interface RecordedReaction {
+  validatorIndex: number;
+  reactionTxId: Hex;
+  plaintextTxId: Hex;
+  atMs: number;
 }
 
 /** An honest vote as first sent. */
@@ -91,6 +126,15 @@ export class Recorder {
   readonly evidence: RecordedEvidence[] = [];
   readonly unpersistedVotes: UnpersistedVote[] = [];
   readonly driverFailures: DriverFailure[] = [];
+  /** Encryption runs: each distinct (signer, share) sent, first time; key `${signer}/${share}`. */
+  readonly sharesSent = new Map<string, RecordedShare>();
+  /** Encryption runs: the first finalization of each height by any process. */
+  readonly finalizations = new Map<number, RecordedFinalization>();
+  /** Encryption runs: the front-runners' reactions to plaintexts. */
+  readonly reactions: RecordedReaction[] = [];
+  #sequence = 0;
+  /** Extensions whose shares are recorded already (a message goes to every peer, and again). */
+  readonly #extensionsSeen = new WeakSet<SignedVoteExtension>();
   /** Index of `votes` by (validator, height, round, kind); internal, never parsed. */
   readonly #voteSlots = new Map<string, RecordedVote>();
   /** The run's event log, folded into its digest. */
@@ -162,6 +206,38 @@ export class Recorder {
   recordDriverFailure(failure: DriverFailure): void {
     this.driverFailures.push(failure);
     this.note(`${failure.atMs} driver failure v${failure.validatorIndex}`);
+  }
+
+  /** Extensions some process sends now (in a vote, a proposal or served blocks): their decryption shares. */
+  recordExtensionsSent(extensions: Iterable<SignedVoteExtension>, atMs: number): void {
+    for (const extension of extensions) {
+      if (extension.decryptionShares === undefined || this.#extensionsSeen.has(extension)) continue;
+      this.#extensionsSeen.add(extension);
+      for (const bytes of extension.decryptionShares) {
+        const share = toHex(bytes);
+        const key = `${extension.validatorIndex}/${share}`;
+        if (!this.sharesSent.has(key))
+          this.sharesSent.set(key, {
+            signer: extension.validatorIndex,
+            share,
+            atMs,
+            sequence: this.#sequence++,
+          });
+      }
+    }
+  }
+
+  /** Some process (honest or not) finalized `height` now. */
+  recordFinalization(height: number, blockId: Hex, atMs: number): void {
+    if (!this.finalizations.has(height))
+      this.finalizations.set(height, { blockId, atMs, sequence: this.#sequence++ });
+  }
+
+  recordReaction(reaction: RecordedReaction): void {
+    this.reactions.push(reaction);
+    this.note(
+      `${reaction.atMs} v${reaction.validatorIndex} reacts to ${reaction.plaintextTxId} with ${reaction.reactionTxId}`,
+    );
   }
 
   #recordExtension(extension: SignedVoteExtension, atMs: number): void {

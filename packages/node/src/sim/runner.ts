@@ -2,6 +2,7 @@ import { type Address, EvidenceCodec, type Hex, TRANSITION_ACTIVATION_DELAY } fr
 import { keccak256, toBytes } from 'viem';
 import type { CanaryFaults } from '../consensus/faults.ts';
 import { type CheckResult, checkRun } from './checkers/index.ts';
+import { createSimEncryption, envelopeOf, shareOwners } from './encryption.ts';
 import { createFakeEpochs, createRealBlsEpochs, type SimCommittee } from './epochs.ts';
 import { SimNetwork } from './network.ts';
 import { Random } from './random.ts';
@@ -15,7 +16,16 @@ import {
 } from './scenario.ts';
 import { Scheduler, settle } from './scheduler.ts';
 import { SimValidator, type SimWorld } from './validator.ts';
-import { Market, type PoolTransaction, type TransactionPool, transactionPool } from './workload.ts';
+import {
+  Market,
+  type PoolTransaction,
+  reactionChain,
+  submittedEntry,
+  type TransactionPool,
+  transactionPool,
+  withEnvelopes,
+  withSenders,
+} from './workload.ts';
 
 /**
  * The deterministic simulator (docs/consensus.md "Simulator"): every validator of the committee
@@ -48,6 +58,11 @@ export interface RunResult extends CheckResult {
   commits?: ReadonlyMap<number, readonly RecordedCommit[]>;
   /** Every distinct honest vote, in the order first sent, with `trace`. */
   votes?: readonly RecordedVote[];
+  /**
+   * Encryption runs: envelopes submitted, envelopes some honest node's block revealed (their
+   * plaintexts final), and front-runner reactions to plaintexts.
+   */
+  encryption?: { envelopes: number; revealed: number; reactions: number };
 }
 
 export async function runSeed(seed: number, options: RunOptions = {}): Promise<RunResult> {
@@ -57,8 +72,11 @@ export async function runSeed(seed: number, options: RunOptions = {}): Promise<R
     scenario.validatorCount,
     ...scenario.transitions.map((transition) => transition.validatorCount),
   ];
+  const encryption = scenario.encryption ? createSimEncryption(sizes) : undefined;
   const committee =
-    scenario.crypto === 'bls' ? await createRealBlsEpochs(seed, sizes) : await createFakeEpochs(seed, sizes);
+    scenario.crypto === 'bls'
+      ? await createRealBlsEpochs(seed, sizes, encryption)
+      : await createFakeEpochs(seed, sizes, encryption);
   const result = await runScenario(scenario, pool, committee, options.faults ?? {});
   if (options.trace !== true) {
     delete result.eventLog;
@@ -95,6 +113,7 @@ function withRecords(
     senderIndex,
   }));
   return {
+    ...pool,
     bySender: [...pool.bySender, chain],
     byId: new Map([...pool.byId, ...chain.map((entry) => [entry.txId, entry] as const)]),
   };
@@ -111,7 +130,34 @@ export async function runScenario(
     if (record === undefined) throw new Error('a scenario with transitions needs a committee with epochs');
     return record;
   });
-  const pool = withRecords(basePool, records);
+  const encryption = committee.encryption;
+  if (scenario.encryption && encryption === undefined)
+    throw new Error('a scenario with encryption needs a committee with encryption keys');
+  // Encryption runs: the envelopes the workload sends, and a sender of its own for each front-runner.
+  const envelopes = scenario.encryption
+    ? await Promise.all(
+        scenario.submissions
+          .filter((submission) => submission.encrypted === true)
+          .map((submission) => envelopeOf(basePool.bySender[submission.senderIndex]![submission.nonce]!)),
+      )
+    : [];
+  const frontRunners = scenario.encryption
+    ? scenario.byzantine
+        .filter((entry) => entry.behaviour === 'frontRunner')
+        .map((entry) => entry.validatorIndex)
+    : [];
+  const reactionChains = await Promise.all(
+    frontRunners.map((validatorIndex) => reactionChain(validatorIndex)),
+  );
+  const withReactions = withSenders(withEnvelopes(basePool, envelopes), reactionChains);
+  const pool = withRecords(withReactions, records);
+  /** Each front-runner's reactions, as the run's pool numbers them, and how many it has used. */
+  const reactions = new Map(
+    frontRunners.map((validatorIndex, i) => [
+      validatorIndex,
+      { chain: withReactions.bySender[basePool.bySender.length + i]!, used: 0 },
+    ]),
+  );
   const random = new Random(scenario.seed ^ 0x5eed);
   const scheduler = new Scheduler();
   const network = new SimNetwork(scenario, random.fork(), scheduler);
@@ -134,6 +180,30 @@ export async function runScenario(
     endpointsOf: (index) => endpoints[index] ?? [],
     endpointNamed: (name) => byName.get(name),
     verifyCertificate: (body, signature) => observer.verifyVoteCertificate(body, signature),
+    ...(encryption === undefined
+      ? {}
+      : {
+          encryptionFor: (process: number, epoch: number) => encryption.encryptionFor(process, epoch),
+          react(validatorIndex: number, plaintextTxId: Hex) {
+            // A front-runner submits its next reaction, as a client would at its own node.
+            const own = reactions.get(validatorIndex);
+            if (own === undefined || own.used >= own.chain.length) return;
+            const entry = own.chain[own.used++]!;
+            recorder.recordReaction({
+              validatorIndex,
+              reactionTxId: entry.txId,
+              plaintextTxId,
+              atMs: scheduler.nowMs,
+            });
+            for (const node of endpoints.flat())
+              scheduler.after(
+                node.validatorIndex === validatorIndex
+                  ? 0
+                  : network.gossipDelayMs(validatorIndex, node.validatorIndex),
+                () => node.receiveTransaction(entry.tx, entry.txId),
+              );
+          },
+        }),
   };
 
   // The committee: honest nodes, byzantine actors, and two copies of a twin; then any process a
@@ -172,7 +242,7 @@ export async function runScenario(
   const minHonestHeight = (): number => Math.min(...honestNodes.map((node) => node.height));
 
   for (const submission of scenario.submissions) {
-    const entry = pool.bySender[submission.senderIndex]![submission.nonce]!;
+    const entry = submittedEntry(pool, submission);
     scheduler.at(submission.atMs, () => {
       recorder.note(`${scheduler.nowMs} submit ${entry.txId}`);
       // The client reaches one validator (spread by sender); gossip reaches every node after its
@@ -273,11 +343,35 @@ export async function runScenario(
     livenessReachedMs,
     transitionsReachedMs,
     transitionRecords: records.map((record) => record.txId),
+    ...(encryption === undefined
+      ? {}
+      : {
+          shareOwners: shareOwners(
+            encryption,
+            envelopes.map((entry) => ({ txId: entry.txId, identity: entry.envelope!.identity })),
+            // The secrecy check is of honest validators' shares (a byzantine one may release its own).
+            honestValidators,
+          ),
+        }),
   });
   const eventLog = recorder.digestText();
   const eventDigest = keccak256(toBytes(eventLog));
+  const revealed = new Set<Hex>();
+  for (const commits of recorder.commits.values())
+    for (const commit of commits)
+      for (const reveal of commit.reveals ?? [])
+        if (reveal.outcome.revealed) revealed.add(reveal.envelopeTxId);
   return {
     ...checks,
+    ...(scenario.encryption
+      ? {
+          encryption: {
+            envelopes: envelopes.length,
+            revealed: revealed.size,
+            reactions: recorder.reactions.length,
+          },
+        }
+      : {}),
     seed: scenario.seed,
     scenario,
     eventDigest,

@@ -34,6 +34,15 @@ export const IDLE_STREAM = 0x1d1e;
 /** Salt of the seed's independent stream for committee transitions (added after idle at rest). */
 export const TRANSITION_STREAM = 0xe90c4;
 
+/** Salt of the seed's independent stream for encrypted transactions (added after transitions). */
+export const ENCRYPTION_STREAM = 0xe4c7;
+
+/** Share of runs whose committees have an encryption key and whose workload sends envelopes (issue #19). */
+export const ENCRYPTION_RATE = 0.3;
+
+/** In those runs, the share of submissions sent as an envelope (hiding the pool's plaintext of the same sender and nonce). */
+export const ENVELOPE_SHARE = 1 / 3;
+
 /** Share of runs with committee transitions (docs/consensus.md "Epochs"). */
 export const TRANSITION_RATE = 0.3;
 
@@ -88,8 +97,17 @@ export interface Scenario {
    * (COMMITTEE_RESTART_STREAM) so that it shifts no other draw of the seed.
    */
   committeeRestarts: { atMs: number; restartMs: number }[];
-  /** When each transaction (sender, nonce) is submitted, in submission order. */
-  submissions: { senderIndex: number; nonce: number; atMs: number }[];
+  /**
+   * When each transaction (sender, nonce) is submitted, in submission order; `encrypted`: as an
+   * envelope hiding it (only in encryption runs).
+   */
+  submissions: { senderIndex: number; nonce: number; atMs: number; encrypted?: boolean }[];
+  /**
+   * Every epoch's committee has an encryption key (threshold f + 1, one secret redealt to each
+   * epoch), every mempool admits envelopes, and ENVELOPE_SHARE of the submissions are envelopes.
+   * Drawn from ENCRYPTION_STREAM.
+   */
+  encryption: boolean;
   /**
    * The drivers' idle interval (0: never idle): a height with nothing to order waits this long
    * unless a transaction, a moved price or a peer's message wakes it. Drawn from IDLE_STREAM.
@@ -113,6 +131,8 @@ export interface ScenarioOptions {
   crypto?: 'fake' | 'bls';
   /** Force committee transitions ('none': never; otherwise drawn in TRANSITION_RATE of runs). */
   transitions?: TransitionPlan | 'none';
+  /** Force encryption on or off (otherwise drawn in ENCRYPTION_RATE of runs). */
+  encryption?: boolean;
 }
 
 /** How often the simulated operator re-submits a record not yet scheduled anywhere. */
@@ -235,6 +255,14 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     validatorCount: size,
   }));
   const processCount = Math.max(validatorCount, ...sizes);
+  // Encryption, and which submissions are envelopes, from their own stream (no other draw moves).
+  const encryptionRandom = new Random((seed ^ ENCRYPTION_STREAM) >>> 0);
+  const encryption = encryptionRandom.chance(ENCRYPTION_RATE);
+  const encrypted = options.encryption ?? encryption;
+  if (encrypted) {
+    for (const submission of submissions)
+      if (encryptionRandom.chance(ENVELOPE_SHARE)) submission.encrypted = true;
+  }
   // A joining process gets a clock skew too (from the transition stream: no other draw moves).
   while (clockSkewMs.length < processCount) clockSkewMs.push(transitionRandom.int(0, maxSkewMs));
   return {
@@ -254,6 +282,7 @@ export function generateScenario(seed: number, options: ScenarioOptions = {}): S
     crashes,
     committeeRestarts,
     submissions,
+    encryption: encrypted,
     idleIntervalMs,
     safetyPhaseMs,
     maxDelayMs,

@@ -8,6 +8,9 @@ export interface SweepSummary {
   violations: { [P in Property]: number };
   /** Sum over the properties. */
   totalViolations: number;
+  /** Encryption runs, and the envelopes they revealed (a sweep that revealed none checked nothing of encryption). */
+  encryptionRuns: number;
+  envelopesRevealed: number;
   add(result: RunResult): void;
 }
 
@@ -17,8 +20,14 @@ export function summarize(results: readonly RunResult[]): SweepSummary {
     heightsFinalized: 0,
     violations: Object.fromEntries(PROPERTIES.map((property) => [property, 0])) as SweepSummary['violations'],
     totalViolations: 0,
+    encryptionRuns: 0,
+    envelopesRevealed: 0,
     add(result) {
       this.runs += 1;
+      if (result.encryption !== undefined) {
+        this.encryptionRuns += 1;
+        this.envelopesRevealed += result.encryption.revealed;
+      }
       this.heightsFinalized += result.heightsFinalized;
       for (const property of PROPERTIES) {
         this.violations[property] += result.violations[property].length;

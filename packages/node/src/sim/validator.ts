@@ -13,7 +13,12 @@ import { CANARY_FAULTS, type CanaryFaults } from '../consensus/faults.ts';
 import type { ConsensusCrypto, ConsensusMessage } from '../consensus/types.ts';
 import { ConsensusDriver } from '../driver/driver.ts';
 import { fetchBodiesFromPeers } from '../driver/fetchBodies.ts';
-import type { CommittedBlock, CommitteeTransitions, DriverNetwork } from '../driver/types.ts';
+import type {
+  CommittedBlock,
+  CommitteeTransitions,
+  DriverNetwork,
+  EpochEncryption,
+} from '../driver/types.ts';
 import { MempoolError } from '../mempool/errors.ts';
 import { Mempool } from '../mempool/mempool.ts';
 import { GossipValidationError } from '../p2p/errors.ts';
@@ -77,6 +82,10 @@ export interface SimWorld {
   endpointNamed(name: string): SimValidator | undefined;
   /** Verifies a commit certificate with the committee's group key (what the recorder notes). */
   verifyCertificate: ConsensusCrypto['verifyVoteCertificate'];
+  /** In encryption runs: process `process`'s encryption key of `epoch` (undefined: no encryption). */
+  encryptionFor?(process: number, epoch: number): EpochEncryption;
+  /** In encryption runs: front-runner `validatorIndex` submits a transaction in reaction to a plaintext. */
+  react?(validatorIndex: number, plaintextTxId: Hex): void;
 }
 
 /** One incarnation of a validator process: what a crash loses. */
@@ -148,7 +157,41 @@ export class SimValidator implements SimEndpoint {
             pool: this.world.pool,
             random: parameters.random,
             nowMs: () => this.localNowMs(),
+            ...(this.world.react === undefined
+              ? {}
+              : {
+                  reveals: {
+                    driver: () => this.#process?.driver,
+                    react: (plaintextTxId: Hex) => this.world.react?.(this.validatorIndex, plaintextTxId),
+                  },
+                }),
           });
+  }
+
+  /** Whether the run has encryption (its shares and finalizations are recorded). */
+  get #encryption(): boolean {
+    return this.world.encryptionFor !== undefined;
+  }
+
+  /** Its driver's encryption key of `epoch`, the opener wrapped by its actor if it reads plaintexts. */
+  #wrapEncryption(encryption: EpochEncryption | undefined): EpochEncryption | undefined {
+    const wrap = this.#actor.wrapOpener;
+    return encryption === undefined || wrap === undefined
+      ? encryption
+      : { ...encryption, opener: wrap(encryption.opener) };
+  }
+
+  #transitions(): CommitteeTransitions | undefined {
+    const transitions = this.world.transitionsFor(this.validatorIndex);
+    if (transitions === undefined || this.#actor.wrapOpener === undefined) return transitions;
+    return {
+      accept: async (tx, current) => {
+        const committee = await transitions.accept(tx, current);
+        return committee === undefined
+          ? undefined
+          : { ...committee, encryption: this.#wrapEncryption(committee.encryption) };
+      },
+    };
   }
 
   get honest(): boolean {
@@ -210,10 +253,12 @@ export class SimValidator implements SimEndpoint {
     const { scheduler } = this.world;
     const timers = scheduler.timers(alive);
     let driver: ConsensusDriver | undefined;
+    const encryption = this.#encryption;
     const mempool = new Mempool({
       domain: SIM_DOMAIN,
       verify: verifyTransactionOnce,
       nextNonceOf: (sender) => driver?.chain.nextNonce(sender) ?? 0n,
+      acceptsEnvelopes: () => encryption,
     });
     driver = new ConsensusDriver(
       {
@@ -231,7 +276,8 @@ export class SimValidator implements SimEndpoint {
       },
       {
         crypto: this.crypto,
-        transitions: this.world.transitionsFor(this.validatorIndex),
+        encryption: this.#wrapEncryption(this.world.encryptionFor?.(this.validatorIndex, 0)),
+        transitions: this.#transitions(),
         store: this.#store,
         mempool,
         network: this.#driverNetwork(timers),
@@ -269,6 +315,12 @@ export class SimValidator implements SimEndpoint {
       nowMs: () => this.localNowMs(),
     });
     if (this.honest) driver.onCommit((block) => this.#recordCommit(block));
+    if (encryption) {
+      driver.onCommit((block) => {
+        this.world.recorder.recordFinalization(block.height, block.hash, scheduler.nowMs);
+        this.#actor.committed?.(block.height);
+      });
+    }
     driver.onTransition((transition) =>
       this.world.recorder.note(
         `${scheduler.nowMs} ${this.name} schedules epoch ${transition.committee.epoch} at h${transition.activationHeight} (record h${transition.recordHeight})`,
@@ -334,6 +386,7 @@ export class SimValidator implements SimEndpoint {
   deliver(from: SimValidator, message: ConsensusMessage): void {
     const process = this.#process;
     if (process === undefined) return;
+    this.#actor.observe?.(message);
     try {
       if (message.type === 'vote') process.validators.votes(message.vote, from);
       else process.validators.proposals(message.proposal, from);
@@ -366,7 +419,14 @@ export class SimValidator implements SimEndpoint {
       fromHeight,
       count: Math.min(count, MAX_BLOCK_REQUEST_COUNT),
     });
-    return this.#actor.serveBlocks?.(blocks) ?? blocks;
+    const served = this.#actor.serveBlocks?.(blocks) ?? blocks;
+    if (this.#encryption) {
+      for (const block of served) {
+        this.world.recorder.recordExtensionsSent(block.contentExtensions, this.world.scheduler.nowMs);
+        this.world.recorder.recordExtensionsSent(block.commitExtensions, this.world.scheduler.nowMs);
+      }
+    }
+    return served;
   }
 
   // --- what it sends ---
@@ -408,9 +468,24 @@ export class SimValidator implements SimEndpoint {
       if (logged === undefined || !sameBytes(logged, VoteCodec.encode(vote)))
         this.world.recorder.recordUnpersistedVote(recorded);
     }
+    this.#actor.observe?.(message);
+    const encryption = this.#encryption;
+    if (encryption) this.#recordShares(message);
     for (const target of this.#peerEndpoints()) {
       const sent = this.#actor.rewrite?.(message, target.validatorIndex) ?? message;
+      if (encryption && sent !== message) this.#recordShares(sent);
       this.world.network.send(this, target, () => target.deliver(this, sent));
+    }
+  }
+
+  /** The decryption shares a message carries, as it leaves (the encryption checker's secrecy). */
+  #recordShares(message: ConsensusMessage): void {
+    const { recorder, scheduler } = this.world;
+    if (message.type === 'vote') {
+      if (message.vote.extension !== null)
+        recorder.recordExtensionsSent([message.vote.extension], scheduler.nowMs);
+    } else {
+      recorder.recordExtensionsSent(message.proposal.extensions, scheduler.nowMs);
     }
   }
 
@@ -460,6 +535,12 @@ export class SimValidator implements SimEndpoint {
       certificate,
       transactionIds: block.transactionIds,
       prices: block.content.prices,
+      reveals: block.content.reveals.map(({ envelope, verdict }) => ({
+        envelopeTxId: envelope.txId,
+        outcome: verdict.revealed
+          ? { revealed: true, txId: verdict.txId }
+          : { revealed: false, reason: verdict.reason },
+      })),
       certificateValid: this.world.verifyCertificate(
         {
           kind: VoteKind.Precommit,

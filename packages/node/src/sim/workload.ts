@@ -39,12 +39,22 @@ export interface PoolTransaction {
   tx: SignedTransaction;
   sender: Address;
   senderIndex: number;
+  /**
+   * An envelope (sim/encryption.ts): it hides the pool transaction `plaintextTxId` (same sender
+   * and nonce); `identity` is its ciphertext's, what each decryption share of it signs.
+   */
+  envelope?: { plaintextTxId: Hex; identity: Uint8Array };
+  /** A front-runner's reaction to a plaintext (sim/actors.ts), of its own sender. */
+  reaction?: true;
 }
 
 export interface TransactionPool {
-  /** bySender[s][nonce]. */
+  /** bySender[s][nonce]: the plaintexts (envelopes are in byId and `envelopes` only). */
   bySender: PoolTransaction[][];
+  /** Every transaction of the run, envelopes included. */
   byId: Map<Hex, PoolTransaction>;
+  /** The run's envelopes by the txId of the plaintext each hides. */
+  envelopes?: ReadonlyMap<Hex, PoolTransaction>;
 }
 
 let poolPromise: Promise<TransactionPool> | undefined;
@@ -58,19 +68,35 @@ export function transactionPool(): Promise<TransactionPool> {
   return poolPromise;
 }
 
+const accounts = new Map<string, ReturnType<typeof privateKeyToAccount>>();
+
+function account(label: string): ReturnType<typeof privateKeyToAccount> {
+  let known = accounts.get(label);
+  if (known === undefined) {
+    known = privateKeyToAccount(keccak256(toBytes(label)));
+    accounts.set(label, known);
+  }
+  return known;
+}
+
+/** The key of pool sender `senderIndex`. */
+export function senderAccount(senderIndex: number): ReturnType<typeof privateKeyToAccount> {
+  return account(`synod/sim/sender/${senderIndex}`);
+}
+
 async function buildPool(): Promise<TransactionPool> {
   const bySender: PoolTransaction[][] = [];
   const byId = new Map<Hex, PoolTransaction>();
   for (let senderIndex = 0; senderIndex < POOL_SENDERS; senderIndex++) {
-    const account = privateKeyToAccount(keccak256(toBytes(`synod/sim/sender/${senderIndex}`)));
+    const signer = senderAccount(senderIndex);
     const chain: PoolTransaction[] = [];
     for (let nonce = 0; nonce < POOL_NONCES_PER_SENDER; nonce++) {
       const tx = await signTransaction(
-        account,
+        signer,
         {
           networkId: SIM_DOMAIN.networkId,
           namespace: SIM_NAMESPACES[(senderIndex + nonce) % SIM_NAMESPACES.length]!,
-          sender: account.address,
+          sender: signer.address,
           nonce: BigInt(nonce),
           payload: `0x${(senderIndex * 256 + nonce).toString(16).padStart(4, '0')}`,
           validUntil: 10_000_000_000n,
@@ -89,6 +115,93 @@ async function buildPool(): Promise<TransactionPool> {
     bySender.push(chain);
   }
   return { bySender, byId };
+}
+
+/** Reactions a front-runner has signed (sim/actors.ts): it reacts to at most this many plaintexts a run. */
+export const REACTIONS_PER_FRONT_RUNNER = 48;
+
+const reactionMemo = new Map<number, Promise<PoolTransaction[]>>();
+
+/**
+ * The transactions a front-runner at validator `validatorIndex` submits in reaction to plaintexts,
+ * nonces 0, 1, … of its own sender, signed once per process (their senderIndex is the run's:
+ * see `withSenders`).
+ */
+export function reactionChain(validatorIndex: number): Promise<PoolTransaction[]> {
+  let chain = reactionMemo.get(validatorIndex);
+  if (chain === undefined) {
+    chain = signReactions(validatorIndex);
+    reactionMemo.set(validatorIndex, chain);
+  }
+  return chain;
+}
+
+async function signReactions(validatorIndex: number): Promise<PoolTransaction[]> {
+  const signer = account(`synod/sim/frontRunner/${validatorIndex}`);
+  const chain: PoolTransaction[] = [];
+  for (let nonce = 0; nonce < REACTIONS_PER_FRONT_RUNNER; nonce++) {
+    const tx = await signTransaction(
+      signer,
+      {
+        networkId: SIM_DOMAIN.networkId,
+        namespace: SIM_NAMESPACES[nonce % SIM_NAMESPACES.length]!,
+        sender: signer.address,
+        nonce: BigInt(nonce),
+        payload: `0xf0${validatorIndex.toString(16).padStart(2, '0')}${nonce.toString(16).padStart(4, '0')}`,
+        validUntil: 10_000_000_000n,
+      },
+      SIM_DOMAIN,
+    );
+    chain.push({
+      txId: transactionId(tx, SIM_DOMAIN),
+      tx,
+      sender: tx.sender.toLowerCase() as Address,
+      senderIndex: -1,
+      reaction: true,
+    });
+  }
+  return chain;
+}
+
+/** The pool plus more senders (each chain's nonces 0, 1, …), numbered after the pool's. */
+export function withSenders(
+  pool: TransactionPool,
+  chains: readonly (readonly PoolTransaction[])[],
+): TransactionPool {
+  if (chains.length === 0) return pool;
+  const added = chains.map((chain, i) =>
+    chain.map((entry) => ({ ...entry, senderIndex: pool.bySender.length + i })),
+  );
+  return {
+    ...pool,
+    bySender: [...pool.bySender, ...added],
+    byId: new Map([...pool.byId, ...added.flat().map((entry) => [entry.txId, entry] as const)]),
+  };
+}
+
+/** The pool plus the run's envelopes (sim/encryption.ts envelopeOf). */
+export function withEnvelopes(pool: TransactionPool, envelopes: readonly PoolTransaction[]): TransactionPool {
+  if (envelopes.length === 0) return pool;
+  return {
+    ...pool,
+    byId: new Map([...pool.byId, ...envelopes.map((entry) => [entry.txId, entry] as const)]),
+    envelopes: new Map([
+      ...(pool.envelopes ?? []),
+      ...envelopes.map((entry) => [entry.envelope!.plaintextTxId, entry] as const),
+    ]),
+  };
+}
+
+/** What submission (sender, nonce) sends: the envelope hiding it when encrypted, else the plaintext. */
+export function submittedEntry(
+  pool: TransactionPool,
+  submission: { senderIndex: number; nonce: number; encrypted?: boolean },
+): PoolTransaction {
+  const plaintext = pool.bySender[submission.senderIndex]![submission.nonce]!;
+  if (submission.encrypted !== true) return plaintext;
+  const envelope = pool.envelopes?.get(plaintext.txId);
+  if (envelope === undefined) throw new Error(`simulator assertion failed: no envelope of ${plaintext.txId}`);
+  return envelope;
 }
 
 const authenticity = new Map<string, boolean>();

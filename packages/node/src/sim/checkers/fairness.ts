@@ -1,4 +1,5 @@
 import type { Hex } from '@synod/protocol';
+import { type PoolTransaction, submittedEntry } from '../workload.ts';
 import type { FinalizedChain, RunRecord } from './run.ts';
 
 /**
@@ -6,7 +7,9 @@ import type { FinalizedChain, RunRecord } from './run.ts';
  * earlier nonces) at least Δ before any honest node saw b, and b is final, then a is final before
  * b, or in b's block ahead of it. Δ = σ + s + 1 ms: σ the spread of honest clock skews, s the
  * spread of the times honest validators signed their extensions for the commit b's block derives
- * from (measured per height).
+ * from (measured per height). An encrypted submission is its envelope, fair-ordered like any
+ * transaction; a transaction after an envelope of its sender cannot be final before that
+ * envelope's reveal two heights later, so it is not required ahead of what is final before then.
  */
 export function checkFairness(run: RunRecord, chain: FinalizedChain): string[] {
   const violations: string[] = [];
@@ -24,16 +27,27 @@ export function checkFairness(run: RunRecord, chain: FinalizedChain): string[] {
     for (const seen of seenBy) earliest = Math.min(earliest, seen.get(txId) ?? Number.POSITIVE_INFINITY);
     return earliest;
   };
-  const submitted = scenario.submissions.map(
-    (submission) => pool.bySender[submission.senderIndex]![submission.nonce]!,
-  );
+  // What each submission sent: the plaintext, or the envelope hiding it.
+  const submitted = scenario.submissions.map((submission) => submittedEntry(pool, submission));
+  const sent = new Map(submitted.map((entry) => [`${entry.senderIndex}/${entry.tx.nonce}`, entry]));
+  const sentAt = (senderIndex: number, nonce: number): PoolTransaction =>
+    sent.get(`${senderIndex}/${nonce}`) ?? pool.bySender[senderIndex]![nonce]!;
   // Latest honest sighting over a transaction and its sender's earlier nonces (which it waits for).
   const latestWithPredecessors = new Map<Hex, number>();
+  // The first height a transaction can be final at: two above an earlier envelope of its sender
+  // (nothing of the sender runs before that envelope's reveal; Infinity while it is not final).
+  const notBefore = new Map<Hex, number>();
   for (const entry of submitted) {
     let latest = Number.NEGATIVE_INFINITY;
-    for (let nonce = 0; nonce <= Number(entry.tx.nonce); nonce++)
-      latest = Math.max(latest, latestHonestSeen(pool.bySender[entry.senderIndex]![nonce]!.txId));
+    let first = 0;
+    for (let nonce = 0; nonce <= Number(entry.tx.nonce); nonce++) {
+      const predecessor = sentAt(entry.senderIndex, nonce);
+      latest = Math.max(latest, latestHonestSeen(predecessor.txId));
+      if (nonce < Number(entry.tx.nonce) && predecessor.envelope !== undefined)
+        first = Math.max(first, (chain.places.get(predecessor.txId)?.height ?? Number.POSITIVE_INFINITY) + 2);
+    }
     latestWithPredecessors.set(entry.txId, latest);
+    notBefore.set(entry.txId, first);
   }
   const deltaMsAt = new Map<number, number>();
   const deltaMsFor = (height: number): number => {
@@ -58,6 +72,8 @@ export function checkFairness(run: RunRecord, chain: FinalizedChain): string[] {
     for (const a of submitted) {
       if (a.senderIndex === b.senderIndex) continue;
       if (!(latestWithPredecessors.get(a.txId)! + deltaMs <= earliestB)) continue;
+      // a waits for its sender's envelope to be revealed: it cannot be ahead of b before then.
+      if (placeB.height < notBefore.get(a.txId)!) continue;
       const placeA = chain.places.get(a.txId);
       const ahead =
         placeA !== undefined &&

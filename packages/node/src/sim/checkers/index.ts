@@ -1,5 +1,6 @@
 import { checkAgreement } from './agreement.ts';
 import { checkCensorship } from './censorship.ts';
+import { checkEncryption } from './encryption.ts';
 import { checkFairness } from './fairness.ts';
 import { checkLiveness } from './liveness.ts';
 import { checkNamespaces } from './namespaces.ts';
@@ -23,6 +24,7 @@ export const PROPERTIES = [
   'priceBound',
   'liveness',
   'transitions',
+  'encryption',
 ] as const;
 export type Property = (typeof PROPERTIES)[number];
 
@@ -37,6 +39,7 @@ export const CHECKERS: { readonly [P in Property]: Checker } = {
   priceBound: checkPriceBound,
   liveness: checkLiveness,
   transitions: checkTransitions,
+  encryption: checkEncryption,
 };
 
 export interface CheckResult {

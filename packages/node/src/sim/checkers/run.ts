@@ -22,6 +22,12 @@ export interface RunRecord {
   transitionsReachedMs: number | null;
   /** txIds of the transition records of epochs 1, 2, … (scenario.transitions). */
   transitionRecords: readonly Hex[];
+  /**
+   * Encryption runs: whose decryption share of which envelope each possible share of an honest
+   * validator is (by the share's bytes, hex), recomputed from the run's keys (sim/encryption.ts
+   * shareOwners).
+   */
+  shareOwners?: ReadonlyMap<Hex, { validatorIndex: number; envelopeTxId: Hex; epoch: number }>;
 }
 
 /** Where a transaction was first finalized. */
