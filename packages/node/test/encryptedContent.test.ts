@@ -21,12 +21,12 @@ import {
   checkProposalContent,
   deriveBlockContent,
 } from '../src/consensus/content.ts';
-import { createEnvelopeOpener, pendingEnvelope } from '../src/consensus/reveals.ts';
+import { createEnvelopeOpener, type PendingEnvelope, pendingEnvelope } from '../src/consensus/reveals.ts';
 
 /**
  * The content rule for encrypted envelopes (docs/protocol.md "Encrypted transactions"): block
- * h + 2 begins with the plaintexts of block h's envelopes, opened with the decryption shares of
- * the commit of h + 1's extensions; a sender waits for its reveal; verdicts are deterministic.
+ * h + 2 begins with the plaintexts of block h's envelopes, opened with the decryption shares the
+ * validators sent once h + 1 was final; a sender waits for its reveal; verdicts are deterministic.
  */
 
 const domain: NetworkDomain = {
@@ -82,6 +82,11 @@ function setup(envelopes: SignedTransaction[], options: { encryption?: boolean }
   for (const tx of envelopes) chain.nextNonces.set(tx.sender.toLowerCase() as Address, tx.nonce + 1n);
   const invalidShares: number[] = [];
   const bodies = new Map<Hex, SignedTransaction>();
+  /** The DecryptionShares "received": validator index → its shares of the envelopes due. */
+  const sharePool = new Map<number, readonly Uint8Array[]>();
+  const opener = createEnvelopeOpener(encryptionKey, {
+    onInvalidShare: (index) => invalidShares.push(index),
+  });
   const context: ContentContext = {
     domain,
     epoch: 0,
@@ -96,16 +101,20 @@ function setup(envelopes: SignedTransaction[], options: { encryption?: boolean }
     verifyExtension: () => true,
     ...(options.encryption === false
       ? {}
-      : {
-          encryption: createEnvelopeOpener(encryptionKey, {
-            onInvalidShare: (index) => invalidShares.push(index),
-          }),
-        }),
+      : { encryption: { open: (due: readonly PendingEnvelope[]) => opener.open(due, sharePool) } }),
   };
   const extension = (
     validatorIndex: number,
     shares: Uint8Array[],
     inclusionList: { txId: Hex; firstSeenMs: number }[] = [],
+  ): SignedVoteExtension => {
+    // Its DecryptionShares message arrived: what the content function opens envelopes with.
+    if (shares.length > 0) sharePool.set(validatorIndex, shares);
+    return extensionOf(validatorIndex, inclusionList);
+  };
+  const extensionOf = (
+    validatorIndex: number,
+    inclusionList: { txId: Hex; firstSeenMs: number }[],
   ): SignedVoteExtension => ({
     networkId: domain.networkId,
     height: HEIGHT,
@@ -115,12 +124,11 @@ function setup(envelopes: SignedTransaction[], options: { encryption?: boolean }
     timestampMs: 1_800_000_000_000 + validatorIndex,
     inclusionList,
     prices: [],
-    ...(shares.length > 0 ? { decryptionShares: shares } : {}),
     signature: new Uint8Array(96),
   });
   const honestShares = (validatorIndex: number) =>
     pending.map((entry) => decryptionShare(dealing.shares[validatorIndex]!.secretKey, entry.identity));
-  return { chain, context, pending, bodies, invalidShares, extension, honestShares };
+  return { chain, context, pending, bodies, invalidShares, extension, honestShares, sharePool };
 }
 
 describe('encrypted envelopes in the block content', () => {
@@ -164,22 +172,22 @@ describe('encrypted envelopes in the block content', () => {
     expect(invalidShares).toEqual([0]);
   });
 
-  it('fewer than f + 1 valid shares make no block: too-few-shares, never a wrong verdict', async () => {
+  it('fewer than f + 1 valid shares make no block: missing-shares, never a wrong verdict', async () => {
     const inner = await sign(alice, { namespace: APP, nonce: 0n, payload: '0x01' });
     const { context, extension, honestShares } = setup([await envelopeOf(alice, inner, 4)]);
     const garbage = (i: number) =>
       extension(i, [decryptionShare(dealing.shares[i]!.secretKey, new Uint8Array(32))]);
     expect(deriveBlockContent(context, [garbage(0), garbage(1), extension(2, honestShares(2))], 0)).toEqual({
       ok: false,
-      reason: 'too-few-shares',
+      reason: 'missing-shares',
     });
   });
 
-  it('an extension without exactly one share per envelope due is not acceptable', async () => {
+  it('a proposal is checked against the shares at hand: missing-shares until f + 1 arrive, whatever its extensions', async () => {
     const inner = await sign(alice, { namespace: APP, nonce: 0n, payload: '0x01' });
-    const { context, extension, honestShares } = setup([await envelopeOf(alice, inner, 5)]);
-    const good = [extension(1, honestShares(1)), extension(2, honestShares(2))];
-    const derived = deriveBlockContent(context, [extension(0, honestShares(0)), ...good], 0);
+    const { context, extension, honestShares, sharePool } = setup([await envelopeOf(alice, inner, 5)]);
+    const extensions = [extension(0, honestShares(0)), extension(1, honestShares(1)), extension(2, [])];
+    const derived = deriveBlockContent(context, extensions, 0);
     expect(derived.ok).toBe(true);
     if (!derived.ok) return;
     const proposal = {
@@ -194,13 +202,17 @@ describe('encrypted envelopes in the block content', () => {
       validRoundCertificate: null,
       signature: new Uint8Array(96),
     };
-    expect(
-      checkProposalContent(context, { ...proposal, extensions: [extension(0, honestShares(0)), ...good] }),
-    ).toMatchObject({ valid: true });
-    expect(checkProposalContent(context, { ...proposal, extensions: [extension(0, []), ...good] })).toEqual({
+    expect(checkProposalContent(context, { ...proposal, extensions })).toMatchObject({ valid: true });
+    // A node that holds one share only (f + 1 = 2) cannot check it yet: it waits, it does not judge.
+    const fresh = setup([await envelopeOf(alice, inner, 5)]);
+    fresh.extension(2, fresh.honestShares(2));
+    expect(checkProposalContent(fresh.context, { ...proposal, extensions })).toEqual({
       valid: false,
-      reason: 'bad-extensions',
+      reason: 'missing-shares',
     });
+    fresh.sharePool.set(3, fresh.honestShares(3));
+    expect(checkProposalContent(fresh.context, { ...proposal, extensions })).toMatchObject({ valid: true });
+    expect(sharePool.size).toBe(2);
   });
 
   it('a ciphertext copied into another sender’s envelope reveals nothing (DECRYPTION_FAILED)', async () => {

@@ -37,15 +37,12 @@ const extensionArbitrary: fc.Arbitrary<SignedVoteExtension> = fc
     timestampMs: u53,
     inclusionList: fc.array(fc.record({ txId: hash32Arbitrary, firstSeenMs: u53 }), { maxLength: 6 }),
     prices: fc.array(fc.record({ feedId: hash32Arbitrary, price }), { maxLength: 3 }),
-    decryptionShares: fc.array(signature, { maxLength: 3 }),
     signature,
   })
-  .map(({ decryptionShares, ...extension }) => ({
+  .map((extension) => ({
     ...extension,
     inclusionList: sortedUniqueBy(extension.inclusionList, (entry) => entry.txId),
     prices: sortedUniqueBy(extension.prices, (observation) => observation.feedId),
-    // An empty list is the absent field: one representation per extension.
-    ...(decryptionShares.length > 0 ? { decryptionShares } : {}),
   }));
 
 const voteArbitrary: fc.Arbitrary<Vote> = fc

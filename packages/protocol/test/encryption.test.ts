@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { insecureTrustedDealer } from '../src/bls/dealer.ts';
 import { blsSign } from '../src/bls/signature.ts';
 import { committeeSize } from '../src/committee.ts';
+import { MAX_BLOCK_ENVELOPES } from '../src/consensus/constants.ts';
 import { MAX_TX_PAYLOAD_BYTES } from '../src/constants.ts';
 import {
   ciphertextIdentity,
@@ -12,6 +13,8 @@ import {
   decrypt,
   decryptFast,
   decryptionShare,
+  decryptionSharesCodec,
+  decryptionSharesMessage,
   ENCRYPTED_NAMESPACE,
   type EncryptionContext,
   EncryptionError,
@@ -305,5 +308,33 @@ describe('envelopes', () => {
       }
     }
     expect(parseEnvelope({ payload: '0x0102' })).toBeUndefined();
+  });
+});
+
+describe('DecryptionShares messages', () => {
+  it('round-trip, sign over a tagged digest, and refuse more shares than envelopes in a block', () => {
+    const message = {
+      networkId: 9,
+      height: 12,
+      validatorIndex: 3,
+      shares: [new Uint8Array(96).fill(1), new Uint8Array(96).fill(2)],
+      signature: new Uint8Array(96).fill(3),
+    };
+    const bytes = decryptionSharesCodec.encode(message);
+    expect(bytes.length).toBe(2 + 8 + 8 + 4 + 4 + 2 * 96 + 96);
+    expect(decryptionSharesCodec.decode(bytes)).toEqual(message);
+    // The digest covers every field but the signature, and starts from its own tag.
+    const digest = toHex(decryptionSharesMessage(message));
+    expect(toHex(decryptionSharesMessage({ ...message, height: 13 }))).not.toBe(digest);
+    const resigned = { ...message, signature: new Uint8Array(96) };
+    expect(toHex(decryptionSharesMessage(resigned))).toBe(digest);
+    expect(() =>
+      decryptionSharesCodec.encode({
+        ...message,
+        shares: Array.from({ length: MAX_BLOCK_ENVELOPES + 1 }, () => new Uint8Array(96)),
+      }),
+    ).toThrow();
+    const truncated = bytes.subarray(0, bytes.length - 1);
+    expect(() => decryptionSharesCodec.decode(truncated)).toThrow(DecodeError);
   });
 });

@@ -162,6 +162,13 @@ export function createGossipValidators(context: GossipValidationContext): Consen
       context.sync().noteHeight(from.toString(), vote.height);
       if (vote.height > height + FUTURE_HEIGHT_WINDOW) ignore('FUTURE_HEIGHT');
     },
+    'decryption-shares'(message) {
+      // Checked and kept by the driver (shape, height, signer, count, signature); the subscriber has nothing left to do.
+      const verdict = context.driver().receiveDecryptionShares(message);
+      if (verdict === 'REJECT')
+        reject('INVALID_CONTENT', 'decryption shares of a wrong count, signer or signature');
+      if (verdict === 'IGNORE') ignore('STALE_HEIGHT', 'decryption shares not due here');
+    },
     evidence({ first, second }) {
       if (first.networkId !== domain.networkId || second.networkId !== domain.networkId)
         reject('WRONG_NETWORK');

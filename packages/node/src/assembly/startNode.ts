@@ -323,6 +323,9 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
           publishEvidence: async (evidence) => {
             if (p2p.isStarted()) await p2p.publish('evidence', evidence);
           },
+          publishDecryptionShares: async (message) => {
+            if (p2p.isStarted()) await p2p.publish('decryption-shares', message);
+          },
           resend: async (messages: readonly ConsensusMessage[]) => {
             if (!p2p.isStarted()) return 0;
             const proposals = messages.flatMap((m) => (m.type === 'proposal' ? [m.proposal] : []));
@@ -392,6 +395,8 @@ export async function startNode(config: SynodConfig, deps: StartNodeDeps = {}): 
       votes: (vote) => driverRef.receive({ type: 'vote', vote }),
       // Checked by the validator (both signatures, one validator, height, round and kind).
       evidence: (evidence) => void driverRef.recordEvidence(evidence, 'received'),
+      // Kept by the driver in the topic validator.
+      'decryption-shares': () => {},
     });
 
     await listening(`p2p on ${config.p2p.listenAddresses.join(', ')}`, 'p2p.listenAddresses', p2p.start());

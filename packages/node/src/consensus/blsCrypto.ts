@@ -1,6 +1,7 @@
 import {
   blsSign,
   blsVerify,
+  decryptionSharesMessage,
   extensionMessage,
   partialSign,
   proposalMessage,
@@ -99,5 +100,8 @@ export function createBlsConsensusCrypto(parameters: BlsConsensusCryptoOptions):
     signProposal: (proposal) => blsSign(secretKey(), proposalMessage(proposal)),
     verifyProposal: (proposal) =>
       verifyShareSignature(proposal.proposerIndex, proposalMessage(proposal), proposal.signature),
+    signDecryptionShares: (body) => blsSign(secretKey(), decryptionSharesMessage(body)),
+    verifyDecryptionShares: (message) =>
+      verifyShareSignature(message.validatorIndex, decryptionSharesMessage(message), message.signature),
   };
 }

@@ -98,10 +98,11 @@ export interface ContentContext {
   /** Signature check of an extension against the share keys of the signers' committee. */
   verifyExtension(extension: SignedVoteExtension): boolean;
   /**
-   * The encryption key of the committee that signed the extensions; undefined when it has none:
-   * then no envelope is ordered and the envelopes due reveal nothing (NO_KEY).
+   * The encryption key of the committee deciding the block, with the decryption shares received
+   * for the envelopes due; undefined when it has none: then no envelope is ordered and the
+   * envelopes due reveal nothing (NO_KEY).
    */
-  encryption?: EnvelopeOpener;
+  encryption?: ContentEncryption;
 }
 
 /** The envelopes block chain.height + 1 reveals: those of chain.height − 1. */
@@ -109,9 +110,10 @@ export function envelopesDue(chain: ChainState): readonly PendingEnvelope[] {
   return chain.envelopes.get(chain.height - 1) ?? [];
 }
 
-/** How many decryption shares an extension of the commit of chain.height must carry. */
-export function expectedDecryptionShares(context: Pick<ContentContext, 'chain' | 'encryption'>): number {
-  return context.encryption === undefined ? 0 : envelopesDue(context.chain).length;
+/** The content function's access to decryption: the opener, bound to the shares at hand. */
+export interface ContentEncryption {
+  /** EnvelopeOpener.open over the DecryptionShares messages received for the envelopes due. */
+  open(envelopes: readonly PendingEnvelope[]): ReturnType<EnvelopeOpener['open']>;
 }
 
 export interface BlockContent {
@@ -132,8 +134,8 @@ export type DeriveResult =
   /** Candidates whose bodies are not at hand: fetch them and derive again. */
   | { ok: false; reason: 'missing-bodies'; missing: Hex[] }
   | { ok: false; reason: 'too-few-extensions' }
-  /** An envelope due has fewer valid decryption shares than the threshold in the extensions. */
-  | { ok: false; reason: 'too-few-shares' };
+  /** An envelope due has fewer valid decryption shares than the threshold: wait for more. */
+  | { ok: false; reason: 'missing-shares' };
 
 export function faultTolerance(validatorCount: number): number {
   return Math.floor((validatorCount - 1) / 3);
@@ -173,7 +175,6 @@ function extensionsAreAcceptable(
   checkSignatures: boolean,
 ): boolean {
   const { chain } = context;
-  const shares = expectedDecryptionShares(context);
   let previousIndex = -1;
   for (const extension of extensions) {
     if (extension.validatorIndex <= previousIndex || extension.validatorIndex >= context.signerCount)
@@ -181,7 +182,6 @@ function extensionsAreAcceptable(
     previousIndex = extension.validatorIndex;
     if (extension.networkId !== context.domain.networkId) return false;
     if (extension.height !== chain.height || extension.blockId !== chain.lastBlockId) return false;
-    if ((extension.decryptionShares?.length ?? 0) !== shares) return false;
     if (!isWellFormedExtension(context.feeds, extension)) return false;
     if (checkSignatures && !context.verifyExtension(extension)) return false;
   }
@@ -212,8 +212,8 @@ export function deriveBlockContent(
   const timestampMs = Math.max(parentTimestampMs + 1, medianMs);
   const nowSeconds = BigInt(Math.floor(timestampMs / 1000));
 
-  const revealed = revealEnvelopes(context, extensions, timestampMs);
-  if (revealed === undefined) return { ok: false, reason: 'too-few-shares' };
+  const revealed = revealEnvelopes(context, timestampMs);
+  if (revealed === undefined) return { ok: false, reason: 'missing-shares' };
   // Senders whose envelope in the last block awaits its reveal: nothing of theirs may run before it.
   const waiting = new Set(
     (chain.envelopes.get(chain.height) ?? []).map((entry) => entry.tx.sender.toLowerCase()),
@@ -288,11 +288,10 @@ export function deriveBlockContent(
 /**
  * The reveals of the envelopes due (block chain.height − 1's), in their block order: the
  * plaintext transactions that lead the block, and every envelope's verdict. Undefined when the
- * extensions lack the shares to decrypt them.
+ * shares at hand do not suffice to decrypt them.
  */
 function revealEnvelopes(
   context: ContentContext,
-  extensions: readonly SignedVoteExtension[],
   timestampMs: number,
 ): { transactions: OrderedTransaction[]; reveals: Reveal[] } | undefined {
   const due = envelopesDue(context.chain);
@@ -303,7 +302,7 @@ function revealEnvelopes(
       reveals: due.map((envelope) => ({ envelope, verdict: { revealed: false, reason: 'NO_KEY' } })),
     };
   }
-  const results = context.encryption.open(due, extensions);
+  const results = context.encryption.open(due);
   if (results === undefined) return undefined;
   const transactions: OrderedTransaction[] = [];
   const reveals: Reveal[] = due.map((envelope, i) => {
@@ -338,7 +337,7 @@ export type ContentVerdict =
         | 'not-fair-content'
         | 'missing-bodies'
         | 'too-few-extensions'
-        | 'too-few-shares';
+        | 'missing-shares';
     };
 
 /**

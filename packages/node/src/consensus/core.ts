@@ -640,10 +640,6 @@ function castVote(
       timestampMs: payload.timestampMs,
       inclusionList: payload.inclusionList,
       prices: payload.prices,
-      // Absent when empty: an extension has one encoding (docs/protocol.md "Wire encoding").
-      ...(payload.decryptionShares !== undefined && payload.decryptionShares.length > 0
-        ? { decryptionShares: payload.decryptionShares }
-        : {}),
     };
     extension = { ...unsigned, signature: state.crypto.signExtension(unsigned) };
   }

@@ -9,7 +9,6 @@ import {
   isEnvelope,
   parseEnvelope,
   type SignedTransaction,
-  type SignedVoteExtension,
   ThresholdError,
   verifyDecryptionKey,
   verifyDecryptionShare,
@@ -17,9 +16,10 @@ import {
 
 /**
  * Encrypted transactions in consensus (docs/protocol.md "Encrypted transactions"). An envelope
- * ordered in block h is final with h; the extensions of the commit of h + 1 carry each signer's
- * decryption share of it, and block h + 2 begins with its plaintext (or reveals nothing, a
- * deterministic verdict). No share of an envelope exists before its block is final.
+ * ordered in block h is final with h; once block h + 1 is final too, each validator sends its
+ * decryption shares of block h's envelopes (a DecryptionShares message), and block h + 2 begins
+ * with their plaintexts (or reveals nothing, a deterministic verdict). No share exists before the
+ * block after the envelope's is final, so nothing written after reading it is ordered before it.
  */
 
 /** An envelope of a final block, waiting for its reveal two heights later. */
@@ -67,17 +67,17 @@ export interface Reveal {
   verdict: RevealVerdict;
 }
 
-/** The content function's view of the encryption key of the committee that signed the extensions. */
+/** Opens envelopes with the decryption shares validators sent (a committee's encryption key). */
 export interface EnvelopeOpener {
   /**
-   * Decrypts each envelope with the decryption key that the shares at its position in the
-   * extensions combine into; undefined when some envelope has fewer valid shares than the
-   * threshold (then the extensions cannot make the block). Deterministic in the envelopes: any
-   * threshold of valid shares give the one key.
+   * Decrypts each envelope with the key its shares combine into — `sharesByValidator` maps a
+   * validator index to its shares, one per envelope in their order (its DecryptionShares
+   * message). Undefined when some envelope has fewer valid shares than the threshold. Any
+   * threshold of valid shares give the one key, so the result does not depend on which.
    */
   open(
     envelopes: readonly PendingEnvelope[],
-    extensions: readonly SignedVoteExtension[],
+    sharesByValidator: ReadonlyMap<number, readonly Uint8Array[]>,
   ): DecryptionResult[] | undefined;
 }
 
@@ -95,8 +95,8 @@ const OPENED_CACHE_ENTRIES = 1024;
 /**
  * The node's opener: combines the first `threshold` shares and decrypts (mcl). Only when that
  * fails does it check the key, and only when the key is wrong does it check each share, to drop
- * the bad ones (reported through `onInvalidShare`: the extension that carried it is signed, so
- * the fault is attributable) and combine valid ones.
+ * the bad ones (reported through `onInvalidShare`: the DecryptionShares message that carried it is
+ * signed, so the fault is attributable) and combine valid ones.
  */
 export function createEnvelopeOpener(
   key: CommitteeEncryptionKey,
@@ -160,14 +160,14 @@ export function createEnvelopeOpener(
   };
 
   return {
-    open(envelopes, extensions) {
+    open(envelopes, sharesByValidator) {
       const results: DecryptionResult[] = [];
       for (const [position, envelope] of envelopes.entries()) {
         let result = opened.get(envelope.txId);
         if (result === undefined) {
-          const shares = extensions.flatMap((extension) => {
-            const share = extension.decryptionShares?.[position];
-            return share === undefined ? [] : [{ validatorIndex: extension.validatorIndex, share }];
+          const shares = [...sharesByValidator].flatMap(([validatorIndex, list]) => {
+            const share = list[position];
+            return share === undefined ? [] : [{ validatorIndex, share }];
           });
           result = openOne(envelope, shares);
           if (result === undefined) return undefined;

@@ -1,6 +1,8 @@
 import type {
   BlockHeader,
   Certificate,
+  DecryptionShares,
+  DecryptionSharesBody,
   Evidence,
   FeedPrice,
   Hex,
@@ -48,6 +50,10 @@ export interface ConsensusCrypto {
   signProposal(proposal: UnsignedProposal): Uint8Array;
   /** Checks proposal.signature against the share key of proposal.proposerIndex. */
   verifyProposal(proposal: Proposal): boolean;
+  /** Signs a DecryptionShares message's body with this validator's share key. */
+  signDecryptionShares(body: DecryptionSharesBody): Uint8Array;
+  /** Checks message.signature against the share key of message.validatorIndex. */
+  verifyDecryptionShares(message: DecryptionShares): boolean;
 }
 
 /** What this validator puts in a vote extension, read by the driver at signing time. */
@@ -55,8 +61,6 @@ export interface ExtensionPayload {
   timestampMs: number;
   inclusionList: InclusionEntry[];
   prices: PriceObservation[];
-  /** This validator's decryption shares of the envelopes of the block below (final), in their order. */
-  decryptionShares?: Uint8Array[];
 }
 
 /**

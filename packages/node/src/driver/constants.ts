@@ -8,6 +8,14 @@
 export const DRIVER_FETCH_TIMEOUT_MS = 800;
 
 /**
+ * How long a proposer or a content check waits for the DecryptionShares of the envelopes due
+ * (docs/protocol.md "Encrypted transactions"): they are sent when the previous block commits, so
+ * they arrive a network hop after it. Below the 1 s propose timeout, like a body fetch; a proposal
+ * that cannot be checked in time gets a nil prevote, and a later round retries with the shares.
+ */
+export const DRIVER_SHARES_WAIT_MS = 800;
+
+/**
  * Within one fetch, how long a peer has to answer before the next one is asked too (the earlier
  * request stays open): a peer that never answers costs this much of DRIVER_FETCH_TIMEOUT_MS, so
  * four peers fit in it. A loopback answer takes milliseconds, one across continents ~150 ms.

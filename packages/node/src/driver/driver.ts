@@ -2,6 +2,7 @@ import type { FeedState } from '@synod/oracle';
 import {
   type Address,
   COMMITTEE_NAMESPACE,
+  type DecryptionShares,
   decryptionShare,
   type Evidence,
   EvidenceCodec,
@@ -36,7 +37,6 @@ import {
   checkProposalContent,
   deriveBlockContent,
   envelopesDue,
-  expectedDecryptionShares,
   isWellFormedExtension,
 } from '../consensus/content.ts';
 import { type ConsensusState, createConsensusState, NIL_BLOCK_ID, step } from '../consensus/core.ts';
@@ -60,6 +60,7 @@ import {
   DRIVER_MAX_COMMIT_FETCH_ATTEMPTS,
   DRIVER_MAX_FETCHED_BODIES,
   DRIVER_MAX_VERIFIED_TRANSACTIONS,
+  DRIVER_SHARES_WAIT_MS,
   DRIVER_STALL_WARNING_MS,
   SYNCED_BLOCK_COMMIT_TIMEOUT_MS,
 } from './constants.ts';
@@ -140,8 +141,12 @@ export class ConsensusDriver {
   readonly #epochs: { activationHeight: number; committee: EpochCommittee }[];
   readonly #transitionListeners = new Set<(transition: EpochTransition) => void>();
   #heightStartedMs = 0;
-  /** Our decryption shares for the extensions of one height (every round's are the same). */
-  #ownShares: { height: number; shares: Uint8Array[] } | undefined;
+  /** Our latest DecryptionShares message (re-sent with retransmissions while it is due). */
+  #ownShares: DecryptionShares | undefined;
+  /** DecryptionShares received, by the height of the envelopes, then validator index. */
+  readonly #sharePool = new Map<number, Map<number, readonly Uint8Array[]>>();
+  /** Derivations waiting for more shares of the envelopes due. */
+  #shareWaiters: (() => void)[] = [];
   #roundStartedMs = 0;
   #roundKey = '';
   /** Retransmissions of the step being carried out, sent together after it. */
@@ -339,7 +344,8 @@ export class ConsensusDriver {
     await this.#restoreListedBodies();
     this.#lastRecord = record;
     const lastCommit = await this.#loadLastCommit();
-    if (lastCommit !== null) this.#openDueEnvelopes(lastCommit.extensions);
+    // Shares are a function of the chain and the key: a restarted node sends its own again.
+    this.#releaseShares();
     this.#core = createConsensusState({
       config: this.#consensusConfig(),
       height,
@@ -589,6 +595,10 @@ export class ConsensusDriver {
     if (this.#retransmissions.length === 0) return;
     const messages = this.#retransmissions;
     this.#retransmissions = [];
+    // Our shares of the envelopes due go again with them: a peer that missed them (it restarted,
+    // or was cut off) cannot build or check the reveal block without f + 1 of them.
+    const own = this.#ownShares;
+    if (own !== undefined && own.height === this.chain.height - 1) this.#publishShares(own);
     this.#deps.metrics?.retransmittedTotal.inc(messages.length);
     this.#deps.network.resend(messages).catch((error: unknown) => {
       this.#logger?.warn({ err: error, count: messages.length }, 'retransmitting consensus messages failed');
@@ -956,52 +966,118 @@ export class ConsensusDriver {
       timestampMs: this.#nowMs(),
       inclusionList,
       prices,
-      decryptionShares: this.#decryptionShares(height),
     };
+    if (this.#faults.releaseSharesEarly === true) this.#releaseSharesEarly(height);
     return this.#deps.behaviour?.extendVote?.(payload, height, this.#behaviourContext) ?? payload;
   }
 
+  // --- decryption shares (docs/protocol.md "Encrypted transactions") -------------------------
+
   /**
-   * Our decryption shares for the extension of a precommit at `height`: one per envelope of block
-   * height − 1, which is final (the core is at `height`), in block order. None before then: no
-   * share of an envelope exists before its block is final (docs/protocol.md "Encrypted transactions").
+   * Block chain.height is final: release our decryption shares of the envelopes of
+   * chain.height − 1, which block chain.height + 1 reveals. Not before: a reaction to a plaintext
+   * can then only be ordered in chain.height + 1 or later, behind the plaintexts at its head.
    */
-  #decryptionShares(height: number): Uint8Array[] {
-    if (this.chain.height !== height - 1)
-      throw new Error(`assertion failed: extension for ${height} at chain ${this.chain.height}`);
-    const encryption = this.committeeAt(height).encryption;
-    const envelopes = this.chain.envelopes.get(height - 1) ?? [];
-    if (this.#faults.releaseSharesEarly === true && encryption?.shareSecretKey !== undefined) {
-      // Canary: the envelopes of the block being precommitted too (the core has just locked it).
-      const early = (this.#core?.lockedProposal?.transactionIds ?? []).flatMap((txId) => {
-        const tx = this.body(txId);
-        return (tx === undefined ? undefined : pendingEnvelope(tx, txId)) ?? [];
-      });
-      const key = encryption.shareSecretKey;
-      if (early.length > 0)
-        return [...envelopes, ...early].map((entry) => decryptionShare(key, entry.identity));
-    }
-    if (encryption === undefined || envelopes.length === 0) return [];
-    if (encryption.shareSecretKey === undefined)
-      throw new Error('assertion failed: a member without its encryption share');
-    const cached = this.#ownShares;
-    if (cached?.height === height) return cached.shares;
-    const shares = envelopes.map((entry) => decryptionShare(encryption.shareSecretKey!, entry.identity));
-    this.#ownShares = { height, shares };
-    return shares;
+  #releaseShares(): void {
+    const height = this.chain.height - 1;
+    const envelopes = this.chain.envelopes.get(height) ?? [];
+    const committee = this.committeeAt(this.chain.height + 1);
+    const key = committee.encryption?.shareSecretKey;
+    if (envelopes.length === 0 || key === undefined || committee.validatorIndex < 0) return;
+    const body = {
+      networkId: this.#options.domain.networkId,
+      height,
+      validatorIndex: committee.validatorIndex,
+      shares: envelopes.map((entry) => decryptionShare(key, entry.identity)),
+    };
+    const message: DecryptionShares = { ...body, signature: committee.crypto.signDecryptionShares(body) };
+    this.#ownShares = message;
+    this.#acceptShares(message);
+    this.#publishShares(message);
+  }
+
+  #publishShares(message: DecryptionShares): void {
+    void this.#deps.network
+      .publishDecryptionShares?.(message)
+      .catch((error: unknown) => this.#logger?.debug({ err: error }, 'publishing decryption shares failed'));
   }
 
   /**
-   * After the commit of chain.height: its extensions hold the shares of the envelopes the next
-   * block reveals, so decrypt them now (the opener caches the results for the content function)
-   * and keep the plaintexts' bodies, which a proposal names by id.
+   * A DecryptionShares message from gossip (the node's topic validator, the simulator): kept when
+   * it is for the envelopes due now or next, from a member of the committee that reveals them,
+   * with one share per envelope and its signature valid. The shares themselves are checked only
+   * when a decryption fails (the opener). REJECT: the sender's fault; IGNORE: not for us now.
    */
-  #openDueEnvelopes(extensions: readonly SignedVoteExtension[]): void {
-    const encryption = this.committeeAt(Math.max(1, this.chain.height)).encryption;
+  receiveDecryptionShares(message: DecryptionShares): 'ACCEPT' | 'IGNORE' | 'REJECT' {
+    if (message.networkId !== this.#options.domain.networkId) return 'REJECT';
+    const { height } = message;
+    if (height < this.chain.height - 1 || height > this.chain.height) return 'IGNORE';
+    const envelopes = this.chain.envelopes.get(height) ?? [];
+    const committee = this.committeeAt(height + 2);
+    if (committee.encryption === undefined || envelopes.length === 0) return 'IGNORE';
+    if (message.validatorIndex >= committee.validatorCount) return 'REJECT';
+    if (message.shares.length !== envelopes.length) return 'REJECT';
+    if (this.#sharePool.get(height)?.has(message.validatorIndex) === true) return 'IGNORE';
+    if (!committee.crypto.verifyDecryptionShares(message)) return 'REJECT';
+    this.#acceptShares(message);
+    return 'ACCEPT';
+  }
+
+  #acceptShares(message: DecryptionShares): void {
+    for (const height of this.#sharePool.keys())
+      if (height < this.chain.height - 1) this.#sharePool.delete(height);
+    let pool = this.#sharePool.get(message.height);
+    if (pool === undefined) {
+      pool = new Map();
+      this.#sharePool.set(message.height, pool);
+    }
+    if (pool.has(message.validatorIndex)) return;
+    pool.set(message.validatorIndex, message.shares);
+    if (message.height === this.chain.height - 1) {
+      this.#rememberRevealedBodies();
+      const waiters = this.#shareWaiters;
+      this.#shareWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /**
+   * Retries `attempt` each time shares of the envelopes due arrive, for DRIVER_SHARES_WAIT_MS at
+   * most, while the chain stays below `height`: its first non-undefined answer, or undefined.
+   */
+  async #whenShares<T>(height: number, attempt: () => T | undefined): Promise<T | undefined> {
+    const deadline = this.#monotonicNowMs() + DRIVER_SHARES_WAIT_MS;
+    for (;;) {
+      const remaining = deadline - this.#monotonicNowMs();
+      if (remaining <= 0 || this.#stopped) return undefined;
+      await this.#moreShares(remaining);
+      if (this.chain.height + 1 !== height) return undefined;
+      const result = attempt();
+      if (result !== undefined) return result;
+    }
+  }
+
+  /** Resolves when more shares of the envelopes due arrive, or after `timeoutMs`. */
+  #moreShares(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#timers.setTimeout(resolve, timeoutMs);
+      this.#shareWaiters.push(() => {
+        this.#timers.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Opens the envelopes due once their shares suffice, and keeps the plaintexts' bodies: a
+   * proposal names them by id (the opener caches the results for the content function).
+   */
+  #rememberRevealedBodies(): void {
+    const encryption = this.#contentContext().encryption;
     const due = envelopesDue(this.chain);
     if (encryption === undefined || due.length === 0) return;
-    const results = encryption.opener.open(due, extensions);
-    if (results === undefined) return; // the proposal's extensions may still have them
+    const results = encryption.open(due);
+    if (results === undefined) return;
     for (const [i, result] of results.entries()) {
       if (!result.ok) continue;
       const entry = due[i]!;
@@ -1028,8 +1104,36 @@ export class ConsensusDriver {
       body: (txId) => this.body(txId),
       isAuthentic: (tx, txId) => this.#isAuthentic(tx, txId),
       verifyExtension: (extension) => signers.crypto.verifyExtension(extension),
-      encryption: signers.encryption?.opener,
+      ...(committee.encryption === undefined
+        ? {}
+        : {
+            encryption: {
+              open: (envelopes) =>
+                committee.encryption!.opener.open(
+                  envelopes,
+                  this.#sharePool.get(this.chain.height - 1) ?? new Map(),
+                ),
+            },
+          }),
     };
+  }
+
+  /**
+   * Canary only: shares of the envelopes of height − 1 released when precommitting `height`,
+   * before that block is final (the first design's rule; docs/decisions.md "Shares after the next block is final").
+   */
+  #releaseSharesEarly(height: number): void {
+    const envelopes = this.chain.envelopes.get(height - 1) ?? [];
+    const committee = this.committeeAt(height + 1);
+    const key = committee.encryption?.shareSecretKey;
+    if (envelopes.length === 0 || key === undefined || committee.validatorIndex < 0) return;
+    const body = {
+      networkId: this.#options.domain.networkId,
+      height: height - 1,
+      validatorIndex: committee.validatorIndex,
+      shares: envelopes.map((entry) => decryptionShare(key, entry.identity)),
+    };
+    this.#publishShares({ ...body, signature: committee.crypto.signDecryptionShares(body) });
   }
 
   #isAuthentic(tx: SignedTransaction, txId: Hex): boolean {
@@ -1119,20 +1223,24 @@ export class ConsensusDriver {
             ? null
             : (behaviour?.proposedBlock?.(block, output.height, this.#behaviourContext) ?? block),
       });
-    // An extension without exactly one share per envelope due cannot be used (a byzantine signer's):
-    // leave it out rather than make the proposal invalid.
-    const shares = expectedDecryptionShares(this.#contentContext());
-    const usable = output.parentExtensions.filter(
-      (extension) => (extension.decryptionShares?.length ?? 0) === shares,
-    );
     const extensions =
-      behaviour?.proposalExtensions?.(usable, output.height, this.#behaviourContext) ?? usable;
+      behaviour?.proposalExtensions?.(output.parentExtensions, output.height, this.#behaviourContext) ??
+      output.parentExtensions;
     const derive = () =>
       deriveBlockContent(this.#contentContext(), extensions, this.committeeAt(output.height).validatorIndex);
     const first = derive();
     if (first.ok) {
       this.#contents.set(first.content.blockId, first.content);
       answer(toProposedBlock(first.content));
+      return;
+    }
+    if (first.reason === 'missing-shares') {
+      // The validators' DecryptionShares follow the commit by a network hop: wait for them.
+      void this.#whenShares(output.height, () => {
+        const again = derive();
+        if (again.ok) this.#contents.set(again.content.blockId, again.content);
+        return again.ok ? () => answer(toProposedBlock(again.content)) : undefined;
+      }).then((done) => (done ?? (() => answer(null)))());
       return;
     }
     if (first.reason !== 'missing-bodies') {
@@ -1164,9 +1272,20 @@ export class ConsensusDriver {
       if (verdict.valid) this.#contents.set(blockId, verdict.content);
       return verdict;
     };
+    // Plaintexts revealed from shares at hand: their bodies are ours, not a peer's to serve.
+    this.#rememberRevealedBodies();
     const missingNamed = proposal.transactionIds.filter((txId) => this.body(txId) === undefined);
     if (missingNamed.length === 0) {
       const verdict = check();
+      if (!verdict.valid && verdict.reason === 'missing-shares') {
+        void this.#whenShares(height, () => {
+          const again = check();
+          return again.valid || again.reason !== 'missing-shares' ? again : undefined;
+        }).then((again) =>
+          answer(again?.valid ?? false, again?.valid ? undefined : (again?.reason ?? 'missing-shares')),
+        );
+        return;
+      }
       if (verdict.valid || verdict.reason !== 'missing-bodies') {
         answer(verdict.valid, verdict.valid ? undefined : verdict.reason);
         return;
@@ -1233,7 +1352,6 @@ export class ConsensusDriver {
     });
     this.#dropListedBodiesBelow(commit.height);
     applyBlock(this.chain, content);
-    this.#openDueEnvelopes(commit.extensions);
     await this.#applyTransitions(commit.height, certified.block.transactions, false);
     if (this.#options.feeds.length > 0) await this.#persistFeedStates(commit.height, content.feedStates);
     mempool.markFinalized(
@@ -1278,6 +1396,8 @@ export class ConsensusDriver {
     const waiters = this.#heightWaiters.get(commit.height + 1);
     this.#heightWaiters.delete(commit.height + 1);
     for (const wake of waiters ?? []) wake();
+    // Last: the block is final and everyone told; only now do the shares it unlocks go out.
+    this.#releaseShares();
   }
 
   /** Keeps the breaker state of the last two heights in the persisted state (see persistence.ts). */

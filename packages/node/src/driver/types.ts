@@ -1,6 +1,7 @@
 import type { FeedConfig } from '@synod/oracle';
 import type {
   CertifiedBlock,
+  DecryptionShares,
   Evidence,
   Hex,
   NetworkDomain,
@@ -42,6 +43,8 @@ export interface DriverNetwork {
   resend(messages: readonly ConsensusMessage[]): Promise<number>;
   /** Asks peers for these transaction bodies; resolves with whichever were found (any subset). */
   fetchTransactions(txIds: readonly Hex[], signal: AbortSignal): Promise<SignedTransaction[]>;
+  /** Gossips our decryption shares (docs/protocol.md "Encrypted transactions"); absent: never encrypted. */
+  publishDecryptionShares?(message: DecryptionShares): Promise<void>;
 }
 
 /** The committee of an epoch, as the driver runs it: ConsensusCommittee with its epoch number. */

@@ -1,4 +1,5 @@
 import {
+  decryptionSharesCodec,
   MAX_EVIDENCE_MESSAGE_BYTES,
   MAX_PROPOSAL_MESSAGE_BYTES,
   MAX_VOTE_MESSAGE_BYTES,
@@ -38,6 +39,8 @@ export const GOSSIP_MAX_PROPOSAL_BYTES = MAX_PROPOSAL_MESSAGE_BYTES;
 export const GOSSIP_MAX_VOTE_BYTES = MAX_VOTE_MESSAGE_BYTES;
 /** Equivocation evidence: two votes, each at the vote cap. */
 export const GOSSIP_MAX_EVIDENCE_BYTES = MAX_EVIDENCE_MESSAGE_BYTES;
+/** A validator's decryption shares: one per envelope of a block, at the codec's cap. */
+export const GOSSIP_MAX_DECRYPTION_SHARES_BYTES = decryptionSharesCodec.maxBytes;
 
 /**
  * Caps of one direct re-send (`/synod/1/req/resend`, p2p/resend.ts): the largest single gossip

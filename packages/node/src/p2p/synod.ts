@@ -3,6 +3,8 @@ import {
   blockRequestCodec,
   type CertifiedBlock,
   certifiedBlockCodec,
+  type DecryptionShares,
+  decryptionSharesCodec,
   type Evidence,
   EvidenceCodec,
   MAX_BLOCK_REQUEST_COUNT,
@@ -18,6 +20,7 @@ import {
   VoteCodec,
 } from '@synod/protocol';
 import {
+  GOSSIP_MAX_DECRYPTION_SHARES_BYTES,
   GOSSIP_MAX_EVIDENCE_BYTES,
   GOSSIP_MAX_PROPOSAL_BYTES,
   GOSSIP_MAX_TRANSACTIONS_BYTES,
@@ -46,6 +49,11 @@ export const GossipTopic = {
    * the equivocator showed each vote to only part of the network.
    */
   evidence: 'evidence',
+  /**
+   * A validator's decryption shares of a block's envelopes, sent once the block after it is final
+   * (docs/protocol.md "Encrypted transactions"): f + 1 of them open each envelope.
+   */
+  decryptionShares: 'decryption-shares',
 } as const;
 export type GossipTopic = (typeof GossipTopic)[keyof typeof GossipTopic];
 
@@ -55,6 +63,7 @@ export interface SynodGossipMessages {
   proposals: Proposal;
   votes: Vote;
   evidence: Evidence;
+  'decryption-shares': DecryptionShares;
 }
 
 /** One validator per Synod topic: a topic without one does not compile. */
@@ -86,6 +95,12 @@ export function synodGossipTopics(
       codec: EvidenceCodec,
       maxBytes: GOSSIP_MAX_EVIDENCE_BYTES,
       validate: validators.evidence,
+      scoreWeight: 2,
+    },
+    'decryption-shares': {
+      codec: decryptionSharesCodec,
+      maxBytes: GOSSIP_MAX_DECRYPTION_SHARES_BYTES,
+      validate: validators['decryption-shares'],
       scoreWeight: 2,
     },
   });

@@ -1,9 +1,9 @@
 import {
+  type DecryptionShares,
   decryptionShare,
   type Hex,
   type Proposal,
   revealedTransaction,
-  type SignedVoteExtension,
   type SyncedBlock,
   transactionId,
 } from '@synod/protocol';
@@ -41,8 +41,10 @@ export interface SimActor {
   rewrite?(message: ConsensusMessage, to: number): ConsensusMessage;
   /** What it answers a block request with, in place of its stored blocks. */
   serveBlocks?(blocks: SyncedBlock[]): SyncedBlock[];
-  /** Every consensus message its process receives or sends (a front-runner collects decryption shares). */
+  /** Every consensus message its process receives or sends. */
   observe?(message: ConsensusMessage): void;
+  /** Every DecryptionShares message its process receives or sends (a front-runner collects them). */
+  observeShares?(message: DecryptionShares): void;
   /** Its process finalized `height`. */
   committed?(height: number): void;
   /** The envelope opener its driver is handed, wrapped (a front-runner reads what its driver decrypts). */
@@ -202,12 +204,11 @@ export function createActor(behaviour: ByzantineBehaviour, options: ActorOptions
  * plaintext read once is reacted to once. The encryption checker asserts the reaction lands
  * after the plaintext.
  */
-function plaintextReader(tap: RevealTap): Pick<SimActor, 'observe' | 'committed' | 'wrapOpener'> {
-  /** Extension height → validator → an extension with decryption shares. */
-  const collected = new Map<number, Map<number, SignedVoteExtension>>();
+function plaintextReader(tap: RevealTap): Pick<SimActor, 'observeShares' | 'committed' | 'wrapOpener'> {
+  /** Envelopes' height → validator → its decryption shares of them. */
+  const collected = new Map<number, Map<number, readonly Uint8Array[]>>();
   const read = new Set<Hex>();
   const openers = new WeakMap<EpochEncryption, EnvelopeOpener>();
-  const ownShares = new Map<string, Uint8Array[]>();
 
   const learn = (envelopes: readonly PendingEnvelope[], results: ReturnType<EnvelopeOpener['open']>) => {
     if (results === undefined) return;
@@ -220,76 +221,52 @@ function plaintextReader(tap: RevealTap): Pick<SimActor, 'observe' | 'committed'
     }
   };
 
-  /** Tries to open the envelopes whose shares the extensions of `height` carry (block height − 1's). */
+  /** Tries to open the envelopes of block `height` with the shares collected and its own (any time it likes). */
   const attempt = (height: number) => {
     const driver = tap.driver();
     if (driver === undefined) return;
-    const envelopes = driver.chain.envelopes.get(height - 1);
+    const envelopes = driver.chain.envelopes.get(height);
     if (envelopes === undefined || envelopes.every((envelope) => read.has(envelope.txId))) return;
-    const committee = driver.committeeAt(height);
+    const committee = driver.committeeAt(height + 2);
     const encryption = committee.encryption;
     if (encryption === undefined) return;
-    const extensions = [...(collected.get(height)?.values() ?? [])].filter(
-      (extension) =>
-        extension.validatorIndex !== committee.validatorIndex &&
-        extension.decryptionShares?.length === envelopes.length,
+    const shares = new Map(
+      [...(collected.get(height) ?? new Map<number, readonly Uint8Array[]>())].filter(
+        ([validatorIndex, list]) =>
+          validatorIndex !== committee.validatorIndex && list.length === envelopes.length,
+      ),
     );
     if (committee.validatorIndex >= 0 && encryption.shareSecretKey !== undefined) {
-      const key = `${committee.epoch}/${height}`;
-      let shares = ownShares.get(key);
-      if (shares === undefined) {
-        shares = envelopes.map((envelope) => decryptionShare(encryption.shareSecretKey!, envelope.identity));
-        ownShares.set(key, shares);
-      }
-      // Only its validator index and shares are read by the opener.
-      extensions.push({
-        networkId: SIM_DOMAIN.networkId,
-        height,
-        round: 0,
-        blockId: driver.chain.lastBlockId,
-        validatorIndex: committee.validatorIndex,
-        timestampMs: 0,
-        inclusionList: [],
-        prices: [],
-        decryptionShares: shares,
-        signature: new Uint8Array(96),
-      });
+      shares.set(
+        committee.validatorIndex,
+        envelopes.map((envelope) => decryptionShare(encryption.shareSecretKey!, envelope.identity)),
+      );
     }
-    if (extensions.length < encryption.threshold) return;
-    extensions.sort((a, b) => a.validatorIndex - b.validatorIndex);
+    if (shares.size < encryption.threshold) return;
     // Its own opener: the run's shared one caches what honest nodes opened, with any shares.
     let opener = openers.get(encryption);
     if (opener === undefined) {
       opener = createEnvelopeOpener(encryption);
       openers.set(encryption, opener);
     }
-    learn(envelopes, opener.open(envelopes, extensions));
-  };
-
-  const collect = (extension: SignedVoteExtension) => {
-    if (extension.decryptionShares === undefined) return;
-    let byValidator = collected.get(extension.height);
-    if (byValidator === undefined) {
-      byValidator = new Map();
-      collected.set(extension.height, byValidator);
-    }
-    if (byValidator.has(extension.validatorIndex)) return;
-    byValidator.set(extension.validatorIndex, extension);
-    attempt(extension.height);
+    learn(envelopes, opener.open(envelopes, shares));
   };
 
   return {
-    observe(message) {
-      if (message.type === 'vote') {
-        if (message.vote.extension !== null) collect(message.vote.extension);
-      } else {
-        for (const extension of message.proposal.extensions) collect(extension);
+    observeShares(message) {
+      let byValidator = collected.get(message.height);
+      if (byValidator === undefined) {
+        byValidator = new Map();
+        collected.set(message.height, byValidator);
       }
+      if (byValidator.has(message.validatorIndex)) return;
+      byValidator.set(message.validatorIndex, message.shares);
+      attempt(message.height);
     },
     committed(height) {
       for (const known of collected.keys()) if (known < height - 2) collected.delete(known);
-      for (const key of ownShares.keys()) if (Number(key.split('/')[1]) < height - 2) ownShares.delete(key);
-      attempt(height + 1);
+      attempt(height - 1);
+      attempt(height);
     },
     wrapOpener: (opener) => ({
       open(envelopes, extensions) {

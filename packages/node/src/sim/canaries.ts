@@ -55,7 +55,7 @@ export const CANARIES: readonly Canary[] = [
   },
   // Encrypted transactions (issue #19): no decryption share before the envelope's block is final.
   {
-    name: 'decryption shares released for the block being precommitted (before it is final)',
+    name: 'decryption shares released when precommitting the block after theirs, before it is final (the first design)',
     faults: { releaseSharesEarly: true },
     scenario: { encryption: true },
   },

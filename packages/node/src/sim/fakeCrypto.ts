@@ -1,4 +1,6 @@
 import type {
+  DecryptionShares,
+  DecryptionSharesBody,
   Proposal,
   SignedVoteExtension,
   UnsignedProposal,
@@ -91,6 +93,12 @@ function proposalKey(proposal: UnsignedProposal): string {
   return key;
 }
 
+function sharesKey(body: DecryptionSharesBody): string {
+  let key = `shares/${body.networkId}/${body.height}/${body.validatorIndex}`;
+  for (const share of body.shares) key += `/${hexOfSignature(share)}`;
+  return key;
+}
+
 /** The signer and verifier of validator `validatorIndex` (verification needs no secret). */
 export function createFakeCrypto(committee: FakeCommittee, validatorIndex: number): ConsensusCrypto {
   // A node outside the committee (index −1) only verifies; its "key" signs nothing valid.
@@ -125,6 +133,11 @@ export function createFakeCrypto(committee: FakeCommittee, validatorIndex: numbe
       return (
         key !== undefined && equalSignatures(extension.signature, signatureOf(key, extensionKey(extension)))
       );
+    },
+    signDecryptionShares: (body) => signatureOf(ownKey, sharesKey(body)),
+    verifyDecryptionShares(message: DecryptionShares) {
+      const key = keyOf(message.validatorIndex);
+      return key !== undefined && equalSignatures(message.signature, signatureOf(key, sharesKey(message)));
     },
     signProposal: (proposal) => signatureOf(ownKey, proposalKey(proposal)),
     verifyProposal(proposal: Proposal) {

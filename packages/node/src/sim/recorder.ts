@@ -1,6 +1,7 @@
 import type {
   BlockHeader,
   Certificate,
+  DecryptionShares,
   Evidence,
   FeedPrice,
   Hex,
@@ -133,8 +134,6 @@ export class Recorder {
   /** Encryption runs: the front-runners' reactions to plaintexts. */
   readonly reactions: RecordedReaction[] = [];
   #sequence = 0;
-  /** Extensions whose shares are recorded already (a message goes to every peer, and again). */
-  readonly #extensionsSeen = new WeakSet<SignedVoteExtension>();
   /** Index of `votes` by (validator, height, round, kind); internal, never parsed. */
   readonly #voteSlots = new Map<string, RecordedVote>();
   /** The run's event log, folded into its digest. */
@@ -208,22 +207,13 @@ export class Recorder {
     this.note(`${failure.atMs} driver failure v${failure.validatorIndex}`);
   }
 
-  /** Extensions some process sends now (in a vote, a proposal or served blocks): their decryption shares. */
-  recordExtensionsSent(extensions: Iterable<SignedVoteExtension>, atMs: number): void {
-    for (const extension of extensions) {
-      if (extension.decryptionShares === undefined || this.#extensionsSeen.has(extension)) continue;
-      this.#extensionsSeen.add(extension);
-      for (const bytes of extension.decryptionShares) {
-        const share = toHex(bytes);
-        const key = `${extension.validatorIndex}/${share}`;
-        if (!this.sharesSent.has(key))
-          this.sharesSent.set(key, {
-            signer: extension.validatorIndex,
-            share,
-            atMs,
-            sequence: this.#sequence++,
-          });
-      }
+  /** A DecryptionShares message some process sends now: its shares (the secrecy check). */
+  recordSharesSent(message: DecryptionShares, atMs: number): void {
+    for (const bytes of message.shares) {
+      const share = toHex(bytes);
+      const key = `${message.validatorIndex}/${share}`;
+      if (!this.sharesSent.has(key))
+        this.sharesSent.set(key, { signer: message.validatorIndex, share, atMs, sequence: this.#sequence++ });
     }
   }
 

@@ -1,4 +1,5 @@
 import {
+  type DecryptionShares,
   type Hex,
   MAX_BLOCK_REQUEST_COUNT,
   type SignedTransaction,
@@ -419,14 +420,7 @@ export class SimValidator implements SimEndpoint {
       fromHeight,
       count: Math.min(count, MAX_BLOCK_REQUEST_COUNT),
     });
-    const served = this.#actor.serveBlocks?.(blocks) ?? blocks;
-    if (this.#encryption) {
-      for (const block of served) {
-        this.world.recorder.recordExtensionsSent(block.contentExtensions, this.world.scheduler.nowMs);
-        this.world.recorder.recordExtensionsSent(block.commitExtensions, this.world.scheduler.nowMs);
-      }
-    }
-    return served;
+    return this.#actor.serveBlocks?.(blocks) ?? blocks;
   }
 
   // --- what it sends ---
@@ -441,6 +435,9 @@ export class SimValidator implements SimEndpoint {
         return this.#peerEndpoints().length;
       },
       fetchTransactions: (txIds, signal) => this.#fetchTransactions(txIds, signal, timers),
+      publishDecryptionShares: async (message) => {
+        this.#broadcastShares(message);
+      },
     };
   }
 
@@ -469,23 +466,33 @@ export class SimValidator implements SimEndpoint {
         this.world.recorder.recordUnpersistedVote(recorded);
     }
     this.#actor.observe?.(message);
-    const encryption = this.#encryption;
-    if (encryption) this.#recordShares(message);
     for (const target of this.#peerEndpoints()) {
       const sent = this.#actor.rewrite?.(message, target.validatorIndex) ?? message;
-      if (encryption && sent !== message) this.#recordShares(sent);
       this.world.network.send(this, target, () => target.deliver(this, sent));
     }
   }
 
-  /** The decryption shares a message carries, as it leaves (the encryption checker's secrecy). */
-  #recordShares(message: ConsensusMessage): void {
-    const { recorder, scheduler } = this.world;
-    if (message.type === 'vote') {
-      if (message.vote.extension !== null)
-        recorder.recordExtensionsSent([message.vote.extension], scheduler.nowMs);
-    } else {
-      recorder.recordExtensionsSent(message.proposal.extensions, scheduler.nowMs);
+  /**
+   * Our driver's DecryptionShares to every peer (the node's `decryption-shares` topic), recorded
+   * as they leave (the encryption checker's secrecy); a peer's gossip validator hands them to its driver.
+   */
+  #broadcastShares(message: DecryptionShares): void {
+    this.world.recorder.recordSharesSent(message, this.world.scheduler.nowMs);
+    this.#actor.observeShares?.(message);
+    for (const target of this.#peerEndpoints()) {
+      this.world.network.send(this, target, () => target.deliverShares(message));
+    }
+  }
+
+  /** A peer's DecryptionShares arrive. */
+  deliverShares(message: DecryptionShares): void {
+    const process = this.#process;
+    if (process === undefined) return;
+    this.#actor.observeShares?.(message);
+    try {
+      process.validators['decryption-shares'](message, this);
+    } catch (error) {
+      if (!(error instanceof GossipValidationError)) throw error;
     }
   }
 

@@ -66,7 +66,7 @@ function setup(txCount: number, height = 1) {
     hash: headerHash(certified.block.header, DOMAIN),
     certified,
     transactionIds,
-    content: {},
+    content: { reveals: [] },
     committedAtMs: 0,
   } as unknown as CommittedBlock;
   const leaves = certified.block.transactions.map((tx, i) => transactionLeaf(tx, transactionIds[i]!));

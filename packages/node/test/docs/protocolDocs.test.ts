@@ -85,6 +85,7 @@ const registry = synodGossipTopics({
   proposals: () => {},
   votes: () => {},
   evidence: () => {},
+  'decryption-shares': () => {},
 });
 
 beforeAll(async () => {
@@ -253,6 +254,7 @@ describe('docs/protocol.md: limits, tags, message types', () => {
         protocol.COMMITTEE_TAG,
         protocol.COMMITMENTS_TAG,
         protocol.TRANSITION_TAG,
+        protocol.DECRYPTION_SHARES_TAG,
         protocol.ENCRYPTION_ID_TAG,
         protocol.ENCRYPTION_MASK_TAG,
         protocol.ENCRYPTION_STREAM_TAG,

@@ -415,7 +415,6 @@ export async function workedExamples(
     ['prices count', u(1, 4)],
     ['[0].feedId', FEED_ID],
     ['[0].price (int256)', word(3_000n * 10n ** 8n)],
-    ['decryptionShares count (block 0 has no envelopes)', u(0, 4)],
   ];
   const extensionPreimage = concat([EXTENSION_TAG, ...extensionRows.map(([, b]) => b)]);
   if (!equal(keccak256Bytes(extensionPreimage), extensionDigest)) throw new Error('extension preimage');

@@ -310,12 +310,24 @@ describe('a 4-node Synod network over TCP', () => {
     const rawPeer = createP2pNode(
       {
         privateKey: await generateKeyPair('Ed25519'),
-        topics: synodGossipTopics({ transactions: noop, proposals: noop, votes: noop, evidence: noop }),
+        topics: synodGossipTopics({
+          transactions: noop,
+          proposals: noop,
+          votes: noop,
+          evidence: noop,
+          'decryption-shares': noop,
+        }),
         listenAddresses: ['/ip4/127.0.0.1/tcp/0'],
       },
       {},
     );
-    rawPeer.subscribeAll({ transactions: noop, proposals: noop, votes: noop, evidence: noop });
+    rawPeer.subscribeAll({
+      transactions: noop,
+      proposals: noop,
+      votes: noop,
+      evidence: noop,
+      'decryption-shares': noop,
+    });
     await rawPeer.start();
     try {
       const target = committeePeerIds[0]!;

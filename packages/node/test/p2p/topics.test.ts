@@ -36,6 +36,7 @@ describe('topic registry', () => {
       proposals: accept,
       votes: accept,
       evidence: accept,
+      'decryption-shares': accept,
     });
     expect(registry.names).toEqual(Object.values(GossipTopic));
     expect(registry.entries.transactions).toMatchObject({

@@ -31,6 +31,7 @@ export const MessageType = {
   TransitionApproval: 19,
   EquivocationProof: 20,
   EncryptedEnvelope: 21,
+  DecryptionShares: 22,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 

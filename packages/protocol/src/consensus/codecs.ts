@@ -8,7 +8,6 @@ import type { FeedPrice, Hex } from '../types.ts';
 import { VoteKind } from '../types.ts';
 import {
   CONSENSUS_SIGNATURE_BYTES,
-  MAX_BLOCK_ENVELOPES,
   MAX_COMMITTEE_VALIDATORS,
   MAX_EVIDENCE_MESSAGE_BYTES,
   MAX_EXTENSION_PRICE_OBSERVATIONS,
@@ -59,9 +58,6 @@ export function writeVoteExtensionFields(writer: Writer, extension: VoteExtensio
     writeHash(w, observation.feedId);
     w.i256(observation.price);
   });
-  writer.list(extension.decryptionShares ?? [], MAX_BLOCK_ENVELOPES, (w, share) =>
-    w.fixed(share, CONSENSUS_SIGNATURE_BYTES),
-  );
 }
 
 function readVoteExtensionFields(reader: Reader): VoteExtension {
@@ -82,11 +78,7 @@ function readVoteExtensionFields(reader: Reader): VoteExtension {
     price: r.i256('prices.price'),
   }));
   requireStrictlySorted(prices, (observation: PriceObservation) => observation.feedId, 'extension.prices');
-  const decryptionShares = reader.list(MAX_BLOCK_ENVELOPES, 'extension.decryptionShares', (r) =>
-    r.fixed(CONSENSUS_SIGNATURE_BYTES, 'extension.decryptionShare'),
-  );
-  const fields = { networkId, height, round, blockId, validatorIndex, timestampMs, inclusionList, prices };
-  return decryptionShares.length === 0 ? fields : { ...fields, decryptionShares };
+  return { networkId, height, round, blockId, validatorIndex, timestampMs, inclusionList, prices };
 }
 
 function requireStrictlySorted<T>(items: readonly T[], key: (item: T) => string, field: string): void {

@@ -28,7 +28,7 @@ export const CONSENSUS_SIGNATURE_BYTES = 96;
 
 /**
  * Encrypted envelopes per block (docs/protocol.md "Encrypted transactions"), hence decryption
- * shares in one extension. Every node spends a pairing (~3 ms, `pnpm bench crypto`) per envelope
+ * shares in one DecryptionShares message. Every node spends a pairing (~3 ms, `pnpm bench crypto`) per envelope
  * on the block that reveals them, on the path to deciding it; 128 keep that under ~0.5 s.
  */
 export const MAX_BLOCK_ENVELOPES = 128;
@@ -47,8 +47,6 @@ export const MAX_SIGNED_EXTENSION_BYTES =
   MAX_INCLUSION_LIST_ENTRIES * INCLUSION_ENTRY_BYTES +
   4 +
   MAX_EXTENSION_PRICE_OBSERVATIONS * PRICE_OBSERVATION_BYTES +
-  4 +
-  MAX_BLOCK_ENVELOPES * CONSENSUS_SIGNATURE_BYTES +
   CONSENSUS_SIGNATURE_BYTES;
 
 /** Cap on a whole VoteExtension message (envelope + signed extension). */

@@ -39,12 +39,6 @@ export interface VoteExtension {
   inclusionList: InclusionEntry[];
   /** Sorted by feedId ascending, no duplicates, at most MAX_EXTENSION_PRICE_OBSERVATIONS. */
   prices: PriceObservation[];
-  /**
-   * Decryption shares (96-byte G2 each) of the envelopes of block height − 1, which is final, in
-   * their block order (docs/protocol.md "Encrypted transactions"). Absent when there are none,
-   * so that an extension without shares has one representation.
-   */
-  decryptionShares?: Uint8Array[];
 }
 
 export interface SignedVoteExtension extends VoteExtension {

@@ -14,6 +14,8 @@ export const ENCRYPTION_ID_TAG: Hex = keccak256(toBytes('synod/encryption/id/v1'
 export const ENCRYPTION_MASK_TAG: Hex = keccak256(toBytes('synod/encryption/mask/v1'));
 /** keccak256("synod/encryption/stream/v1"): derives the ChaCha20 key of the message from σ. */
 export const ENCRYPTION_STREAM_TAG: Hex = keccak256(toBytes('synod/encryption/stream/v1'));
+/** keccak256("synod/decryption-shares/v1"): first word of what a validator signs over its DecryptionShares message. */
+export const DECRYPTION_SHARES_TAG: Hex = keccak256(toBytes('synod/decryption-shares/v1'));
 /** keccak256("synod/encryption/r/v1"): derives the randomness r = H(σ, m) (the Fujisaki–Okamoto transform). */
 export const ENCRYPTION_RANDOMNESS_TAG: Hex = keccak256(toBytes('synod/encryption/r/v1'));
 

@@ -16,3 +16,4 @@ export {
   insecureDecryptionKey,
   openCiphertext,
 } from './scheme.ts';
+export * from './shares.ts';

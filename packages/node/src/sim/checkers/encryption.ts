@@ -8,10 +8,12 @@ import type { FinalizedChain, FinalizedPlace, RunRecord } from './run.ts';
  *   block h + 2 (every envelope of the simulator is an honest encryption, so a block that reveals
  *   nothing for one is a violation, whatever its verdict), and no plaintext of an envelope is final
  *   unless its envelope is;
- * - secrecy: no honest validator's decryption share of an envelope leaves any process (in any
- *   extension of any vote, proposal or served block the run recorded) before some process has
- *   finalized the envelope's block. Shares are matched to (validator, envelope) by recomputing
- *   every share of the run (BLS shares are deterministic), not by where they sit in an extension.
+ * - secrecy: no honest validator's decryption share of an envelope of block h leaves any process
+ *   (in any DecryptionShares message the run recorded) before some process has finalized block
+ *   h + 1, the block after it: only then is the order fixed up to where its plaintext lands, so
+ *   nothing written after reading it can go ahead of it. Shares are matched to (validator,
+ *   envelope) by recomputing every share of the run (BLS shares are deterministic), not by where
+ *   they sit in a message.
  *   A byzantine validator may release its own share whenever it likes: f of them are below the
  *   threshold;
  * - the front-runner gains nothing: each transaction a front-runner submitted in reaction to a
@@ -52,7 +54,7 @@ export function checkEncryption(run: RunRecord, chain: FinalizedChain): string[]
     const owner = run.shareOwners?.get(sent.share);
     if (owner === undefined || !honest.has(owner.validatorIndex)) continue;
     const place = chain.places.get(owner.envelopeTxId);
-    const finalized = place === undefined ? undefined : recorder.finalizations.get(place.height);
+    const finalized = place === undefined ? undefined : recorder.finalizations.get(place.height + 1);
     // Sent after the finalization: later in virtual time, or recorded after it in the same ms.
     if (
       finalized !== undefined &&
@@ -60,12 +62,12 @@ export function checkEncryption(run: RunRecord, chain: FinalizedChain): string[]
     )
       continue;
     violations.push(
-      `encryption: secrecy: v${owner.validatorIndex}'s decryption share of envelope ${owner.envelopeTxId} sent (in v${sent.signer}'s extension) at ${sent.atMs} ms, ${
+      `encryption: secrecy: v${owner.validatorIndex}'s decryption share of envelope ${owner.envelopeTxId} sent (in v${sent.signer}'s message) at ${sent.atMs} ms, ${
         place === undefined
           ? 'and the envelope is not final'
           : finalized === undefined
-            ? `and its block ${place.height} was never finalized`
-            : `before its block ${place.height} was finalized (first at ${finalized.atMs} ms)`
+            ? `and block ${place.height + 1}, after its block, was never finalized`
+            : `before block ${place.height + 1}, after its block ${place.height}, was finalized (first at ${finalized.atMs} ms)`
       }`,
     );
   }
