@@ -1068,6 +1068,13 @@ export class ConsensusDriver {
     });
   }
 
+  /** Whether the envelopes due can be opened with the shares at hand (none due: yes). Cached by the opener. */
+  #revealsOpen(): boolean {
+    const encryption = this.#contentContext().encryption;
+    const due = envelopesDue(this.chain);
+    return encryption === undefined || due.length === 0 || encryption.open(due) !== undefined;
+  }
+
   /**
    * Opens the envelopes due once their shares suffice, and keeps the plaintexts' bodies: a
    * proposal names them by id (the opener caches the results for the content function).
@@ -1272,20 +1279,22 @@ export class ConsensusDriver {
       if (verdict.valid) this.#contents.set(blockId, verdict.content);
       return verdict;
     };
-    // Plaintexts revealed from shares at hand: their bodies are ours, not a peer's to serve.
+    // The plaintexts it starts with come from the shares, not from a peer: without enough shares
+    // yet, wait for them first (asking peers for those bodies would only time out).
+    if (!this.#revealsOpen()) {
+      void this.#whenShares(height, () => (this.#revealsOpen() ? true : undefined))
+        .then((opened) => {
+          if (this.chain.height + 1 !== height) return;
+          if (opened === undefined) answer(false, 'missing-shares');
+          else this.#checkContent(output);
+        })
+        .catch((error: unknown) => this.#fail(error));
+      return;
+    }
     this.#rememberRevealedBodies();
     const missingNamed = proposal.transactionIds.filter((txId) => this.body(txId) === undefined);
     if (missingNamed.length === 0) {
       const verdict = check();
-      if (!verdict.valid && verdict.reason === 'missing-shares') {
-        void this.#whenShares(height, () => {
-          const again = check();
-          return again.valid || again.reason !== 'missing-shares' ? again : undefined;
-        }).then((again) =>
-          answer(again?.valid ?? false, again?.valid ? undefined : (again?.reason ?? 'missing-shares')),
-        );
-        return;
-      }
       if (verdict.valid || verdict.reason !== 'missing-bodies') {
         answer(verdict.valid, verdict.valid ? undefined : verdict.reason);
         return;
