@@ -16,6 +16,13 @@ export const DRIVER_FETCH_TIMEOUT_MS = 800;
 export const DRIVER_SHARES_WAIT_MS = 800;
 
 /**
+ * DecryptionShares of blocks up to this many heights above our tip are kept (from nodes ahead of
+ * us, signature checked): a node that lags a block would otherwise drop them and wait for
+ * retransmissions before it could check the block that reveals them.
+ */
+export const DRIVER_SHARES_AHEAD_HEIGHTS = 2;
+
+/**
  * Within one fetch, how long a peer has to answer before the next one is asked too (the earlier
  * request stays open): a peer that never answers costs this much of DRIVER_FETCH_TIMEOUT_MS, so
  * four peers fit in it. A loopback answer takes milliseconds, one across continents ~150 ms.

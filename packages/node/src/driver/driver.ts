@@ -60,6 +60,7 @@ import {
   DRIVER_MAX_COMMIT_FETCH_ATTEMPTS,
   DRIVER_MAX_FETCHED_BODIES,
   DRIVER_MAX_VERIFIED_TRANSACTIONS,
+  DRIVER_SHARES_AHEAD_HEIGHTS,
   DRIVER_SHARES_WAIT_MS,
   DRIVER_STALL_WARNING_MS,
   SYNCED_BLOCK_COMMIT_TIMEOUT_MS,
@@ -147,6 +148,8 @@ export class ConsensusDriver {
   readonly #sharePool = new Map<number, Map<number, readonly Uint8Array[]>>();
   /** Derivations waiting for more shares of the envelopes due. */
   #shareWaiters: (() => void)[] = [];
+  /** DecryptionShares of blocks we have not committed yet (from nodes ahead), signature checked. */
+  readonly #sharesAhead = new Map<number, Map<number, DecryptionShares>>();
   #roundStartedMs = 0;
   #roundKey = '';
   /** Retransmissions of the step being carried out, sent together after it. */
@@ -1011,7 +1014,24 @@ export class ConsensusDriver {
   receiveDecryptionShares(message: DecryptionShares): 'ACCEPT' | 'IGNORE' | 'REJECT' {
     if (message.networkId !== this.#options.domain.networkId) return 'REJECT';
     const { height } = message;
-    if (height < this.chain.height - 1 || height > this.chain.height) return 'IGNORE';
+    if (height < this.chain.height - 1 || height > this.chain.height + DRIVER_SHARES_AHEAD_HEIGHTS)
+      return 'IGNORE';
+    if (height > this.chain.height) {
+      // From a node a block or two ahead of us: its envelopes' block is not ours yet, so the count
+      // cannot be checked. Keep the first signed one of each signer until we get there.
+      const committee = this.knownCommitteeAt(height + 2);
+      if (committee === undefined) return 'IGNORE';
+      if (message.validatorIndex >= committee.validatorCount) return 'REJECT';
+      let ahead = this.#sharesAhead.get(height);
+      if (ahead?.has(message.validatorIndex) === true) return 'IGNORE';
+      if (!committee.crypto.verifyDecryptionShares(message)) return 'REJECT';
+      if (ahead === undefined) {
+        ahead = new Map();
+        this.#sharesAhead.set(height, ahead);
+      }
+      ahead.set(message.validatorIndex, message);
+      return 'ACCEPT';
+    }
     const envelopes = this.chain.envelopes.get(height) ?? [];
     const committee = this.committeeAt(height + 2);
     if (committee.encryption === undefined || envelopes.length === 0) return 'IGNORE';
@@ -1021,6 +1041,24 @@ export class ConsensusDriver {
     if (!committee.crypto.verifyDecryptionShares(message)) return 'REJECT';
     this.#acceptShares(message);
     return 'ACCEPT';
+  }
+
+  /** After a commit: the shares kept from nodes ahead of us whose block we now have. */
+  #adoptSharesAhead(): void {
+    for (const [height, bySigner] of this.#sharesAhead) {
+      if (height > this.chain.height) continue;
+      this.#sharesAhead.delete(height);
+      const envelopes = this.chain.envelopes.get(height) ?? [];
+      for (const message of bySigner.values()) {
+        // Signature checked on receipt; what is left is the count against the block's envelopes.
+        if (
+          height >= this.chain.height - 1 &&
+          message.shares.length === envelopes.length &&
+          envelopes.length > 0
+        )
+          this.#acceptShares(message);
+      }
+    }
   }
 
   #acceptShares(message: DecryptionShares): void {
@@ -1406,6 +1444,7 @@ export class ConsensusDriver {
     this.#heightWaiters.delete(commit.height + 1);
     for (const wake of waiters ?? []) wake();
     // Last: the block is final and everyone told; only now do the shares it unlocks go out.
+    this.#adoptSharesAhead();
     this.#releaseShares();
   }
 
