@@ -1,14 +1,7 @@
-import { createCipheriv } from 'node:crypto';
 import {
-  BLS_CURVE_ORDER,
   decryptionShare,
   ENCRYPTED_NAMESPACE,
-  ENCRYPTION_MASK_TAG,
-  ENCRYPTION_RANDOMNESS_TAG,
-  ENCRYPTION_STREAM_TAG,
-  type EncryptionContext,
-  encryptedEnvelopeCodec,
-  encryptionIdentity,
+  encryptFast,
   encryptTransaction,
   type Hex,
   insecureTrustedDealer,
@@ -16,12 +9,9 @@ import {
   type SignedTransaction,
   signTransaction,
   type TrustedDealing,
-  toLowerHex,
-  transactionCodec,
   transactionId,
 } from '@synod/protocol';
-import * as mcl from 'mcl-wasm';
-import { hexToBytes, keccak256, toBytes, toHex } from 'viem';
+import { keccak256, toBytes, toHex } from 'viem';
 import { faultTolerance } from '../consensus/content.ts';
 import { createEnvelopeOpener, pendingEnvelope } from '../consensus/reveals.ts';
 import type { EpochEncryption } from '../driver/types.ts';
@@ -183,135 +173,12 @@ async function buildEnvelope(plaintext: PoolTransaction): Promise<PoolTransactio
   };
 }
 
-// --- encryption in mcl -------------------------------------------------------------------------
-
-let referenceChecked = false;
+// --- encryption ---------------------------------------------------------------------------
 
 /**
- * `encryptTransaction` with the pairing in mcl (~4 ms instead of ~25 ms in @noble/curves): the
- * same arithmetic as scheme.ts `encrypt`, step for step. The first call of a process is compared
- * byte for byte with the reference, and test/simEncryption.test.ts compares more; an envelope
- * that differed would open to nothing, which the encryption checker reports.
+ * `encryptTransaction` with `encryptFast` (blst's hash to G2, mcl's pairing: ~4 ms instead of
+ * ~20 ms in @noble/curves), byte for byte the same (packages/protocol/test/encryption.test.ts).
  */
 export function encryptForSim(publicKey: Uint8Array, transaction: SignedTransaction, seed: Uint8Array): Hex {
-  const message = transactionCodec.encode(transaction);
-  const context: EncryptionContext = {
-    networkId: transaction.networkId,
-    namespace: transaction.namespace,
-    sender: transaction.sender,
-  };
-  const r = encryptionRandomness(seed, message);
-  const point = mcl.mul(g1Generator(), scalar(r)).serialize();
-  const identity = encryptionIdentity(context, point);
-  const pairing = canonicalPairingBytes(
-    mcl.pairing(mcl.mul(g1Point(publicKey), scalar(r)), g2Point(hashToG2(identity))),
-  );
-  const ciphertext = new Uint8Array(point.length + 32 + message.length);
-  ciphertext.set(point, 0);
-  ciphertext.set(xor(seed, tagged(ENCRYPTION_MASK_TAG, pairing)), point.length);
-  ciphertext.set(encryptionStream(seed, message), point.length + 32);
-  const payload = toLowerHex(
-    encryptedEnvelopeCodec.encode({ namespace: transaction.namespace, ciphertext }),
-  ) as Hex;
-  if (!referenceChecked) {
-    const reference = encryptTransaction({ publicKey, transaction, seed });
-    if (reference !== payload)
-      throw new Error('simulator assertion failed: encryptForSim differs from encryptTransaction');
-    referenceChecked = true;
-  }
-  return payload;
-}
-
-function tagged(tag: Hex, ...parts: Uint8Array[]): Uint8Array {
-  const tagBytes = hexToBytes(tag);
-  let length = tagBytes.length;
-  for (const part of parts) length += part.length;
-  const input = new Uint8Array(length);
-  input.set(tagBytes, 0);
-  let offset = tagBytes.length;
-  for (const part of parts) {
-    input.set(part, offset);
-    offset += part.length;
-  }
-  return keccak256(input, 'bytes');
-}
-
-/** r = H_r(σ, m) in [1, order) (scheme.ts encryptionRandomness). */
-function encryptionRandomness(seed: Uint8Array, message: Uint8Array): bigint {
-  const messageHash = keccak256(message, 'bytes');
-  const wide = new Uint8Array(64);
-  wide.set(tagged(ENCRYPTION_RANDOMNESS_TAG, Uint8Array.of(0), seed, messageHash), 0);
-  wide.set(tagged(ENCRYPTION_RANDOMNESS_TAG, Uint8Array.of(1), seed, messageHash), 32);
-  let value = 0n;
-  for (const byte of wide) value = (value << 8n) | BigInt(byte);
-  return (value % (BLS_CURVE_ORDER - 1n)) + 1n;
-}
-
-/** ChaCha20 under H_stream(σ), zero nonce and counter (scheme.ts encryptionStream). */
-function encryptionStream(seed: Uint8Array, data: Uint8Array): Uint8Array {
-  const cipher = createCipheriv('chacha20', tagged(ENCRYPTION_STREAM_TAG, seed), new Uint8Array(16));
-  return new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
-}
-
-function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
-  return out;
-}
-
-/** The secret key 1: its BLS signature of a message is the message hashed to G2 (the same DST). */
-const ONE = (() => {
-  const bytes = new Uint8Array(32);
-  bytes[31] = 1;
-  return bytes;
-})();
-
-function hashToG2(message: Uint8Array): Uint8Array {
-  return decryptionShare(ONE, message);
-}
-
-function scalar(value: bigint): mcl.Fr {
-  const fr = new mcl.Fr();
-  fr.setStr(value.toString(16), 16);
-  return fr;
-}
-
-let generator: mcl.G1 | undefined;
-function g1Generator(): mcl.G1 {
-  if (generator === undefined) {
-    generator = new mcl.G1();
-    generator.deserializeHexStr(
-      '97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb',
-    );
-  }
-  return generator;
-}
-
-const g1Points = new Map<string, mcl.G1>();
-function g1Point(bytes: Uint8Array): mcl.G1 {
-  const key = toHex(bytes);
-  let point = g1Points.get(key);
-  if (point === undefined) {
-    point = new mcl.G1();
-    point.deserialize(bytes);
-    g1Points.set(key, point);
-  }
-  return point;
-}
-
-function g2Point(bytes: Uint8Array): mcl.G2 {
-  const point = new mcl.G2();
-  point.deserialize(bytes);
-  return point;
-}
-
-/** mcl writes every Fp2 of a GT element c1 ‖ c0, the canonical encoding c0 ‖ c1 (encryption/fast.ts). */
-function canonicalPairingBytes(value: mcl.GT): Uint8Array {
-  const raw = value.serialize();
-  const out = new Uint8Array(raw.length);
-  for (let offset = 0; offset < raw.length; offset += 96) {
-    out.set(raw.subarray(offset + 48, offset + 96), offset);
-    out.set(raw.subarray(offset, offset + 48), offset + 48);
-  }
-  return out;
+  return encryptTransaction({ publicKey, transaction, seed, encrypt: encryptFast });
 }
