@@ -62,6 +62,13 @@ export function killAll(): void {
   for (const child of children) child.kill('SIGKILL');
 }
 
+/**
+ * Ports handed out in this test process: a port is free when asked for but only taken when the
+ * node starts, so a later call could get it again (the reshare e2e once gave the joiner's RPC the
+ * port of a validator's metrics, which then could not listen).
+ */
+const handedOut = new Set<number>();
+
 export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
@@ -69,7 +76,9 @@ export async function freePorts(count: number): Promise<number[]> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (!ports.includes(port)) ports.push(port);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    ports.push(port);
   }
   return ports;
 }
