@@ -35,6 +35,7 @@ import { RpcBackendError } from '../rpc/errors.ts';
 import type { FinalityListener } from '../rpc/subscriptions.ts';
 import type { Store } from '../storage/store.ts';
 import type { CatchUpSync } from '../sync/sync.ts';
+import { readBlockOrdering } from './blockOrdering.ts';
 import { MAX_TRACKED_FEEDS, PRICE_LOOKBACK_MAX_HEIGHTS } from './constants.ts';
 import { readHeaderProof } from './headerProofs.ts';
 import { readNamespaceBatch, readNextNamespaceBatch } from './namespaceBatches.ts';
@@ -353,6 +354,14 @@ export function createNodeBackend(options: NodeBackendOptions): SynodRpcBackend 
       // Stored as checked EvidenceCodec bytes (driver.recordEvidence): decoding cannot fail unless the store is corrupt.
       return (await store.getEvidence(height)).map((record) => EvidenceCodec.decode(record.bytes));
     },
+    // The extensions of block h were signed by the committee of h − 1 (the driver's signerCount).
+    getBlockOrdering: (height) =>
+      readBlockOrdering(
+        store,
+        domain,
+        height,
+        (at) => driver.committeeAt(Math.max(1, at - 1)).validatorCount,
+      ),
     async status(): Promise<NodeStatus> {
       const height = store.latestHeight();
       return {

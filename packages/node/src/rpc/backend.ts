@@ -10,6 +10,7 @@ import type {
   SignedTransaction,
 } from '@synod/protocol';
 import type {
+  BlockOrderingOf,
   OracleFeedStatusOf,
   RpcL1Proof,
   RpcStatus,
@@ -82,6 +83,15 @@ export interface SynodRpcBackend {
    * gossip), in (round, kind, validator) order; [] when none.
    */
   getEvidence(height: number, options: BackendCallOptions): Promise<Evidence[]>;
+  /**
+   * The inputs and outcome of block `height`'s fair ordering, from the vote extensions its
+   * content derives from (docs/consensus.md "Fair block content"): each transaction's reports,
+   * fair and effective timestamps, what was reported but left out, and each feed's observations.
+   * undefined when `height` is not finalized; RpcBackendError('UNAVAILABLE') when the node does
+   * not hold what it needs (a pruned body, extensions it never stored, or stored ones that do not
+   * reproduce the block).
+   */
+  getBlockOrdering(height: number, options: BackendCallOptions): Promise<BlockOrdering | undefined>;
   /** Called once per finalized block, in height order. Returns the unsubscribe function. */
   onBlock(listener: (block: FinalizedBlock) => void): Unsubscribe;
   /** Called once per finalized transaction, after its block is stored. */
@@ -137,6 +147,9 @@ export interface HeaderProof {
   anchorHash: Hex;
   proof: Hex[];
 }
+
+/** synod_getBlockOrdering before JSON encoding: nonces and prices as bigints. */
+export type BlockOrdering = BlockOrderingOf<bigint>;
 
 /** Where a finalized transaction is, with what an L1 contract needs to verify it. */
 export type TransactionInclusion = TransactionInclusionOf<Certificate>;

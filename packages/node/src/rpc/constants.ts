@@ -114,6 +114,14 @@ export const WEBSOCKET_CLOSE_GOING_AWAY = 1001;
 export const DEFAULT_MAX_RESPONSE_BYTES = MAX_BLOCK_TXS * (2 * MAX_TRANSACTION_BYTES + 512) + 1024 * 1024;
 
 /**
+ * Unordered transactions synod_getBlockOrdering lists (earliest report first; the rest are only
+ * counted). Its other lists are bounded by the protocol: MAX_BLOCK_TXS transactions, and one
+ * firstSeen entry per inclusion-list entry of at most MAX_COMMITTEE_VALIDATORS extensions. 256
+ * shows what a block left out at a glance without letting a flood of one-off reports swell it.
+ */
+export const BLOCK_ORDERING_MAX_UNORDERED = 256;
+
+/**
  * Interval of WebSocket pings; a socket that has not answered the previous ping by the next one
  * is terminated, so a vanished client frees its slot and subscriptions within a minute.
  */

@@ -13,6 +13,7 @@ import {
 } from '@synod/protocol';
 import type {
   RpcBlock,
+  RpcBlockOrdering,
   RpcBlockPrice,
   RpcBlockSummary,
   RpcCertificate,
@@ -34,6 +35,7 @@ import type {
   RpcTransactionStatus,
 } from '@synod/protocol/pure';
 import type {
+  BlockOrdering,
   CommitteeInfo,
   FinalizedBlock,
   FinalizedPrice,
@@ -46,6 +48,7 @@ import type {
   TransactionInclusion,
   TransactionStatus,
 } from './backend.ts';
+import { BLOCK_ORDERING_MAX_UNORDERED } from './constants.ts';
 import type { JsonSchema } from './schema.ts';
 
 /**
@@ -203,6 +206,49 @@ export function encodeNamespaceBatch(batch: NamespaceBatch): RpcNamespaceBatch {
     ...block,
     inclusion: encodeNamespaceLeafProof(batch.inclusion),
     transactions: batch.transactions.map(({ tx, txId }) => encodeTransaction(tx, txId)),
+  };
+}
+
+export function encodeBlockOrdering(ordering: BlockOrdering): RpcBlockOrdering {
+  return {
+    height: ordering.height,
+    blockHash: ordering.blockHash,
+    epoch: ordering.epoch,
+    timestampMs: ordering.timestampMs,
+    proposerIndex: ordering.proposerIndex,
+    signerCount: ordering.signerCount,
+    faultTolerance: ordering.faultTolerance,
+    validators: ordering.validators.map((validator) => ({ ...validator })),
+    transactions: ordering.transactions.map((tx) => ({
+      index: tx.index,
+      txId: tx.txId,
+      sender: tx.sender,
+      nonce: tx.nonce.toString(10),
+      namespace: tx.namespace,
+      source: tx.source,
+      envelopeTxId: tx.envelopeTxId,
+      fairTimestampMs: tx.fairTimestampMs,
+      effectiveTimestampMs: tx.effectiveTimestampMs,
+      firstSeen: tx.firstSeen.map((report) => ({ ...report })),
+    })),
+    unordered: ordering.unordered.map((tx) => ({
+      txId: tx.txId,
+      fairTimestampMs: tx.fairTimestampMs,
+      firstSeen: tx.firstSeen.map((report) => ({ ...report })),
+    })),
+    unorderedTotal: ordering.unorderedTotal,
+    finalizedEarlier: ordering.finalizedEarlier,
+    prices: ordering.prices.map((feed) => ({
+      feedId: feed.feedId,
+      answer: decimalOrNull(feed.answer),
+      median: decimalOrNull(feed.median),
+      low: decimalOrNull(feed.low),
+      high: decimalOrNull(feed.high),
+      observations: feed.observations.map((observation) => ({
+        validatorIndex: observation.validatorIndex,
+        price: observation.price.toString(10),
+      })),
+    })),
   };
 }
 
@@ -402,6 +448,12 @@ const uint = (description: string): JsonSchema => ({ type: 'integer', minimum: 0
 const decimal = (description: string): JsonSchema => ({
   type: 'string',
   pattern: '^(0|[1-9][0-9]*)$',
+  description,
+});
+/** A price: int256, so possibly negative. */
+const signedDecimal = (description: string): JsonSchema => ({
+  type: 'string',
+  pattern: '^(0|-?[1-9][0-9]*)$',
   description,
 });
 const object = (properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema => ({
@@ -630,6 +682,111 @@ export const RESULT_SCHEMAS = {
         latestHeight: uint('the highest finalized height'),
       }),
     ],
+  },
+  BlockOrdering: object({
+    height: uint('block height'),
+    blockHash: hex('header hash', 32),
+    epoch: uint('committee epoch of the block'),
+    timestampMs: uint('block time, unix ms: max(parent + 1, lower median of validators[].timestampMs)'),
+    proposerIndex: uint('committee index of the proposer'),
+    signerCount: uint(
+      "size n of the committee that signed the extensions (that of height - 1: the previous epoch's at an epoch's first height)",
+    ),
+    faultTolerance: uint('f = floor((n - 1) / 3) of that committee'),
+    validators: {
+      type: 'array',
+      description: "one per extension the block's content derives from, by validator index",
+      items: object({
+        validatorIndex: uint('committee index'),
+        timestampMs: uint('its clock when it signed the extension, unix ms'),
+        reported: uint('entries in its inclusion list'),
+      }),
+    },
+    transactions: {
+      type: 'array',
+      description: "the block's transactions in block order",
+      items: object({
+        index: uint('position in the block (tx tree leaf index)'),
+        txId: hex('transaction id', 32),
+        sender: hex('sender address', 20),
+        nonce: decimal('uint64 nonce'),
+        namespace: hex('bytes32 namespace', 32),
+        source: {
+          type: 'string',
+          enum: ['fair', 'revealed'],
+          description:
+            'fair: ordered by its fair timestamp; revealed: the plaintext of an envelope of block height - 2, at the head of the block with the block time',
+        },
+        envelopeTxId: {
+          oneOf: [hex('revealed: the envelope it opens', 32), { type: 'null' }],
+        },
+        fairTimestampMs: uint(
+          'the (f+1)-th smallest firstSeenMs across the extensions (fairTimestamps of the consensus); revealed: the block time',
+        ),
+        effectiveTimestampMs: uint(
+          "max(fairTimestampMs, that of its sender's previous fair transaction in the block): with txId, the order key",
+        ),
+        firstSeen: { $ref: '#/components/schemas/FirstSeen' },
+      }),
+    },
+    unordered: {
+      type: 'array',
+      description: `reported transactions the block left out, except candidates finalized earlier (finalizedEarlier): earliest report first, at most ${BLOCK_ORDERING_MAX_UNORDERED} of unorderedTotal`,
+      items: object({
+        txId: hex('transaction id', 32),
+        fairTimestampMs: {
+          type: ['integer', 'null'],
+          description:
+            "its fair timestamp; null with fewer than f+1 reports (not a candidate). A candidate left out was invalid or expired, waited for a lower nonce or its sender's reveal, or was over the block's transaction or envelope cap",
+        },
+        firstSeen: { $ref: '#/components/schemas/FirstSeen' },
+      }),
+    },
+    unorderedTotal: uint('how many transactions unordered holds before its cap'),
+    finalizedEarlier: uint(
+      'transactions with f+1 reports or more left out because they were finalized below this height (listed because the extensions were signed before their block was final)',
+    ),
+    prices: {
+      type: 'array',
+      description: 'every feed observed in the extensions or priced in the block, by feedId',
+      items: object({
+        feedId: hex('bytes32 feed id', 32),
+        answer: {
+          oneOf: [signedDecimal('the price the block finalized'), { type: 'null' }],
+          description: 'null: no price in this block (no quorum, or held by the circuit breaker)',
+        },
+        median: {
+          oneOf: [signedDecimal('lower median of the observations'), { type: 'null' }],
+          description: 'null below 2f+1 observations',
+        },
+        low: {
+          oneOf: [signedDecimal('the (f+1)-th smallest observation'), { type: 'null' }],
+          description:
+            'null below 2f+1 observations; with at most f byzantine observations, min(honest) <= low <= median',
+        },
+        high: {
+          oneOf: [signedDecimal('the (f+1)-th largest observation'), { type: 'null' }],
+          description:
+            'null below 2f+1 observations; with at most f byzantine observations, median <= high <= max(honest)',
+        },
+        observations: {
+          type: 'array',
+          description: 'by validator index',
+          items: object({
+            validatorIndex: uint('committee index'),
+            price: signedDecimal("the validator's observation (int256, fixed point)"),
+          }),
+        },
+      }),
+    },
+  }),
+  FirstSeen: {
+    type: 'array',
+    description: 'every extension that reports the transaction, by validator index',
+    items: object({
+      validatorIndex: uint('committee index'),
+      firstSeenMs: uint("when the validator first saw it, unix ms (the validator's clock)"),
+    }),
   },
   Evidence: object({
     validatorIndex: uint('committee index of the validator that signed both votes'),

@@ -1,9 +1,18 @@
-import { DecodeError, type Hex, parseHex, transactionCodec } from '@synod/protocol';
+import {
+  DecodeError,
+  type Hex,
+  MAX_BLOCK_TXS,
+  MAX_COMMITTEE_VALIDATORS,
+  MAX_INCLUSION_LIST_ENTRIES,
+  parseHex,
+  transactionCodec,
+} from '@synod/protocol';
 import type { SynodRpcMethod, SynodRpcResult } from '@synod/protocol/pure';
-import { MAX_RAW_TRANSACTION_HEX_CHARS } from './constants.ts';
+import { BLOCK_ORDERING_MAX_UNORDERED, MAX_RAW_TRANSACTION_HEX_CHARS } from './constants.ts';
 import { defineMethod, optionalParam, type RpcMethod, requiredParam } from './defineMethod.ts';
 import {
   encodeBlock,
+  encodeBlockOrdering,
   encodeCommittee,
   encodeEvidence,
   encodeHeaderProof,
@@ -281,6 +290,21 @@ export const RPC_METHODS: {
     errors: ['UNAVAILABLE'],
     async handler({ height }, { backend, signal }) {
       return (await backend.getEvidence(height, { signal })).map(encodeEvidence);
+    },
+  }),
+
+  synod_getBlockOrdering: defineMethod({
+    summary:
+      "Why a finalized block's content is what it is: each transaction's first-seen times, fair timestamp and position, and each feed's observations.",
+    description: `From the vote extensions the block's content derives from (the commit of height − 1, as its proposal carried them; docs/consensus.md "Fair block content"). validators: each extension's clock and inclusion-list size. transactions, in block order: every extension's firstSeenMs, the fair timestamp (the (f+1)-th smallest report, computed by the consensus's own fairTimestamps), the effective timestamp (the later of its own and its sender's previous transaction's; with txId, the order key) and the source (revealed: the plaintext of an envelope of block height − 2, at the head of the block with the block time). unordered: reported transactions left out of the block, except candidates finalized earlier (counted in finalizedEarlier), earliest report first, at most ${BLOCK_ORDERING_MAX_UNORDERED} of unorderedTotal; fairTimestampMs is null with fewer than f+1 reports. prices: per feed the observations, their median, and low/high, the (f+1)-th smallest and largest observation: with at most f of them byzantine, min(honest) ≤ low ≤ median ≤ high ≤ max(honest) (docs/oracle.md "The price bound"). Size: at most MAX_BLOCK_TXS (${MAX_BLOCK_TXS}) transactions; all firstSeen lists together hold at most one entry per inclusion-list entry (${MAX_COMMITTEE_VALIDATORS} extensions × ${MAX_INCLUSION_LIST_ENTRIES} = ${MAX_COMMITTEE_VALIDATORS * MAX_INCLUSION_LIST_ENTRIES}); one observation per extension and feed. null when the height is not finalized. UNAVAILABLE when the block's body (and with it its extensions) is pruned, or that of height − 2 (which tells the revealed transactions); when the node stored fewer than 2f+1 of its extensions (a block fetched by catch-up from a peer that served none); or when the stored ones do not reproduce the block (a peer left some out).`,
+    params: [
+      requiredParam('height', integer({ title: 'Height', description: 'A block height (≥ 1).', minimum: 1 })),
+    ],
+    result: { name: 'ordering', schema: nullable(ref('BlockOrdering')) },
+    errors: ['UNAVAILABLE'],
+    async handler({ height }, { backend, signal }) {
+      const ordering = await backend.getBlockOrdering(height, { signal });
+      return ordering === undefined ? null : encodeBlockOrdering(ordering);
     },
   }),
 

@@ -83,6 +83,7 @@ export async function renderRpcReference(): Promise<string> {
     synod_getNextNamespaceBatch: [hash(0x11), 4],
     synod_getHeaderProof: [3, 5],
     synod_getEvidence: [3],
+    synod_getBlockOrdering: [3],
     synod_status: [],
   };
   const out: string[] = [];

@@ -73,6 +73,37 @@ describe('JSON-RPC over HTTP: requests and results', () => {
     expect((await call(url, 'synod_getTransactionStatus', [hash(1)])).result).toEqual({ status: 'unknown' });
   });
 
+  test('a block ordering encodes nonces and prices as decimal strings; an unfinalized height is null', async () => {
+    const ordering = (await call(url, 'synod_getBlockOrdering', [3])).result as Record<string, unknown>;
+    expect(ordering).toMatchObject({
+      height: 3,
+      blockHash: hash(3),
+      faultTolerance: 1,
+      transactions: [
+        { index: 0, nonce: '4', source: 'fair', envelopeTxId: null },
+        {
+          index: 1,
+          nonce: '5',
+          firstSeen: expect.arrayContaining([{ validatorIndex: 2, firstSeenMs: expect.any(Number) }]),
+        },
+      ],
+      unordered: [{ txId: hash(0x73), fairTimestampMs: null }],
+      prices: [
+        {
+          answer: '2500000000000000000000',
+          low: '2500000000000000000000',
+          high: '2501000000000000000000',
+          observations: expect.arrayContaining([{ validatorIndex: 3, price: '9999000000000000000000' }]),
+        },
+      ],
+    });
+    expect(
+      (await call(url, 'synod_getBlockOrdering', { height: 3 })).result,
+      'by name as by position',
+    ).toEqual(ordering);
+    expect((await call(url, 'synod_getBlockOrdering', [4])).result).toBeNull();
+  });
+
   test('hex params of either case are accepted and normalised to lowercase', async () => {
     const upper = `0x${'FE'.repeat(32)}`;
     expect((await call(url, 'synod_getPrice', [upper])).result).toMatchObject({ feedId: hash(0xfe) });
@@ -125,6 +156,11 @@ describe('JSON-RPC over HTTP: spec errors', () => {
     ['a negative afterHeight', 'synod_getNextNamespaceBatch', [hash(1), -1], 'afterHeight'],
     ['an anchor not above the height', 'synod_getHeaderProof', [5, 5], 'anchorHeight'],
     ['evidence of height 0', 'synod_getEvidence', [0], 'height'],
+    ['the ordering of height 0', 'synod_getBlockOrdering', [0], 'height'],
+    ['the ordering of "latest"', 'synod_getBlockOrdering', ['latest'], 'height'],
+    ['the ordering of a fractional height', 'synod_getBlockOrdering', [2.5], 'height'],
+    ['the ordering of a hash', 'synod_getBlockOrdering', [hash(3)], 'height'],
+    ['an ordering with an extra param', 'synod_getBlockOrdering', [3, true], 1],
   ])('invalid params (%s) are -32602 naming the param', async (_name, method, params, param) => {
     const error = rpcError(await call(url, method, params));
     expect(error).toMatchObject({ code: -32602, data: { code: 'INVALID_PARAMS', param } });

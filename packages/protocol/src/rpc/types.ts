@@ -372,6 +372,105 @@ export interface RpcHeaderProof {
   proof: Hex[];
 }
 
+/** One extension's report of a transaction: the validator's local time when it first saw it. */
+export interface RpcFirstSeen {
+  validatorIndex: number;
+  /** unix ms, the validator's own clock. */
+  firstSeenMs: number;
+}
+
+/**
+ * synod_getBlockOrdering: why a finalized block's content is what it is (docs/consensus.md "Fair
+ * block content"), from the vote extensions it derives from (the commit of height − 1, as its
+ * proposal carried them). `Decimal` holds nonces and prices: decimal strings on the wire
+ * (RpcBlockOrdering); the node builds it with bigints before encoding.
+ */
+export interface BlockOrderingOf<Decimal> {
+  height: number;
+  /** headerHash of the block. */
+  blockHash: Hex;
+  epoch: number;
+  /** The block time: max(parent + 1, lower median of validators[].timestampMs). */
+  timestampMs: number;
+  proposerIndex: number;
+  /** Size n of the committee that signed the extensions (of height − 1: another epoch's at an epoch's first height). */
+  signerCount: number;
+  /** f = ⌊(n − 1) / 3⌋ of that committee: a fair timestamp is the (f+1)-th smallest report. */
+  faultTolerance: number;
+  /** One per extension the content derives from, by validator index. */
+  validators: {
+    validatorIndex: number;
+    /** Its clock when it signed the extension, unix ms. */
+    timestampMs: number;
+    /** Entries in its inclusion list. */
+    reported: number;
+  }[];
+  /** The block's transactions, in block order. */
+  transactions: {
+    /** Position in the block (tx tree leaf index). */
+    index: number;
+    txId: Hex;
+    sender: Address;
+    nonce: Decimal;
+    namespace: Hex;
+    /**
+     * fair: ordered by its fair timestamp. revealed: the plaintext of `envelopeTxId`, an envelope
+     * of block height − 2; revealed transactions lead the block and take the block's time.
+     */
+    source: 'fair' | 'revealed';
+    /** The envelope a revealed transaction opens (null for fair ones). */
+    envelopeTxId: Hex | null;
+    /** The (f+1)-th smallest firstSeenMs across the extensions (revealed: the block time). */
+    fairTimestampMs: number;
+    /** max(fairTimestampMs, that of its sender's previous fair transaction in the block): the order key, with txId. */
+    effectiveTimestampMs: number;
+    /** Every extension that reports it, by validator index. */
+    firstSeen: RpcFirstSeen[];
+  }[];
+  /**
+   * Transactions the extensions report that the block left out, except candidates finalized
+   * earlier (`finalizedEarlier`): earliest report first, at most the node's
+   * BLOCK_ORDERING_MAX_UNORDERED (256) of `unorderedTotal`.
+   */
+  unordered: {
+    txId: Hex;
+    /**
+     * Its fair timestamp; null when fewer than f+1 extensions report it (not a candidate). A
+     * candidate left out was invalid or expired, waited for a lower nonce or its sender's
+     * reveal, or was over the block's transaction or envelope cap.
+     */
+    fairTimestampMs: number | null;
+    firstSeen: RpcFirstSeen[];
+  }[];
+  /** How many `unordered` holds before its cap. */
+  unorderedTotal: number;
+  /**
+   * Transactions with f+1 reports or more, left out because they were finalized below this
+   * height (the extensions were signed before their block was final: a transaction stays listed
+   * until then); not in `unordered`.
+   */
+  finalizedEarlier: number;
+  /** Every feed observed in the extensions or priced in the block, by feedId. */
+  prices: {
+    feedId: Hex;
+    /** The price the block finalized; null when it has none (no quorum, or held by the circuit breaker). */
+    answer: Decimal | null;
+    /** Lower median of the observations (what the breaker judges); null below 2f+1 observations. */
+    median: Decimal | null;
+    /**
+     * The (f+1)-th smallest and (f+1)-th largest observation; null below 2f+1 observations.
+     * With at most f of them byzantine, [low, high] lies within the honest observations' range
+     * and holds the median.
+     */
+    low: Decimal | null;
+    high: Decimal | null;
+    /** By validator index. */
+    observations: { validatorIndex: number; price: Decimal }[];
+  }[];
+}
+
+export type RpcBlockOrdering = BlockOrderingOf<string>;
+
 /** What synod_subscribe can watch. */
 export const SUBSCRIPTION_TOPICS = ['newBlocks', 'transactionFinality', 'prices'] as const;
 export type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
@@ -434,6 +533,7 @@ export interface SynodRpcSchema {
   synod_getNextNamespaceBatch: { params: [namespace: Hex, afterHeight: number]; result: RpcNamespaceBatch };
   synod_getHeaderProof: { params: [height: number, anchorHeight: number]; result: RpcHeaderProof | null };
   synod_getEvidence: { params: [height: number]; result: RpcEvidence[] };
+  synod_getBlockOrdering: { params: [height: number]; result: RpcBlockOrdering | null };
   synod_status: { params: []; result: RpcStatus };
   synod_subscribe: { params: [topic: SubscriptionTopic, filter?: Hex]; result: string };
   synod_unsubscribe: { params: [subscriptionId: string]; result: boolean };

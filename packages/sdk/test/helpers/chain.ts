@@ -389,6 +389,13 @@ export class TestChain implements SynodRpcBackend {
     ]);
   }
 
+  /** The test chain keeps no vote extensions: a finalized block's ordering is unavailable, as on a node that synced it bare. */
+  getBlockOrdering: SynodRpcBackend['getBlockOrdering'] = async (height) => {
+    this.calls.push('getBlockOrdering');
+    if (height > this.#blocks.length) return undefined;
+    throw new RpcBackendError('UNAVAILABLE', `the test chain keeps no vote extensions of block ${height}`);
+  };
+
   getEvidence: SynodRpcBackend['getEvidence'] = async (height) => {
     this.calls.push('getEvidence');
     return this.#evidence.get(height) ?? [];
