@@ -177,6 +177,11 @@ export interface NodeConfigParameters {
   linkProxies?: boolean;
 }
 
+/** Where `pnpm testnet` serves the dashboard (ports.ts: base port + 3). */
+export function dashboardOrigin(plan: PortPlan): string {
+  return `http://127.0.0.1:${plan.dashboard}`;
+}
+
 /** The full config.json of node `index` (replacing the one `synod init` wrote). */
 export function nodeConfig(parameters: NodeConfigParameters): Record<string, Record<string, unknown>> {
   const ports = parameters.plan.nodes[parameters.index];
@@ -200,6 +205,8 @@ export function nodeConfig(parameters: NodeConfigParameters): Record<string, Rec
       port: ports.rpc,
       rateLimitPerSecond: TESTNET_RPC_RATE_LIMIT_PER_SECOND,
       rateLimitBurst: TESTNET_RPC_RATE_LIMIT_PER_SECOND,
+      // The dashboard's page calls the nodes' RPC from its own origin.
+      corsOrigins: [dashboardOrigin(parameters.plan)],
     },
     metrics: { host: '127.0.0.1', port: ports.metrics },
     oracle: { feeds: feedEntries(parameters.simulatorUrl, parameters.feedSources) },

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 
 /**
  * Port plan of a testnet, all offsets from one base port so that a second testnet (or a test) only
- * needs another `--base-port`, and so that every port can be read off: node i's p2p address P+100+i
+ * needs another `--base-port`, and so that every port can be read off: anvil P, the price
+ * simulator P+1, the control endpoint P+2, the dashboard P+3; node i's p2p address P+100+i
  * (the one in the genesis), RPC P+200+i, metrics P+300+i; behind the link proxies it really listens
  * on P+400+i, and node i dials node j through the proxy on P+1000+100i+j; node i's price sources
  * go through the proxy on P+500+i to the simulator.
@@ -10,6 +11,8 @@ import { createServer } from 'node:net';
 
 /** The runner's control endpoint (HTTP, control.ts). */
 const CONTROL_OFFSET = 2;
+/** The web dashboard (@synod/dashboard). */
+const DASHBOARD_OFFSET = 3;
 /** Offsets of the per-node port blocks; each block holds MAX_NODES ports. */
 const P2P_OFFSET = 100;
 const RPC_OFFSET = 200;
@@ -51,6 +54,7 @@ export interface PortPlan {
   anvil: number;
   simulator: number;
   control: number;
+  dashboard: number;
   nodes: NodePorts[];
 }
 
@@ -66,6 +70,7 @@ export function planPorts(basePort: number, nodes: number): PortPlan {
     anvil: basePort,
     simulator: basePort + 1,
     control: basePort + CONTROL_OFFSET,
+    dashboard: basePort + DASHBOARD_OFFSET,
     nodes: Array.from({ length: nodes }, (_, i) => ({
       p2p: basePort + P2P_OFFSET + i,
       p2pListen: basePort + P2P_LISTEN_OFFSET + i,
@@ -99,6 +104,7 @@ export function allPorts(plan: PortPlan): number[] {
     plan.anvil,
     plan.simulator,
     plan.control,
+    plan.dashboard,
     ...plan.nodes.flatMap((node) => [node.p2p, node.rpc, node.metrics, node.p2pListen, node.sourcesProxy]),
     ...orderedPairs(plan.nodes.length).map(([from, to]) => proxyPort(plan, from, to)),
   ];

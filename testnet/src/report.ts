@@ -12,7 +12,7 @@ export function formatTable(
   setup: TestnetSetup,
   nodes: readonly RunningNode[],
   simulatorRunning: boolean,
-  extras: { controlUrl?: string | undefined; linkProxies?: boolean } = {},
+  extras: { controlUrl?: string | undefined; dashboardUrl?: string | undefined; linkProxies?: boolean } = {},
 ): string {
   const { deployment } = setup.state;
   const rows = nodes.map(
@@ -28,6 +28,9 @@ export function formatTable(
   return [
     '',
     `Synod testnet: ${nodes.length} nodes, network id ${setup.state.networkId}, L1 chain id ${setup.state.chainId}, threshold ${setup.committee.threshold} of ${nodes.length}`,
+    ...(extras.dashboardUrl === undefined
+      ? []
+      : [`Dashboard: ${extras.dashboardUrl}   (open it in a browser)`]),
     '',
     `  ${pad('node', 9)}${pad('RPC (HTTP, WebSocket /ws)', 27)}${pad('metrics', 34)}p2p`,
     ...rows,

@@ -1,9 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { type RunningDashboard, startDashboard } from '@synod/dashboard';
 import { type Address, type Hex, hexToBytes } from 'viem';
 import type { TestnetOptions } from './args.ts';
 import { type ControlEndpointFile, ControlServer, TestnetControl } from './control.ts';
+import { testnetDashboardConfig } from './dashboard.ts';
 import { certifiedEquivocators } from './evidence.ts';
 import { ChainFollower } from './follower.ts';
 import { postedToL1 } from './l1.ts';
@@ -123,6 +125,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
   let network: RunningNetwork | undefined;
   let validators: ValidatorSet | undefined;
   let control: ControlServer | undefined;
+  let dashboard: RunningDashboard | undefined;
   let keeper: RunningKeeper | undefined;
   const crashTimers: ReturnType<typeof setTimeout>[] = [];
   const tty = io.isTty && !options.json;
@@ -189,10 +192,15 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     };
     await writeFile(layout.control, `${JSON.stringify(endpoint, null, 2)}\n`);
     const controlClient = new TestnetControl(controlUrl);
+    dashboard = await startDashboard({
+      config: testnetDashboardConfig(setup, running.nodes),
+      port: setup.plan.dashboard,
+    });
 
     humanOut(
       formatTable(setup, running.nodes, running.simulator !== undefined, {
         controlUrl,
+        dashboardUrl: dashboard.url,
         linkProxies: running.links !== undefined,
       }),
     );
@@ -364,6 +372,7 @@ export async function runTestnet(options: TestnetOptions, context: RunTestnetCon
     // No more restarts or control requests while everything stops.
     validators?.close();
     await control?.close();
+    await dashboard?.close();
     await rm(layout.control, { force: true });
     if (supervisor.running().length > 0) {
       humanOut(`${tty ? '\n' : ''}Stopping ${supervisor.running().length} processes…\n`);

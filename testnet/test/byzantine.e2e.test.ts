@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { type BlockOrdering, fairnessTable, observationPlace } from '../../packages/dashboard/app/model.ts';
+import { isOwnSender } from '../../packages/node/src/behaviour/strategies.ts';
 import type { ByzantineStrategy, TestnetOptions } from '../src/args.ts';
 import { testnetLayout } from '../src/layout.ts';
 import type { RunningNetwork } from '../src/network.ts';
@@ -71,6 +73,61 @@ async function byzantineActs(metricsUrl: string): Promise<Record<string, number>
   return acts;
 }
 
+/**
+ * What the dashboard shows of the byzantine validator over heights from..to: the blocks'
+ * ordering evidence from the same RPC method and through the same functions as its page
+ * (packages/dashboard/app/model.ts), counted.
+ */
+async function dashboardEvidence(rpcUrl: string, from: number, to: number) {
+  const evidence = {
+    blocks: 0,
+    /** Blocks derived from the byzantine validator's extension among others. */
+    blocksWithByzantine: 0,
+    /** Victims' transactions in the blocks (never lost: the summary checks every one is final). */
+    victimsIncluded: 0,
+    /** …of which the byzantine validator's extension did not report (its column shows "—"). */
+    victimsUnreported: 0,
+    /** …of which it reported. */
+    victimsReported: 0,
+    /** …of which it reported later than every honest validator (its column shows the largest offset). */
+    victimsReportedLast: 0,
+    /** Observations more than 1% off the median (flagged red): the byzantine validator's, and the honest ones'. */
+    byzantineOutliers: 0,
+    honestOutliers: 0,
+  };
+  for (let height = from; height <= to; height++) {
+    const ordering = await rpc<BlockOrdering | null>(rpcUrl, 'synod_getBlockOrdering', [height]);
+    if (ordering === null) continue;
+    evidence.blocks++;
+    const table = fairnessTable(ordering);
+    const column = table.validators.indexOf(BYZANTINE_INDEX);
+    if (column >= 0) evidence.blocksWithByzantine++;
+    for (const row of table.rows) {
+      if (row.source !== 'fair' || isOwnSender(row.sender)) continue;
+      evidence.victimsIncluded++;
+      const cell = row.cells[column];
+      if (cell === undefined) continue;
+      if (cell.offsetMs === undefined) {
+        evidence.victimsUnreported++;
+        continue;
+      }
+      evidence.victimsReported++;
+      const honest = row.cells.flatMap((other, i) =>
+        i === column || other.offsetMs === undefined ? [] : [other.offsetMs],
+      );
+      if (honest.length > 0 && cell.offsetMs > Math.max(...honest)) evidence.victimsReportedLast++;
+    }
+    for (const price of ordering.prices) {
+      for (const observation of price.observations) {
+        if (observationPlace(observation.price, price) !== 'outlier') continue;
+        if (observation.validatorIndex === BYZANTINE_INDEX) evidence.byzantineOutliers++;
+        else evidence.honestOutliers++;
+      }
+    }
+  }
+  return evidence;
+}
+
 describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
   test.each(Object.keys(EXPECTED_ACTS) as ByzantineStrategy[])(
     '--strategy %s: nothing lost or duplicated, nodes agree, headers on L1, prices within the honest range',
@@ -90,6 +147,7 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
       const samples: ObservationSample[] = [];
       let prices: FinalizedPriceSample[] = [];
       let acts: Record<string, number> = {};
+      let dashboard: Awaited<ReturnType<typeof dashboardEvidence>> | undefined;
       let stopSampling: (() => Promise<void>) | undefined;
       const pids: { name: string; pid: number }[] = [];
       let stdout = '';
@@ -127,6 +185,11 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
                 to,
               );
               acts = await byzantineActs(network.nodes[BYZANTINE_INDEX]!.metricsUrl);
+              dashboard = await dashboardEvidence(
+                network.nodes[0]!.rpcUrl,
+                Math.max(1, to - summary.heightsFinalized),
+                to,
+              );
             },
           },
         });
@@ -134,7 +197,7 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
         // The report of this strategy's run (the issue's JSON line), for CI logs.
         const check = checkHonestPrices(prices, samples, HONEST);
         console.log(
-          `--strategy ${strategy}: ${line.at(-1)} (exit ${code}); acts ${JSON.stringify(acts)}; ${check.checked} of ${prices.length} finalized prices checked against ${samples.length} honest observations`,
+          `--strategy ${strategy}: ${line.at(-1)} (exit ${code}); acts ${JSON.stringify(acts)}; ${check.checked} of ${prices.length} finalized prices checked against ${samples.length} honest observations; dashboard ${JSON.stringify(dashboard)}`,
         );
         // A run that failed before its summary says why on stderr (the runner names the log to read).
         expect(
@@ -171,6 +234,29 @@ describe('pnpm testnet --byzantine 1, end to end (issue #9 §4)', () => {
         expect(checkHonestPrices(skewed, samples, HONEST).violations.length).toBeGreaterThan(
           check.checked / 2,
         );
+
+        // The dashboard shows the attack, and that it failed (issue #20).
+        expect(dashboard!.blocks).toBeGreaterThan(0);
+        expect(dashboard!.blocksWithByzantine, JSON.stringify(dashboard)).toBeGreaterThan(0);
+        expect(dashboard!.honestOutliers, JSON.stringify(dashboard)).toBe(0);
+        if (strategy === 'censor') {
+          // Victims its extensions left out, in blocks built from its extension: placed by the others' reports.
+          expect(dashboard!.victimsUnreported, JSON.stringify(dashboard)).toBeGreaterThan(0);
+        }
+        if (strategy === 'front-run') {
+          // It reports its victims' transactions as seen in the future: last, nearly always (an
+          // honest node's own clock sometimes reports one last too; 8 of 45 in an equivocate run).
+          expect(dashboard!.victimsReported, JSON.stringify(dashboard)).toBeGreaterThan(0);
+          expect(dashboard!.victimsReportedLast, JSON.stringify(dashboard)).toBeGreaterThanOrEqual(
+            0.9 * dashboard!.victimsReported,
+          );
+        }
+        if (strategy === 'manipulate-prices') {
+          // Its +4% observations flagged; the finalized prices stayed within the honest ones (above).
+          expect(dashboard!.byzantineOutliers, JSON.stringify(dashboard)).toBeGreaterThan(0);
+        } else {
+          expect(dashboard!.byzantineOutliers, JSON.stringify(dashboard)).toBe(0);
+        }
 
         if (strategy === 'equivocate') {
           // The evidence reached every honest node (those that saw both votes detected it and

@@ -107,6 +107,8 @@ describe('node config', () => {
     expect(config.p2p.listenAddresses).toEqual(['/ip4/127.0.0.1/tcp/20101']);
     expect(config.rpc.port).toBe(20201);
     expect(config.metrics.port).toBe(20301);
+    // The dashboard (base port + 3) is the one origin whose pages may call the RPC.
+    expect(config.rpc.corsOrigins).toEqual(['http://127.0.0.1:20003']);
     expect(config.l1.rpcUrl).toBe('http://127.0.0.1:20000');
     expect(config.l1.priceFeedsAddress).toBe(priceFeeds); // without it nodes would post headers but never prices
     expect(config.oracle.feeds.map((feed) => feed.feedId)).toEqual(

@@ -14,12 +14,13 @@ import {
 } from '../src/ports.ts';
 
 describe('planPorts', () => {
-  test('derives every port from the base: anvil, simulator, control, then p2p/RPC/metrics/listen/sources blocks', () => {
+  test('derives every port from the base: anvil, simulator, control, dashboard, then p2p/RPC/metrics/listen/sources blocks', () => {
     expect(planPorts(20000, 3)).toEqual({
       base: 20000,
       anvil: 20000,
       simulator: 20001,
       control: 20002,
+      dashboard: 20003,
       nodes: [
         { p2p: 20100, p2pListen: 20400, sourcesProxy: 20500, rpc: 20200, metrics: 20300 },
         { p2p: 20101, p2pListen: 20401, sourcesProxy: 20501, rpc: 20201, metrics: 20301 },
@@ -34,7 +35,7 @@ describe('planPorts', () => {
     expect(proxyPort(plan, 3, 0)).toBe(21300);
     expect(() => proxyPort(plan, 2, 2)).toThrow(RangeError);
     expect(() => proxyPort(plan, 0, 4)).toThrow(RangeError);
-    expect(allPorts(plan)).toHaveLength(3 + 4 * 5 + 12);
+    expect(allPorts(plan)).toHaveLength(4 + 4 * 5 + 12);
   });
 
   test.each([1, 2, 4, MAX_NODES])(

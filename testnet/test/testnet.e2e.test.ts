@@ -1,19 +1,22 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { Address } from 'viem';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from '../../packages/sdk/test/helpers/chromium.ts';
 import type { TestnetOptions } from '../src/args.ts';
 import type { TestnetControl } from '../src/control.ts';
 import { groupKeyForContracts, registryGroupKey } from '../src/l1.ts';
 import { REPO_ROOT, TESTNET_DIR_ENV, type TestnetLayout, testnetLayout } from '../src/layout.ts';
+import { TransactionFactory } from '../src/load.ts';
 import type { RunningNetwork } from '../src/network.ts';
 import { parseCommittee, proposerIndex } from '../src/node-api.ts';
 import { findFreeBasePort } from '../src/ports.ts';
 import { isProcessAlive, ProcessSupervisor } from '../src/processes.ts';
 import { createProgress } from '../src/progress.ts';
-import type { NodeStatus } from '../src/rpc.ts';
+import { createNodeRpc, type NodeStatus } from '../src/rpc.ts';
 import { runTestnet } from '../src/runner.ts';
 import { setupTestnet } from '../src/setup.ts';
 import { SUMMARY_KEYS, type TestnetSummary } from '../src/summary.ts';
@@ -297,41 +300,149 @@ describe('pnpm testnet, end to end', () => {
     expect(code, stderr.slice(-3_000)).toBe(0);
   }, 300_000);
 
-  test.each(['SIGINT', 'SIGTERM'] as const)(
-    '%s stops every child process; none is left behind',
-    async (signal) => {
-      const runner = spawn(process.execPath, [MAIN, '--base-port', String(basePort)], {
-        env: { ...process.env, [TESTNET_DIR_ENV]: layout.root },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      runner.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      runner.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
-      try {
-        await waitUntil(() => output.includes('Press Ctrl-C'), {
-          timeoutMs: 60_000,
-          what: 'the testnet to be up',
-        });
-        const children = JSON.parse(await readFile(layout.processes, 'utf8')) as {
-          name: string;
-          pid: number;
-        }[];
-        expect(children.map((child) => child.name).sort()).toEqual(
-          ['anvil', 'node-0', 'node-1', 'node-2', 'node-3', 'simulator'].sort(),
-        );
-        for (const child of children) expect(isProcessAlive(child.pid), child.name).toBe(true);
+  /** Starts `pnpm testnet` (interactive, as people run it) and resolves once it is up, with its output so far. */
+  async function startInteractive() {
+    const runner = spawn(process.execPath, [MAIN, '--base-port', String(basePort)], {
+      env: { ...process.env, [TESTNET_DIR_ENV]: layout.root },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = { text: '' };
+    runner.stdout.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+    runner.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+    await waitUntil(() => output.text.includes('Press Ctrl-C'), {
+      timeoutMs: 60_000,
+      what: 'the testnet to be up',
+    });
+    return { runner, output, exited };
+  }
 
-        runner.kill(signal);
-        // 0 once the network was up (Ctrl-C is how an interactive testnet ends), 130 if still starting.
-        expect([0, 130], output).toContain(await exited);
-        for (const child of children) expect(isProcessAlive(child.pid), `${child.name} survived`).toBe(false);
-        expect(existsSync(layout.processes)).toBe(false);
-        expect(output).toMatch(/Stopped\./);
+  /** Sends `signal` to the runner and checks that every child it listed stopped with it. */
+  async function stopInteractive(
+    { runner, output, exited }: Awaited<ReturnType<typeof startInteractive>>,
+    signal: 'SIGINT' | 'SIGTERM',
+  ) {
+    const children = JSON.parse(await readFile(layout.processes, 'utf8')) as { name: string; pid: number }[];
+    expect(children.map((child) => child.name).sort()).toEqual(
+      ['anvil', 'node-0', 'node-1', 'node-2', 'node-3', 'simulator'].sort(),
+    );
+    for (const child of children) expect(isProcessAlive(child.pid), child.name).toBe(true);
+
+    runner.kill(signal);
+    // 0 once the network was up (Ctrl-C is how an interactive testnet ends), 130 if still starting.
+    expect([0, 130], output.text).toContain(await exited);
+    for (const child of children) expect(isProcessAlive(child.pid), `${child.name} survived`).toBe(false);
+    expect(existsSync(layout.processes)).toBe(false);
+    expect(output.text).toMatch(/Stopped\./);
+  }
+
+  test('the dashboard: 4 validators, a rising height, charts, and a submitted transaction in the fairness view; Ctrl-C stops everything', async () => {
+    const started = await startInteractive();
+    const { runner, output } = started;
+    try {
+      const profile = await mkdtemp(join(tmpdir(), 'synod-dashboard-chromium-'));
+      const context = await launchChromium(profile);
+      try {
+        const url = /Dashboard: (http:\/\/\S+)/.exec(output.text)?.[1];
+        expect(url, output.text).toBe(`http://127.0.0.1:${basePort + 3}/`);
+        const page = context.pages()[0] ?? (await context.newPage());
+        await page.setViewportSize({ width: 1400, height: 900 });
+        const problems: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning')
+            problems.push(`console.${message.type()}: ${message.text()}`);
+        });
+        page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+        await page.goto(url!, { waitUntil: 'load', timeout: 15_000 });
+
+        // Page conditions as expressions evaluated in the page (this repository's tsconfig has no DOM lib).
+        const until = (expression: string, timeout: number) =>
+          page.waitForFunction(expression, null, { timeout });
+        // Four validators, each answering.
+        await until(`document.querySelectorAll('#validators-body tr[data-up="true"]').length === 4`, 20_000);
+        // The height rises.
+        const first = Number(await page.textContent('#finalized-height'));
+        expect(first).toBeGreaterThan(0);
+        await until(`Number(document.getElementById('finalized-height').textContent) > ${first}`, 20_000);
+        // A chart with a line per node.
+        await until(`document.querySelectorAll('#chart-heights path[data-series]').length === 4`, 10_000);
+        expect(await page.getAttribute('#chart-heights path[data-series="node-0"]', 'd')).toMatch(
+          /^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+$/,
+        );
+
+        // A transaction of ours, final, shows in the fairness view of its block with each validator's report.
+        const state = JSON.parse(await readFile(layout.state, 'utf8')) as {
+          networkId: number;
+          chainId: number;
+          deployment: { inbox: Address };
+        };
+        const factory = new TransactionFactory({
+          senders: 1,
+          domain: {
+            networkId: state.networkId,
+            chainId: state.chainId,
+            inbox: state.deployment.inbox.toLowerCase() as Address,
+          },
+          validUntilS: BigInt(Math.floor(Date.now() / 1000) + 300),
+        });
+        const [tx] = await factory.next(1);
+        const rpcUrl = `http://127.0.0.1:${basePort + 201}/`;
+        const [sent] = await createNodeRpc(rpcUrl).sendRawTransactions([tx!.encoded]);
+        expect(sent).toEqual({ ok: true, result: tx!.txId });
+        let height: number | undefined;
+        await waitUntil(
+          async () => {
+            const response = await fetch(rpcUrl, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({
+                jsonrpc: '2.0',
+                id: 1,
+                method: 'synod_getTransactionStatus',
+                params: [tx!.txId],
+              }),
+            });
+            const { result } = (await response.json()) as { result: { status: string; height?: number } };
+            height = result.height;
+            return result.status === 'finalized';
+          },
+          { timeoutMs: 20_000, what: 'our transaction to be final' },
+        );
+        await page.fill('#block-height', String(height));
+        await page.click('#block-form button[type="submit"]');
+        const row = page.locator(`#fairness tr[data-txid="${tx!.txId}"]`);
+        await row.waitFor({ timeout: 10_000 });
+        expect(await page.textContent('#fairness-height')).toBe(String(height));
+        // f = 1: three or four validators' reports, one of them the decisive (f+1)-th.
+        expect(await row.locator('td.decisive').count()).toBe(1);
+        expect(await row.locator('td.num').count()).toBeGreaterThanOrEqual(3 + 3);
+        // Prices: both feeds, each with a chart and the block's observations.
+        expect(await page.locator('#prices .feed').count()).toBe(2);
+        expect(await page.locator('#prices .feed svg path[data-series]').count()).toBeGreaterThanOrEqual(2);
+        // L1: the inbox has headers.
+        await until(`Number(document.getElementById('l1-height')?.textContent) > 0`, 20_000);
+
+        const screenshot = join(REPO_ROOT, 'testnet', 'test-output', 'dashboard.png');
+        await mkdir(dirname(screenshot), { recursive: true });
+        await page.screenshot({ path: screenshot, fullPage: true });
+        expect(problems, problems.join('\n')).toEqual([]);
       } finally {
-        if (runner.exitCode === null) runner.kill('SIGKILL');
+        await context.close();
+        await rm(profile, { recursive: true, force: true });
       }
-    },
-    90_000,
-  );
+      expect(runner.exitCode, `the testnet exited early:\n${output.text}`).toBeNull();
+      await stopInteractive(started, 'SIGINT');
+    } finally {
+      if (runner.exitCode === null) runner.kill('SIGKILL');
+    }
+  }, 150_000);
+
+  test('SIGTERM stops every child process; none is left behind', async () => {
+    const started = await startInteractive();
+    try {
+      await stopInteractive(started, 'SIGTERM');
+    } finally {
+      if (started.runner.exitCode === null) started.runner.kill('SIGKILL');
+    }
+  }, 90_000);
 });
