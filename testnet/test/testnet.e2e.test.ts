@@ -7,7 +7,7 @@ import type { Address } from 'viem';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../../packages/sdk/test/helpers/chromium.ts';
 import type { TestnetOptions } from '../src/args.ts';
-import type { TestnetControl } from '../src/control.ts';
+import { TestnetControl } from '../src/control.ts';
 import { groupKeyForContracts, registryGroupKey } from '../src/l1.ts';
 import { REPO_ROOT, TESTNET_DIR_ENV, type TestnetLayout, testnetLayout } from '../src/layout.ts';
 import { TransactionFactory } from '../src/load.ts';
@@ -336,6 +336,17 @@ describe('pnpm testnet, end to end', () => {
     expect(output.text).toMatch(/Stopped\./);
   }
 
+  /**
+   * After a failed check, the runner still up: SIGTERM lets it stop its children (a SIGKILL would
+   * leave them holding the testnet's ports for the next test), SIGKILL only if it does not exit.
+   */
+  async function stopAfterFailure({ runner, exited }: Awaited<ReturnType<typeof startInteractive>>) {
+    if (runner.exitCode !== null || runner.signalCode !== null) return;
+    runner.kill('SIGTERM');
+    const timer = sleep(30_000).then(() => 'timeout' as const);
+    if ((await Promise.race([exited, timer])) === 'timeout') runner.kill('SIGKILL');
+  }
+
   test('the dashboard: 4 validators, a rising height, charts, and a submitted transaction in the fairness view; Ctrl-C stops everything', async () => {
     const started = await startInteractive();
     const { runner, output } = started;
@@ -364,8 +375,12 @@ describe('pnpm testnet, end to end', () => {
         const first = Number(await page.textContent('#finalized-height'));
         expect(first).toBeGreaterThan(0);
         await until(`Number(document.getElementById('finalized-height').textContent) > ${first}`, 20_000);
-        // A chart with a line per node.
+        // A chart with a line per node, each through the heights of several polls (one a second).
         await until(`document.querySelectorAll('#chart-heights path[data-series]').length === 4`, 10_000);
+        await until(
+          `[...document.querySelectorAll('#chart-heights path[data-series]')].every((path) => path.getAttribute('d').includes('L'))`,
+          10_000,
+        );
         expect(await page.getAttribute('#chart-heights path[data-series="node-0"]', 'd')).toMatch(
           /^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+$/,
         );
@@ -426,6 +441,31 @@ describe('pnpm testnet, end to end', () => {
         await mkdir(dirname(screenshot), { recursive: true });
         await page.screenshot({ path: screenshot, fullPage: true });
         expect(problems, problems.join('\n')).toEqual([]);
+
+        // The node the page follows stops answering (SIGSTOP: its socket stays open, silent): the
+        // page shows it down and follows another node, whose blocks keep coming.
+        expect(await page.textContent('#facts')).toMatch(/following node-0/);
+        const control = new TestnetControl(`http://127.0.0.1:${basePort + 2}/`);
+        await control.pause('node-0');
+        try {
+          await until(
+            `document.querySelector('#validators-body tr[data-node="node-0"]:not([data-up])') !== null`,
+            15_000,
+          );
+          await until(`/following node-[123]/.test(document.getElementById('facts').textContent)`, 15_000);
+          const top = Number(await page.getAttribute('#blocks-body tr:first-child', 'data-height'));
+          await until(
+            `Number(document.querySelector('#blocks-body tr:first-child').dataset.height) > ${top}`,
+            15_000,
+          );
+        } finally {
+          await control.resume('node-0');
+        }
+        await until(`document.querySelectorAll('#validators-body tr[data-up="true"]').length === 4`, 20_000);
+        expect(
+          problems.filter((problem) => problem.startsWith('pageerror')),
+          problems.join('\n'),
+        ).toEqual([]);
       } finally {
         await context.close();
         await rm(profile, { recursive: true, force: true });
@@ -433,7 +473,7 @@ describe('pnpm testnet, end to end', () => {
       expect(runner.exitCode, `the testnet exited early:\n${output.text}`).toBeNull();
       await stopInteractive(started, 'SIGINT');
     } finally {
-      if (runner.exitCode === null) runner.kill('SIGKILL');
+      await stopAfterFailure(started);
     }
   }, 150_000);
 
@@ -442,7 +482,7 @@ describe('pnpm testnet, end to end', () => {
     try {
       await stopInteractive(started, 'SIGTERM');
     } finally {
-      if (started.runner.exitCode === null) started.runner.kill('SIGKILL');
+      await stopAfterFailure(started);
     }
   }, 90_000);
 });

@@ -140,6 +140,13 @@ async function pollNodes(): Promise<void> {
         undefined;
     }
   }
+  // The followed node stopped answering (down, paused, cut off): its socket may still be open but
+  // silent, so follow another one that answers.
+  if (state.subscription !== undefined && state.nodes[state.followed]?.status === undefined) {
+    state.subscription.close();
+    state.subscription = undefined;
+    state.subscriptionState = `${state.nodes[state.followed]?.node.name ?? 'the followed node'} does not answer`;
+  }
   if (state.subscription === undefined) follow();
 }
 
@@ -154,13 +161,9 @@ function follow(): void {
     wsUrl: view.node.wsUrl,
     topic: 'newBlocks',
     onResult: (block) => void onBlock(view, block, Date.now()),
+    // A lost socket reconnects by itself; a node that stops answering is left at the next poll.
     onState: (connected, reason) => {
       state.subscriptionState = connected ? `following ${view.node.name}` : (reason ?? 'disconnected');
-      if (!connected && view.status === undefined) {
-        // The node is down: follow another one.
-        state.subscription?.close();
-        state.subscription = undefined;
-      }
       render();
     },
   });
