@@ -1,9 +1,9 @@
-// pnpm --filter @synod/dashboard start -- --rpc http://127.0.0.1:8645/ [--rpc …] [--l1 URL] [--port 8650]
+// pnpm --filter @synod/dashboard start --rpc http://127.0.0.1:8645/ [--rpc …] [--l1 URL] [--port 8650]
 import { parseArgs } from 'node:util';
 import { configFromNodes } from './discover.ts';
 import { DashboardError, startDashboard } from './server.ts';
 
-const USAGE = `Usage: pnpm --filter @synod/dashboard start -- --rpc <url> [--rpc <url> …] [--l1 <url>] [--host <host>] [--port <port>]
+const USAGE = `Usage: pnpm --filter @synod/dashboard start --rpc <url> [--rpc <url> …] [--l1 <url>] [--host <host>] [--port <port>]
 
 Serves the Synod dashboard for running nodes. Each node must list the dashboard's origin
 (printed below) in rpc.corsOrigins. pnpm testnet serves it by itself.`;
@@ -11,7 +11,10 @@ Serves the Synod dashboard for running nodes. Each node must list the dashboard'
 async function main(): Promise<number> {
   let values: { rpc?: string[]; l1?: string; host?: string; port?: string; help?: boolean };
   try {
+    // `pnpm start -- --rpc …` hands the script the `--` too.
+    const args = process.argv.slice(2);
     ({ values } = parseArgs({
+      args: args[0] === '--' ? args.slice(1) : args,
       options: {
         rpc: { type: 'string', multiple: true },
         l1: { type: 'string' },
