@@ -39,6 +39,9 @@ interface NodeView {
   error?: string;
   balanceWei?: bigint;
   heights: TimeWindow<{ atMs: number; height: number }>;
+  /** A node that does not answer is asked again after a back-off (1 s doubling to 8 s), not every poll. */
+  retryAtMs: number;
+  failures: number;
 }
 
 interface BlockRow {
@@ -111,24 +114,30 @@ async function pollNodes(): Promise<void> {
   const config = state.config!;
   await Promise.all(
     state.nodes.map(async (view) => {
+      if (Date.now() < view.retryAtMs) return;
       try {
         const status = await rpcCall<RpcStatus>(view.node.rpcUrl, 'synod_status', [], 2_000);
         view.status = status;
         view.error = undefined;
+        view.failures = 0;
         view.heights.push({ atMs: Date.now(), height: status.finalizedHeight });
         for (const feed of status.oracle) {
           if (feed.pair !== null) state.feeds.set(feed.feedId, { pair: feed.pair, decimals: feed.decimals });
         }
-        if (config.l1 !== undefined && status.l1 !== null) {
-          const hex = await rpcCall<string>(config.l1.rpcUrl, 'eth_getBalance', [
-            status.l1.account,
-            'latest',
-          ]);
-          view.balanceWei = BigInt(hex);
-        }
       } catch (error) {
         view.error = error instanceof RpcCallError && error.code === 0 ? 'down' : (error as Error).message;
         view.status = undefined;
+        view.failures++;
+        view.retryAtMs = Date.now() + Math.min(8_000, 1_000 * 2 ** (view.failures - 1));
+        return;
+      }
+      // L1 not answering says nothing about the node: its balance just goes stale (the L1 panel says why).
+      const account = view.status.l1?.account;
+      if (config.l1 !== undefined && account !== undefined) {
+        const hex = await rpcCall<string>(config.l1.rpcUrl, 'eth_getBalance', [account, 'latest']).catch(
+          () => undefined,
+        );
+        if (hex !== undefined) view.balanceWei = BigInt(hex);
       }
     }),
   );
@@ -669,7 +678,12 @@ function readHash(): void {
 async function main(): Promise<void> {
   const config = (await (await fetch('config.json')).json()) as DashboardConfig;
   state.config = config;
-  state.nodes = config.nodes.map((node) => ({ node, heights: new TimeWindow(CHART_SPAN_MS) }));
+  state.nodes = config.nodes.map((node) => ({
+    node,
+    heights: new TimeWindow(CHART_SPAN_MS),
+    retryAtMs: 0,
+    failures: 0,
+  }));
   const form = $('block-form') as HTMLFormElement;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
