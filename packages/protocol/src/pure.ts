@@ -8,6 +8,21 @@
  */
 export * from './codec/index.ts';
 export * from './committee.ts';
+// Vote extensions, to re-check synod_getBlockOrdering's answer (codecs and hashing only, no BLS).
+export { VoteExtensionCodec } from './consensus/codecs.ts';
+export {
+  CONSENSUS_SIGNATURE_BYTES,
+  MAX_COMMITTEE_VALIDATORS,
+  MAX_INCLUSION_LIST_ENTRIES,
+  MAX_VOTE_EXTENSION_MESSAGE_BYTES,
+} from './consensus/constants.ts';
+export { extensionMessage } from './consensus/messages.ts';
+export type {
+  InclusionEntry,
+  PriceObservation,
+  SignedVoteExtension,
+  VoteExtension,
+} from './consensus/types.ts';
 export * from './constants.ts';
 export * from './encryption/pure.ts';
 export * from './errors.ts';

@@ -10,6 +10,12 @@ export {
   getBlock,
 } from './actions/getBlock.ts';
 export {
+  type GetBlockOrderingErrorType,
+  type GetBlockOrderingParameters,
+  type GetBlockOrderingReturnType,
+  getBlockOrdering,
+} from './actions/getBlockOrdering.ts';
+export {
   type GetCommitteeErrorType,
   type GetCommitteeParameters,
   type GetCommitteeReturnType,

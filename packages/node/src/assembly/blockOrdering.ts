@@ -7,6 +7,7 @@ import {
   isEnvelope,
   type NetworkDomain,
   type SignedVoteExtension,
+  toLowerHex,
   transactionId,
   VoteExtensionCodec,
 } from '@synod/protocol';
@@ -66,7 +67,7 @@ export async function readBlockOrdering(
   const n = signerCount(height);
   const f = faultTolerance(n);
   const extensions = (await store.getContentExtensions(height))
-    .map((stored) => VoteExtensionCodec.decode(stored.bytes))
+    .map((stored) => ({ ...VoteExtensionCodec.decode(stored.bytes), raw: toLowerHex(stored.bytes) }))
     .sort((a, b) => a.validatorIndex - b.validatorIndex);
   // Height 1 derives from no commit: its content is empty whatever is stored.
   if (height > 1 && extensions.length < quorumSize(f)) {
@@ -189,6 +190,7 @@ export async function readBlockOrdering(
       validatorIndex: extension.validatorIndex,
       timestampMs: extension.timestampMs,
       reported: extension.inclusionList.length,
+      extension: extension.raw,
     })),
     transactions,
     unordered: unordered

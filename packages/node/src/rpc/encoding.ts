@@ -5,6 +5,7 @@ import {
   EvidenceCodec,
   type FeedPrice,
   type Hex,
+  MAX_VOTE_EXTENSION_MESSAGE_BYTES,
   type NamespaceInclusion,
   type SignedTransaction,
   toLowerHex,
@@ -700,6 +701,13 @@ export const RESULT_SCHEMAS = {
         validatorIndex: uint('committee index'),
         timestampMs: uint('its clock when it signed the extension, unix ms'),
         reported: uint('entries in its inclusion list'),
+        extension: {
+          type: 'string',
+          pattern: '^0x([0-9a-f]{2})+$',
+          maxLength: 2 + 2 * MAX_VOTE_EXTENSION_MESSAGE_BYTES,
+          description:
+            "the signed extension as stored: its VoteExtension message (VoteExtensionCodec, wire encoding) as hex, with the validator's share signature over extensionMessage; the other fields derive from these",
+        },
       }),
     },
     transactions: {

@@ -8,9 +8,11 @@ import {
   headerHash,
   insecureTrustedDealer,
   type PriceObservation,
+  parseHex,
   type SignedTransaction,
   type SignedVoteExtension,
   signTransaction,
+  toLowerHex,
   transactionId,
   VoteExtensionCodec,
 } from '@synod/protocol';
@@ -383,10 +385,10 @@ describe('readBlockOrdering', () => {
       signerCount: 4,
       faultTolerance: 1,
       validators: [
-        { validatorIndex: 0, timestampMs: at(1000), reported: 5 },
-        { validatorIndex: 1, timestampMs: at(1001), reported: 5 },
-        { validatorIndex: 2, timestampMs: at(1001), reported: 3 },
-        { validatorIndex: 3, timestampMs: at(5000), reported: 5 },
+        { validatorIndex: 0, timestampMs: at(1000), reported: 5, extension: expect.any(String) },
+        { validatorIndex: 1, timestampMs: at(1001), reported: 5, extension: expect.any(String) },
+        { validatorIndex: 2, timestampMs: at(1001), reported: 3, extension: expect.any(String) },
+        { validatorIndex: 3, timestampMs: at(5000), reported: 5, extension: expect.any(String) },
       ],
       transactions: [
         // The second smallest report: validator 3's late 900 does not delay a0.
@@ -463,6 +465,15 @@ describe('readBlockOrdering', () => {
       ],
     });
     expect(content.prices).toEqual([{ feedId: FEED_A, answer: 2001n }]);
+    // Each validator's raw extension is the signed one the block derives from, byte for byte.
+    const signed = heights[1]!.extensions;
+    expect(ordering.validators).toHaveLength(signed.length);
+    for (const validator of ordering.validators) {
+      const original = signed.find((extension) => extension.validatorIndex === validator.validatorIndex)!;
+      expect(validator.extension).toMatch(/^0x([0-9a-f]{2})+$/);
+      expect(validator.extension).toBe(toLowerHex(VoteExtensionCodec.encode(original)));
+      expect(VoteExtensionCodec.decode(parseHex(validator.extension)!)).toEqual(original);
+    }
   });
 
   it('leaves transactions finalized earlier out of unordered, and keeps candidates left out with their fair timestamp', async () => {

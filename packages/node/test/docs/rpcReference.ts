@@ -124,7 +124,7 @@ export async function renderRpcReference(): Promise<string> {
       out.push(
         '```json',
         `${JSON.stringify(request)}`,
-        JSON.stringify(response, null, 1).slice(0, 4000),
+        JSON.stringify(response, null, 1).slice(0, 6000),
         '```',
         '',
       );

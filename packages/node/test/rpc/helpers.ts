@@ -1,5 +1,12 @@
 import { request } from 'node:http';
-import { type Block, type Certificate, type Hex, VoteKind } from '@synod/protocol';
+import {
+  type Block,
+  type Certificate,
+  type Hex,
+  toLowerHex,
+  VoteExtensionCodec,
+  VoteKind,
+} from '@synod/protocol';
 import { WebSocket } from 'ws';
 import type {
   BlockOrdering,
@@ -89,6 +96,51 @@ export function makeInclusion(txId: Hex, height = 5): TransactionInclusion {
 }
 
 /**
+ * Fills each validator's raw `extension` of a stub ordering: the VoteExtension message
+ * (VoteExtensionCodec) with that validator's clock, its reports (firstSeen of every listed
+ * transaction) and its observations, bound to block height − 1 (hash(height − 1)). The RPC tests
+ * check its shape only: the signature is not a real one.
+ */
+function withExtensions(
+  ordering: Omit<BlockOrdering, 'validators'> & {
+    validators: Omit<BlockOrdering['validators'][number], 'extension'>[];
+  },
+  networkId: number,
+): BlockOrdering {
+  const listed = [...ordering.transactions, ...ordering.unordered];
+  return {
+    ...ordering,
+    validators: ordering.validators.map((validator) => {
+      const { validatorIndex } = validator;
+      const inclusionList = listed
+        .flatMap(({ txId, firstSeen }) =>
+          firstSeen
+            .filter((report) => report.validatorIndex === validatorIndex)
+            .map((report) => ({ txId, firstSeenMs: report.firstSeenMs })),
+        )
+        .sort((a, b) => (a.txId < b.txId ? -1 : 1));
+      const prices = ordering.prices.flatMap(({ feedId, observations }) =>
+        observations
+          .filter((observation) => observation.validatorIndex === validatorIndex)
+          .map((observation) => ({ feedId, price: observation.price })),
+      );
+      const extension = {
+        networkId,
+        height: ordering.height - 1,
+        round: 0,
+        blockId: hash(ordering.height - 1),
+        validatorIndex,
+        timestampMs: validator.timestampMs,
+        inclusionList,
+        prices,
+        signature: new Uint8Array(96).fill(validatorIndex + 1),
+      };
+      return { ...validator, extension: toLowerHex(VoteExtensionCodec.encode(extension)) };
+    }),
+  };
+}
+
+/**
  * The ordering of makeBlock(height) as four validators (f = 1) reported it: validator 3's clock
  * runs early on the first transaction and late on the second, validator 2 never saw the first,
  * only validator 3 saw a third; validator 3's price is an outlier outside [low, high].
@@ -98,76 +150,83 @@ export function makeBlockOrdering(height: number): BlockOrdering {
   const seen = (ms: number) => 1_700_000_000_000 - ms;
   const sender = '0x1a642f0e3c3af545e7acbd38b07251b3990914f1';
   const price = (usd: bigint) => usd * 10n ** 18n;
-  return {
-    height,
-    blockHash: hash(height),
-    epoch: block.header.epoch,
-    timestampMs: block.header.timestampMs,
-    proposerIndex: block.header.proposerIndex,
-    signerCount: 4,
-    faultTolerance: 1,
-    validators: [
-      { validatorIndex: 0, timestampMs: block.header.timestampMs - 2, reported: 2 },
-      { validatorIndex: 1, timestampMs: block.header.timestampMs, reported: 2 },
-      { validatorIndex: 2, timestampMs: block.header.timestampMs + 1, reported: 1 },
-      { validatorIndex: 3, timestampMs: block.header.timestampMs + 6, reported: 3 },
-    ],
-    transactions: [
-      {
-        index: 0,
-        txId: hash(0x71),
-        sender,
-        nonce: 4n,
-        namespace: hash(0x11),
-        source: 'fair',
-        envelopeTxId: null,
-        fairTimestampMs: seen(500),
-        effectiveTimestampMs: seen(500),
-        firstSeen: [
-          { validatorIndex: 0, firstSeenMs: seen(500) },
-          { validatorIndex: 1, firstSeenMs: seen(480) },
-          { validatorIndex: 3, firstSeenMs: seen(900) },
-        ],
-      },
-      {
-        index: 1,
-        txId: hash(0x72),
-        sender,
-        nonce: 5n,
-        namespace: hash(0x11),
-        source: 'fair',
-        envelopeTxId: null,
-        fairTimestampMs: seen(595),
-        effectiveTimestampMs: seen(500),
-        firstSeen: [
-          { validatorIndex: 0, firstSeenMs: seen(600) },
-          { validatorIndex: 1, firstSeenMs: seen(590) },
-          { validatorIndex: 2, firstSeenMs: seen(595) },
-          { validatorIndex: 3, firstSeenMs: seen(100) },
-        ],
-      },
-    ],
-    unordered: [
-      { txId: hash(0x73), fairTimestampMs: null, firstSeen: [{ validatorIndex: 3, firstSeenMs: seen(450) }] },
-    ],
-    unorderedTotal: 1,
-    finalizedEarlier: 0,
-    prices: [
-      {
-        feedId: hash(0xfe),
-        answer: price(2_500n),
-        median: price(2_500n),
-        low: price(2_500n),
-        high: price(2_501n),
-        observations: [
-          { validatorIndex: 0, price: price(2_499n) },
-          { validatorIndex: 1, price: price(2_500n) },
-          { validatorIndex: 2, price: price(2_501n) },
-          { validatorIndex: 3, price: price(9_999n) },
-        ],
-      },
-    ],
-  };
+  return withExtensions(
+    {
+      height,
+      blockHash: hash(height),
+      epoch: block.header.epoch,
+      timestampMs: block.header.timestampMs,
+      proposerIndex: block.header.proposerIndex,
+      signerCount: 4,
+      faultTolerance: 1,
+      validators: [
+        { validatorIndex: 0, timestampMs: block.header.timestampMs - 2, reported: 2 },
+        { validatorIndex: 1, timestampMs: block.header.timestampMs, reported: 2 },
+        { validatorIndex: 2, timestampMs: block.header.timestampMs + 1, reported: 1 },
+        { validatorIndex: 3, timestampMs: block.header.timestampMs + 6, reported: 3 },
+      ],
+      transactions: [
+        {
+          index: 0,
+          txId: hash(0x71),
+          sender,
+          nonce: 4n,
+          namespace: hash(0x11),
+          source: 'fair',
+          envelopeTxId: null,
+          fairTimestampMs: seen(500),
+          effectiveTimestampMs: seen(500),
+          firstSeen: [
+            { validatorIndex: 0, firstSeenMs: seen(500) },
+            { validatorIndex: 1, firstSeenMs: seen(480) },
+            { validatorIndex: 3, firstSeenMs: seen(900) },
+          ],
+        },
+        {
+          index: 1,
+          txId: hash(0x72),
+          sender,
+          nonce: 5n,
+          namespace: hash(0x11),
+          source: 'fair',
+          envelopeTxId: null,
+          fairTimestampMs: seen(595),
+          effectiveTimestampMs: seen(500),
+          firstSeen: [
+            { validatorIndex: 0, firstSeenMs: seen(600) },
+            { validatorIndex: 1, firstSeenMs: seen(590) },
+            { validatorIndex: 2, firstSeenMs: seen(595) },
+            { validatorIndex: 3, firstSeenMs: seen(100) },
+          ],
+        },
+      ],
+      unordered: [
+        {
+          txId: hash(0x73),
+          fairTimestampMs: null,
+          firstSeen: [{ validatorIndex: 3, firstSeenMs: seen(450) }],
+        },
+      ],
+      unorderedTotal: 1,
+      finalizedEarlier: 0,
+      prices: [
+        {
+          feedId: hash(0xfe),
+          answer: price(2_500n),
+          median: price(2_500n),
+          low: price(2_500n),
+          high: price(2_501n),
+          observations: [
+            { validatorIndex: 0, price: price(2_499n) },
+            { validatorIndex: 1, price: price(2_500n) },
+            { validatorIndex: 2, price: price(2_501n) },
+            { validatorIndex: 3, price: price(9_999n) },
+          ],
+        },
+      ],
+    },
+    block.header.networkId,
+  );
 }
 
 type Listener<A extends unknown[]> = (...args: A) => void;

@@ -404,6 +404,13 @@ export interface BlockOrderingOf<Decimal> {
     timestampMs: number;
     /** Entries in its inclusion list. */
     reported: number;
+    /**
+     * The signed extension as stored: its VoteExtension message (VoteExtensionCodec, wire
+     * encoding) as 0x-hex, with the validator's share signature over extensionMessage. The
+     * decoded fields above and the firstSeen, fair timestamps and observations below derive from
+     * these: re-check them under the share keys of synod_getCommittee (epoch of height − 1).
+     */
+    extension: Hex;
   }[];
   /** The block's transactions, in block order. */
   transactions: {

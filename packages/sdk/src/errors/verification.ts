@@ -22,6 +22,13 @@ export type VerificationErrorReason =
   | 'WRONG_NETWORK'
   /** Equivocation evidence whose two votes do not both verify under the validator's share key, or do not conflict. */
   | 'INVALID_EVIDENCE'
+  /**
+   * A block ordering (synod_getBlockOrdering) that its signed vote extensions do not back: an
+   * extension that does not decode, is bound to another block or signed by another key, fewer
+   * than 2f+1 of them, or reports, fair timestamps, prices or transactions that are not what the
+   * extensions and the certified block give.
+   */
+  | 'INVALID_ORDERING'
   /** The node's answer is not of the documented shape. */
   | 'MALFORMED_RESPONSE';
 

@@ -6,12 +6,14 @@
  */
 export type {
   RpcBlock,
+  RpcBlockOrdering,
   RpcBlockPrice,
   RpcBlockSummary,
   RpcCertificate,
   RpcCommittee,
   RpcEquivocatingVote,
   RpcEvidence,
+  RpcFirstSeen,
   RpcHeader,
   RpcHeaderProof,
   RpcInclusion,

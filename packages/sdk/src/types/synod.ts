@@ -1,6 +1,7 @@
 import type { Address, Hex } from 'viem';
 import type {
   BlockHeader,
+  BlockOrderingOf,
   FeedPrice,
   NamespaceEntry,
   NamespaceExclusion,
@@ -88,6 +89,15 @@ export interface Evidence {
   /** The Evidence message (EvidenceCodec) as hex: what a node gossips, and what to forward. */
   raw: Hex;
 }
+
+/**
+ * Why a finalized block's content is what it is (synod_getBlockOrdering): the vote extensions it
+ * derives from, each validator's first-seen reports, the fair and effective timestamps, and each
+ * feed's observations with their median and f-trimmed range. Nonces and prices as bigints; each
+ * `validators[].extension` is the signed VoteExtension message as hex. getBlockOrdering checks
+ * it against those signed extensions and the certified blocks.
+ */
+export type BlockOrdering = BlockOrderingOf<bigint>;
 
 export interface EquivocatingVote {
   blockId: Hex;

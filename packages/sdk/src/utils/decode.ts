@@ -3,6 +3,7 @@ import { VerificationError } from '../errors/verification.ts';
 import type { RevealStatus } from '../internal/protocol.ts';
 import type {
   RpcBlock,
+  RpcBlockOrdering,
   RpcBlockSummary,
   RpcCertificate,
   RpcCommittee,
@@ -18,6 +19,7 @@ import type {
 import type {
   Block,
   BlockHeader,
+  BlockOrdering,
   BlockSummary,
   Certificate,
   Committee,
@@ -294,4 +296,84 @@ export function decodeNamespaceBatch(value: unknown): NamespaceBatch {
     };
   }
   return malformed('batch.status');
+}
+
+function nullable<T>(value: unknown, what: string, item: (value: unknown, what: string) => T): T | null {
+  return value === null ? null : item(value, what);
+}
+
+function decodeFirstSeen(value: unknown, what: string): BlockOrdering['transactions'][number]['firstSeen'] {
+  return array(value, what, (report, reportWhat) => {
+    const entry = object(report, reportWhat);
+    return {
+      validatorIndex: uint(entry.validatorIndex, `${reportWhat}.validatorIndex`),
+      firstSeenMs: uint(entry.firstSeenMs, `${reportWhat}.firstSeenMs`),
+    };
+  });
+}
+
+export function decodeBlockOrdering(value: unknown): BlockOrdering {
+  const ordering = object(value, 'ordering') as Partial<Record<keyof RpcBlockOrdering, unknown>>;
+  return {
+    height: uint(ordering.height, 'ordering.height'),
+    blockHash: hex(ordering.blockHash, 'ordering.blockHash', 32),
+    epoch: uint(ordering.epoch, 'ordering.epoch'),
+    timestampMs: uint(ordering.timestampMs, 'ordering.timestampMs'),
+    proposerIndex: uint(ordering.proposerIndex, 'ordering.proposerIndex'),
+    signerCount: uint(ordering.signerCount, 'ordering.signerCount'),
+    faultTolerance: uint(ordering.faultTolerance, 'ordering.faultTolerance'),
+    validators: array(ordering.validators, 'ordering.validators', (validator, what) => {
+      const entry = object(validator, what);
+      return {
+        validatorIndex: uint(entry.validatorIndex, `${what}.validatorIndex`),
+        timestampMs: uint(entry.timestampMs, `${what}.timestampMs`),
+        reported: uint(entry.reported, `${what}.reported`),
+        extension: hex(entry.extension, `${what}.extension`),
+      };
+    }),
+    transactions: array(ordering.transactions, 'ordering.transactions', (transaction, what) => {
+      const tx = object(transaction, what);
+      const source = tx.source;
+      if (source !== 'fair' && source !== 'revealed') malformed(`${what}.source must be fair or revealed`);
+      return {
+        index: uint(tx.index, `${what}.index`),
+        txId: hex(tx.txId, `${what}.txId`, 32),
+        sender: hex(tx.sender, `${what}.sender`, 20),
+        nonce: decimal(tx.nonce, `${what}.nonce`),
+        namespace: hex(tx.namespace, `${what}.namespace`, 32),
+        source,
+        envelopeTxId: nullable(tx.envelopeTxId, `${what}.envelopeTxId`, (id, idWhat) => hex(id, idWhat, 32)),
+        fairTimestampMs: uint(tx.fairTimestampMs, `${what}.fairTimestampMs`),
+        effectiveTimestampMs: uint(tx.effectiveTimestampMs, `${what}.effectiveTimestampMs`),
+        firstSeen: decodeFirstSeen(tx.firstSeen, `${what}.firstSeen`),
+      };
+    }),
+    unordered: array(ordering.unordered, 'ordering.unordered', (transaction, what) => {
+      const tx = object(transaction, what);
+      return {
+        txId: hex(tx.txId, `${what}.txId`, 32),
+        fairTimestampMs: nullable(tx.fairTimestampMs, `${what}.fairTimestampMs`, uint),
+        firstSeen: decodeFirstSeen(tx.firstSeen, `${what}.firstSeen`),
+      };
+    }),
+    unorderedTotal: uint(ordering.unorderedTotal, 'ordering.unorderedTotal'),
+    finalizedEarlier: uint(ordering.finalizedEarlier, 'ordering.finalizedEarlier'),
+    prices: array(ordering.prices, 'ordering.prices', (feed, what) => {
+      const entry = object(feed, what);
+      return {
+        feedId: hex(entry.feedId, `${what}.feedId`, 32),
+        answer: nullable(entry.answer, `${what}.answer`, decimal),
+        median: nullable(entry.median, `${what}.median`, decimal),
+        low: nullable(entry.low, `${what}.low`, decimal),
+        high: nullable(entry.high, `${what}.high`, decimal),
+        observations: array(entry.observations, `${what}.observations`, (observation, observationWhat) => {
+          const fields = object(observation, observationWhat);
+          return {
+            validatorIndex: uint(fields.validatorIndex, `${observationWhat}.validatorIndex`),
+            price: decimal(fields.price, `${observationWhat}.price`),
+          };
+        }),
+      };
+    }),
+  };
 }

@@ -4,6 +4,7 @@ import {
   type Certificate,
   certificateMessage,
   type Evidence,
+  extensionMessage,
   type FeedPrice,
   HEADER_VERSION,
   type Hex,
@@ -23,20 +24,24 @@ import {
   priceLeaf,
   recoverGroupSignature,
   type SignedTransaction,
+  type SignedVoteExtension,
   type TrustedDealing,
   transactionLeaf,
+  VoteExtensionCodec,
   VoteKind,
   verifyTransaction,
   voteMessageBytes,
 } from '@synod/protocol';
 import { hexToBytes } from 'viem';
 import {
+  type BlockOrdering,
   type CommitteeInfo,
   type FinalizedBlock,
   type FinalizedPrice,
   type NamespaceBatch,
   type NodeStatus,
   RpcBackendError,
+  readBlockOrdering,
   type SynodRpcBackend,
   type TransactionInclusion,
   type TransactionStatus,
@@ -101,11 +106,18 @@ export class TestChain implements SynodRpcBackend {
   readonly sendErrors: Error[] = [];
   /** Every RPC call the backend served, by name. */
   readonly calls: string[] = [];
+  /**
+   * How a lying node alters synod_getBlockOrdering's honest answer (the node's own
+   * readBlockOrdering over the chain's signed extensions) before serving it; none = honest.
+   */
+  lieAboutOrdering: ((ordering: BlockOrdering) => BlockOrdering) | undefined;
 
   readonly #blocks: FinalizedBlock[] = [];
   readonly #byHash = new Map<Hex, FinalizedBlock>();
   readonly #inclusions = new Map<Hex, TransactionInclusion>();
   readonly #pending: { transaction: SignedTransaction; txId: Hex; firstSeenMs: number }[] = [];
+  /** When the chain first saw each transaction (its validators' reports derive from it). */
+  readonly #firstSeen = new Map<Hex, number>();
   readonly #nextNonce = new Map<string, bigint>();
   readonly #history = new HistoryAccumulator();
   /** Finalized transactions per namespace: the sequenceStart of the next block's leaves. */
@@ -163,7 +175,8 @@ export class TestChain implements SynodRpcBackend {
       epoch: this.epoch,
       height,
       parentHash: parent?.hash ?? `0x${'00'.repeat(32)}`,
-      timestampMs: Date.now(),
+      // Strictly after the parent, as the content function's max(parent + 1, median clock).
+      timestampMs: Math.max(Date.now(), (parent?.block.header.timestampMs ?? 0) + 1),
       txRoot: merkleRoot(leaves),
       txCount: leaves.length,
       namespaceRoot: namespaceRoot(namespaces),
@@ -319,6 +332,7 @@ export class TestChain implements SynodRpcBackend {
       );
     }
     this.#pending.push({ transaction, txId, firstSeenMs: Date.now() });
+    this.#firstSeen.set(txId, Date.now());
     return txId;
   };
 
@@ -389,11 +403,83 @@ export class TestChain implements SynodRpcBackend {
     ]);
   }
 
-  /** The test chain keeps no vote extensions: a finalized block's ordering is unavailable, as on a node that synced it bare. */
+  /**
+   * The signed vote extensions block `height` (≥ 2) derives from, one per committee member, with
+   * real share signatures over extensionMessage, bound to block height − 1. Each validator
+   * reports every transaction of the block at the time the chain first saw it plus its own offset
+   * (validator 3 early, validator 2 misses the block's last transaction), validator 3 also a
+   * transaction no one else saw; clocks around the block time (whose lower median it is); each
+   * feed of the block observed at answer − 1, answer, answer + 1 and an outlier (lower median:
+   * the answer).
+   */
+  contentExtensions(height: number): SignedVoteExtension[] {
+    const finalized = this.#blocks[height - 1]!;
+    const parent = this.#blocks[height - 2]!;
+    const { header } = finalized.block;
+    const seenOffsets = [0, 5, 3, -400];
+    const clockOffsets = [-2, 0, 1, 6];
+    return this.committee.shares.map((share) => {
+      const validatorIndex = share.index - 1;
+      const offset = (offsets: number[]) => offsets[validatorIndex % offsets.length]!;
+      const seen = finalized.transactionIds
+        .filter((_, i, ids) => validatorIndex !== 2 || i < ids.length - 1)
+        .map((txId) => ({
+          txId,
+          firstSeenMs: (this.#firstSeen.get(txId) ?? header.timestampMs) + offset(seenOffsets),
+        }));
+      if (validatorIndex === 3)
+        seen.push({ txId: `0x${'73'.repeat(32)}`, firstSeenMs: header.timestampMs - 50 });
+      const extension = {
+        networkId: this.domain.networkId,
+        height: height - 1,
+        round: 0,
+        blockId: parent.hash,
+        validatorIndex,
+        timestampMs: header.timestampMs + offset(clockOffsets),
+        inclusionList: seen.sort((a, b) => (a.txId < b.txId ? -1 : 1)),
+        prices: finalized.block.prices.map(({ feedId, answer }) => ({
+          feedId,
+          price: validatorIndex < 3 ? answer + BigInt(validatorIndex - 1) : answer * 4n + 7n,
+        })),
+      };
+      return { ...extension, signature: partialSign(share.secretKey, extensionMessage(extension)) };
+    });
+  }
+
+  /** The node's own read (readBlockOrdering) over the chain's blocks and signed extensions. */
   getBlockOrdering: SynodRpcBackend['getBlockOrdering'] = async (height) => {
     this.calls.push('getBlockOrdering');
-    if (height > this.#blocks.length) return undefined;
-    throw new RpcBackendError('UNAVAILABLE', `the test chain keeps no vote extensions of block ${height}`);
+    const blocks = this.#blocks;
+    const certified = (at: number) => {
+      const finalized = blocks[at - 1];
+      return finalized === undefined
+        ? undefined
+        : { block: finalized.block, certificate: finalized.certificate };
+    };
+    const ordering = await readBlockOrdering(
+      {
+        latestHeight: () => blocks.length,
+        getBlock: async (at) => certified(at),
+        getHeader: async (at) => blocks[at - 1]?.block.header,
+        getContentExtensions: async (at) =>
+          at < 2 || at > blocks.length
+            ? []
+            : this.contentExtensions(at).map((extension) => ({
+                validatorIndex: extension.validatorIndex,
+                bytes: VoteExtensionCodec.encode(extension),
+              })),
+        getTransactionLocation: async (txId) => {
+          const inclusion = this.#inclusions.get(txId);
+          return inclusion === undefined ? undefined : { height: inclusion.height, index: inclusion.index };
+        },
+      },
+      this.domain,
+      height,
+      () => this.committee.shares.length,
+    );
+    return ordering === undefined || this.lieAboutOrdering === undefined
+      ? ordering
+      : this.lieAboutOrdering(structuredClone(ordering));
   };
 
   getEvidence: SynodRpcBackend['getEvidence'] = async (height) => {

@@ -3,8 +3,10 @@
  * being assembled). When it does, this becomes `from '@synod/node'`.
  */
 
+export { readBlockOrdering } from '../../../node/src/assembly/blockOrdering.ts';
 export type {
   BackendCallOptions,
+  BlockOrdering,
   CommitteeInfo,
   FinalizedBlock,
   FinalizedPrice,

@@ -1,5 +1,10 @@
 import { type GetBlockParameters, type GetBlockReturnType, getBlock } from '../../actions/getBlock.ts';
 import {
+  type GetBlockOrderingParameters,
+  type GetBlockOrderingReturnType,
+  getBlockOrdering,
+} from '../../actions/getBlockOrdering.ts';
+import {
   type GetCommitteeParameters,
   type GetCommitteeReturnType,
   getCommittee,
@@ -70,6 +75,7 @@ export interface SynodActions {
   watchPrices(parameters: WatchPricesParameters): WatchPricesReturnType;
   getCommittee(parameters?: GetCommitteeParameters): Promise<GetCommitteeReturnType>;
   getEvidence(parameters: GetEvidenceParameters): Promise<GetEvidenceReturnType>;
+  getBlockOrdering(parameters: GetBlockOrderingParameters): Promise<GetBlockOrderingReturnType>;
   getStatus(parameters?: GetStatusParameters): Promise<GetStatusReturnType>;
   getNextNonce(parameters: GetNextNonceParameters): Promise<GetNextNonceReturnType>;
   /** verifyCertificate with the client's network filled in. */
@@ -101,6 +107,7 @@ export function synodActions(client: Client): SynodActions {
     watchPrices: (parameters) => watchPrices(client, parameters),
     getCommittee: (parameters) => getCommittee(client, parameters),
     getEvidence: (parameters) => getEvidence(client, parameters),
+    getBlockOrdering: (parameters) => getBlockOrdering(client, parameters),
     getStatus: (parameters) => getStatus(client, parameters),
     getNextNonce: (parameters) => getNextNonce(client, parameters),
     verifyCertificate: (parameters) => verifyCertificate({ ...parameters, network: client.network }),
