@@ -169,8 +169,19 @@ export async function proveOnL1(parameters: ProveOnL1Parameters): Promise<L1Tran
 }
 
 /**
+ * The header hashes already read from each store, heights 1 .. length: finalized headers never
+ * change and are never pruned, so each is read and hashed once per process. Without it every
+ * history proof re-read the whole chain: 120–215 ms of the node's event loop at 6,000 heights,
+ * which the testnet's keeper asked for twice a second, enough to make that node miss its proposer
+ * turns (docs/performance.md "History proofs"). At most L1_PROOF_MAX_HISTORY_HEADERS entries
+ * (≈ 130 MB of hex strings at the cap).
+ */
+const knownHeaderHashes = new WeakMap<object, Hex[]>();
+
+/**
  * headerHash of heights 1 .. anchorHeight − 1: the leaves of anchorHeader.historyRoot (what
- * historyProof takes). Throws L1ProofError HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS.
+ * historyProof takes). Reads only the headers above those this store already gave (see
+ * knownHeaderHashes). Throws L1ProofError HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS.
  */
 export async function headerHashesBelow(
   store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
@@ -180,10 +191,29 @@ export async function headerHashesBelow(
   if (count > L1_PROOF_MAX_HISTORY_HEADERS) {
     throw new L1ProofError('HISTORY_TOO_LONG', `anchor ${anchorHeight} has ${count} headers of history`);
   }
+  let known = knownHeaderHashes.get(store);
+  if (known === undefined) {
+    known = [];
+    knownHeaderHashes.set(store, known);
+  }
+  if (known.length >= count) return known.slice(0, count);
+  const first = known.length + 1;
+  const hashes = await readHeaderHashes(store, first, count);
+  // Another call may have extended the list meanwhile: append only the heights it still lacks.
+  for (let height = known.length + 1; height <= count; height++) known.push(hashes[height - first]!);
+  return known.slice(0, count);
+}
+
+/** headerHash of heights first .. last, read HISTORY_READ_CONCURRENCY at a time. */
+async function readHeaderHashes(
+  store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
+  first: number,
+  last: number,
+): Promise<Hex[]> {
   const hashes: Hex[] = [];
-  for (let from = 1; from <= count; from += HISTORY_READ_CONCURRENCY) {
+  for (let from = first; from <= last; from += HISTORY_READ_CONCURRENCY) {
     const heights = Array.from(
-      { length: Math.min(HISTORY_READ_CONCURRENCY, count - from + 1) },
+      { length: Math.min(HISTORY_READ_CONCURRENCY, last - from + 1) },
       (_, i) => from + i,
     );
     const headers = await Promise.all(heights.map((h) => store.getHeader(h)));
