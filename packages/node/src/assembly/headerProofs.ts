@@ -1,6 +1,6 @@
-import { type Hex, headerHash, historyProof, type NetworkDomain } from '@synod/protocol';
+import { type Hex, headerHash, type NetworkDomain } from '@synod/protocol';
 import { L1ProofError } from '../l1/errors.ts';
-import { headerHashesBelow } from '../l1/prove.ts';
+import { historyProofsBelow } from '../l1/prove.ts';
 import type { HeaderProof } from '../rpc/backend.ts';
 import { RpcBackendError } from '../rpc/errors.ts';
 import type { Store } from '../storage/store.ts';
@@ -9,7 +9,7 @@ import type { Store } from '../storage/store.ts';
  * The proof that the finalized header at `height` is leaf `height − 1` of the historyRoot of the
  * header at `anchorHeight` (> height): what SettlementInbox.verifyHeader and a batch settlement
  * from history check against a posted anchor. Undefined when either height is not finalized.
- * It reads every header below the anchor (headers are never pruned).
+ * Its history proof comes from the store's cached history (l1/prove.ts historyProofsBelow).
  */
 export async function readHeaderProof(
   store: Store,
@@ -26,9 +26,9 @@ export async function readHeaderProof(
       `assertion failed: no stored header at ${height} or ${anchorHeight} below the latest height`,
     );
   }
-  let hashes: Hex[];
+  let proof: Hex[];
   try {
-    hashes = await headerHashesBelow(store, anchorHeight);
+    [proof] = (await historyProofsBelow(store, anchorHeight, [height])) as [Hex[]];
   } catch (error) {
     if (error instanceof L1ProofError) throw new RpcBackendError('UNAVAILABLE', error.message);
     throw error;
@@ -39,6 +39,6 @@ export async function readHeaderProof(
     anchorHeight,
     anchorHeader,
     anchorHash: headerHash(anchorHeader, domain),
-    proof: historyProof(hashes, height - 1),
+    proof,
   };
 }

@@ -13,7 +13,6 @@ import {
   type BlockHeader,
   type Certificate,
   type Hex,
-  historyProof,
   merkleDepth,
   type NamespaceEntry,
   type NetworkDomain,
@@ -49,7 +48,7 @@ import {
 import { isBatchAlreadySettledRevert, isStaleHeightRevert, L1SubmitError } from './errors.ts';
 import type { L1BlockSource } from './headers.ts';
 import type { L1Metrics } from './metrics.ts';
-import { headerHashesBelow, historyProofs } from './prove.ts';
+import { historyProofsBelow } from './prove.ts';
 import { rotationDistance } from './rotation.ts';
 import type { L1Failure, L1Job, L1JobContext } from './scheduler.ts';
 import type { L1Call, L1DuplicateAt } from './sender.ts';
@@ -598,12 +597,12 @@ export class BatchJob implements L1Job<BatchCall> {
     // The inbox passed this height without storing it: prove the header by the latest one's history.
     const anchor = await this.#anchorAt(latest, entry.height);
     if (anchor === undefined) return undefined;
-    const history = await headerHashesBelow(this.#p.store, latest);
+    const [proof] = await historyProofsBelow(this.#p.store, latest, [entry.height]);
     return {
       ...this.#callBase([loaded], latest),
       kind: 'settleBatchFromHistory',
       functionName: 'settleBatchFromHistory',
-      args: settleBatchFromHistoryArgs(anchor, header, historyProof(history, entry.height - 1), batch),
+      args: settleBatchFromHistoryArgs(anchor, header, proof!, batch),
     };
   }
 
@@ -619,8 +618,9 @@ export class BatchJob implements L1Job<BatchCall> {
     const anchor = posting ? top.header : await this.#anchorAt(latest, batches[0]!.entry.height);
     if (anchor === undefined) return undefined;
     const below = batches.filter((batch) => batch.entry.height < anchorHeight);
-    const proofs = historyProofs(
-      await headerHashesBelow(this.#p.store, anchorHeight),
+    const proofs = await historyProofsBelow(
+      this.#p.store,
+      anchorHeight,
       below.map((batch) => batch.entry.height),
     );
     const historyBatches: HistoryBatch[] = batches.map((batch) => ({

@@ -21,7 +21,7 @@ export { HeaderJob } from './headers.ts';
 export { createL1Metrics, type L1Metrics } from './metrics.ts';
 export {
   headerHashesBelow,
-  historyProofs,
+  historyProofsBelow,
   type L1ProofSource,
   type L1TransactionProof,
   type ProveOnL1Parameters,

@@ -3,7 +3,6 @@ import {
   type Hex,
   headerHash,
   historyLeafBytes,
-  historyProof,
   type NetworkDomain,
   nodeHashBytes,
   zeroHashBytes,
@@ -147,7 +146,7 @@ export async function proveOnL1(parameters: ProveOnL1Parameters): Promise<L1Tran
       },
     };
   }
-  const history = await headerHashesBelow(store, anchorHeight);
+  const [inHistory] = await historyProofsBelow(store, anchorHeight, [height]);
   return {
     txId: located.txId,
     height,
@@ -156,52 +155,131 @@ export async function proveOnL1(parameters: ProveOnL1Parameters): Promise<L1Tran
       address: inbox,
       abi: inboxCallAbi,
       functionName: 'verifyTransactionInHistory',
-      args: [
-        headerArgs(anchorHeader),
-        headerArgs(header),
-        historyProof(history, height - 1),
-        leaf,
-        BigInt(index),
-        proof,
-      ],
+      args: [headerArgs(anchorHeader), headerArgs(header), inHistory!, leaf, BigInt(index), proof],
     },
   };
 }
 
 /**
- * The header hashes already read from each store, heights 1 .. length: finalized headers never
- * change and are never pruned, so each is read and hashed once per process. Without it every
- * history proof re-read the whole chain: 120–215 ms of the node's event loop at 6,000 heights,
- * which the testnet's keeper asked for twice a second, enough to make that node miss its proposer
- * turns (docs/performance.md "History proofs"). At most L1_PROOF_MAX_HISTORY_HEADERS entries
- * (≈ 130 MB of hex strings at the cap).
+ * The history of a chain as far as a store has given it: the header hashes of heights 1 .. size
+ * and every *complete* node of the history tree over them. Finalized headers never change and
+ * are never pruned, and a complete node (one whose leaves are all below size) is the same in the
+ * history of every later anchor, so both are computed once per store and process. A proof
+ * against the anchor with n leaves then takes the cached nodes, plus at most one node per level
+ * on the tree's right edge, computed from cached ones: O(log² n) hashes instead of re-reading,
+ * re-hashing and re-merkleizing the whole chain (215–296 ms of the event loop at 6,272 heights,
+ * enough to make a node serving a keeper miss its proposer turns: docs/performance.md "History
+ * proofs"). Memory: about 100 bytes per height for the hashes and 64 for the nodes.
  */
-const knownHeaderHashes = new WeakMap<object, Hex[]>();
+class KnownHistory {
+  readonly hashes: Hex[] = [];
+  /** The read that is extending it, which every caller needing more waits for (one read, not one per caller). */
+  extending: Promise<void> | undefined;
+  /** levels[k][i]: the node over leaves i·2^k .. (i+1)·2^k − 1, for complete ranges only. */
+  readonly #levels: Uint8Array[][] = [[]];
+
+  append(hash: Hex): void {
+    this.hashes.push(hash);
+    const leaves = this.#levels[0]!;
+    leaves.push(historyLeafBytes(hash));
+    // Each completed pair completes its parent.
+    for (let k = 0, i = leaves.length - 1; i % 2 === 1; k++, i = (i - 1) / 2) {
+      const level = this.#levels[k]!;
+      let parents = this.#levels[k + 1];
+      if (parents === undefined) {
+        parents = [];
+        this.#levels.push(parents);
+      }
+      parents.push(nodeHashBytes(level[i - 1]!, level[i]!));
+    }
+  }
+
+  /** Node (k, i) of the history tree over the first n leaves (i < ⌈n / 2^k⌉), as historyProofs pads it. */
+  #node(k: number, i: number, n: number): Uint8Array {
+    if ((i + 1) * 2 ** k <= n) return this.#levels[k]![i]!;
+    const childWidth = Math.ceil(n / 2 ** (k - 1));
+    const left = this.#node(k - 1, 2 * i, n);
+    const right = 2 * i + 1 < childWidth ? this.#node(k - 1, 2 * i + 1, n) : zeroHashBytes(k - 1);
+    return nodeHashBytes(left, right);
+  }
+
+  /** The proof of leaf `index` against the history root over the first n leaves (n ≤ size): historyProof's. */
+  proof(index: number, n: number): Hex[] {
+    const proof: Hex[] = [];
+    let position = index;
+    for (let level = 0, width = n; width > 1; level++, width = Math.ceil(width / 2)) {
+      const sibling = position ^ 1;
+      proof.push(bytesToHex(sibling < width ? this.#node(level, sibling, n) : zeroHashBytes(level)));
+      position >>= 1;
+    }
+    return proof;
+  }
+}
+
+const knownHistories = new WeakMap<object, KnownHistory>();
+
+/** This store's history, extended to heights 1 .. count (reading only the headers it lacks). */
+async function knownHistory(
+  store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
+  anchorHeight: number,
+): Promise<{ history: KnownHistory; count: number }> {
+  const count = anchorHeight - 1;
+  if (count > L1_PROOF_MAX_HISTORY_HEADERS) {
+    throw new L1ProofError('HISTORY_TOO_LONG', `anchor ${anchorHeight} has ${count} headers of history`);
+  }
+  let history = knownHistories.get(store);
+  if (history === undefined) {
+    history = new KnownHistory();
+    knownHistories.set(store, history);
+  }
+  while (history.hashes.length < count) {
+    if (history.extending === undefined) {
+      const known = history;
+      const first = known.hashes.length + 1;
+      known.extending = readHeaderHashes(store, first, count)
+        .then((hashes) => {
+          for (const hash of hashes) known.append(hash);
+        })
+        .finally(() => {
+          known.extending = undefined;
+        });
+    }
+    await history.extending;
+  }
+  return { history, count };
+}
 
 /**
  * headerHash of heights 1 .. anchorHeight − 1: the leaves of anchorHeader.historyRoot (what
- * historyProof takes). Reads only the headers above those this store already gave (see
- * knownHeaderHashes). Throws L1ProofError HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS.
+ * historyProof takes). Reads only the headers above those this store already gave
+ * (KnownHistory). Throws L1ProofError HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS.
  */
 export async function headerHashesBelow(
   store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
   anchorHeight: number,
 ): Promise<Hex[]> {
-  const count = anchorHeight - 1;
-  if (count > L1_PROOF_MAX_HISTORY_HEADERS) {
-    throw new L1ProofError('HISTORY_TOO_LONG', `anchor ${anchorHeight} has ${count} headers of history`);
-  }
-  let known = knownHeaderHashes.get(store);
-  if (known === undefined) {
-    known = [];
-    knownHeaderHashes.set(store, known);
-  }
-  if (known.length >= count) return known.slice(0, count);
-  const first = known.length + 1;
-  const hashes = await readHeaderHashes(store, first, count);
-  // Another call may have extended the list meanwhile: append only the heights it still lacks.
-  for (let height = known.length + 1; height <= count; height++) known.push(hashes[height - first]!);
-  return known.slice(0, count);
+  const { history, count } = await knownHistory(store, anchorHeight);
+  return history.hashes.slice(0, count);
+}
+
+/**
+ * The history proof of each of `heights` (1 ≤ height < anchorHeight) against the historyRoot of
+ * the header at `anchorHeight`: what historyProofs(headerHashesBelow(store, anchorHeight), heights)
+ * gives, from the store's KnownHistory in O(log² n) hashes each. Throws L1ProofError
+ * HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS, RangeError for a height outside the history.
+ */
+export async function historyProofsBelow(
+  store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
+  anchorHeight: number,
+  heights: readonly number[],
+): Promise<Hex[][]> {
+  const { history, count } = await knownHistory(store, anchorHeight);
+  return heights.map((height) => {
+    if (!Number.isSafeInteger(height) || height < 1 || height > count) {
+      throw new RangeError(`height ${height} is not in a history of ${count} headers`);
+    }
+    return history.proof(height - 1, count);
+  });
 }
 
 /** headerHash of heights first .. last, read HISTORY_READ_CONCURRENCY at a time. */
@@ -224,39 +302,4 @@ async function readHeaderHashes(
     }
   }
   return hashes;
-}
-
-/**
- * historyProof for several heights at once: the proof of each of `heights` (1 ≤ height ≤
- * headerHashes.length) against the history root over `headerHashes` (heights 1 .. n, as
- * headerHashesBelow returns them for an anchor at n + 1). One pass over the tree for all of
- * them, where historyProof hashes the whole tree once per proof: a relayer settling a group of
- * batches against one anchor reads the hashes once and proves every batch from them.
- */
-export function historyProofs(headerHashes: readonly Hex[], heights: readonly number[]): Hex[][] {
-  const count = headerHashes.length;
-  for (const height of heights) {
-    if (!Number.isSafeInteger(height) || height < 1 || height > count) {
-      throw new RangeError(`height ${height} is not in a history of ${count} headers`);
-    }
-  }
-  // Level by level, in place: the parent of nodes 2i and 2i+1 overwrites node i.
-  const nodes = headerHashes.map(historyLeafBytes);
-  const proofs: Hex[][] = heights.map(() => []);
-  const positions = heights.map((height) => height - 1);
-  let width = count;
-  for (let level = 0; width > 1; level++) {
-    const padding = zeroHashBytes(level);
-    for (const [i, position] of positions.entries()) {
-      const sibling = position ^ 1;
-      proofs[i]!.push(bytesToHex(sibling < width ? nodes[sibling]! : padding));
-      positions[i] = position >> 1;
-    }
-    const parents = Math.ceil(width / 2);
-    for (let i = 0; i < parents; i++) {
-      nodes[i] = nodeHashBytes(nodes[2 * i]!, 2 * i + 1 < width ? nodes[2 * i + 1]! : padding);
-    }
-    width = parents;
-  }
-  return proofs;
 }

@@ -248,7 +248,7 @@ export const RPC_METHODS: {
   synod_getHeaderProof: defineMethod({
     summary: "A finalized header proven by a later header's historyRoot.",
     description:
-      'The header at height, the header at anchorHeight (> height) and the proof that headerHash(header) is leaf height − 1 of anchorHeader.historyRoot: what SettlementInbox.verifyHeader and SynodBatchSettlement.settleBatchFromHistory check against a posted anchor, so a header that was never posted on L1 is still usable there. null when anchorHeight is not finalized. The node reads every header below the anchor to build it.',
+      'The header at height, the header at anchorHeight (> height) and the proof that headerHash(header) is leaf height − 1 of anchorHeader.historyRoot: what SettlementInbox.verifyHeader and SynodBatchSettlement.settleBatchFromHistory check against a posted anchor, so a header that was never posted on L1 is still usable there. null when anchorHeight is not finalized. The node keeps the history it has read (header hashes and complete subtrees), so a proof costs O(log² n) hashes once the headers below the anchor were read once.',
     params: [
       requiredParam(
         'height',

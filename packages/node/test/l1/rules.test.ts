@@ -1,19 +1,16 @@
 import type { FeedConfig, FinalizedPrice } from '@synod/oracle';
-import { type BlockHeader, HEADER_VERSION, type Hex, historyProof } from '@synod/protocol';
+import { type BlockHeader, HEADER_VERSION, type Hex } from '@synod/protocol';
 import {
   ContractFunctionExecutionError,
   ContractFunctionRevertedError,
   encodeErrorResult,
   HttpRequestError,
-  keccak256,
   NonceTooLowError,
-  toHex,
 } from 'viem';
 import { describe, expect, it } from 'vitest';
 import {
   Backlog,
   designatedSubmitter,
-  historyProofs,
   inboxCallAbi,
   isStaleHeightRevert,
   l1ErrorCode,
@@ -155,20 +152,5 @@ describe('error codes', () => {
     expect(l1ErrorCode(new HttpRequestError({ url: 'http://127.0.0.1:1' }))).toBe('RPC_UNAVAILABLE');
     expect(l1ErrorCode(new NonceTooLowError())).toBe('NONCE_TOO_LOW');
     expect(l1ErrorCode(new Error('?'))).toBe('RPC_ERROR');
-  });
-});
-
-describe('historyProofs', () => {
-  it('gives, in one pass, the historyProof of every requested height', () => {
-    for (const count of [1, 2, 3, 7, 8, 9, 33]) {
-      const hashes = Array.from({ length: count }, (_, i) => keccak256(toHex(`header ${i + 1}`)));
-      const heights = [1, Math.ceil(count / 2), count, 1].filter((height) => height <= count);
-      expect(historyProofs(hashes, heights)).toEqual(
-        heights.map((height) => historyProof(hashes, height - 1)),
-      );
-    }
-    expect(historyProofs([], [])).toEqual([]);
-    expect(() => historyProofs([keccak256('0x01')], [2])).toThrow(RangeError);
-    expect(() => historyProofs([keccak256('0x01')], [0])).toThrow(RangeError);
   });
 });
