@@ -26,6 +26,7 @@ import {
   insecureDecryptionKey,
   MAX_ENCRYPTED_TX_PAYLOAD_BYTES,
   parseEnvelope,
+  revealedEnvelopeIndices,
   revealedTransaction,
   verifyDecryptionKey,
   verifyDecryptionShare,
@@ -308,6 +309,32 @@ describe('envelopes', () => {
       }
     }
     expect(parseEnvelope({ payload: '0x0102' })).toBeUndefined();
+  });
+});
+
+describe('revealed plaintexts, told from the block and block height − 2', () => {
+  const APP: Hex = keccak256(toHex('app'));
+  const tx = (sender: string, nonce: bigint, namespace: Hex = APP) => ({
+    sender: `0x${sender.repeat(40)}` as Hex,
+    nonce,
+    namespace,
+  });
+  const envelope = (sender: string, nonce: bigint) => tx(sender, nonce, ENCRYPTED_NAMESPACE);
+
+  it("the leading transactions with an envelope's sender and nonce, in envelope order", () => {
+    const earlier = [tx('1', 0n), envelope('a', 3n), tx('2', 0n), envelope('b', 7n)];
+    expect(revealedEnvelopeIndices(earlier, [tx('a', 3n), tx('b', 7n), tx('c', 0n)])).toEqual([1, 3]);
+  });
+
+  it('an envelope that opened to nothing reveals none; a fair transaction never matches', () => {
+    const earlier = [envelope('a', 3n), envelope('b', 7n)];
+    // a's did not open: the block starts with b's plaintext.
+    expect(revealedEnvelopeIndices(earlier, [tx('b', 7n), tx('a', 4n)])).toEqual([1]);
+    // a's sender with another nonce, and an envelope in the block, are not plaintexts of it.
+    expect(revealedEnvelopeIndices(earlier, [tx('a', 4n)])).toEqual([]);
+    expect(revealedEnvelopeIndices(earlier, [envelope('a', 3n)])).toEqual([]);
+    expect(revealedEnvelopeIndices([], [tx('a', 3n)])).toEqual([]);
+    expect(revealedEnvelopeIndices(earlier, [])).toEqual([]);
   });
 });
 

@@ -4,8 +4,8 @@ import {
   type CertifiedBlock,
   type Hex,
   headerHash,
-  isEnvelope,
   type NetworkDomain,
+  revealedEnvelopeIndices,
   type SignedVoteExtension,
   toLowerHex,
   transactionId,
@@ -221,23 +221,10 @@ async function revealedEnvelopes(
       `the body of block ${height - 2} is pruned: which transactions block ${height} reveals from its envelopes cannot be told`,
     );
   }
-  const { transactions } = certified.block;
-  const ids: Hex[] = [];
-  for (const envelope of source.block.transactions) {
-    if (!isEnvelope(envelope)) continue;
-    const tx = transactions[ids.length];
-    if (tx === undefined) break;
-    // The plaintext has its envelope's sender and nonce; a fair transaction never does (the
-    // envelope used that nonce).
-    if (
-      !isEnvelope(tx) &&
-      tx.sender.toLowerCase() === envelope.sender.toLowerCase() &&
-      tx.nonce === envelope.nonce
-    ) {
-      ids.push(transactionId(envelope, domain));
-    }
-  }
-  return ids;
+  const envelopes = source.block.transactions;
+  return revealedEnvelopeIndices(envelopes, certified.block.transactions).map((index) =>
+    transactionId(envelopes[index]!, domain),
+  );
 }
 
 /** The block time the content function gives: max(parent + 1, lower median of the signers' clocks). */

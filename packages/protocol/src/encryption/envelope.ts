@@ -56,6 +56,36 @@ export function isEnvelope(tx: Pick<SignedTransaction, 'namespace'>): boolean {
   return tx.namespace.toLowerCase() === ENCRYPTED_NAMESPACE;
 }
 
+type EnvelopeKey = Pick<SignedTransaction, 'namespace' | 'sender' | 'nonce'>;
+
+/**
+ * Which of a finalized block's transactions are revealed plaintexts, told from the block alone
+ * and block height − 2 (docs/protocol.md "Encrypted transactions"): its leading transactions
+ * that have the sender and nonce of block height − 2's envelopes, in their order (an envelope
+ * that opened to nothing reveals none). A fair transaction never matches: the envelope used that
+ * nonce. Returns, for each revealed transaction at block position k (0, 1, …), the index of its
+ * envelope among `twoBlocksEarlier`.
+ */
+export function revealedEnvelopeIndices(
+  twoBlocksEarlier: readonly EnvelopeKey[],
+  block: readonly EnvelopeKey[],
+): number[] {
+  const indices: number[] = [];
+  for (const [index, envelope] of twoBlocksEarlier.entries()) {
+    if (!isEnvelope(envelope)) continue;
+    const tx = block[indices.length];
+    if (tx === undefined) break;
+    if (
+      !isEnvelope(tx) &&
+      tx.sender.toLowerCase() === envelope.sender.toLowerCase() &&
+      tx.nonce === envelope.nonce
+    ) {
+      indices.push(index);
+    }
+  }
+  return indices;
+}
+
 /** The envelope payload of an envelope transaction, or undefined when it does not decode. */
 export function parseEnvelope(tx: Pick<SignedTransaction, 'payload'>): EncryptedEnvelope | undefined {
   const bytes = parseHex(tx.payload);

@@ -5,8 +5,8 @@ import type { TimeoutError, TransportError } from '../errors/transport.ts';
 import { VerificationError } from '../errors/verification.ts';
 import {
   extensionMessage,
-  isEnvelope,
   parseHex,
+  revealedEnvelopeIndices,
   type SignedVoteExtension,
   VoteExtensionCodec,
 } from '../internal/protocol.ts';
@@ -378,18 +378,5 @@ async function revealedEnvelopes(
   signal: AbortSignal | undefined,
 ): Promise<Hex[]> {
   const source = (await certifiedBlock(client, height - 2, true, signal)).transactions!;
-  const ids: Hex[] = [];
-  for (const envelope of source) {
-    if (!isEnvelope(envelope)) continue;
-    const tx = transactions[ids.length];
-    if (tx === undefined) break;
-    if (
-      !isEnvelope(tx) &&
-      tx.sender.toLowerCase() === envelope.sender.toLowerCase() &&
-      tx.nonce === envelope.nonce
-    ) {
-      ids.push(envelope.txId);
-    }
-  }
-  return ids;
+  return revealedEnvelopeIndices(source, transactions).map((index) => source[index]!.txId);
 }

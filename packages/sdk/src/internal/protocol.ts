@@ -51,6 +51,7 @@ export {
   type RpcSubscriptionNotification,
   type RpcTransaction,
   type RpcTransactionStatus,
+  revealedEnvelopeIndices,
   type SignedTransaction,
   type SignedVoteExtension,
   SUBSCRIPTION_NOTIFICATION_METHOD,
