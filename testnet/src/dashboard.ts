@@ -1,4 +1,4 @@
-import type { DashboardConfig } from '@synod/dashboard';
+import { type DashboardConfig, webSocketUrl } from '@synod/dashboard';
 import type { Hex } from 'viem';
 import { feedIdOf, TESTNET_FEEDS } from './config.ts';
 import type { RunningNode } from './network.ts';
@@ -16,7 +16,7 @@ export function testnetDashboardConfig(setup: TestnetSetup, nodes: readonly Runn
     nodes: nodes.map((node) => ({
       name: `node-${node.index}${node.byzantine ? ' (byzantine)' : ''}`,
       rpcUrl: node.rpcUrl,
-      wsUrl: `${node.rpcUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`,
+      wsUrl: webSocketUrl(node.rpcUrl),
     })),
     l1: {
       rpcUrl: setup.l1.rpcUrl,

@@ -1,6 +1,7 @@
 // The page's arithmetic, free of the DOM so that it runs (and is tested) in Node as well:
 // percentiles, the fairness table, the price range check, L1 ABI words, formatting.
 
+import type { RpcBlockOrdering } from '@synod/protocol/pure';
 import type { Hex } from './types.ts';
 
 /** Nearest-rank percentile (p in 0..100) of `values`; undefined when empty. */
@@ -33,42 +34,8 @@ export class TimeWindow<T extends { atMs: number }> {
   }
 }
 
-/** Wire shape of synod_getBlockOrdering (docs/rpc.md), as far as the page reads it. */
-export interface BlockOrdering {
-  height: number;
-  blockHash: Hex;
-  timestampMs: number;
-  proposerIndex: number;
-  faultTolerance: number;
-  validators: { validatorIndex: number; timestampMs: number; reported: number }[];
-  transactions: {
-    /** Position in the block. */
-    index: number;
-    txId: Hex;
-    sender: Hex;
-    nonce: string;
-    namespace: Hex;
-    source: 'fair' | 'revealed';
-    /** The envelope a revealed plaintext came out of (two blocks earlier); null for a fair one. */
-    envelopeTxId: Hex | null;
-    fairTimestampMs: number;
-    effectiveTimestampMs: number;
-    firstSeen: { validatorIndex: number; firstSeenMs: number }[];
-  }[];
-  unordered: { txId: Hex; firstSeen: { validatorIndex: number; firstSeenMs: number }[] }[];
-  unorderedTotal: number;
-  prices: {
-    feedId: Hex;
-    /** Finalized in this block; null when the breaker held it (or no quorum). */
-    answer: string | null;
-    /** The lower median of the observations (what the aggregation proposes); null without a quorum. */
-    median: string | null;
-    observations: { validatorIndex: number; price: string }[];
-    /** The (f+1)-th lowest and highest observation: inside the honest observations' range whatever f validators report. */
-    low: string | null;
-    high: string | null;
-  }[];
-}
+/** synod_getBlockOrdering's answer (docs/rpc.md), the wire type the node and the SDK share. */
+export type BlockOrdering = RpcBlockOrdering;
 
 export interface FairnessCell {
   /** firstSeen − fair timestamp, ms; undefined when this validator did not report it. */

@@ -36,7 +36,7 @@ export async function rpcCall<T>(
   }
   let body: { result?: T; error?: { code: number; message: string; data?: { code?: string } } };
   try {
-    body = await response.json();
+    body = (await response.json()) as typeof body;
   } catch {
     throw new RpcCallError(`${method} at ${url}: HTTP ${response.status}, not JSON`, 0);
   }

@@ -1,4 +1,5 @@
 import type { RpcStatus } from '@synod/protocol/pure';
+import { rpcCall } from '../app/rpc.ts';
 import type { DashboardConfig, DashboardL1 } from '../app/types.ts';
 import { DashboardError } from './server.ts';
 
@@ -31,18 +32,10 @@ export async function configFromNodes(options: ConfigFromNodesOptions): Promise<
   const failures: string[] = [];
   for (const rpcUrl of options.rpcUrls) {
     try {
-      const response = await fetch(rpcUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'synod_status', params: [] }),
-        signal: AbortSignal.timeout(5_000),
-      });
-      const body = (await response.json()) as { result?: RpcStatus; error?: { message: string } };
-      if (body.result === undefined) throw new Error(body.error?.message ?? 'no result');
-      status = body.result;
+      status = await rpcCall<RpcStatus>(rpcUrl, 'synod_status', [], 5_000);
       break;
     } catch (error) {
-      failures.push(`${rpcUrl}: ${(error as Error).message}`);
+      failures.push((error as Error).message);
     }
   }
   if (status === undefined) {

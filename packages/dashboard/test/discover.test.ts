@@ -64,6 +64,8 @@ describe('a config for running nodes', () => {
     );
     expect(error).toBeInstanceOf(DashboardError);
     expect(error).toMatchObject({ code: 'INVALID_CONFIG' });
-    expect((error as Error).message).toMatch(/no node answered synod_status:\n {2}http:\/\/127\.0\.0\.1:1\//);
+    expect((error as Error).message).toMatch(
+      /no node answered synod_status:\n {2}synod_status at http:\/\/127\.0\.0\.1:1\/: /,
+    );
   });
 });

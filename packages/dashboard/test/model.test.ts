@@ -42,12 +42,21 @@ function ordering(transactions: BlockOrdering['transactions']): BlockOrdering {
     height: 7,
     blockHash: `0x${'b'.repeat(64)}`,
     timestampMs: 1_000,
+    epoch: 0,
     proposerIndex: 1,
+    signerCount: 4,
     faultTolerance: 1,
-    validators: [0, 1, 2, 3].map((validatorIndex) => ({ validatorIndex, timestampMs: 1_000, reported: 1 })),
+    // The page reads the decoded fields; the raw extensions are for the SDK's verification.
+    validators: [0, 1, 2, 3].map((validatorIndex) => ({
+      validatorIndex,
+      timestampMs: 1_000,
+      reported: 1,
+      extension: '0x',
+    })),
     transactions,
     unordered: [],
     unorderedTotal: 0,
+    finalizedEarlier: 0,
     prices: [],
   };
 }
