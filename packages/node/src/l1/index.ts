@@ -20,7 +20,6 @@ export {
 export { HeaderJob } from './headers.ts';
 export { createL1Metrics, type L1Metrics } from './metrics.ts';
 export {
-  headerHashesBelow,
   historyProofsBelow,
   type L1ProofSource,
   type L1TransactionProof,

@@ -250,22 +250,9 @@ async function knownHistory(
 }
 
 /**
- * headerHash of heights 1 .. anchorHeight − 1: the leaves of anchorHeader.historyRoot (what
- * historyProof takes). Reads only the headers above those this store already gave
- * (KnownHistory). Throws L1ProofError HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS.
- */
-export async function headerHashesBelow(
-  store: Pick<L1ProofSource, 'domain' | 'getHeader'>,
-  anchorHeight: number,
-): Promise<Hex[]> {
-  const { history, count } = await knownHistory(store, anchorHeight);
-  return history.hashes.slice(0, count);
-}
-
-/**
  * The history proof of each of `heights` (1 ≤ height < anchorHeight) against the historyRoot of
- * the header at `anchorHeight`: what historyProofs(headerHashesBelow(store, anchorHeight), heights)
- * gives, from the store's KnownHistory in O(log² n) hashes each. Throws L1ProofError
+ * the header at `anchorHeight` (historyProof over the header hashes of heights 1 .. anchorHeight − 1),
+ * from the store's KnownHistory in O(log² n) hashes each. Throws L1ProofError
  * HISTORY_TOO_LONG past L1_PROOF_MAX_HISTORY_HEADERS, RangeError for a height outside the history.
  */
 export async function historyProofsBelow(

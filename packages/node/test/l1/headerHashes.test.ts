@@ -8,7 +8,7 @@ import {
 } from '@synod/protocol';
 import { describe, expect, it } from 'vitest';
 import { L1_PROOF_MAX_HISTORY_HEADERS } from '../../src/l1/constants.ts';
-import { headerHashesBelow, historyProofsBelow } from '../../src/l1/prove.ts';
+import { historyProofsBelow } from '../../src/l1/prove.ts';
 
 const DOMAIN: NetworkDomain = { networkId: 1, chainId: 31_337, inbox: `0x${'11'.repeat(20)}` };
 const ZERO: Hex = `0x${'00'.repeat(32)}`;
@@ -50,50 +50,49 @@ function countingStore(latest: number) {
 const expected = (count: number) =>
   Array.from({ length: count }, (_, i) => headerHash(header(i + 1), DOMAIN));
 
-describe('headerHashesBelow', () => {
+/** The protocol's proofs of `heights` against the history below `anchor`, from the hashes. */
+const reference = (anchor: number, heights: readonly number[]) => {
+  const hashes = expected(anchor - 1);
+  return heights.map((height) => historyProof(hashes, height - 1));
+};
+const heightsBelow = (anchor: number) => Array.from({ length: anchor - 1 }, (_, i) => i + 1);
+
+describe('the history a store has given (historyProofsBelow)', () => {
   it('reads each header of a store once: later anchors read only the new heights', async () => {
     const { store, reads } = countingStore(600);
-    expect(await headerHashesBelow(store, 300)).toEqual(expected(299));
+    expect(await historyProofsBelow(store, 300, heightsBelow(300))).toEqual(
+      reference(300, heightsBelow(300)),
+    );
     expect(reads).toHaveLength(299);
-    expect(await headerHashesBelow(store, 100)).toEqual(expected(99));
+    expect(await historyProofsBelow(store, 100, heightsBelow(100))).toEqual(
+      reference(100, heightsBelow(100)),
+    );
     expect(reads).toHaveLength(299);
-    expect(await headerHashesBelow(store, 600)).toEqual(expected(599));
+    expect(await historyProofsBelow(store, 600, [1, 450, 599])).toEqual(reference(600, [1, 450, 599]));
     expect(reads.slice(299)).toEqual(Array.from({ length: 300 }, (_, i) => 300 + i));
-    // The answer is a copy: a caller that modifies it does not modify the next answer.
-    const first = await headerHashesBelow(store, 10);
-    first[0] = ZERO;
-    expect((await headerHashesBelow(store, 10))[0]).toBe(expected(1)[0]);
   });
 
-  it('concurrent calls share one read of each header, agree with a fresh read and leave the cache whole', async () => {
+  it('concurrent calls share one read of each header and agree with a fresh computation', async () => {
     const { store, reads } = countingStore(1_000);
+    const anchors = [700, 300, 1_000, 999];
     const answers = await Promise.all(
-      [700, 300, 1_000, 999].map((anchor) => headerHashesBelow(store, anchor)),
+      anchors.map((anchor) => historyProofsBelow(store, anchor, [1, anchor - 1])),
     );
-    expect(answers.map((answer) => answer.length)).toEqual([699, 299, 999, 998]);
-    const all = expected(999);
-    for (const answer of answers) expect(answer).toEqual(all.slice(0, answer.length));
+    for (const [i, anchor] of anchors.entries()) {
+      expect(answers[i], `anchor ${anchor}`).toEqual(reference(anchor, [1, anchor - 1]));
+    }
     // A node just started gets a burst of proofs: each header is still read once, not once per call.
     expect(reads).toHaveLength(999);
     expect(new Set(reads).size).toBe(999);
-    expect(await headerHashesBelow(store, 1_000)).toEqual(all);
   });
 
   it('a missing header fails the call and caches nothing past it; another store has its own cache', async () => {
     const { store } = countingStore(50);
-    await expect(headerHashesBelow(store, 80)).rejects.toThrow(/no header at 51/);
-    expect(await headerHashesBelow(store, 51)).toEqual(expected(50));
+    await expect(historyProofsBelow(store, 80, [1])).rejects.toThrow(/no header at 51/);
+    expect(await historyProofsBelow(store, 51, heightsBelow(51))).toEqual(reference(51, heightsBelow(51)));
     const other = countingStore(50);
-    expect(await headerHashesBelow(other.store, 20)).toEqual(expected(19));
+    expect(await historyProofsBelow(other.store, 20, [19])).toEqual(reference(20, [19]));
     expect(other.reads).toHaveLength(19);
-  });
-
-  it('refuses a history longer than the proof bound', async () => {
-    const { store, reads } = countingStore(10);
-    await expect(headerHashesBelow(store, L1_PROOF_MAX_HISTORY_HEADERS + 2)).rejects.toMatchObject({
-      code: 'HISTORY_TOO_LONG',
-    });
-    expect(reads).toEqual([]);
   });
 });
 
